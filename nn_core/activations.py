@@ -1,0 +1,146 @@
+"""Hidden-layer activations: each defined once, beside its derivative.
+
+Derivatives are written in terms of the activation's *output* A (as scikit-learn
+does), so the backward pass reuses what the forward pass cached and recomputes
+nothing. Every function works in place on preallocated arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0
+
+Forward = Callable[[np.ndarray, np.ndarray], None]  # (Z, out=A)
+Backward = Callable[[np.ndarray, np.ndarray], None]  # (A, dA) -> dA *= f'(A) in place
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    label: str
+    forward: Forward
+    backward: Backward
+    family: str  # "relu" (can die), "squash" (can saturate) or "linear"
+    latex: str  # f(z), for the teaching pages
+    derivative_latex: str  # f'(z) written with a = f(z)
+    peak_slope: float = 1.0  # max of f'(z): a "saturated" unit has a slope far below it
+
+
+def _relu(Z, A):
+    np.maximum(Z, 0.0, out=A)
+
+
+def _relu_back(A, dA):
+    dA *= A > 0.0
+
+
+def _leaky(Z, A):
+    np.multiply(Z, LEAKY_SLOPE, out=A)
+    np.maximum(A, Z, out=A)
+
+
+def _leaky_back(A, dA):
+    dA *= np.where(A > 0.0, 1.0, LEAKY_SLOPE)
+
+
+def _sigmoid(Z, A):
+    # 1 / (1 + exp(-z)), the tutorials' exact formula, so their runs match bit for bit.
+    # exp(-z) overflows to inf for z < -709 and 1 / inf = 0 is then the right answer;
+    # callers silence that warning once, around their whole pass.
+    np.negative(Z, out=A)
+    np.exp(A, out=A)
+    A += 1.0
+    np.divide(1.0, A, out=A)
+
+
+def _sigmoid_back(A, dA):
+    dA *= A * (1.0 - A)
+
+
+def _tanh(Z, A):
+    np.tanh(Z, out=A)
+
+
+def _tanh_back(A, dA):
+    dA *= 1.0 - A * A
+
+
+def _linear(Z, A):
+    np.copyto(A, Z)
+
+
+def _linear_back(A, dA):
+    pass
+
+
+def _elu(Z, A):
+    np.minimum(Z, 0.0, out=A)
+    np.expm1(A, out=A)
+    A *= ELU_ALPHA
+    np.copyto(A, Z, where=Z > 0.0)
+
+
+def _elu_back(A, dA):
+    # For z <= 0, a = alpha (e^z - 1), so f'(z) = alpha e^z = a + alpha.
+    dA *= np.where(A > 0.0, 1.0, A + ELU_ALPHA)
+
+
+def _softplus(Z, A):
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): never overflows.
+    np.logaddexp(Z, 0.0, out=A)
+
+
+def _softplus_back(A, dA):
+    # f'(z) = sigmoid(z) = 1 - e^-a.
+    dA *= -np.expm1(-A)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation("relu", "ReLU", _relu, _relu_back, "relu",
+                   r"\max(0, z)", r"\mathbb{1}[a > 0]"),
+        Activation("leaky_relu", "Leaky ReLU", _leaky, _leaky_back, "relu",
+                   r"\max(0.01z, z)", r"1 \text{ if } a > 0 \text{ else } 0.01"),
+        Activation("sigmoid", "Sigmoid", _sigmoid, _sigmoid_back, "squash",
+                   r"\frac{1}{1 + e^{-z}}", r"a\,(1 - a)", 0.25),
+        Activation("tanh", "Tanh", _tanh, _tanh_back, "squash",
+                   r"\tanh z", r"1 - a^2"),
+        Activation("linear", "Linear", _linear, _linear_back, "linear",
+                   r"z", r"1"),
+        Activation("elu", "ELU", _elu, _elu_back, "relu",
+                   r"z \text{ if } z > 0 \text{ else } e^{z} - 1", r"1 \text{ if } a > 0 \text{ else } a + 1"),
+        Activation("softplus", "Softplus", _softplus, _softplus_back, "linear",
+                   r"\log(1 + e^{z})", r"1 - e^{-a}"),
+    ]
+}
+
+
+def get_activation(name: str) -> Activation:
+    """Look an activation up by name; unknown names list the valid ones."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"Unknown activation {name!r}; choose one of: {', '.join(ACTIVATIONS)}."
+        ) from None
+
+
+def apply(name: str, Z: np.ndarray) -> np.ndarray:
+    """Out-of-place convenience for notebooks and tests."""
+    A = np.empty_like(Z, dtype=float)
+    with np.errstate(over="ignore"):
+        get_activation(name).forward(np.asarray(Z, dtype=float), A)
+    return A
+
+
+def derivative(name: str, A: np.ndarray) -> np.ndarray:
+    """f'(z) expressed through the output a = f(z)."""
+    d = np.ones_like(A, dtype=float)
+    get_activation(name).backward(np.asarray(A, dtype=float), d)
+    return d

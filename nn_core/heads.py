@@ -1,0 +1,108 @@
+"""Output heads: an output activation paired with its matching loss.
+
+Each pair is canonical, so the loss gradient with respect to the logits is
+always A - Y. Losses are computed from the logits, never from the
+probabilities, so no input overflows, takes log(0) or warns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import _sigmoid
+
+
+@dataclass(frozen=True)
+class Head:
+    name: str
+    label: str
+    loss_name: str
+    task: str  # "classification" or "regression"
+    activate: Callable[[np.ndarray, np.ndarray], None]  # (Z, out=A)
+    sample_losses: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (Z, Y) -> (n,)
+    loss_latex: str
+
+
+def _softmax(Z, A):
+    np.subtract(Z, Z.max(axis=1, keepdims=True), out=A)
+    np.exp(A, out=A)
+    A /= A.sum(axis=1, keepdims=True)
+
+
+def _identity(Z, A):
+    np.copyto(A, Z)
+
+
+def _bce(Z, Y):
+    # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|)
+    return (np.maximum(Z, 0.0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
+
+
+def _cross_entropy(Z, Y):
+    m = Z.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(Z - m).sum(axis=1, keepdims=True)) + m
+    return (Y * (log_sum - Z)).sum(axis=1)
+
+
+def _half_squared_error(Z, Y):
+    return 0.5 * ((Z - Y) ** 2).sum(axis=1)
+
+
+HEADS: dict[str, Head] = {
+    h.name: h
+    for h in [
+        Head("sigmoid", "Sigmoid + binary cross-entropy", "binary cross-entropy",
+             "classification", _sigmoid, _bce,
+             r"L = -\frac{1}{n}\sum_i \left[y_i \log a_i + (1 - y_i)\log(1 - a_i)\right]"),
+        Head("softmax", "Softmax + cross-entropy", "cross-entropy",
+             "classification", _softmax, _cross_entropy,
+             r"L = -\frac{1}{n}\sum_i \sum_k y_{ik} \log a_{ik}"),
+        Head("linear", "Linear + mean squared error", "mean squared error (½·MSE)",
+             "regression", _identity, _half_squared_error,
+             r"L = \frac{1}{n}\sum_i \tfrac12 \lVert a_i - y_i \rVert^2"),
+    ]
+}
+
+
+def get_head(name: str) -> Head:
+    try:
+        return HEADS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown output {name!r}; choose one of: {', '.join(HEADS)}.") from None
+
+
+def as_targets(y, head: str, n_out: int) -> np.ndarray:
+    """Targets as a float (n, n_out) array; integer labels become one-hot for softmax.
+
+    Accepts y as (n,) labels, (n, 1) labels/values or an (n, n_out) matrix.
+    """
+    y = np.asarray(y)
+    if head == "softmax" and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and n_out > 1)):
+        labels = y.reshape(-1)
+        if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+            raise ValueError("Softmax labels must be whole numbers 0..K-1.")
+        labels = labels.astype(np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= n_out):
+            raise ValueError(f"Labels must lie in 0..{n_out - 1} for {n_out} output units.")
+        Y = np.zeros((labels.size, n_out))
+        Y[np.arange(labels.size), labels] = 1.0
+        return Y
+    Y = np.asarray(y, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.shape[1] != n_out:
+        raise ValueError(f"Targets have {Y.shape[1]} columns but the network has {n_out} outputs.")
+    return Y
+
+
+def accuracy(A: np.ndarray, Y: np.ndarray) -> float:
+    """Fraction classified right: argmax for several outputs, threshold 0.5 for one."""
+    n = A.shape[0]
+    if n == 0:
+        return float("nan")
+    if A.shape[1] == 1:
+        return np.count_nonzero((A >= 0.5) == (Y >= 0.5)) / n
+    return np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1)) / n

@@ -1,0 +1,244 @@
+"""The multi-layer perceptron: forward pass, loss, and backward pass.
+
+Forward fills a cache of every layer's pre-activation Z and output A; backward
+walks the layers in reverse and consumes it. Buffers are allocated once per
+batch size and reused, because tiny networks are dominated by call overhead.
+The operations happen in the tutorials' own order, so their runs reproduce
+bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import get_activation
+from .heads import as_targets, get_head
+from .initializers import get_initializer, initial_weights
+
+MAX_HIDDEN_LAYERS = 8
+MAX_WIDTH = 256
+REDUCTIONS = ("mean", "sum")
+
+
+@dataclass
+class Cache:
+    """What one forward pass leaves for the backward pass.
+
+    A[0] is the input X; Z[l] and A[l + 1] belong to layer l + 1.
+    D holds the backward deltas dL/dZ, one per layer.
+    """
+
+    Z: list
+    A: list
+    D: list
+    dW: list
+    db: list
+    grads: list  # [dW1, db1, dW2, ...]: the same arrays, in parameters() order
+
+
+class MLP:
+    """A fully connected network, e.g. ``MLP([2, 4, 1], "sigmoid", "sigmoid")``.
+
+    ``weights[l]`` has shape (n_in, n_out) and ``biases[l]`` shape (1, n_out);
+    both may be edited in place.
+    """
+
+    def __init__(self, layer_sizes, activation="relu", output="sigmoid", init="he",
+                 init_scale=None, seed=0, bias_init=0.0):
+        self.layer_sizes = _check_sizes(layer_sizes)
+        n_hidden = len(self.layer_sizes) - 2
+        names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+        if len(names) != n_hidden:
+            raise ValueError(f"Give one activation per hidden layer: {n_hidden} needed, {len(names)} given.")
+        self._hidden = tuple(get_activation(name) for name in names)
+        self._head = get_head(output)
+        self.hidden_activations = tuple(a.name for a in self._hidden)
+        self.output = self._head.name
+        if output == "softmax" and self.layer_sizes[-1] < 2:
+            raise ValueError("A softmax output needs at least 2 units (one per class).")
+        self.init = get_initializer(init).name
+        self.init_scale = None if init_scale is None else float(init_scale)
+        self.seed = int(seed)
+        self.bias_init = float(bias_init)
+        self.weights, self.biases = initial_weights(
+            self.layer_sizes, self.init, self.init_scale, self.seed, self.bias_init)
+        self._caches: dict[int, Cache] = {}
+
+    # ------------------------------------------------------------------ info
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    @property
+    def activation(self):
+        """The hidden activation's name, or the per-layer list when they differ."""
+        names = self.hidden_activations
+        return names[0] if len(set(names)) == 1 else list(names)
+
+    def parameters(self) -> list[np.ndarray]:
+        """[W1, b1, W2, b2, ...]: the arrays an optimizer updates in place."""
+        return [p for pair in zip(self.weights, self.biases) for p in pair]
+
+    def n_parameters(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    def config(self) -> dict:
+        return {"layer_sizes": list(self.layer_sizes), "activation": self.activation,
+                "output": self.output, "init": self.init, "init_scale": self.init_scale,
+                "seed": self.seed, "bias_init": self.bias_init}
+
+    def copy(self) -> MLP:
+        clone = MLP(**self.config())
+        for mine, theirs in zip(self.parameters(), clone.parameters()):
+            theirs[...] = mine
+        return clone
+
+    def __repr__(self) -> str:
+        acts = "/".join(self.hidden_activations) or "none"
+        return (f"MLP({'-'.join(map(str, self.layer_sizes))}, hidden={acts}, output={self.output}, "
+                f"params={self.n_parameters()})")
+
+    # --------------------------------------------------------------- forward
+    def _cache(self, n: int) -> Cache:
+        cache = self._caches.get(n)
+        if cache is None:
+            if len(self._caches) > 4:
+                self._caches.clear()
+            widths = self.layer_sizes[1:]
+            dW = [np.empty_like(W) for W in self.weights]
+            db = [np.empty_like(b) for b in self.biases]
+            cache = Cache(Z=[np.empty((n, w)) for w in widths],
+                          A=[None] + [np.empty((n, w)) for w in widths],
+                          D=[np.empty((n, w)) for w in widths],
+                          dW=dW, db=db, grads=[g for pair in zip(dW, db) for g in pair])
+            self._caches[n] = cache
+        return cache
+
+    def forward_cache(self, X: np.ndarray) -> Cache:
+        """Run the forward pass into reusable buffers. X : (n, n_in) float64.
+
+        Hot path: the caller silences floating-point warnings (np.errstate) once.
+        """
+        cache = self._cache(X.shape[0])
+        A, Z = cache.A, cache.Z
+        A[0] = X
+        for l, act in enumerate(self._hidden):
+            np.matmul(A[l], self.weights[l], out=Z[l])
+            Z[l] += self.biases[l]
+            act.forward(Z[l], A[l + 1])
+        np.matmul(A[-2], self.weights[-1], out=Z[-1])
+        Z[-1] += self.biases[-1]
+        self._head.activate(Z[-1], A[-1])
+        return cache
+
+    def forward(self, X) -> np.ndarray:
+        """Outputs for X : (n, n_in): probabilities for sigmoid/softmax heads. Cache-free."""
+        return self.layer_outputs(X)[-1]
+
+    predict = forward
+
+    def layer_outputs(self, X) -> list[np.ndarray]:
+        """Fresh arrays [A1, ..., AL]: every layer's output, for the neuron heatmaps."""
+        A = self._as_input(X)
+        outputs = []
+        with np.errstate(all="ignore"):
+            for W, b, fn in zip(self.weights, self.biases, [a.forward for a in self._hidden] + [self._head.activate]):
+                Z = A @ W
+                Z += b
+                A = np.empty_like(Z)
+                fn(Z, A)
+                outputs.append(A)
+        return outputs
+
+    def _as_input(self, X) -> np.ndarray:
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"Inputs must have shape (n, {self.layer_sizes[0]}); got {X.shape}.")
+        return X
+
+    def targets(self, y) -> np.ndarray:
+        """y in any accepted form, as the (n, n_out) float matrix the loss compares with."""
+        return as_targets(y, self.output, self.layer_sizes[-1])
+
+    # ------------------------------------------------------- loss & backward
+    def sample_losses(self, cache: Cache, Y: np.ndarray) -> np.ndarray:
+        """Per-sample loss of the last forward pass, computed from its logits."""
+        return self._head.sample_losses(cache.Z[-1], Y)
+
+    def penalty(self, l2: float = 0.0, l1: float = 0.0) -> float:
+        """Regularisation term added to the loss: l2/2·ΣW² + l1·Σ|W| over the weights (not biases)."""
+        total = 0.0
+        for W in self.weights:
+            flat = W.ravel()
+            if l2:
+                total += 0.5 * l2 * float(np.dot(flat, flat))
+            if l1:
+                total += l1 * float(np.abs(flat).sum())
+        return total
+
+    def backward(self, cache: Cache, Y: np.ndarray, reduction: str = "mean",
+                 l2: float = 0.0, l1: float = 0.0) -> Cache:
+        """Fill cache.dW / cache.db with the gradient of the reduced loss (+ penalty).
+
+        Hot path: the caller silences floating-point warnings (np.errstate) once.
+        """
+        n = Y.shape[0]
+        A, D, W = cache.A, cache.D, self.weights
+        np.subtract(A[-1], Y, out=D[-1])  # dL/dZ_L = A_L - Y for every canonical head
+        for l in range(self.n_layers - 1, -1, -1):
+            dW, db = cache.dW[l], cache.db[l]
+            np.matmul(A[l].T, D[l], out=dW)
+            np.add.reduce(D[l], axis=0, keepdims=True, out=db)
+            if reduction == "mean":
+                dW /= n
+                db /= n
+            if l > 0:
+                np.matmul(D[l], W[l].T, out=D[l - 1])
+                self._hidden[l - 1].backward(A[l], D[l - 1])
+            if l2:
+                dW += l2 * W[l]
+            if l1:
+                dW += l1 * np.sign(W[l])
+        return cache
+
+    def loss_and_gradients(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0):
+        """(loss, [(dW1, db1), ...]): the gradient is exactly that of the loss returned.
+
+        reduction "mean" averages the sample losses, "sum" adds them; l2/l1 add
+        the penalty of :meth:`penalty` to both.
+        """
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
+        X = self._as_input(X)
+        Y = self.targets(y)
+        if Y.shape[0] != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {Y.shape[0]}.")
+        with np.errstate(all="ignore"):
+            cache = self.forward_cache(X)
+            losses = self.sample_losses(cache, Y)
+            loss = float(losses.mean() if reduction == "mean" else losses.sum()) + self.penalty(l2, l1)
+            self.backward(cache, Y, reduction, l2, l1)
+        return loss, [(dW.copy(), db.copy()) for dW, db in zip(cache.dW, cache.db)]
+
+    def loss(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0) -> float:
+        X = self._as_input(X)
+        Y = self.targets(y)
+        with np.errstate(all="ignore"):
+            losses = self.sample_losses(self.forward_cache(X), Y)
+        return float(losses.mean() if reduction == "mean" else losses.sum()) + self.penalty(l2, l1)
+
+
+def _check_sizes(layer_sizes) -> list[int]:
+    try:
+        sizes = [int(s) for s in layer_sizes]
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"layer_sizes must be a list of whole numbers, e.g. [2, 4, 1]; got {layer_sizes!r}.") from None
+    if len(sizes) < 2:
+        raise ValueError("layer_sizes needs at least an input and an output size, e.g. [2, 1].")
+    if len(sizes) - 2 > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"At most {MAX_HIDDEN_LAYERS} hidden layers are supported; got {len(sizes) - 2}.")
+    if any(s < 1 or s > MAX_WIDTH for s in sizes):
+        raise ValueError(f"Every layer needs 1 to {MAX_WIDTH} units; got {sizes}.")
+    return sizes

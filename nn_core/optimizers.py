@@ -1,0 +1,115 @@
+"""Optimizers: each a small class holding its own state, with one ``step``.
+
+``step(params, grads, lr)`` updates the parameter arrays in place. State is
+allocated once, in ``__init__``; the trainer never branches on a name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SGD:
+    """p ← p − lr·g, exactly the tutorials' update."""
+
+    label = "SGD"
+    latex = r"\theta \leftarrow \theta - \eta\, g"
+
+    def __init__(self, params, **_):
+        self._tmp = [np.empty_like(p) for p in params]
+
+    def step(self, params, grads, lr):
+        for p, g, tmp in zip(params, grads, self._tmp):
+            np.multiply(g, lr, out=tmp)
+            p -= tmp
+
+
+class Momentum:
+    """v ← μv − lr·g; p ← p + v (Nesterov: p ← p + μv − lr·g)."""
+
+    label = "Momentum"
+    latex = r"v \leftarrow \mu v - \eta g,\quad \theta \leftarrow \theta + v"
+
+    def __init__(self, params, momentum=0.9, nesterov=False, **_):
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.velocity = [np.zeros_like(p) for p in params]
+        self._tmp = [np.empty_like(p) for p in params]
+
+    def step(self, params, grads, lr):
+        mu = self.momentum
+        for p, g, v, tmp in zip(params, grads, self.velocity, self._tmp):
+            np.multiply(g, lr, out=tmp)
+            v *= mu
+            v -= tmp
+            if self.nesterov:
+                p += mu * v - tmp
+            else:
+                p += v
+
+
+class RMSProp:
+    """s ← ρs + (1−ρ)g²; p ← p − lr·g / (√s + ε)."""
+
+    label = "RMSProp"
+    latex = r"s \leftarrow \rho s + (1-\rho) g^2,\quad \theta \leftarrow \theta - \frac{\eta\, g}{\sqrt{s} + \epsilon}"
+
+    def __init__(self, params, rho=0.9, eps=1e-8, **_):
+        self.rho, self.eps = float(rho), float(eps)
+        self.square = [np.zeros_like(p) for p in params]
+        self._tmp = [np.empty_like(p) for p in params]
+
+    def step(self, params, grads, lr):
+        for p, g, s, tmp in zip(params, grads, self.square, self._tmp):
+            s *= self.rho
+            s += (1.0 - self.rho) * g * g
+            np.sqrt(s, out=tmp)
+            tmp += self.eps
+            np.divide(g, tmp, out=tmp)
+            tmp *= lr
+            p -= tmp
+
+
+class Adam:
+    """Adam with bias correction (Kingma & Ba, 2015)."""
+
+    label = "Adam"
+    latex = (r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
+             r"\theta \leftarrow \theta - \eta \frac{\hat m}{\sqrt{\hat v} + \epsilon}")
+
+    def __init__(self, params, beta1=0.9, beta2=0.999, eps=1e-8, **_):
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.t = 0
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self._tmp = [np.empty_like(p) for p in params]
+
+    def step(self, params, grads, lr):
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        correction1 = 1.0 - b1 ** self.t
+        correction2 = 1.0 - b2 ** self.t
+        for p, g, m, v, tmp in zip(params, grads, self.m, self.v, self._tmp):
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * g * g
+            np.divide(v, correction2, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / correction1
+            p -= tmp
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Momentum, "rmsprop": RMSProp, "adam": Adam}
+
+
+def make_optimizer(name: str, params, **hyper):
+    """An optimizer for ``params``; "nesterov" is momentum with the Nesterov look-ahead."""
+    try:
+        cls = OPTIMIZERS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}.") from None
+    if name == "nesterov":
+        hyper["nesterov"] = True
+    return cls(params, **hyper)

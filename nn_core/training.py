@@ -1,0 +1,262 @@
+"""The training loop: it only coordinates forward, backward and update, and records.
+
+A :class:`Trainer` can be resumed: ``run(k)`` continues from where it stopped,
+so a UI can train in chunks, draw between them, and stop on request. A
+non-finite loss stops training with the weights of the last finite epoch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .activations import get_activation
+from .heads import accuracy, get_head
+from .history import History
+from .network import MLP, REDUCTIONS
+from .optimizers import make_optimizer
+
+
+class Trainer:
+    """Trains ``net`` in place on (X, y); see :func:`train` for the arguments."""
+
+    def __init__(self, net: MLP, X, y, *, lr=0.1, optimizer="sgd", batch_size=None, l2=0.0, l1=0.0,
+                 lr_decay=0.0, reduction="mean", momentum=0.9, shuffle_seed=0, X_test=None, y_test=None,
+                 diagnostics=True, max_points=4000, snapshots=40, log_every=None):
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
+        for name, value in (("lr", lr), ("l2", l2), ("l1", l1), ("lr_decay", lr_decay)):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number ≥ 0; got {value!r}.")
+        self.net = net
+        self.X = net._as_input(X)
+        self.Y = net.targets(y)
+        if self.Y.shape[0] != self.X.shape[0] or self.X.shape[0] == 0:
+            raise ValueError(f"X has {self.X.shape[0]} rows and y has {self.Y.shape[0]}; they must match and be > 0.")
+        has_test = X_test is not None and len(X_test) > 0
+        self.X_test = net._as_input(X_test) if has_test else None
+        self.Y_test = net.targets(y_test) if has_test else None
+        n = self.X.shape[0]
+        self.batch_size = n if not batch_size else max(1, min(int(batch_size), n))
+        self.lr, self.l2, self.l1, self.lr_decay = float(lr), float(l2), float(l1), float(lr_decay)
+        self.reduction = reduction
+        self.params = net.parameters()
+        self.optimizer = make_optimizer(optimizer, self.params, momentum=momentum)
+        self.optimizer_name = optimizer
+        self.rng = np.random.RandomState(shuffle_seed)
+        self.diagnostics = diagnostics
+        self.log_every = int(log_every) if log_every else None
+        self.classify = get_head(net.output).task == "classification"
+        self.history = History(net.n_layers, max_points)
+        self.snapshot_limit = int(snapshots)
+        self.snapshot_stride = 1
+        self.snapshots: list[tuple[int, list, list]] = []  # (epoch, weights, biases)
+        self._backup = [p.copy() for p in self.params]
+        self._stop = False
+        self.epoch = 0  # epochs completed
+
+    # --------------------------------------------------------------- control
+    @property
+    def status(self) -> str:
+        return self.history.status
+
+    @property
+    def done(self) -> bool:
+        return self.history.diverged_at is not None
+
+    def stop(self) -> None:
+        """Ask a running :meth:`run` to return after the current epoch."""
+        self._stop = True
+
+    def run(self, epochs: int) -> History:
+        """Train ``epochs`` more epochs (fewer if stopped or diverged)."""
+        if self.done:
+            return self.history
+        self._stop = False
+        self.history.status = "running"
+        full_batch = self.batch_size >= self.X.shape[0]
+        with np.errstate(all="ignore"):
+            for _ in range(int(epochs)):
+                if self._stop:
+                    self.history.status = f"stopped at epoch {self.epoch}"
+                    return self.history
+                ok = self._full_batch_epoch() if full_batch else self._mini_batch_epoch()
+                if not ok:
+                    return self.history
+                self.epoch += 1
+        self.history.status = f"trained {self.epoch} epochs"
+        return self.history
+
+    def chunks(self, epochs: int, chunk: int = 25):
+        """Generator: train ``epochs`` epochs, yielding the history after every ``chunk``."""
+        left = int(epochs)
+        while left > 0 and not self.done and not self._stop:
+            step = min(chunk, left)
+            self.run(step)
+            left -= step
+            yield self.history
+
+    # ----------------------------------------------------------------- epochs
+    def _lr(self) -> float:
+        return self.lr / (1.0 + self.lr_decay * self.epoch) if self.lr_decay else self.lr
+
+    def _full_batch_epoch(self) -> bool:
+        net, Y = self.net, self.Y
+        test = self._test_metrics() if self._recording() else None
+        cache = net.forward_cache(self.X)
+        loss = float(np.add.reduce(net.sample_losses(cache, Y))) / self.X.shape[0]
+        if not self._check_finite(loss):
+            return False
+        recorded = test is not None and self._record(loss, cache, test)
+        net.backward(cache, Y, self.reduction, self.l2, self.l1)
+        self._save_backup()
+        self.optimizer.step(self.params, cache.grads, self._lr())
+        if recorded and self.diagnostics:
+            self._record_gradients([_norm(dW) for dW in cache.dW])
+        return True
+
+    def _mini_batch_epoch(self) -> bool:
+        net, X, Y = self.net, self.X, self.Y
+        recording = self._recording()
+        test = self._test_metrics() if recording else None
+        cache = net.forward_cache(X)
+        loss = float(np.add.reduce(net.sample_losses(cache, Y))) / X.shape[0]
+        if not self._check_finite(loss):
+            return False
+        recorded = recording and self._record(loss, cache, test)
+        norms = np.zeros(net.n_layers) if recorded and self.diagnostics else None
+        self._save_backup()
+        order = self.rng.permutation(X.shape[0])
+        lr = self._lr()
+        n_batches = 0
+        for start in range(0, X.shape[0], self.batch_size):
+            idx = order[start:start + self.batch_size]
+            Yb = Y[idx]
+            batch = net.forward_cache(X[idx])
+            net.backward(batch, Yb, self.reduction, self.l2, self.l1)
+            if norms is not None:
+                norms += [_norm(dW) for dW in batch.dW]
+            self.optimizer.step(self.params, batch.grads, lr)
+            n_batches += 1
+        if norms is not None:
+            self._record_gradients(list(norms / n_batches))
+        return True
+
+    def _save_backup(self) -> None:
+        for saved, p in zip(self._backup, self.params):
+            np.copyto(saved, p)
+
+    def _check_finite(self, loss: float) -> bool:
+        if math.isfinite(loss):
+            return True
+        # These weights gave a non-finite loss: go back to the last epoch's, which did not.
+        if self.epoch > 0:
+            for saved, p in zip(self._backup, self.params):
+                np.copyto(p, saved)
+        self.history.diverged_at = self.epoch
+        self.history.status = f"diverged at epoch {self.epoch}"
+        return False
+
+    # -------------------------------------------------------------- records
+    def _recording(self) -> bool:
+        return self.history.wants(self.epoch) or self._logging()
+
+    def _logging(self) -> bool:
+        return self.log_every is not None and self.epoch % self.log_every == 0
+
+    def _test_metrics(self):
+        if self.X_test is None:
+            return (math.nan, math.nan)
+        out = self.net.forward_cache(self.X_test)
+        loss = float(self.net.sample_losses(out, self.Y_test).mean())
+        acc = accuracy(out.A[-1], self.Y_test) if self.classify else math.nan
+        return (loss, acc)
+
+    def _record(self, loss, cache, test) -> bool:
+        """Log and/or record this epoch; True when a history record was added."""
+        net, epoch = self.net, self.epoch
+        acc = accuracy(cache.A[-1], self.Y) if self.classify else math.nan
+        row = {"loss": loss, "test_loss": test[0], "accuracy": acc, "test_accuracy": test[1], "lr": self._lr()}
+        if self._logging():
+            self.history.log.append({"epoch": epoch, **row})
+        if not self.history.wants(epoch):
+            return False
+        if self.diagnostics:
+            row["dead_fraction"], row["saturated_fraction"] = unit_health(net, cache.A)
+            # Full batch: filled after backward; mini-batch: the mean over the epoch's batches.
+            row["grad_norm"] = [math.nan] * net.n_layers
+            row["update_ratio"] = [math.nan] * net.n_layers
+        self.history.append(epoch, **row)
+        self._snapshot(epoch)
+        return True
+
+    def _record_gradients(self, grad_norms: list) -> None:
+        """Complete the last record with |dW| per layer and the epoch's |ΔW| / |W|."""
+        ratios = []
+        for l, W in enumerate(self.net.weights):
+            before = self._backup[2 * l]
+            base = _norm(before)
+            ratios.append(_norm(W - before) / base if base > 0 else math.nan)
+        self.history.columns["grad_norm"][-1] = grad_norms
+        self.history.columns["update_ratio"][-1] = ratios
+
+    def _snapshot(self, epoch: int) -> None:
+        if self.snapshot_limit <= 0 or epoch % self.snapshot_stride:
+            return
+        self.snapshots.append((epoch, [W.copy() for W in self.net.weights], [b.copy() for b in self.net.biases]))
+        if len(self.snapshots) > self.snapshot_limit:
+            self.snapshot_stride *= 2
+            self.snapshots = [s for s in self.snapshots if s[0] % self.snapshot_stride == 0]
+
+    # ------------------------------------------------------------ evaluation
+    def evaluate(self) -> dict:
+        """Loss and accuracy of the current weights on train and test data."""
+        out = {}
+        for split, X, Y in (("train", self.X, self.Y), ("test", self.X_test, self.Y_test)):
+            if X is None:
+                continue
+            with np.errstate(all="ignore"):
+                cache = self.net.forward_cache(X)
+                out[f"{split}_loss"] = float(self.net.sample_losses(cache, Y).mean())
+            out[f"{split}_accuracy"] = accuracy(cache.A[-1], Y) if self.classify else math.nan
+        return out
+
+
+def _norm(a: np.ndarray) -> float:
+    return math.sqrt(float(np.vdot(a, a)))
+
+
+def unit_health(net: MLP, A: list) -> tuple[list, list]:
+    """Per hidden layer: the fraction of dead units (ReLU family: never positive on any
+    sample) and of saturated units (sigmoid/tanh: mean slope below 10 % of its peak)."""
+    dead, saturated = [], []
+    for l, name in enumerate(net.hidden_activations):
+        act = get_activation(name)
+        out = A[l + 1]
+        if act.family == "relu":
+            dead.append(float(np.mean(~(out > 0.0).any(axis=0))))
+            saturated.append(math.nan)
+        elif act.family == "squash":
+            slope = np.ones_like(out)
+            act.backward(out, slope)
+            saturated.append(float(np.mean(slope.mean(axis=0) < 0.1 * act.peak_slope)))
+            dead.append(math.nan)
+        else:
+            dead.append(math.nan)
+            saturated.append(math.nan)
+    return dead, saturated
+
+
+def train(net: MLP, X, y, lr=0.1, epochs=100, batch_size=None, optimizer="sgd", l2=0.0, l1=0.0,
+          X_test=None, y_test=None, **options) -> History:
+    """Train ``net`` in place and return its :class:`History`.
+
+    Defaults: full batch, mean reduction, plain SGD. ``batch_size`` B gives
+    mini-batches of B with a seeded shuffle every epoch (``shuffle_seed``).
+    Other options: lr_decay (lr / (1 + decay·epoch)), reduction, momentum,
+    diagnostics, max_points, snapshots, log_every.
+    """
+    trainer = Trainer(net, X, y, lr=lr, optimizer=optimizer, batch_size=batch_size, l2=l2, l1=l1,
+                      X_test=X_test, y_test=y_test, **options)
+    return trainer.run(epochs)
