@@ -104,5 +104,5 @@ def accuracy(A: np.ndarray, Y: np.ndarray) -> float:
     if n == 0:
         return float("nan")
     if A.shape[1] == 1:
-        return np.count_nonzero((A >= 0.5) == (Y >= 0.5)) / n
-    return np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1)) / n
+        return int(np.count_nonzero((A >= 0.5) == (Y >= 0.5))) / n
+    return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1))) / n

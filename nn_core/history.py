@@ -15,7 +15,7 @@ PER_LAYER = ("grad_norm", "update_ratio", "dead_fraction", "saturated_fraction")
 
 
 class History:
-    def __init__(self, n_layers: int, max_points: int = 4000):
+    def __init__(self, n_layers: int, max_points: int = 1000):
         self.n_layers = n_layers
         self.max_points = max(16, int(max_points))
         self.stride = 1

@@ -23,7 +23,7 @@ class Trainer:
 
     def __init__(self, net: MLP, X, y, *, lr=0.1, optimizer="sgd", batch_size=None, l2=0.0, l1=0.0,
                  lr_decay=0.0, reduction="mean", momentum=0.9, shuffle_seed=0, X_test=None, y_test=None,
-                 diagnostics=True, max_points=4000, snapshots=40, log_every=None):
+                 diagnostics=True, max_points=1000, snapshots=40, log_every=None):
         if reduction not in REDUCTIONS:
             raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
         for name, value in (("lr", lr), ("l2", l2), ("l1", l1), ("lr_decay", lr_decay)):

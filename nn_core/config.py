@@ -1,0 +1,238 @@
+"""A run's configuration, declared once.
+
+``PARAMS`` is the single table of every setting: name, type, default, range or
+choices, and a label. The CLI flags, the app's sidebar, the shareable URL and
+the presets are all driven from it. Parsing is lenient and clamped: a bad value
+falls back to its default with one clear sentence, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+
+from .activations import ACTIVATIONS
+from .heads import HEADS
+from .initializers import INITIALIZERS
+from .network import MAX_HIDDEN_LAYERS, MAX_WIDTH
+from .optimizers import OPTIMIZERS
+
+DATASET_NAMES = ("xor", "xor_cloud", "circle", "blobs", "spiral", "multi_spiral", "moons",
+                 "checkerboard", "plane", "multi_gaussian", "toy", "csv")
+MAX_EPOCHS = 100_000
+MAX_STRING = 200  # longer query values are rejected before any parsing
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "int" | "float" | "choice" | "widths"
+    default: object
+    label: str
+    group: str  # "data" | "network" | "training"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple = ()
+    log: bool = False  # shown on a log scale
+    help: str = ""
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("dataset", "choice", "xor_cloud", "Dataset", "data", choices=DATASET_NAMES),
+    Param("n_samples", "int", 200, "Samples", "data", 4, 5000),
+    Param("noise", "float", 0.1, "Noise", "data", 0.0, 1.0, help="Std of the Gaussian noise added to the inputs."),
+    Param("test_ratio", "float", 0.2, "Test ratio", "data", 0.0, 0.9),
+    Param("data_seed", "int", 0, "Data seed", "data", 0, 2**31 - 1),
+    Param("classes", "int", 3, "Classes", "data", 2, 8, help="Number of classes for blobs and the K-arm spiral."),
+    Param("hidden", "widths", (4, 4), "Hidden layers", "network", 1, MAX_WIDTH,
+          help=f"Width of each hidden layer, e.g. 4,4 (0 to {MAX_HIDDEN_LAYERS} layers)."),
+    Param("activation", "choice", "tanh", "Activation", "network", choices=tuple(ACTIVATIONS)),
+    Param("output", "choice", "sigmoid", "Output / loss", "network", choices=tuple(HEADS)),
+    Param("init", "choice", "xavier", "Init", "network", choices=tuple(INITIALIZERS)),
+    Param("init_scale", "float", 1.0, "Init scale", "network", 1e-3, 10.0, log=True),
+    Param("bias_init", "float", 0.0, "Hidden bias init", "network", -10.0, 10.0),
+    Param("seed", "int", 0, "Weight seed", "network", 0, 2**31 - 1),
+    Param("lr", "float", 0.3, "Learning rate", "training", 1e-4, 10.0, log=True),
+    Param("epochs", "int", 300, "Epochs", "training", 1, MAX_EPOCHS),
+    Param("batch_size", "int", 0, "Batch size", "training", 0, 5000, help="0 means full batch."),
+    Param("optimizer", "choice", "sgd", "Optimizer", "training", choices=tuple(OPTIMIZERS)),
+    Param("momentum", "float", 0.9, "Momentum", "training", 0.0, 0.999),
+    Param("l2", "float", 0.0, "L2", "training", 0.0, 1.0),
+    Param("l1", "float", 0.0, "L1", "training", 0.0, 1.0),
+    Param("lr_decay", "float", 0.0, "LR decay", "training", 0.0, 1.0, help="lr / (1 + decay · epoch)."),
+    Param("reduction", "choice", "mean", "Gradient reduction", "training", choices=("mean", "sum")),
+)
+PARAM_BY_NAME = {p.name: p for p in PARAMS}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    dataset: str = "xor_cloud"
+    n_samples: int = 200
+    noise: float = 0.1
+    test_ratio: float = 0.2
+    data_seed: int = 0
+    classes: int = 3
+    hidden: tuple = (4, 4)
+    activation: str = "tanh"
+    output: str = "sigmoid"
+    init: str = "xavier"
+    init_scale: float = 1.0
+    bias_init: float = 0.0
+    seed: int = 0
+    lr: float = 0.3
+    epochs: int = 300
+    batch_size: int = 0
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    l2: float = 0.0
+    l1: float = 0.0
+    lr_decay: float = 0.0
+    reduction: str = "mean"
+
+    def replace(self, **changes) -> RunConfig:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["hidden"] = list(self.hidden)
+        return data
+
+
+assert [f.name for f in fields(RunConfig)] == [p.name for p in PARAMS], "PARAMS and RunConfig drifted"
+assert all(getattr(RunConfig(), p.name) == p.default for p in PARAMS), "PARAMS defaults drifted"
+
+
+def coerce(param: Param, raw) -> object:
+    """One value of ``param`` from a string or a Python value; ValueError with a sentence if invalid."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if len(raw) > MAX_STRING:
+            raise ValueError(f"{param.label}: the value is too long.")
+    if param.kind == "choice":
+        value = str(raw).lower() if isinstance(raw, str) else raw
+        if value not in param.choices:
+            raise ValueError(f"{param.label}: {_show(raw)} is not one of {', '.join(map(str, param.choices))}.")
+        return value
+    if param.kind == "widths":
+        return _widths(param, raw)
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{param.label}: {_show(raw)} is not a number.") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{param.label}: {_show(raw)} is not a finite number.")
+    if param.kind == "int":
+        if number != round(number):
+            raise ValueError(f"{param.label}: {_show(raw)} is not a whole number.")
+        number = int(round(number))
+    return number
+
+
+def clamp(param: Param, value):
+    if param.kind in ("int", "float"):
+        return type(value)(min(max(value, param.low), param.high))
+    return value
+
+
+def _widths(param: Param, raw) -> tuple:
+    if isinstance(raw, str):
+        parts = [p for p in raw.replace(" ", "").split(",") if p != ""]
+    else:
+        parts = list(raw)
+    if len(parts) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"{param.label}: at most {MAX_HIDDEN_LAYERS} hidden layers.")
+    widths = []
+    for part in parts:
+        try:
+            width = float(part)
+        except (TypeError, ValueError):
+            raise ValueError(f"{param.label}: {_show(raw)} is not a list of widths such as 4,4.") from None
+        if not math.isfinite(width) or width != round(width):
+            raise ValueError(f"{param.label}: {_show(raw)} is not a list of whole numbers.")
+        widths.append(int(min(max(width, param.low), param.high)))
+    return tuple(widths)
+
+
+def _show(raw) -> str:
+    text = repr(raw) if not isinstance(raw, str) else f"“{raw}”"
+    return text if len(text) <= 40 else text[:37] + "…”"
+
+
+def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) -> tuple[RunConfig, list[str]]:
+    """A RunConfig from loose values (query params, JSON); invalid ones keep ``base``'s.
+
+    Returns the config and the warnings, one sentence each. With ``strict`` the
+    first problem raises ValueError instead (the CLI's behaviour).
+    """
+    config = base or RunConfig()
+    changes, warnings = {}, []
+    for key, raw in values.items():
+        param = PARAM_BY_NAME.get(key)
+        if param is None:
+            problem = f"Unknown setting “{str(key)[:40]}” was ignored."
+        else:
+            try:
+                value = coerce(param, raw)
+                clamped = clamp(param, value)
+                changes[key] = clamped
+                problem = None if clamped == value else (
+                    f"{param.label}: {_show(raw)} is outside {_fmt(param.low)}…{_fmt(param.high)}; "
+                    f"using {_fmt(clamped)}.")
+            except ValueError as error:
+                problem = f"{error} Using the default."
+        if problem:
+            if strict:
+                raise ValueError(problem)
+            warnings.append(problem)
+    config = replace(config, **changes)
+    config, fixes = reconcile(config)
+    if fixes and strict:
+        raise ValueError(fixes[0])
+    return config, warnings + fixes
+
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+DATASET_KIND = {"plane": "regression", "multi_gaussian": "regression", "multi_spiral": "classes",
+                "blobs": "classes"}
+
+
+def kind_of(config: RunConfig) -> str:
+    """"binary", "multiclass" or "regression" for a built-in dataset's settings."""
+    kind = DATASET_KIND.get(config.dataset, "binary")
+    if kind == "classes":
+        return "binary" if config.classes == 2 else "multiclass"
+    return kind
+
+
+def reconcile(config: RunConfig, kind: str | None = None) -> tuple[RunConfig, list[str]]:
+    """Make the output head fit the problem: regression needs linear, K > 2 classes softmax."""
+    kind = kind or kind_of(config)
+    wanted = {"regression": ("linear",), "multiclass": ("softmax",), "binary": ("sigmoid", "softmax")}[kind]
+    if config.output in wanted:
+        return config, []
+    fixed = replace(config, output=wanted[0])
+    return fixed, [f"A {kind} problem needs a {wanted[0]} output; switched from {config.output}."]
+
+
+def to_query(config: RunConfig) -> dict[str, str]:
+    """The settings that differ from the defaults, as URL-ready strings."""
+    out = {}
+    for param in PARAMS:
+        value = getattr(config, param.name)
+        if value != param.default:
+            if param.kind == "widths":
+                out[param.name] = ",".join(map(str, value))
+            else:  # repr round-trips a float exactly
+                out[param.name] = repr(value) if isinstance(value, float) else str(value)
+    return out
+
+
+def layer_sizes(config: RunConfig, n_classes: int) -> list[int]:
+    """[2, *hidden, n_out]: one output per class for softmax, else one."""
+    n_out = max(2, n_classes) if config.output == "softmax" else 1
+    return [2, *config.hidden, n_out]
