@@ -1,0 +1,227 @@
+"""Runs side by side: 2 to 6 configs trained on the same data from the same seed.
+
+A comparison only means something when the runs differ in the settings under
+study and nothing else, so :func:`align` copies the data settings and the
+weight seed of the first run into every other one. All layers draw from one
+``RandomState(seed)`` in order, so runs whose layer shapes and init agree start
+from bit-identical weights (their ``snapshots[0]``).
+
+    >>> configs = sweep(RunConfig(), "activation", ["relu", "sigmoid", "tanh"])
+    >>> results = compare(configs)
+    >>> [r.summary()["final train loss"] for r in results]
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import runs
+from .config import PARAM_BY_NAME, PARAMS, RunConfig, clamp, coerce
+from .datasets import Dataset
+from .history import History
+from .network import MLP
+
+MIN_RUNS, MAX_RUNS = 2, 6
+SNAPSHOTS = 40  # snapshots kept per run: memory stays flat however long the run
+CHUNK_EPOCHS = 50
+HISTOGRAM_BINS = 24
+HISTOGRAM_SAMPLES = 2000  # points fed through the network for an activation histogram
+SHARED = tuple(p.name for p in PARAMS if p.group == "data") + ("seed",)
+# The settings a comparison can vary: everything but the data and the seed, which runs share.
+SWEEPABLE = tuple(p.name for p in PARAMS if p.name not in SHARED)
+
+
+@dataclass
+class RunResult:
+    """One trained run, slim enough to cache: final network, history, bounded snapshots."""
+
+    label: str
+    config: RunConfig
+    data: Dataset
+    net: MLP
+    history: History
+    snapshots: list  # [(epoch, weights, biases)], at most SNAPSHOTS
+    metrics: dict  # train_loss, train_accuracy, test_loss, test_accuracy of the final weights
+    wall_time: float  # seconds spent training
+    notes: list = field(default_factory=list)
+    target_loss: float | None = None
+
+    @property
+    def epochs_to_target(self) -> int | None:
+        return None if self.target_loss is None else epochs_to_target(self.history, self.target_loss)
+
+    def summary(self) -> dict:
+        """One row of the comparison table (NaN where a value does not apply)."""
+        m = self.metrics
+        return {
+            "run": self.label,
+            "final train loss": m.get("train_loss", math.nan),
+            "final test loss": m.get("test_loss", math.nan),
+            "train accuracy": m.get("train_accuracy", math.nan),
+            "test accuracy": m.get("test_accuracy", math.nan),
+            "epochs to target": self.epochs_to_target,
+            "wall time (s)": self.wall_time,
+            "status": self.history.status,
+        }
+
+
+# ---------------------------------------------------------------- defining runs
+def check_count(configs: Sequence) -> None:
+    if not MIN_RUNS <= len(configs) <= MAX_RUNS:
+        raise ValueError(f"Compare {MIN_RUNS} to {MAX_RUNS} runs; got {len(configs)}.")
+
+
+def parse_values(setting: str, text: str) -> list:
+    """The values of a sweep from text: "relu, sigmoid, tanh", "0.01, 0.1, 1" or, for
+    hidden layers, "4; 4,4; 8,8,8". Raises ValueError with one sentence."""
+    param = PARAM_BY_NAME.get(setting)
+    if param is None or setting not in SWEEPABLE:
+        raise ValueError(f"“{str(setting)[:40]}” cannot be swept; choose one of: {', '.join(SWEEPABLE)}.")
+    separator = ";" if param.kind == "widths" else ","
+    parts = [p.strip() for p in str(text).replace("|", ";").split(separator)]
+    values = []
+    for part in (p for p in parts if p):
+        value = clamp(param, coerce(param, part))
+        if value not in values:
+            values.append(value)
+    if not MIN_RUNS <= len(values) <= MAX_RUNS:
+        example = "4; 4,4; 8,8,8" if param.kind == "widths" else ", ".join(map(str, param.choices[:3])) or "0.01, 0.1, 1"
+        raise ValueError(f"Give {MIN_RUNS} to {MAX_RUNS} different values for {param.label}, e.g. “{example}”; "
+                         f"got {len(values)}.")
+    return values
+
+
+def sweep(base: RunConfig, setting: str, values: Sequence) -> list[RunConfig]:
+    """One config per value of ``setting``, everything else as in ``base``."""
+    if setting not in SWEEPABLE:
+        raise ValueError(f"“{str(setting)[:40]}” cannot be swept; choose one of: {', '.join(SWEEPABLE)}.")
+    param = PARAM_BY_NAME[setting]
+    configs = [base.replace(**{setting: clamp(param, coerce(param, v))}) for v in values]
+    check_count(configs)
+    return configs
+
+
+def align(configs: Sequence[RunConfig]) -> tuple[list[RunConfig], list[str]]:
+    """Give every run the first run's data settings and weight seed; say which runs changed."""
+    check_count(configs)
+    first = configs[0]
+    shared = {name: getattr(first, name) for name in SHARED}
+    out, notes = [first], []
+    for i, config in enumerate(configs[1:], start=2):
+        changed = [PARAM_BY_NAME[n].label for n, v in shared.items() if getattr(config, n) != v]
+        if changed:
+            notes.append(f"Run {i} now uses run 1's {', '.join(changed).lower()}, so every run sees the same data "
+                         f"and starts from the same seed.")
+        out.append(config.replace(**shared))
+    return out, notes
+
+
+def _show(value) -> str:
+    if isinstance(value, tuple):
+        return "-".join(map(str, value)) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def labels(configs: Sequence[RunConfig]) -> list[str]:
+    """Short unique names from the settings that differ, e.g. "lr 0.1 · optimizer adam"."""
+    differing = [p.name for p in PARAMS if len({getattr(c, p.name) for c in configs}) > 1]
+    names = []
+    for i, config in enumerate(configs, start=1):
+        name = " · ".join(f"{n.replace('_', ' ')} {_show(getattr(config, n))}" for n in differing)
+        names.append(name or f"run {i}")
+    return [name if names.count(name) == 1 else f"{i}: {name}" for i, name in enumerate(names, start=1)]
+
+
+# ---------------------------------------------------------------------- training
+def train_run(config: RunConfig, data: Dataset | None = None, *, label: str = "run",
+              target_loss: float | None = None, snapshots: int = SNAPSHOTS, chunk: int = CHUNK_EPOCHS,
+              progress: Callable[[float], None] | None = None) -> RunResult:
+    """Train one config for its epochs, in chunks (``progress(fraction)`` after each)."""
+    run = runs.prepare(config, data, snapshots=snapshots)
+    started = time.perf_counter()
+    total = max(run.config.epochs, 1)
+    for _ in run.trainer.chunks(run.config.epochs, chunk):
+        if progress is not None:
+            progress(min(run.trainer.epoch / total, 1.0))
+    return as_result(run, label, time.perf_counter() - started, target_loss)
+
+
+def as_result(run: runs.Run, label: str = "run", wall_time: float = math.nan,
+              target_loss: float | None = None) -> RunResult:
+    """A trained nn_core Run (e.g. the Playground's) as a RunResult: the network is copied."""
+    return RunResult(label=label, config=run.config, data=run.data, net=run.net.copy(), history=run.history,
+                     snapshots=list(run.trainer.snapshots), metrics=run.trainer.evaluate(), wall_time=wall_time,
+                     notes=list(run.notes), target_loss=target_loss)
+
+
+def compare(configs: Sequence[RunConfig], data: Dataset | None = None, target_loss: float | None = None,
+            **options) -> list[RunResult]:
+    """Align and train every config on the same data; results in the configs' order."""
+    configs, notes = align(configs)
+    data = data if data is not None else runs.make_dataset(configs[0])
+    results = [train_run(c, data, label=name, target_loss=target_loss, **options)
+               for c, name in zip(configs, labels(configs))]
+    if notes:
+        results[0].notes.extend(notes)
+    return results
+
+
+def epochs_to_target(history: History, target: float) -> int | None:
+    """The first recorded epoch whose loss is ≤ ``target`` (None if never).
+
+    Records are the loss before that epoch's update, so this counts the updates
+    needed; on a thinned history it is exact to within the recording stride.
+    """
+    for epoch, loss in zip(history.epochs, history.columns["loss"]):
+        if loss is not None and loss <= target:
+            return int(epoch)
+    return None
+
+
+# ------------------------------------------------------------- snapshots & units
+def snapshot_index(snapshots: Sequence, epoch: int) -> int:
+    """Index of the last snapshot taken at or before ``epoch`` (0 if none)."""
+    epochs = [s[0] for s in snapshots]
+    return max(int(np.searchsorted(epochs, epoch, side="right")) - 1, 0)
+
+
+def net_at(result: RunResult, index: int) -> MLP:
+    """A copy of the run's network holding the weights of snapshot ``index``."""
+    _, weights, biases = result.snapshots[index]
+    net = result.net.copy()
+    for target, source in zip(net.weights + net.biases, list(weights) + list(biases)):
+        target[...] = source
+    return net
+
+
+@dataclass(frozen=True)
+class LayerHistogram:
+    layer: int  # 1-based hidden layer
+    activation: str
+    epoch: int
+    edges: np.ndarray  # (bins + 1,)
+    counts: np.ndarray  # (bins,): unit outputs over every sample and unit of the layer
+
+
+def activation_histograms(result: RunResult, index: int, bins: int = HISTOGRAM_BINS) -> list[LayerHistogram]:
+    """Per hidden layer, the distribution of unit outputs on the training data at snapshot ``index``.
+
+    Piles at 0 (ReLU) mean dead units; piles at ±1 or 0/1 (tanh/sigmoid) mean saturation.
+    """
+    net = net_at(result, index)
+    X = result.data.X_train[:HISTOGRAM_SAMPLES]
+    epoch = int(result.snapshots[index][0])
+    out = []
+    for layer, (name, A) in enumerate(zip(net.hidden_activations, net.layer_outputs(X)[:-1]), start=1):
+        values = A[np.isfinite(A)]
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5, hi + 0.5
+        counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
+        out.append(LayerHistogram(layer, name, epoch, edges, counts))
+    return out
