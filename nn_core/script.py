@@ -1,0 +1,571 @@
+"""Export a run as one standalone Python file that needs only NumPy.
+
+The generated script trains the same network, from the same seed, on the same
+data, and prints the same loss table as the engine, digit for digit. For that
+it performs the engine's floating-point operations in the engine's order
+(sigmoid as 1 / (1 + exp(-z)), the mean taken after the matmul, p -= lr·g, ...).
+
+It is built from small per-name code snippets (one registry per kind: hidden
+activations, output heads, optimizers), so a script holds only the code its run
+uses. It is generated from validated values only: names are checked against the
+registries, numbers are written with ``repr(float(x))`` or ``int(x)``, and the
+one free-form string (the table line format) is checked and embedded with
+``repr``. No user text reaches the code unescaped.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import activations
+from .activations import ACTIVATIONS
+from .config import PARAMS, RunConfig
+from .datasets import Dataset
+from .export import ExportError
+from .heads import HEADS
+from .initializers import get_initializer
+from .network import MAX_HIDDEN_LAYERS
+from .optimizers import OPTIMIZERS, make_optimizer
+from .presets import PRESETS
+from .runs import prepare
+
+DEFAULT_LINE = "Epoch {epoch:5d} | Loss: {loss:.6f}"
+RESULT_LINES = {  # what the engine's CLI and the script print after the table
+    "classification": ("Train accuracy: {train:.2%}", "Test accuracy: {test:.2%}"),
+    "regression": ("Train loss: {train:.6g}", "Test loss: {test:.6g}"),
+}
+MAX_LINE = 120
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Source code for one registry entry, and the engine constants it uses.
+
+    ``constants`` pairs a NAME used in ``code`` with the attribute that holds its
+    value: on the activations module, or on the engine's optimizer instance.
+    """
+
+    code: str
+    constants: tuple = ()
+
+
+ACTIVATION_CODE: dict[str, Snippet] = {
+    "relu": Snippet('''
+def relu(Z):
+    return np.maximum(Z, 0.0)
+
+
+def relu_backward(A, dA):
+    """dL/dZ = dL/dA * f'(Z); ReLU's slope is 1 where the unit is on (A > 0), else 0."""
+    return dA * (A > 0.0)
+'''),
+    "leaky_relu": Snippet('''
+def leaky_relu(Z):
+    return np.maximum(Z * LEAKY_SLOPE, Z)
+
+
+def leaky_relu_backward(A, dA):
+    """dL/dZ = dL/dA * f'(Z); the slope is 1 where the unit is on, LEAKY_SLOPE elsewhere."""
+    return dA * np.where(A > 0.0, 1.0, LEAKY_SLOPE)
+''', (("LEAKY_SLOPE", "LEAKY_SLOPE"),)),
+    "sigmoid": Snippet('''
+def sigmoid(Z):
+    return 1.0 / (1.0 + np.exp(-Z))
+
+
+def sigmoid_backward(A, dA):
+    """dL/dZ = dL/dA * f'(Z), with the sigmoid's slope written through its output: a (1 - a)."""
+    return dA * (A * (1.0 - A))
+'''),
+    "tanh": Snippet('''
+def tanh(Z):
+    return np.tanh(Z)
+
+
+def tanh_backward(A, dA):
+    """dL/dZ = dL/dA * f'(Z), with tanh's slope written through its output: 1 - a^2."""
+    return dA * (1.0 - A * A)
+'''),
+    "linear": Snippet('''
+def linear(Z):
+    return Z.copy()
+
+
+def linear_backward(A, dA):
+    """The identity has slope 1: the gradient passes through unchanged."""
+    return dA
+'''),
+    "elu": Snippet('''
+def elu(Z):
+    """z for z > 0, ELU_ALPHA (e^z - 1) otherwise."""
+    return np.where(Z > 0.0, Z, np.expm1(np.minimum(Z, 0.0)) * ELU_ALPHA)
+
+
+def elu_backward(A, dA):
+    """For z <= 0, a = alpha (e^z - 1), so the slope alpha e^z equals a + alpha."""
+    return dA * np.where(A > 0.0, 1.0, A + ELU_ALPHA)
+''', (("ELU_ALPHA", "ELU_ALPHA"),)),
+    "softplus": Snippet('''
+def softplus(Z):
+    """log(1 + e^z), computed so that it never overflows."""
+    return np.logaddexp(Z, 0.0)
+
+
+def softplus_backward(A, dA):
+    """The slope of softplus is sigmoid(z) = 1 - e^(-a)."""
+    return dA * -np.expm1(-A)
+'''),
+}
+
+HEAD_CODE: dict[str, Snippet] = {
+    "sigmoid": Snippet('''
+def targets(y):
+    """Labels 0/1 as a column: shape (n, 1)."""
+    return np.asarray(y, dtype=np.float64).reshape(-1, 1)
+
+
+def output_activation(Z):
+    """Sigmoid: the probability of class 1."""
+    return 1.0 / (1.0 + np.exp(-Z))
+
+
+def sample_losses(Z, Y):
+    """Binary cross-entropy of each sample, from the logits Z (never log(0), never overflows):
+    -[y log s(z) + (1 - y) log(1 - s(z))] = max(z, 0) - z y + log(1 + e^-|z|)."""
+    return (np.maximum(Z, 0.0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
+
+
+def accuracy(A, Y):
+    """Fraction of samples on the right side of probability 0.5."""
+    return int(np.count_nonzero((A >= 0.5) == (Y >= 0.5))) / A.shape[0]
+'''),
+    "softmax": Snippet('''
+def targets(y):
+    """Integer labels 0..K-1 as one-hot rows: shape (n, K)."""
+    Y = np.zeros((len(y), LAYER_SIZES[-1]))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
+def output_activation(Z):
+    """Softmax: one probability per class; subtracting the row max avoids overflow."""
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def sample_losses(Z, Y):
+    """Cross-entropy of each sample, from the logits: log(sum_k e^z_k) - z_true."""
+    m = Z.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(Z - m).sum(axis=1, keepdims=True)) + m
+    return (Y * (log_sum - Z)).sum(axis=1)
+
+
+def accuracy(A, Y):
+    """Fraction of samples whose most probable class is the true one."""
+    return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1))) / A.shape[0]
+'''),
+    "linear": Snippet('''
+def targets(y):
+    """Regression targets as a column: shape (n, 1)."""
+    return np.asarray(y, dtype=np.float64).reshape(-1, 1)
+
+
+def output_activation(Z):
+    """Linear output: the prediction is the logit itself."""
+    return Z.copy()
+
+
+def sample_losses(Z, Y):
+    """Half the squared error of each sample."""
+    return 0.5 * ((Z - Y) ** 2).sum(axis=1)
+'''),
+}
+
+OPTIMIZER_CODE: dict[str, Snippet] = {
+    "sgd": Snippet('''
+def step(params, grads, lr, state):
+    """Plain gradient descent, in place: p <- p - lr * g."""
+    for p, g in zip(params, grads):
+        p -= g * lr
+'''),
+    "momentum": Snippet('''
+def step(params, grads, lr, state):
+    """Momentum: a velocity remembers past steps, v <- MOMENTUM v - lr g, then p <- p + v."""
+    if not state:
+        state["velocity"] = [np.zeros_like(p) for p in params]
+    for p, g, v in zip(params, grads, state["velocity"]):
+        v *= MOMENTUM
+        v -= g * lr
+        p += v
+''', (("MOMENTUM", "momentum"),)),
+    "nesterov": Snippet('''
+def step(params, grads, lr, state):
+    """Nesterov momentum: v <- MOMENTUM v - lr g, then step along the look-ahead MOMENTUM v - lr g."""
+    if not state:
+        state["velocity"] = [np.zeros_like(p) for p in params]
+    for p, g, v in zip(params, grads, state["velocity"]):
+        v *= MOMENTUM
+        v -= g * lr
+        p += MOMENTUM * v - g * lr
+''', (("MOMENTUM", "momentum"),)),
+    "rmsprop": Snippet('''
+def step(params, grads, lr, state):
+    """RMSProp: divide each step by a running root-mean-square of its gradients."""
+    if not state:
+        state["square"] = [np.zeros_like(p) for p in params]
+    for p, g, s in zip(params, grads, state["square"]):
+        s *= RHO
+        s += (1.0 - RHO) * g * g
+        p -= g / (np.sqrt(s) + EPS) * lr
+''', (("RHO", "rho"), ("EPS", "eps"))),
+    "adam": Snippet('''
+def step(params, grads, lr, state):
+    """Adam: running means of g (m) and g^2 (v), corrected for their start at zero."""
+    if not state:
+        state.update(t=0, m=[np.zeros_like(p) for p in params], v=[np.zeros_like(p) for p in params])
+    state["t"] += 1
+    correction1 = 1.0 - BETA1 ** state["t"]
+    correction2 = 1.0 - BETA2 ** state["t"]
+    for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+        m *= BETA1
+        m += (1.0 - BETA1) * g
+        v *= BETA2
+        v += (1.0 - BETA2) * g * g
+        p -= m / (np.sqrt(v / correction2) + EPS) * (lr / correction1)
+''', (("BETA1", "beta1"), ("BETA2", "beta2"), ("EPS", "eps"))),
+}
+
+assert set(ACTIVATION_CODE) == set(ACTIVATIONS), "a hidden activation has no script snippet"
+assert set(HEAD_CODE) == set(HEADS), "an output head has no script snippet"
+assert set(OPTIMIZER_CODE) == set(OPTIMIZERS), "an optimizer has no script snippet"
+
+
+def default_log_every(epochs: int) -> int:
+    """About ten table rows."""
+    return max(1, int(epochs) // 10)
+
+
+def preset_for(config: RunConfig):
+    """The preset whose settings are exactly ``config``, or None."""
+    return next((p for p in PRESETS.values() if p.config == config), None)
+
+
+def result_lines(evaluation: dict, classify: bool) -> list[str]:
+    """The lines printed after the table, from ``Trainer.evaluate()``'s dict."""
+    train_fmt, test_fmt = RESULT_LINES["classification" if classify else "regression"]
+    key = "accuracy" if classify else "loss"
+    lines = [train_fmt.format(train=evaluation[f"train_{key}"])]
+    if f"test_{key}" in evaluation:
+        lines.append(test_fmt.format(test=evaluation[f"test_{key}"]))
+    return lines
+
+
+# ----------------------------------------------------------------------------- validation
+def check_config(config: RunConfig) -> None:
+    """Every field must have the declared type and lie in its declared range or choices."""
+    if not isinstance(config, RunConfig):
+        raise ExportError("The script export needs a RunConfig.")
+    for param in PARAMS:
+        value = getattr(config, param.name)
+        if param.kind == "choice":
+            ok = isinstance(value, str) and value in param.choices
+        elif param.kind == "widths":
+            ok = isinstance(value, (tuple, list)) and len(value) <= MAX_HIDDEN_LAYERS and all(
+                _is_int(w) and param.low <= w <= param.high for w in value)
+        elif param.kind == "int":
+            ok = _is_int(value) and param.low <= value <= param.high
+        else:
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                  and param.low <= value <= param.high)
+        if not ok:
+            raise ExportError(f"{param.label}: {_show(value)} is not a valid setting, so no script was written.")
+
+
+def check_line(line: str) -> str:
+    """A table-line format may use only {epoch} and {loss} with plain number formats."""
+    if not isinstance(line, str) or not 0 < len(line) <= MAX_LINE or "\n" in line or "\r" in line:
+        raise ExportError(f"The table line format must be one line of at most {MAX_LINE} characters.")
+    try:
+        parts = list(string.Formatter().parse(line))
+        fields = {name for _, name, spec, conv in parts if name is not None}
+        specs_ok = all(conv is None and "{" not in (spec or "") for _, name, spec, conv in parts if name is not None)
+        line.format(epoch=0, loss=0.5)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+        fields, specs_ok = set(), False
+    if not specs_ok or "loss" not in fields or not fields <= {"epoch", "loss"}:
+        raise ExportError("The table line format may only use {epoch} and {loss}, e.g. "
+                          "“Epoch {epoch:5d} | Loss: {loss:.4f}”.")
+    return line
+
+
+def _check_data(data) -> Dataset:
+    if not isinstance(data, Dataset):
+        raise ExportError("The script export needs an nn_core Dataset.")
+    if not all(np.isfinite(a).all() for a in (data.X_train, data.y_train, data.X_test, data.y_test)):
+        raise ExportError("The data holds NaN or infinite values, so no script was written.")
+    return data
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+# ----------------------------------------------------------------------------- generation
+def export_script(config: RunConfig, data: Dataset | None = None, log_every: int | None = None,
+                  line: str | None = None) -> str:
+    """The source of one Python file (NumPy its only import) that replays this run.
+
+    ``data`` defaults to the config's built-in dataset; ``log_every`` and
+    ``line`` default to the preset's when ``config`` is a preset's, else to
+    about ten rows of :data:`DEFAULT_LINE`.
+    """
+    check_config(config)
+    preset = preset_for(config)
+    line = check_line(line if line is not None else (preset.line if preset else DEFAULT_LINE))
+    if log_every is None:
+        log_every = preset.log_every if preset else default_log_every(config.epochs)
+    if not _is_int(log_every) or log_every < 1:
+        raise ExportError("log_every must be a whole number of epochs, at least 1.")
+    if data is None and config.dataset == "csv":
+        raise ExportError("A CSV run needs its data to export a script.")
+    run = prepare(config, _check_data(data) if data is not None else None)
+    return _Writer(run, int(log_every), line).source()
+
+
+class _Writer:
+    """Assembles the script's sections from a prepared (validated) run."""
+
+    def __init__(self, run, log_every: int, line: str):
+        self.config, self.data, self.net, self.trainer = run.config, run.data, run.net, run.trainer
+        self.log_every, self.line = log_every, line
+        self.classify = HEADS[self.net.output].task == "classification"
+        self.full_batch = self.trainer.batch_size >= self.data.n_train
+        self.has_test = self.data.n_test > 0
+
+    def source(self) -> str:
+        sections = [self.header(), self.settings(), self.data_section(), self.activation_section(),
+                    self.head_section(), NETWORK_CODE, self.backward_section(), self.optimizer_section(),
+                    self.training_section()]
+        return "\n\n".join(s.strip("\n") + "\n" for s in sections)
+
+    # --------------------------------------------------------------- pieces
+    def header(self) -> str:
+        c, net = self.config, self.net
+        sizes = "-".join(str(int(s)) for s in net.layer_sizes)
+        hidden = ", ".join(net.hidden_activations) or "none"
+        batch = "full batch" if self.full_batch else f"mini-batches of {int(self.trainer.batch_size)}"
+        data = "your CSV data" if c.dataset == "csv" else f"the {c.dataset} dataset"
+        return f'''"""Train a {sizes} network with NumPy alone: a standalone export from nnplay.
+
+Hidden activations: {hidden}. Output: {HEADS[net.output].label}.
+Training: {self.trainer.optimizer_name}, learning rate {float(c.lr)!r}, {batch}, {int(c.epochs)} epochs,
+{c.reduction} of the per-sample gradients, weight seed {int(c.seed)}.
+Data: {data}, {self.data.n_train} training and {self.data.n_test} test points, embedded below.
+
+Every operation runs in the same order as in nnplay's engine, so this file prints
+the same loss table, digit for digit. Run it with:  python this_file.py
+"""
+
+import numpy as np
+
+# exp(-z) overflows to inf for very negative z, and 1 / (1 + inf) = 0 is still the right answer;
+# a diverging run is caught from its loss instead. So NumPy's warnings are switched off.
+np.seterr(all="ignore")
+'''
+
+    def settings(self) -> str:
+        c, net = self.config, self.net
+        spec = get_initializer(net.init)
+        scale = 1.0 if net.init_scale is None else float(net.init_scale)
+        factors = [repr(float(spec.std(a, b) * scale)) for a, b in zip(net.layer_sizes[:-1], net.layer_sizes[1:])]
+        lines = [
+            "# ----------------------------------------------------------------------------- settings",
+            f"SEED = {int(c.seed)}",
+            f"LAYER_SIZES = {[int(s) for s in net.layer_sizes]!r}  # inputs, hidden layers..., outputs",
+            f"# Initial weights: randn(n_in, n_out) * scale, drawn layer by layer (init {net.init!r}, "
+            f"init_scale {scale!r}).",
+            f"WEIGHT_SCALES = [{', '.join(factors)}]",
+            f"HIDDEN_BIAS = {float(net.bias_init)!r}  # starting bias of the hidden units (output biases start at 0)",
+            f"LR = {float(c.lr)!r}",
+            f"EPOCHS = {int(c.epochs)}",
+        ]
+        if not self.full_batch:
+            lines.append(f"BATCH_SIZE = {int(self.trainer.batch_size)}")
+        if c.lr_decay:
+            lines.append(f"LR_DECAY = {float(c.lr_decay)!r}  # lr = LR / (1 + LR_DECAY * epoch)")
+        if c.l2:
+            lines.append(f"L2 = {float(c.l2)!r}  # adds L2 / 2 * sum(W^2) to the loss")
+        if c.l1:
+            lines.append(f"L1 = {float(c.l1)!r}  # adds L1 * sum(|W|) to the loss")
+        lines.append(f"LOG_EVERY = {int(self.log_every)}")
+        lines.append(f"LINE = {self.line!r}")
+        result = RESULT_LINES["classification" if self.classify else "regression"]
+        lines.append(f"RESULT_LINES = ({result[0]!r}, {result[1]!r})")
+        used = [ACTIVATION_CODE[name] for name in dict.fromkeys(net.hidden_activations)]
+        for snippet in used:
+            lines += [f"{name} = {float(getattr(activations, attr))!r}" for name, attr in snippet.constants]
+        optimizer = make_optimizer(self.trainer.optimizer_name, [np.zeros(1)], momentum=c.momentum)
+        lines += [f"{name} = {float(getattr(optimizer, attr))!r}"
+                  for name, attr in OPTIMIZER_CODE[self.trainer.optimizer_name].constants]
+        return "\n".join(lines)
+
+    def data_section(self) -> str:
+        d = self.data
+        parts = ["# ----------------------------------------------------------------------------- data",
+                 "# Inputs X have shape (n, 2); y holds " +
+                 ("integer class labels." if self.classify else "the regression targets."),
+                 _matrix("X_train", d.X_train), _vector("y_train", d.y_train, self.classify)]
+        if self.has_test:
+            parts += [_matrix("X_test", d.X_test), _vector("y_test", d.y_test, self.classify)]
+        return "\n".join(parts)
+
+    def activation_section(self) -> str:
+        names = self.net.hidden_activations
+        code = "".join(ACTIVATION_CODE[name].code for name in dict.fromkeys(names))
+        pairs = ", ".join(f"({name}, {name}_backward)" for name in names)
+        return ("# ----------------------------------------------------------------------------- hidden activations\n"
+                + code + "\n\n# (f, f') for each hidden layer, first to last\n" + f"HIDDEN = [{pairs}]\n")
+
+    def head_section(self) -> str:
+        return ("# ----------------------------------------------------------------------------- output and loss\n"
+                + HEAD_CODE[self.net.output].code)
+
+    def backward_section(self) -> str:
+        c = self.config
+        mean = ("        dW /= n  # mean over the batch, taken after the sum\n"
+                "        db /= n\n") if c.reduction == "mean" else \
+            "        # (summed over the batch, not averaged: the run uses reduction 'sum')\n"
+        size = "    n = Y.shape[0]  # samples in this batch\n" if c.reduction == "mean" else ""
+        penalty = ""
+        if c.l2:
+            penalty += "        dW += L2 * weights[l]  # gradient of the L2 penalty\n"
+        if c.l1:
+            penalty += "        dW += L1 * np.sign(weights[l])  # gradient of the L1 penalty\n"
+        return f'''
+def backward(As, Y, weights):
+    """Gradients [dW1, db1, dW2, db2, ...] of the loss, from the last layer to the first.
+
+    It reuses the forward pass's outputs As; nothing is recomputed.
+    """
+{size}    grads = [None] * (2 * len(weights))
+    D = As[-1] - Y  # dL/dZ at the output: A - Y, for this output and its matching loss
+    for l in range(len(weights) - 1, -1, -1):
+        dW = As[l].T @ D  # (n_in, n) @ (n, n_out): each weight's share of the error
+        db = D.sum(axis=0, keepdims=True)
+{mean}        if l > 0:
+            dA = D @ weights[l].T  # send the error back through the weights...
+            D_below = HIDDEN[l - 1][1](As[l], dA)  # ...and through the activation's slope
+{penalty}        grads[2 * l], grads[2 * l + 1] = dW, db
+        if l > 0:
+            D = D_below
+    return grads
+'''
+
+    def optimizer_section(self) -> str:
+        return ("# ----------------------------------------------------------------------------- optimizer\n"
+                + OPTIMIZER_CODE[self.trainer.optimizer_name].code)
+
+    def training_section(self) -> str:
+        lr = "LR / (1.0 + LR_DECAY * epoch)" if self.config.lr_decay else "LR"
+        if self.full_batch:
+            update = '''        grads = backward(As, Y_train, weights)  # 2. backward pass
+        step(params, grads, lr, state)  # 3. update the weights in place
+'''
+        else:
+            update = '''        order = shuffle.permutation(n)  # a new seeded shuffle every epoch
+        for start in range(0, n, BATCH_SIZE):
+            idx = order[start:start + BATCH_SIZE]
+            _, A_batch = forward(X_train[idx], weights, biases)
+            grads = backward(A_batch, Y_train[idx], weights)  # 2. backward pass on the batch
+            step(params, grads, lr, state)  # 3. update the weights in place
+'''
+        shuffle = "    shuffle = np.random.RandomState(SEED)  # the mini-batch order\n" if not self.full_batch else ""
+        if self.classify:
+            report = "    _, As = forward(X_train, weights, biases)\n" \
+                     "    print(RESULT_LINES[0].format(train=accuracy(As[-1], Y_train)))\n"
+            if self.has_test:
+                report += "    _, As = forward(X_test, weights, biases)\n" \
+                          "    print(RESULT_LINES[1].format(test=accuracy(As[-1], targets(y_test))))\n"
+        else:
+            report = "    Zs, _ = forward(X_train, weights, biases)\n" \
+                     "    print(RESULT_LINES[0].format(train=float(sample_losses(Zs[-1], Y_train).mean())))\n"
+            if self.has_test:
+                report += "    Zs, _ = forward(X_test, weights, biases)\n" \
+                          "    print(RESULT_LINES[1].format(test=float(sample_losses(Zs[-1], targets(y_test)).mean())))\n"
+        return f'''
+# ----------------------------------------------------------------------------- training
+def main():
+    weights, biases = init_params()
+    params = [p for pair in zip(weights, biases) for p in pair]  # [W1, b1, W2, b2, ...]
+    Y_train = targets(y_train)
+    n = X_train.shape[0]
+    state = {{}}  # the optimizer's memory, if it has one
+{shuffle}    previous = [p.copy() for p in params]
+    for epoch in range(EPOCHS):
+        # 1. Forward pass on all training points. The loss printed is measured before this epoch's update.
+        Zs, As = forward(X_train, weights, biases)
+        loss = float(sample_losses(Zs[-1], Y_train).sum()) / n
+        if not np.isfinite(loss):
+            print(f"diverged at epoch {{epoch}}")
+            if epoch > 0:  # go back to the weights of the last epoch whose loss was finite
+                for p, saved in zip(params, previous):
+                    p[...] = saved
+            break
+        if epoch % LOG_EVERY == 0:
+            print(LINE.format(epoch=epoch, loss=loss))
+        for p, saved in zip(params, previous):
+            saved[...] = p
+        lr = {lr}
+{update}
+{report}
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+NETWORK_CODE = '''
+# ----------------------------------------------------------------------------- network
+def init_params():
+    """Weights W (n_in, n_out) drawn in order W1, W2, ... from one seeded generator; biases b (1, n_out)."""
+    rng = np.random.RandomState(SEED)
+    weights, biases = [], []
+    for l, (n_in, n_out) in enumerate(zip(LAYER_SIZES[:-1], LAYER_SIZES[1:])):
+        weights.append(rng.randn(n_in, n_out) * WEIGHT_SCALES[l])
+        is_output = l == len(LAYER_SIZES) - 2
+        biases.append(np.full((1, n_out), 0.0 if is_output else HIDDEN_BIAS))
+    return weights, biases
+
+
+def forward(X, weights, biases):
+    """Every layer's pre-activation Z = A_prev @ W + b and output A = f(Z); As[0] is X itself."""
+    Zs, As = [], [X]
+    for l, (W, b) in enumerate(zip(weights, biases)):
+        Z = As[-1] @ W + b
+        A = HIDDEN[l][0](Z) if l < len(HIDDEN) else output_activation(Z)
+        Zs.append(Z)
+        As.append(A)
+    return Zs, As
+'''
+
+
+def _matrix(name: str, X: np.ndarray) -> str:
+    rows = "".join(f"    [{', '.join(repr(float(v)) for v in row)}],\n" for row in X.tolist())
+    return f"{name} = np.array([\n{rows}]).reshape(-1, {int(X.shape[1])})"
+
+
+def _vector(name: str, y: np.ndarray, labels: bool) -> str:
+    values = [str(int(v)) if labels else repr(float(v)) for v in np.asarray(y).reshape(-1).tolist()]
+    lines = [", ".join(values[i:i + 10]) for i in range(0, len(values), 10)]
+    body = "".join(f"    {line},\n" for line in lines)
+    dtype = "np.int64" if labels else "np.float64"
+    return f"{name} = np.array([\n{body}], dtype={dtype})"
