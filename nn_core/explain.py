@@ -1,0 +1,336 @@
+"""One training step, broken into named stages for the teaching pages.
+
+Every number comes from the engine itself: the forward values from
+``MLP.forward_cache``, the deltas dZ and the gradients dW, db from
+``MLP.backward``, the update from the SGD step the trainer uses. The stages
+only copy them out and name them, so what a learner reads is what the engine
+computes. Works for any depth: layer l has Z_l = A_{l-1}·W_l + b_l, A_l = f(Z_l).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import derivative, get_activation
+from .heads import get_head
+from .network import MLP
+
+PHASES = ("forward", "loss", "backward", "update")
+
+OUTPUT_LATEX = {  # the output head's activation, written for a stage equation
+    "sigmoid": r"\sigma(Z_{L}) = \frac{1}{1 + e^{-Z_{L}}}",
+    "softmax": r"\operatorname{softmax}(Z_{L})_k = \frac{e^{Z_{Lk}}}{\sum_j e^{Z_{Lj}}}",
+    "linear": r"Z_{L}",
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the lesson.
+
+    ``arrays`` are (name, value) pairs, the stage's result first; ``reuses``
+    names the forward-pass values (cached, not recomputed) that it reads.
+    """
+
+    key: str  # "Z1", "A1", ..., "loss", "dZ2", ..., "update"
+    phase: str  # one of PHASES
+    title: str
+    latex: str
+    arrays: tuple
+    reuses: tuple
+    explanation: str
+
+    @property
+    def result(self) -> np.ndarray:
+        return self.arrays[0][1]
+
+
+def _sub(template: str, **names) -> str:
+    """Fill {l}, {p} placeholders in a LaTeX template without fighting its braces."""
+    for key, value in names.items():
+        template = template.replace("{" + key + "}", str(value))
+    return template
+
+
+def training_step(net: MLP, X, y, lr: float, reduction: str = "mean") -> list[Stage]:
+    """The stages of one full-batch SGD step on (X, y); ``net`` itself is not changed.
+
+    X : (n, n_in); y as the network's targets accept it. Returns forward stages
+    (Z_l, A_l per layer), the loss, backward stages (dZ_L, then dW_l, db_l,
+    dA_{l-1}, dZ_{l-1} walking down) and the update.
+    """
+    X = net._as_input(X)
+    Y = net.targets(y)
+    n, L = X.shape[0], net.n_layers
+    with np.errstate(all="ignore"):
+        cache = net.forward_cache(X)
+        Z = [z.copy() for z in cache.Z]
+        A = [X.copy()] + [a.copy() for a in cache.A[1:]]
+        losses = net.sample_losses(cache, Y).reshape(-1, 1)
+        loss = float(losses.mean() if reduction == "mean" else losses.sum())
+        net.backward(cache, Y, reduction)
+        dZ = [d.copy() for d in cache.D]
+        dW = [g.copy() for g in cache.dW]
+        db = [g.copy() for g in cache.db]
+    head = get_head(net.output)
+    scale = r"\frac{1}{n}" if reduction == "mean" else ""
+    per = f"averaged over the n = {n} samples" if reduction == "mean" else f"summed over the n = {n} samples"
+    stages = []
+    for l in range(1, L + 1):
+        prev = "X" if l == 1 else f"A{l - 1}"
+        W, b = net.weights[l - 1], net.biases[l - 1]
+        stages.append(Stage(
+            f"Z{l}", "forward", f"Layer {l}: weighted sums",
+            _sub(r"Z_{l} = {prev}\,W_{l} + b_{l}", l=l, prev=_tex(prev)),
+            ((f"Z{l}", Z[l - 1]), (prev, A[l - 1]), (f"W{l}", W.copy()), (f"b{l}", b.copy())), (),
+            f"Each of the {Z[l - 1].shape[1]} units of layer {l} adds up its inputs times its weights, plus its "
+            f"bias: one row per sample, one column per unit."))
+        if l < L:
+            act = get_activation(net.hidden_activations[l - 1])
+            stages.append(Stage(
+                f"A{l}", "forward", f"Layer {l}: activation ({act.label})",
+                _sub(r"A_{l} = f(Z_{l}),\quad f(z) = ", l=l) + act.latex,
+                ((f"A{l}", A[l]), (f"Z{l}", Z[l - 1])), (),
+                f"{act.label} bends each weighted sum; the result is kept in the cache because the backward pass "
+                f"needs it."))
+        else:
+            stages.append(Stage(
+                f"A{l}", "forward", f"Output: {head.label.split(' + ')[0]}",
+                _sub(r"A_{l} = ", l=l) + _sub(OUTPUT_LATEX[head.name], L=l),
+                ((f"A{l}", A[l]), (f"Z{l}", Z[l - 1])), (),
+                "The network's prediction for each sample" +
+                (", a probability." if head.name != "linear" else ", a number.")))
+    stages.append(Stage(
+        "loss", "loss", f"Loss: {head.loss_name}",
+        head.loss_latex if reduction == "mean" else head.loss_latex.replace(r"\frac{1}{n}", ""),
+        (("loss", np.array([[loss]])), ("per-sample loss", losses), (f"A{L}", A[L]), ("Y", Y)), (f"A{L}",),
+        f"One number that says how wrong the predictions are ({'mean' if reduction == 'mean' else 'sum'} of the "
+        f"per-sample losses). Training lowers it."))
+    stages.append(Stage(
+        f"dZ{L}", "backward", "Error at the output",
+        _sub(r"dZ_{L} = \frac{\partial L_i}{\partial Z_{L}} = A_{L} - Y", L=L),
+        ((f"dZ{L}", dZ[L - 1]), (f"A{L}", A[L]), ("Y", Y)), (f"A{L}",),
+        f"The {head.loss_name} loss is paired with its output so that the error signal is simply prediction "
+        f"minus target."))
+    for l in range(L, 0, -1):
+        prev = "X" if l == 1 else f"A{l - 1}"
+        stages.append(Stage(
+            f"dW{l}", "backward", f"Gradient of W{l}",
+            _sub(r"dW_{l} = {s}\,{prev}^{\top} dZ_{l}", l=l, s=scale, prev=_tex(prev)),
+            ((f"dW{l}", dW[l - 1]), (prev, A[l - 1]), (f"dZ{l}", dZ[l - 1])), (prev,),
+            f"How the loss changes with each weight of layer {l}: inputs times errors, {per}."))
+        stages.append(Stage(
+            f"db{l}", "backward", f"Gradient of b{l}",
+            _sub(r"db_{l} = {s}\sum_{i} dZ_{l}[i]", l=l, s=scale),
+            ((f"db{l}", db[l - 1]), (f"dZ{l}", dZ[l - 1])), (),
+            f"A bias feeds its unit with weight 1, so its gradient is the unit's error, {per}."))
+        if l > 1:
+            act = get_activation(net.hidden_activations[l - 2])
+            W = net.weights[l - 1]
+            with np.errstate(all="ignore"):
+                dA = dZ[l - 1] @ W.T
+            slope = derivative(act.name, A[l - 1])
+            stages.append(Stage(
+                f"dA{l - 1}", "backward", f"Error sent back to layer {l - 1}",
+                _sub(r"dA_{k} = dZ_{l}\,W_{l}^{\top}", k=l - 1, l=l),
+                ((f"dA{l - 1}", dA), (f"dZ{l}", dZ[l - 1]), (f"W{l}", W.copy())), (),
+                f"Each unit of layer {l - 1} receives the errors of the units it feeds, weighted by the same "
+                f"weights the forward pass used."))
+            stages.append(Stage(
+                f"dZ{l - 1}", "backward", f"Through the activation of layer {l - 1}",
+                _sub(r"dZ_{k} = dA_{k} \odot f'(Z_{k}),\quad f'(z) = ", k=l - 1) + act.derivative_latex,
+                ((f"dZ{l - 1}", dZ[l - 2]), (f"dA{l - 1}", dA), (f"f'(Z{l - 1})", slope)), (f"A{l - 1}",),
+                f"The chain rule multiplies by the slope of {act.label} at each unit, computed from the cached "
+                f"output a = f(z), so nothing is recomputed."))
+    stages.append(_update_stage(net, dW, db, lr))
+    return stages
+
+
+def _update_stage(net: MLP, dW: list, db: list, lr: float) -> Stage:
+    arrays = []
+    for l, (W, b, gW, gb) in enumerate(zip(net.weights, net.biases, dW, db), start=1):
+        arrays += [(f"new W{l}", W - lr * gW), (f"new b{l}", b - lr * gb)]
+    # The result of the stage is the first layer's new weights; the rest follow.
+    return Stage(
+        "update", "update", "Gradient-descent update",
+        _sub(r"W_{l} \leftarrow W_{l} - \eta\, dW_{l},\quad b_{l} \leftarrow b_{l} - \eta\, db_{l},"
+             r"\quad \eta = {lr}", lr=f"{lr:g}"),
+        tuple(arrays), (),
+        "Every weight takes a small step against its gradient, downhill on the loss. Then the next step begins.")
+
+
+def _tex(name: str) -> str:
+    """A1 -> A_{1} for LaTeX; X stays X."""
+    return name if len(name) == 1 else f"{name[0]}_{{{name[1:]}}}"
+
+
+def stage_keys(n_layers: int) -> list[str]:
+    """The stage keys for a network of ``n_layers`` weight layers, in order."""
+    keys = [k for l in range(1, n_layers + 1) for k in (f"Z{l}", f"A{l}")] + ["loss", f"dZ{n_layers}"]
+    for l in range(n_layers, 0, -1):
+        keys += [f"dW{l}", f"db{l}"] + ([f"dA{l - 1}", f"dZ{l - 1}"] if l > 1 else [])
+    return keys + ["update"]
+
+
+def set_weight(net: MLP, layer: int, row: int, col: int, value: float) -> tuple[float, float]:
+    """Set W_layer[row, col] (1-based layer) in place; returns (old value, new value).
+
+    Raises ValueError with one sentence for an index outside the network or a non-finite value.
+    """
+    if not 1 <= layer <= net.n_layers:
+        raise ValueError(f"Layer must be 1 to {net.n_layers}.")
+    W = net.weights[layer - 1]
+    if not (0 <= row < W.shape[0] and 0 <= col < W.shape[1]):
+        raise ValueError(f"W{layer} has shape {W.shape}; row {row}, column {col} is outside it.")
+    if not math.isfinite(value):
+        raise ValueError("The weight must be a finite number.")
+    old = float(W[row, col])
+    W[row, col] = value
+    return old, float(value)
+
+
+def epochs_on_plateau(epochs, losses, threshold: float = 0.6) -> int | None:
+    """The first recorded epoch whose loss is below ``threshold`` (None if never).
+
+    For seed 002 the loss sits at ln 2 ≈ 0.6931 while the hidden units are still
+    near-identical; this counts how long it stays there.
+    """
+    for epoch, loss in zip(epochs, losses):
+        if loss < threshold:
+            return int(epoch)
+    return None
+
+
+def hidden_unit_spread(net: MLP, X) -> list[float]:
+    """Per hidden layer: the largest distance between two units' outputs over X, divided by √n.
+
+    Near 0 means the units compute (almost) the same function: the symmetric saddle of seed 002.
+    """
+    spreads = []
+    for A in net.layer_outputs(X)[:-1]:
+        diffs = A[:, :, None] - A[:, None, :]
+        spreads.append(float(np.sqrt((diffs ** 2).sum(axis=0)).max() / math.sqrt(A.shape[0])))
+    return spreads
+
+
+# ------------------------------------------------------------------ lessons
+OUTPUTS_FOR_KIND = {"binary": ("sigmoid", "softmax", "linear"), "multiclass": ("softmax",), "regression": ("linear",)}
+MAX_LESSON_ROWS = 8  # a lesson shows every sample's row; more would not fit on a screen
+
+
+class Lesson:
+    """The Backprop page's network and its (small) batch, trained one plain SGD step at a time.
+
+    Full batch, no regularisation, so each step is exactly the stages of :func:`training_step`.
+    """
+
+    def __init__(self, net: MLP, X, y, lr: float, reduction: str = "mean"):
+        from .training import Trainer  # local: explain's stage code does not need the trainer
+
+        self.net, self.lr, self.reduction = net, float(lr), reduction
+        self.X = net._as_input(X)
+        self.y = np.asarray(y)
+        self.trainer = Trainer(net, self.X, self.y, lr=self.lr, reduction=reduction, diagnostics=False,
+                               snapshots=0)
+
+    @classmethod
+    def build(cls, layer_sizes, activation: str, output: str, X, y, *, lr: float, reduction: str = "mean",
+              init: str = "normal", init_scale: float | None = None, seed: int = 0, weights=None,
+              biases=None) -> Lesson:
+        """A fresh lesson; ``weights``/``biases`` (e.g. the Playground's) are copied in when their shapes fit.
+
+        Only the first MAX_LESSON_ROWS samples are kept, so every row can be shown.
+        """
+        net = MLP(layer_sizes, activation=activation, output=output, init=init, init_scale=init_scale, seed=seed)
+        if weights is not None and [W.shape for W in weights] == [W.shape for W in net.weights]:
+            for mine, theirs in zip(net.weights, weights):
+                mine[...] = theirs
+            for mine, theirs in zip(net.biases, biases):
+                mine[...] = theirs
+        return cls(net, np.asarray(X)[:MAX_LESSON_ROWS], np.asarray(y)[:MAX_LESSON_ROWS], lr, reduction)
+
+    @property
+    def iteration(self) -> int:
+        return self.trainer.epoch
+
+    @property
+    def status(self) -> str:
+        return self.trainer.status
+
+    def loss(self) -> float:
+        return self.net.loss(self.X, self.y, self.reduction)
+
+    def step(self, k: int = 1) -> None:
+        self.trainer.run(k)
+
+    def stages(self) -> list[Stage]:
+        return training_step(self.net, self.X, self.y, self.lr, self.reduction)
+
+    def gradient_check(self, breakage: str | None = None):
+        from .gradcheck import check_gradients
+
+        return check_gradients(self.net, self.X, self.y, self.reduction, breakage=breakage)
+
+    def kinks(self, eps: float = 1e-5) -> int:
+        """How many ReLU-family pre-activations sit within eps of their corner at z = 0.
+
+        There the derivative is undefined, so central differences disagree with
+        backprop's choice (slope 0) without anything being wrong.
+        """
+        count = 0
+        with np.errstate(all="ignore"):
+            cache = self.net.forward_cache(self.X)
+            for Z, name in zip(cache.Z, self.net.hidden_activations):
+                if get_activation(name).family == "relu":
+                    count += int(np.count_nonzero(np.abs(Z) < eps))
+        return count
+
+
+# ---------------------------------------------------------------- tutorials
+@dataclass(frozen=True)
+class Replay:
+    """A preset replayed by the engine, beside what its tutorial claims."""
+
+    name: str
+    config: object  # the RunConfig actually run
+    engine_lines: list  # the table the engine prints
+    claimed_lines: list  # the table the tutorial prints
+    epochs: list  # every epoch, for the curve
+    losses: list
+    predictions: list  # dicts: input, target, probability, predicted
+    plateau: int | None  # first epoch with loss < PLATEAU_LOSS (None: never)
+    symmetry: list  # (epoch, spread of the hidden units' outputs) at the snapshots
+
+    @property
+    def agree(self) -> list[bool]:
+        """Line by line: does the engine's printed line equal the tutorial's?"""
+        return [a == b for a, b in zip(self.engine_lines, self.claimed_lines)]
+
+
+PLATEAU_LOSS = 0.6
+
+
+def replay(name: str, config=None) -> Replay:
+    """Train a preset (or a variant of it, e.g. another init_scale or seed) and collect what its page shows."""
+    from .presets import get_preset, run_preset
+
+    preset = get_preset(name)
+    result = run_preset(name, config, diagnostics=False, max_points=(config or preset.config).epochs + 1,
+                        snapshots=64)
+    h, net, data = result.history, result.net, result.data
+    probs = net.forward(data.X_train)
+    predictions = [{"input": [float(v) for v in x], "target": float(t[0]), "probability": float(p[0]),
+                    "predicted": int(p[0] > 0.5)} for x, t, p in zip(data.X_train, data.y_train, probs)]
+    symmetry = []
+    probe = net.copy()
+    for epoch, weights, biases in result.trainer.snapshots:
+        for mine, W, b, bb in zip(probe.weights, weights, probe.biases, biases):
+            mine[...] = W
+            b[...] = bb
+        symmetry.append((epoch, hidden_unit_spread(probe, data.X_train)[0]))
+    return Replay(name, result.config, preset.table(h.log), preset.claimed_table(), list(h.epochs),
+                  list(h.columns["loss"]), predictions, epochs_on_plateau(h.epochs, h.columns["loss"], PLATEAU_LOSS),
+                  symmetry)
