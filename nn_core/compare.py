@@ -8,11 +8,12 @@ from bit-identical weights (their ``snapshots[0]``).
 
     >>> configs = sweep(RunConfig(), "activation", ["relu", "sigmoid", "tanh"])
     >>> results = compare(configs)
-    >>> [r.summary()["final train loss"] for r in results]
+    >>> [r.summary(target_loss=0.1)["epochs to target"] for r in results]
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from .network import MLP
 
 MIN_RUNS, MAX_RUNS = 2, 6
 SNAPSHOTS = 40  # snapshots kept per run: memory stays flat however long the run
+SNAPSHOT_BYTES = 4_000_000  # ... and within this budget for wide networks
 CHUNK_EPOCHS = 50
 HISTOGRAM_BINS = 24
 HISTOGRAM_SAMPLES = 2000  # points fed through the network for an activation histogram
@@ -49,13 +51,8 @@ class RunResult:
     metrics: dict  # train_loss, train_accuracy, test_loss, test_accuracy of the final weights
     wall_time: float  # seconds spent training
     notes: list = field(default_factory=list)
-    target_loss: float | None = None
 
-    @property
-    def epochs_to_target(self) -> int | None:
-        return None if self.target_loss is None else epochs_to_target(self.history, self.target_loss)
-
-    def summary(self) -> dict:
+    def summary(self, target_loss: float | None = None) -> dict:
         """One row of the comparison table (NaN where a value does not apply)."""
         m = self.metrics
         return {
@@ -64,7 +61,7 @@ class RunResult:
             "final test loss": m.get("test_loss", math.nan),
             "train accuracy": m.get("train_accuracy", math.nan),
             "test accuracy": m.get("test_accuracy", math.nan),
-            "epochs to target": self.epochs_to_target,
+            "epochs to target": None if target_loss is None else epochs_to_target(self.history, target_loss),
             "wall time (s)": self.wall_time,
             "status": self.history.status,
         }
@@ -138,37 +135,50 @@ def labels(configs: Sequence[RunConfig]) -> list[str]:
 
 
 # ---------------------------------------------------------------------- training
+def snapshot_count(config: RunConfig, limit: int = SNAPSHOTS) -> int:
+    """How many weight snapshots fit SNAPSHOT_BYTES for this network (2 to ``limit``)."""
+    sizes = [2, *config.hidden, max(2, config.classes)]
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return int(min(limit, max(2, SNAPSHOT_BYTES // (8 * n_params))))
+
+
 def train_run(config: RunConfig, data: Dataset | None = None, *, label: str = "run",
-              target_loss: float | None = None, snapshots: int = SNAPSHOTS, chunk: int = CHUNK_EPOCHS,
+              snapshots: int = SNAPSHOTS, chunk: int = CHUNK_EPOCHS,
               progress: Callable[[float], None] | None = None) -> RunResult:
     """Train one config for its epochs, in chunks (``progress(fraction)`` after each)."""
-    run = runs.prepare(config, data, snapshots=snapshots)
+    run = runs.prepare(config, data, snapshots=snapshot_count(config, snapshots))
     started = time.perf_counter()
     total = max(run.config.epochs, 1)
     for _ in run.trainer.chunks(run.config.epochs, chunk):
         if progress is not None:
             progress(min(run.trainer.epoch / total, 1.0))
-    return as_result(run, label, time.perf_counter() - started, target_loss)
+    return as_result(run, label, time.perf_counter() - started)
 
 
-def as_result(run: runs.Run, label: str = "run", wall_time: float = math.nan,
-              target_loss: float | None = None) -> RunResult:
+def as_result(run: runs.Run, label: str = "run", wall_time: float = math.nan) -> RunResult:
     """A trained nn_core Run (e.g. the Playground's) as a RunResult: the network is copied."""
     return RunResult(label=label, config=run.config, data=run.data, net=run.net.copy(), history=run.history,
                      snapshots=list(run.trainer.snapshots), metrics=run.trainer.evaluate(), wall_time=wall_time,
-                     notes=list(run.notes), target_loss=target_loss)
+                     notes=list(run.notes))
 
 
-def compare(configs: Sequence[RunConfig], data: Dataset | None = None, target_loss: float | None = None,
-            **options) -> list[RunResult]:
+def compare(configs: Sequence[RunConfig], data: Dataset | None = None, **options) -> list[RunResult]:
     """Align and train every config on the same data; results in the configs' order."""
     configs, notes = align(configs)
     data = data if data is not None else runs.make_dataset(configs[0])
-    results = [train_run(c, data, label=name, target_loss=target_loss, **options)
-               for c, name in zip(configs, labels(configs))]
+    results = [train_run(c, data, label=name, **options) for c, name in zip(configs, labels(configs))]
     if notes:
         results[0].notes.extend(notes)
     return results
+
+
+def run_key(config: RunConfig, data: Dataset) -> str:
+    """A cache key for a trained run: the full config and the exact bytes of its data."""
+    digest = hashlib.sha256(repr(sorted(config.to_dict().items())).encode())
+    for array in (data.X_train, data.y_train, data.X_test, data.y_test):
+        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(str(array.shape).encode())
+    return digest.hexdigest()
 
 
 def epochs_to_target(history: History, target: float) -> int | None:

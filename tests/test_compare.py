@@ -13,7 +13,7 @@ from nn_core.runs import make_dataset, run
 @pytest.fixture(scope="module")
 def activations():
     configs = C.sweep(RunConfig(epochs=120), "activation", ["relu", "sigmoid", "tanh"])
-    return C.compare(configs, target_loss=0.3)
+    return C.compare(configs)
 
 
 def test_sweep_changes_only_the_setting():
@@ -77,7 +77,7 @@ def test_same_seed_same_first_epoch_weights(activations):
 def test_summary_matches_the_trained_network(activations):
     data = activations[0].data
     for r in activations:
-        row = r.summary()
+        row = r.summary(target_loss=0.3)
         assert row["final train loss"] == pytest.approx(r.net.loss(data.X_train, data.y_train))
         assert row["final test loss"] == pytest.approx(r.net.loss(data.X_test, data.y_test))
         predicted = (r.net.forward(data.X_test) > 0.5).astype(float)
@@ -132,3 +132,17 @@ def test_as_result_wraps_a_playground_run():
     assert result.label == "Playground" and result.history is plain.history
     assert result.net is not plain.net and np.array_equal(result.net.weights[0], plain.net.weights[0])
     assert math.isnan(result.wall_time)
+
+
+def test_snapshot_budget_shrinks_for_wide_networks():
+    assert C.snapshot_count(RunConfig()) == C.SNAPSHOTS
+    wide = RunConfig(hidden=(256,) * 8)
+    assert 2 <= C.snapshot_count(wide) < 5
+
+
+def test_run_key_depends_on_config_and_data():
+    data = make_dataset(RunConfig())
+    other = make_dataset(RunConfig(data_seed=1))
+    assert C.run_key(RunConfig(), data) == C.run_key(RunConfig(), make_dataset(RunConfig()))
+    assert C.run_key(RunConfig(), data) != C.run_key(RunConfig(lr=0.1), data)
+    assert C.run_key(RunConfig(), data) != C.run_key(RunConfig(), other)

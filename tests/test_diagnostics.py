@@ -144,3 +144,12 @@ def test_unknown_check_and_empty_history():
 def test_diagnostics_off_gives_no_gradient_findings():
     r = run(RunConfig(epochs=20), diagnostics=False)
     assert D.diagnose(r) == []
+
+
+@pytest.mark.parametrize("name, check", [("vanishing", "vanishing"), ("exploding", "exploding"),
+                                         ("dead_relu", "dead_units")])
+def test_teaching_scenarios_are_flagged_and_their_fixes_are_clean(name, check):
+    from nn_core.scenarios import SCENARIOS
+    scenario = SCENARIOS[name]
+    assert check in by_check(D.diagnose(run(scenario.config)))
+    assert D.diagnose(run(scenario.config.replace(**scenario.fix))) == []
