@@ -260,8 +260,8 @@ def from_dict(d) -> tuple[MLP, cfg.RunConfig | None]:
         raise ExportError(f"The file has an unknown entry “{str(unknown[0])[:40]}”.")
     network = _check_network(d.get("network"))
     sizes = network["layer_sizes"]
-    weights = _check_arrays(d.get("weights"), "weights", "W", [(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
-    biases = _check_arrays(d.get("biases"), "biases", "b", [(1, b) for b in sizes[1:]])
+    weights = _check_arrays(d.get("weights"), "weight", "W", [(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
+    biases = _check_arrays(d.get("biases"), "bias", "b", [(1, b) for b in sizes[1:]])
     config = _check_config(d["config"], network) if d.get("config") is not None else None
     if "history" in d and d["history"] is not None and not isinstance(d["history"], dict):
         raise ExportError("The file's “history” entry must be an object.")
@@ -334,11 +334,14 @@ def _check_array(value, name: str, shape: tuple) -> np.ndarray:
 
 
 def _matrix_from_lists(value, name: str, shape: tuple) -> np.ndarray:
-    rows, cols = shape
-    if not isinstance(value, list) or len(value) != rows or not all(
-            isinstance(row, list) and len(row) == cols for row in value):
-        got = f"{len(value)} rows" if isinstance(value, list) else "no list of rows"
-        raise ExportError(f"{name} must be {rows} rows of {cols} numbers; the file has {got} or rows of another length.")
+    if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
+        raise ExportError(f"{name} must be a list of rows of numbers.")
+    lengths = {len(row) for row in value}
+    if len(lengths) > 1:
+        raise ExportError(f"{name} has rows of different lengths.")
+    got = (len(value), lengths.pop() if lengths else 0)
+    if got != tuple(shape):
+        raise ExportError(f"{name} has shape {got} but the layer sizes need {tuple(shape)}.")
     for row in value:
         for x in row:
             if not _is_finite(x):
@@ -357,19 +360,20 @@ def _check_config(values, network: dict) -> cfg.RunConfig:
             raise ExportError(f"The saved config has an unknown setting “{str(key)[:40]}”.")
         param = cfg.PARAM_BY_NAME[key]
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float, list)):
-            raise ExportError(f"The saved config's {param.label} has the invalid value {_show(raw)}.")
+            raise ExportError(f"In the saved config, {param.label} has the invalid value {_show(raw)}.")
         if param.kind in ("int", "float") and isinstance(raw, str):
-            raise ExportError(f"The saved config's {param.label} must be a number, not text.")
+            raise ExportError(f"In the saved config, {param.label} must be a number, not text.")
         try:
             value = cfg.coerce(param, raw)
         except ValueError as error:
             raise ExportError(f"The saved config is invalid: {error}") from None
         if param.kind == "widths" and not (isinstance(raw, list) and all(
                 _is_int(w) and param.low <= w <= param.high for w in raw)):
-            raise ExportError(f"The saved config's {param.label} must be a list of widths from "
+            raise ExportError(f"In the saved config, {param.label} must be a list of widths from "
                               f"{param.low:g} to {param.high:g}.")
         if cfg.clamp(param, value) != value:
-            raise ExportError(f"The saved config's {param.label} {_show(raw)} is outside its allowed range.")
+            raise ExportError(f"In the saved config, {param.label} {_show(raw)} is outside "
+                              f"{param.low:g} to {param.high:g}.")
         changes[key] = value
     config = cfg.RunConfig(**changes)
     if list(config.hidden) != network["layer_sizes"][1:-1]:
