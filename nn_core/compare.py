@@ -51,6 +51,7 @@ class RunResult:
     metrics: dict  # train_loss, train_accuracy, test_loss, test_accuracy of the final weights
     wall_time: float  # seconds spent training
     notes: list = field(default_factory=list)
+    epochs_done: int = 0  # updates applied to ``net``
 
     def summary(self, target_loss: float | None = None) -> dict:
         """One row of the comparison table (NaN where a value does not apply)."""
@@ -159,7 +160,7 @@ def as_result(run: runs.Run, label: str = "run", wall_time: float = math.nan) ->
     """A trained nn_core Run (e.g. the Playground's) as a RunResult: the network is copied."""
     return RunResult(label=label, config=run.config, data=run.data, net=run.net.copy(), history=run.history,
                      snapshots=list(run.trainer.snapshots), metrics=run.trainer.evaluate(), wall_time=wall_time,
-                     notes=list(run.notes))
+                     notes=list(run.notes), epochs_done=run.trainer.epoch)
 
 
 def compare(configs: Sequence[RunConfig], data: Dataset | None = None, **options) -> list[RunResult]:
@@ -200,13 +201,32 @@ def snapshot_index(snapshots: Sequence, epoch: int) -> int:
     return max(int(np.searchsorted(epochs, epoch, side="right")) - 1, 0)
 
 
+def frames(result: RunResult) -> list[int]:
+    """The epochs a replay can show: every snapshot, then the final weights (if later)."""
+    epochs = [int(s[0]) for s in result.snapshots]
+    if not epochs or result.epochs_done > epochs[-1]:
+        epochs.append(int(result.epochs_done))
+    return epochs
+
+
 def net_at(result: RunResult, index: int) -> MLP:
-    """A copy of the run's network holding the weights of snapshot ``index``."""
-    _, weights, biases = result.snapshots[index]
+    """A copy of the run's network at frame ``index`` of :func:`frames` (the last may be the final net)."""
     net = result.net.copy()
+    if index >= len(result.snapshots):
+        return net
+    _, weights, biases = result.snapshots[index]
     for target, source in zip(net.weights + net.biases, list(weights) + list(biases)):
         target[...] = source
     return net
+
+
+def frame_loss(result: RunResult, index: int) -> tuple[float, float]:
+    """(train loss, train accuracy) of frame ``index``: the history's record, or the final evaluation."""
+    epoch = frames(result)[index]
+    if index < len(result.snapshots) and epoch in result.history.epochs:
+        i = result.history.epochs.index(epoch)
+        return result.history.columns["loss"][i], result.history.columns["accuracy"][i]
+    return result.metrics.get("train_loss", math.nan), result.metrics.get("train_accuracy", math.nan)
 
 
 @dataclass(frozen=True)
@@ -219,13 +239,13 @@ class LayerHistogram:
 
 
 def activation_histograms(result: RunResult, index: int, bins: int = HISTOGRAM_BINS) -> list[LayerHistogram]:
-    """Per hidden layer, the distribution of unit outputs on the training data at snapshot ``index``.
+    """Per hidden layer, the distribution of unit outputs on the training data at frame ``index``.
 
     Piles at 0 (ReLU) mean dead units; piles at ±1 or 0/1 (tanh/sigmoid) mean saturation.
     """
     net = net_at(result, index)
     X = result.data.X_train[:HISTOGRAM_SAMPLES]
-    epoch = int(result.snapshots[index][0])
+    epoch = frames(result)[index]
     out = []
     for layer, (name, A) in enumerate(zip(net.hidden_activations, net.layer_outputs(X)[:-1]), start=1):
         values = A[np.isfinite(A)]

@@ -146,3 +146,14 @@ def test_run_key_depends_on_config_and_data():
     assert C.run_key(RunConfig(), data) == C.run_key(RunConfig(), make_dataset(RunConfig()))
     assert C.run_key(RunConfig(), data) != C.run_key(RunConfig(lr=0.1), data)
     assert C.run_key(RunConfig(), data) != C.run_key(RunConfig(), other)
+
+
+def test_replay_frames_end_with_the_final_weights(activations):
+    r = activations[2]
+    epochs = C.frames(r)
+    assert epochs[:-1] == [s[0] for s in r.snapshots] and epochs[-1] == 120 == r.epochs_done
+    final = C.net_at(r, len(epochs) - 1)
+    assert np.array_equal(final.weights[0], r.net.weights[0]) and final is not r.net
+    loss, acc = C.frame_loss(r, 0)
+    assert loss == r.history.columns["loss"][0] and acc == r.history.columns["accuracy"][0]
+    assert C.frame_loss(r, len(epochs) - 1)[0] == r.metrics["train_loss"]
