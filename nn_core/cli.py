@@ -1,0 +1,309 @@
+"""The command line: ``python -m nn_core train | presets | datasets``.
+
+``train``'s flags are generated from ``nn_core.config.PARAMS`` (one flag per
+setting, ``n_samples`` → ``--n-samples``), so the CLI, the app and the URL can
+never disagree on names, ranges or defaults. Every value is checked strictly:
+a bad flag, value or file prints one line on stderr and exits with status 2,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import textwrap
+
+from . import config as cfg
+from . import export
+from .datasets import DATASETS, DataError, load_csv
+from .heads import HEADS
+from .presets import PRESETS
+from .runs import prepare
+from .script import DEFAULT_LINE, default_log_every, export_script, result_lines
+
+PROG = "python -m nn_core"
+EXIT_OK, EXIT_DIVERGED, EXIT_USAGE = 0, 1, 2
+MAX_PREDICTION_ROWS = 16  # the "Input | Target | Predicted" table is shown for datasets this small
+
+TRAIN_EPILOG = f"""\
+Output: the loss table in the tutorials' style (a preset prints its tutorial's own
+format), then the final train (and test) accuracy, or loss for regression, then for
+datasets of at most {MAX_PREDICTION_ROWS} training points a table "Input | Target | Predicted".
+With --json, one JSON object per line instead: {{"type": "config"}}, one {{"type": "log"}}
+per table row, and {{"type": "result"}} with the status and final metrics.
+
+Exit status: 0 trained; 1 the loss diverged (the table ends with "diverged at epoch N"
+and the weights of the last finite epoch are kept, saved and exported);
+2 a bad flag, value or file (one line on stderr).
+
+Examples:
+  {PROG} train --preset seed-002
+  {PROG} train --dataset spiral --hidden 16,16 --activation tanh --lr 0.3 --epochs 2000
+  {PROG} train --csv points.csv --hidden 8 --optimizer adam --lr 0.01 --save run.json
+  {PROG} train --preset seed-000 --export-script seed000.py
+"""
+
+
+class UsageError(Exception):
+    """A bad flag, value or file: one line for stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would print the usage too and exit; we want one line
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+# ----------------------------------------------------------------------------- parser
+def flag(param: cfg.Param) -> str:
+    return "--" + param.name.replace("_", "-")
+
+
+def _param_help(param: cfg.Param) -> str:
+    allowed = ""
+    if param.kind in ("int", "float"):
+        low, high = (int(param.low), int(param.high)) if param.kind == "int" else (param.low, param.high)
+        allowed = f", {low:g} to {high:g}" if param.kind == "float" else f", {low} to {high}"
+    default = ",".join(map(str, param.default)) if param.kind == "widths" else param.default
+    text = f"{param.label}{allowed} (default: {default})."
+    return f"{text} {param.help}" if param.help else text
+
+
+def _metavar(param: cfg.Param) -> str:
+    if param.kind == "choice":
+        return "{" + ",".join(param.choices) + "}"
+    return {"int": "N", "float": "X", "widths": "W,W,..."}[param.kind]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, allow_abbrev=False,
+                     description="nnplay's pure-NumPy neural-network engine from the command line.")
+    commands = parser.add_subparsers(dest="command", metavar="{train,presets,datasets}")
+    train = commands.add_parser(
+        "train", allow_abbrev=False, help="train a network and print its loss table",
+        description="Train a fully connected network and print its loss table. Explicit flags override "
+                    "a --preset's settings.",
+        epilog=TRAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    groups = {name: train.add_argument_group(title) for name, title in
+              (("data", "data"), ("network", "network"), ("training", "training"))}
+    for param in cfg.PARAMS:
+        groups[param.group].add_argument(flag(param), dest=param.name, metavar=_metavar(param),
+                                         help=_param_help(param))
+    run = train.add_argument_group("run and output")
+    run.add_argument("--preset", metavar="{" + ",".join(PRESETS) + "}",
+                     help="start from a tutorial preset's settings, table format and logging interval")
+    run.add_argument("--csv", metavar="FILE", help="train on your own CSV (columns x1, x2 and label or target)")
+    run.add_argument("--log-every", metavar="N", help="print a table row every N epochs (default: about 10 rows)")
+    run.add_argument("--save", metavar="FILE", help="save the trained network and config (.json or .npz)")
+    run.add_argument("--export-script", metavar="FILE",
+                     help="write a standalone NumPy script that replays this run and prints the same table")
+    run.add_argument("--json", action="store_true", help="print JSON lines (config, log rows, result) instead")
+    run.add_argument("--no-diagnostics", action="store_true",
+                     help="skip per-layer gradient and unit-health records (faster)")
+    commands.add_parser("presets", help="list the tutorial presets", description="List the tutorial presets.")
+    commands.add_parser("datasets", help="list the built-in datasets", description="List the built-in datasets.")
+    return parser
+
+
+# ----------------------------------------------------------------------------- checking
+def _value(param: cfg.Param, raw: str):
+    """One flag's value, strictly: invalid or out-of-range values are errors, never clamped."""
+    where = flag(param)
+    try:
+        value = cfg.coerce(param, raw)
+    except ValueError as error:
+        raise UsageError(f"{where}: {str(error).removeprefix(param.label + ': ')}") from None
+    if param.kind == "widths":
+        parts = [p for p in str(raw).replace(" ", "").split(",") if p]
+        if [float(p) for p in parts] != [float(w) for w in value]:
+            raise UsageError(f"{where}: every width must be a whole number from {param.low:g} to {param.high:g}.")
+    elif cfg.clamp(param, value) != value:
+        raise UsageError(f"{where}: {raw.strip()[:40]} is outside {param.low:g} to {param.high:g}.")
+    return value
+
+
+def _config(args) -> tuple[cfg.RunConfig, set]:
+    """The run's config: the preset's (or the defaults) with every explicit flag applied."""
+    base = PRESETS[args.preset].config if args.preset else cfg.RunConfig()
+    given = {p.name: _value(p, getattr(args, p.name)) for p in cfg.PARAMS if getattr(args, p.name) is not None}
+    if args.csv is not None:
+        if given.get("dataset", "csv") != "csv":
+            raise UsageError(f"--csv and --dataset {given['dataset']} cannot be used together.")
+        given["dataset"] = "csv"
+    elif given.get("dataset") == "csv":
+        raise UsageError("--dataset csv needs --csv FILE.")
+    return base.replace(**given), set(given)
+
+
+def _fit_output(config: cfg.RunConfig, kind: str, explicit: set) -> tuple[cfg.RunConfig, list[str]]:
+    """Switch the output head to fit the problem, unless the user chose it: then it is an error."""
+    fixed, fixes = cfg.reconcile(config, kind)
+    if fixes and "output" in explicit:
+        raise UsageError(f"--output: a {kind} problem needs --output {fixed.output}, not {config.output}.")
+    return fixed, fixes
+
+
+def _positive_int(raw: str, where: str) -> int:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value == round(value) and 1 <= value <= cfg.MAX_EPOCHS):
+        raise UsageError(f"{where}: “{raw[:40]}” is not a whole number from 1 to {cfg.MAX_EPOCHS}.")
+    return int(value)
+
+
+def _check_output_path(path: str | None, where: str, extensions: tuple) -> None:
+    if path is None:
+        return
+    if os.path.splitext(path)[1].lower() not in extensions:
+        raise UsageError(f"{where}: “{os.path.basename(path)[:60]}” must end in {' or '.join(extensions)}.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{where}: the folder “{folder[:80]}” does not exist.")
+
+
+# ----------------------------------------------------------------------------- commands
+def _train(args, out, err) -> int:
+    if args.preset is not None and args.preset not in PRESETS:
+        raise UsageError(f"--preset: “{args.preset[:40]}” is not one of {', '.join(PRESETS)}.")
+    preset = PRESETS.get(args.preset)
+    config, explicit = _config(args)
+    data = None
+    if config.dataset == "csv":
+        try:
+            data = load_csv(args.csv, test_ratio=config.test_ratio, seed=config.data_seed)
+        except DataError as error:
+            raise UsageError(f"--csv: {error}") from None
+    config, notes = _fit_output(config, data.kind if data else cfg.kind_of(config), explicit)
+    log_every = (_positive_int(args.log_every, "--log-every") if args.log_every is not None
+                 else preset.log_every if preset else default_log_every(config.epochs))
+    line = preset.line if preset else DEFAULT_LINE
+    _check_output_path(args.save, "--save", (".json", ".npz"))
+    _check_output_path(args.export_script, "--export-script", (".py",))
+
+    run = prepare(config, data, log_every=log_every, diagnostics=not args.no_diagnostics)
+    notes += run.notes
+    classify = HEADS[run.net.output].task == "classification"
+    if args.json:
+        _emit(out, {"type": "config", "preset": args.preset, "config": run.config.to_dict(),
+                    "layer_sizes": run.net.layer_sizes, "log_every": log_every, "notes": notes})
+    else:
+        for note in notes:
+            print(f"note: {note}", file=err)
+    shown = 0
+    for history in run.trainer.chunks(run.config.epochs, chunk=min(log_every, 1000)):
+        for row in history.log[shown:]:
+            if args.json:
+                _emit(out, {"type": "log", **row})
+            else:
+                print(line.format(epoch=row["epoch"], loss=row["loss"]), file=out)
+        shown = len(history.log)
+        out.flush()
+
+    history, evaluation = run.history, run.trainer.evaluate()
+    if args.json:
+        _emit(out, {"type": "result", "status": history.status, "epochs": run.trainer.epoch,
+                    "diverged_at": history.diverged_at, **evaluation})
+    else:
+        if history.diverged_at is not None:
+            print(history.status, file=out)
+        for text in result_lines(evaluation, classify):
+            print(text, file=out)
+        if run.data.n_train <= MAX_PREDICTION_ROWS:
+            print("\n".join(prediction_table(run)), file=out)
+    _write_files(args, run, log_every, line, err)
+    return EXIT_DIVERGED if history.diverged_at is not None else EXIT_OK
+
+
+def prediction_table(run) -> list[str]:
+    """The seed-002 tutorial's final table, for the training points."""
+    X, y = run.data.X_train, run.data.y_train
+    A = run.net.forward(X)
+    regression = run.net.output == "linear"
+    if regression:
+        predicted = [f"{a:.4f}" for a in A[:, 0]]
+    else:
+        labels = A.argmax(axis=1) if A.shape[1] > 1 else (A[:, 0] >= 0.5).astype(int)
+        predicted = [str(int(p)) for p in labels]
+    targets = [f"{t:.4g}" if regression else str(int(t)) for t in y.reshape(-1)]
+    rows = ["Input | Target | Predicted"]
+    for x, t, p in zip(X, targets, predicted):
+        point = "[" + " ".join(f"{v:g}" for v in x) + "]"
+        rows.append(f"  {point}  |   {t}    |    {p}")
+    return rows
+
+
+def _write_files(args, run, log_every: int, line: str, err) -> None:
+    try:
+        if args.save:
+            export.save(args.save, run.net, run.config, run.history)
+            print(f"saved the network and config to {args.save}", file=err)
+        if args.export_script:
+            source = export_script(run.config, run.data if run.config.dataset == "csv" else None, log_every, line)
+            with open(args.export_script, "w", encoding="utf-8") as f:
+                f.write(source)
+            print(f"wrote a standalone NumPy script to {args.export_script}", file=err)
+    except OSError as error:
+        raise UsageError(f"cannot write “{os.path.basename(error.filename or '')[:60]}”: "
+                         f"{error.strerror or 'write failed'}.") from None
+    except export.ExportError as error:
+        raise UsageError(str(error)) from None
+
+
+def _emit(out, record: dict) -> None:
+    """One strict-JSON line; NaN (e.g. no test set) becomes null."""
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
+    print(json.dumps(clean, allow_nan=False), file=out)
+
+
+def _presets(out) -> int:
+    for preset in PRESETS.values():
+        print(f"{preset.name}  {preset.title}", file=out)
+        for text in textwrap.wrap(preset.summary, 96):
+            print(f"          {text}", file=out)
+        print(f"          run: {PROG} train --preset {preset.name}", file=out)
+    return EXIT_OK
+
+
+def _datasets(out) -> int:
+    width = max(map(len, DATASETS))
+    for name, spec in DATASETS.items():
+        print(f"{name:<{width}}  {spec.kind:<18}  {spec.label}: {spec.description}", file=out)
+    print(f"{'csv':<{width}}  {'from the file':<18}  Your own CSV: use --csv FILE "
+          "(columns x1, x2 and label or target).", file=out)
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------- entry point
+def main(argv=None) -> int:
+    """Run the CLI with ``argv`` (default: sys.argv[1:]) and return the exit status."""
+    out, err = sys.stdout, sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            return _train(args, out, err)
+        if args.command == "presets":
+            return _presets(out)
+        if args.command == "datasets":
+            return _datasets(out)
+        raise UsageError(f"{PROG}: error: choose a command: train, presets or datasets (see {PROG} --help).")
+    except UsageError as error:
+        message = str(error)
+        if not message.startswith(PROG):
+            message = f"{PROG} train: error: {message}"
+        print(message, file=err)
+        return EXIT_USAGE
+    except ValueError as error:  # the engine's own one-sentence checks
+        print(f"{PROG}: error: {error}", file=err)
+        return EXIT_USAGE
+    except SystemExit as done:  # --help
+        return done.code if isinstance(done.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+    except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+        sys.stdout = open(os.devnull, "w")  # keeps Python's flush at exit from failing again
+        return EXIT_DIVERGED
