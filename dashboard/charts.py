@@ -85,3 +85,336 @@ def last_finite(values) -> float:
         if v is not None and math.isfinite(v):
             return float(v)
     return math.nan
+
+
+# ------------------------------------------------------------------ the input plane
+CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # TF Playground's orange/blue: also the sign of a weight or unit
+PLANE_SIZE = 380
+SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
+TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}  # test points: dark
+
+
+def tint(colour: str, amount: float = 0.4) -> str:
+    """``colour`` mixed with white, e.g. a background lighter than the points drawn on it."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
+
+
+def class_names(n_classes: int) -> list[str]:
+    return [f"class {k}" for k in range(max(2, n_classes))]
+
+
+def _cells_frame(values: np.ndarray) -> pd.DataFrame:
+    """(r, r) image → one row per cell: i (row, y), j (column, x), value (float32, for a lean Arrow payload)."""
+    r = values.shape[0]
+    return pd.DataFrame({"i": np.repeat(np.arange(r, dtype=np.uint8 if r < 256 else np.int32), r),
+                         "j": np.tile(np.arange(r, dtype=np.uint8 if r < 256 else np.int32), r),
+                         "value": values.astype(np.float32).ravel()})
+
+
+SEAM = 1.35  # cells drawn 35 % wider than their pitch: no anti-aliasing hairlines between opaque neighbours
+
+
+def _cell_extent(xs: np.ndarray, ys: np.ndarray) -> dict[str, str]:
+    """Vega expressions for each cell's corners from its indices, so the payload carries no coordinates."""
+    dx, dy = float(xs[1] - xs[0]), float(ys[1] - ys[0])
+    x0, y0 = float(xs[0]) - dx / 2, float(ys[0]) - dy / 2
+    return {"x0": f"{x0!r} + datum.j * {dx!r}", "x1": f"{x0!r} + (datum.j + {SEAM}) * {dx!r}",
+            "y0": f"{y0!r} + datum.i * {dy!r}", "y1": f"{y0!r} + (datum.i + {SEAM}) * {dy!r}"}
+
+
+def boundary_values(grids, kind: str) -> np.ndarray:
+    """(r, r) what the background shows: P(class 1) (binary), confidence (multiclass), prediction (regression)."""
+    out = grids.output
+    if kind == "binary":
+        return out[..., 0] if out.shape[-1] == 1 else out[..., 1]
+    return grids.score
+
+
+def points_frame(data, show_test: bool = True) -> pd.DataFrame:
+    """Every train (and test) point: x1, x2, target (class name or value), split."""
+    parts = []
+    splits = (("train", data.X_train, data.y_train), ("test", data.X_test, data.y_test))
+    for split, X, y in splits if show_test else splits[:1]:
+        target = y.reshape(-1)
+        frame = pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "split": split})
+        if data.kind == "regression":
+            frame["target"] = target.astype(np.float64)
+        else:
+            frame["target"] = [f"class {int(k)}" for k in target]
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True) -> alt.LayerChart:
+    """The network's output over the input plane, with the data on top.
+
+    Background: P(class 1) for binary problems (orange 0 … white 0.5 … blue 1),
+    the predicted class shaded by confidence for several classes, the prediction
+    for regression. ``discretize`` shows hard decisions instead. Train points are
+    filled circles, test points hollow diamonds.
+    """
+    kind = data.kind
+    values = boundary_values(grids, kind)
+    cells = _cells_frame(values)
+    if kind == "multiclass":
+        cells["label"] = grids.predicted.ravel().astype(np.uint8)
+    xs, ys = grids.xs, grids.ys
+    x_scale = alt.Scale(domain=[float(xs[0] - (xs[1] - xs[0]) / 2), float(xs[-1] + (xs[1] - xs[0]) / 2)], nice=False)
+    y_scale = alt.Scale(domain=[float(ys[0] - (ys[1] - ys[0]) / 2), float(ys[-1] + (ys[1] - ys[0]) / 2)], nice=False)
+    encoding, calc = BACKGROUND[kind](data, discretize)
+    background = alt.Chart(cells).transform_calculate(**_cell_extent(xs, ys), **calc).mark_rect(clip=True).encode(
+        x=alt.X("x0:Q", title="x1", scale=x_scale), x2="x1:Q",
+        y=alt.Y("y0:Q", title="x2", scale=y_scale), y2="y1:Q", **encoding)
+    points = points_frame(data, show_test)
+    splits = ["train", "test"] if show_test and data.n_test else ["train"]
+    shape = alt.Shape("split:N", title="points", scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]))
+    dots = alt.Chart(points).encode(
+        x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=_point_fill(data), shape=shape,
+        tooltip=[alt.Tooltip("x1:Q", format=".3f"), alt.Tooltip("x2:Q", format=".3f"),
+                 alt.Tooltip("target:Q" if kind == "regression" else "target:N"), alt.Tooltip("split:N")])
+    layers = [background, dots.transform_filter(alt.datum.split == "train").mark_point(
+        size=38, strokeWidth=1.2, stroke=TRAIN_STROKE[kind], fillOpacity=1)]
+    if "test" in splits:  # drawn last, with a dark outline, so held-out points stand out
+        layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
+            size=46, strokeWidth=1.6, stroke="#222222", fillOpacity=1))
+    return alt.layer(*layers).resolve_scale(color="independent").properties(
+        width=PLANE_SIZE, height=PLANE_SIZE)
+
+
+def _binary_background(data, discretize):
+    low, high = tint(NEGATIVE), tint(POSITIVE)
+    scale = (alt.Scale(type="threshold", domain=[0.5], range=[low, high]) if discretize
+             else alt.Scale(domain=[0, 0.5, 1], range=[low, "#ffffff", high]))
+    legend = alt.Legend(title="P(class 1)", format=".1f", orient="right", type="symbol" if discretize else "gradient")
+    return {"color": alt.Color("value:Q", scale=scale, legend=legend),
+            "tooltip": [alt.Tooltip("value:Q", title="P(class 1)", format=".3f")]}, {}
+
+
+def _multiclass_background(data, discretize):
+    """Each cell in its predicted class's colour, from pale (a toss-up) to strong (certain).
+
+    One piecewise colour scale over shade = class + confidence keeps every cell
+    opaque (no opacity channel, whose overlaps would show as a grid).
+    """
+    k = max(2, data.n_classes)
+    domain, colours = [], []
+    for c, colour in enumerate(CLASS_COLOURS[:k]):
+        domain += [c, c + 0.999]
+        colours += [tint(colour, 0.92), tint(colour, 0.4)]
+    certainty = "0.5" if discretize else f"clamp((datum.value - {1 / k!r}) / {1 - 1 / k!r}, 0, 1)"
+    calc = {"shade": f"datum.label + 0.999 * {certainty}", "predicted": "'class ' + datum.label"}
+    colour = alt.Color("shade:Q", legend=None, scale=alt.Scale(domain=domain, range=colours, clamp=True))
+    return {"color": colour, "tooltip": [alt.Tooltip("predicted:N"), alt.Tooltip("value:Q", title="P", format=".3f")]
+            }, calc
+
+
+def _regression_scale(data, discretize: bool, background: bool = False) -> alt.Scale:
+    m = float(np.max(np.abs(data.y))) if len(data.y) else 1.0
+    m = m if math.isfinite(m) and m > 0 else 1.0
+    if discretize:
+        return alt.Scale(type="quantize", domain=[-m, m], nice=False,
+                         range=[tint(NEGATIVE, a) for a in (0.2, 0.5, 0.8)] + [tint(POSITIVE, a) for a in (0.8, 0.5, 0.2)])
+    amount = 0.4 if background else 0.0
+    return alt.Scale(domain=[-m, 0, m], range=[tint(NEGATIVE, amount), "#ffffff", tint(POSITIVE, amount)], clamp=True)
+
+
+def _regression_background(data, discretize):
+    return {"color": alt.Color("value:Q", scale=_regression_scale(data, discretize, background=True),
+                               legend=alt.Legend(title="prediction", orient="right",
+                                                                 type="symbol" if discretize else "gradient")),
+            "tooltip": [alt.Tooltip("value:Q", title="prediction", format=".3f")]}, {}
+
+
+BACKGROUND = {"binary": _binary_background, "multiclass": _multiclass_background, "regression": _regression_background}
+
+
+def _point_fill(data):
+    if data.kind == "regression":
+        return alt.Fill("target:Q", scale=_regression_scale(data, False), legend=None)
+    names = class_names(data.n_classes)
+    return alt.Fill("target:N", title="class", scale=alt.Scale(domain=names, range=list(CLASS_COLOURS[:len(names)])))
+
+
+
+# ------------------------------------------------------------------ inside the network
+MAX_UNITS = 16  # units drawn per layer; wider layers show their first MAX_UNITS
+MAX_CELLS = 20_000  # total thumbnail cells, so deep or wide networks stay light
+
+
+def thumb_size(n_units: int, largest: int = 30) -> int:
+    """Thumbnail resolution so that n_units pictures hold at most MAX_CELLS cells."""
+    return int(min(largest, max(10, math.isqrt(MAX_CELLS // max(1, n_units)))))
+
+
+def neurons_frame(layers: list) -> pd.DataFrame:
+    """Thumbnails [(s, s, width) per hidden layer] → rows layer, unit, i, j, value (first MAX_UNITS units)."""
+    parts = []
+    for l, pictures in enumerate(layers, start=1):
+        for unit in range(min(pictures.shape[-1], MAX_UNITS)):
+            frame = _cells_frame(pictures[..., unit])
+            frame.insert(0, "unit", np.int16(unit + 1))
+            frame.insert(0, "layer", np.int8(l))
+            parts.append(frame)
+    if not parts:
+        return pd.DataFrame({"layer": [], "unit": [], "i": [], "j": [], "value": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def neurons_chart(layers: list, activations, cell: int = 62) -> alt.VConcatChart:
+    """One small heatmap per hidden unit over the input plane, one row per hidden layer.
+
+    ``layers`` : [(s, s, width) per hidden layer], e.g. NetworkGrids.thumbnails()[2].
+    Blue = the unit outputs a positive value there, orange = negative, white ≈ 0;
+    colours saturate at ±1 (like TF Playground).
+    """
+    frame = neurons_frame(layers)
+    colour = alt.Color("value:Q", title="unit output",
+                       scale=alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, "#ffffff", POSITIVE], clamp=True),
+                       legend=alt.Legend(orient="right", type="gradient", gradientLength=120))
+    rows = []
+    for l, pictures in enumerate(layers, start=1):
+        width = pictures.shape[-1]
+        shown = "" if width <= MAX_UNITS else f", first {MAX_UNITS} of {width} units"
+        side = alt.Scale(domain=[0, pictures.shape[0]], nice=False)
+        picture = alt.Chart().transform_calculate(j1=f"datum.j + {SEAM}", i1=f"datum.i + {SEAM}").mark_rect(
+            clip=True).encode(
+            x=alt.X("j:Q", axis=None, scale=side), x2="j1:Q", y=alt.Y("i:Q", axis=None, scale=side), y2="i1:Q",
+            color=colour,
+            tooltip=[alt.Tooltip("unit:O", title=f"layer {l}, unit")],
+        ).properties(width=cell, height=cell)
+        rows.append(picture.facet(
+            facet=alt.Facet("unit:O", title=None, header=alt.Header(labelExpr="'unit ' + datum.value",
+                                                                     labelFontSize=10, labelPadding=2)),
+            data=frame, columns=min(width, MAX_UNITS, 8), spacing=6,
+            title=alt.TitleParams(f"hidden layer {l} ({activations[l - 1]}{shown})", fontSize=12, anchor="start"),
+        ).transform_filter(alt.datum.layer == l))
+    return alt.vconcat(*rows, spacing=12)  # every row holds the same frame: one dataset in the spec
+
+
+def network_frames(net) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(nodes, edges) for drawing ``net``: positions, biases and weights of the first MAX_UNITS units per layer."""
+    sizes = net.layer_sizes
+    shown = [min(n, MAX_UNITS) for n in sizes]
+    ys = [(n - 1) / 2 - np.arange(n) for n in shown]  # first unit on top
+    last = len(sizes) - 1
+    nodes = []
+    for l, n in enumerate(shown):
+        for k in range(n):
+            if l == 0:
+                name, bias = f"input x{k + 1}", math.nan  # inputs have no bias
+            else:
+                name = f"output {k + 1}" if l == last else f"layer {l}, unit {k + 1}"
+                bias = float(net.biases[l - 1][0, k])
+            nodes.append({"x": l, "y": float(ys[l][k]), "name": name, "bias": bias, "label": f"x{k + 1}"})
+    edges = []
+    for l, W in enumerate(net.weights):
+        for a in range(shown[l]):
+            for b in range(shown[l + 1]):
+                edges.append({"x": l, "y": float(ys[l][a]), "x2": l + 1, "y2": float(ys[l + 1][b]),
+                              "weight": float(W[a, b]), "magnitude": abs(float(W[a, b])),
+                              "name": f"W{l + 1}[{a + 1},{b + 1}]"})
+    nodes, edges = pd.DataFrame(nodes), pd.DataFrame(edges)
+    for frame, column in ((nodes, "bias"), (edges, "weight"), (edges, "magnitude")):
+        frame[column] = frame[column].where(np.isfinite(frame[column]), np.nan)
+    return nodes, edges
+
+
+def network_chart(net, layer_names=None) -> alt.LayerChart:
+    """The network as a graph: edge width = |weight|, colour = sign (blue +, orange −); hover shows values.
+
+    Nodes are coloured by their bias the same way. ``layer_names`` label the x axis
+    (default: input, hidden 1, …, output).
+    """
+    nodes, edges = network_frames(net)
+    L = net.n_layers
+    names = layer_names or ["input"] + [f"hidden {l}" for l in range(1, L)] + ["output"]
+    m = float(edges["magnitude"].max()) if len(edges) and edges["magnitude"].notna().any() else 1.0
+    m = m if m > 0 else 1.0
+    sign = alt.Scale(domain=[-m, 0, m], range=[NEGATIVE, "#dddddd", POSITIVE], clamp=True)
+    label_expr = f"{names!r}[datum.value]"
+    x = alt.X("x:Q", title=None, scale=alt.Scale(domain=[-0.3, L + 0.3], nice=False),
+              axis=alt.Axis(values=list(range(L + 1)), labelExpr=label_expr, grid=False, ticks=False, domain=False))
+    height = 28 * max(min(n, MAX_UNITS) for n in net.layer_sizes) + 40
+    y_extent = max(min(n, MAX_UNITS) for n in net.layer_sizes) / 2
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-y_extent, y_extent], nice=False))
+    wires = alt.Chart(edges).mark_rule(opacity=0.85).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q",
+        color=alt.Color("weight:Q", scale=sign,
+                        legend=alt.Legend(title="weight / bias", orient="right", type="gradient", gradientLength=80)),
+        strokeWidth=alt.StrokeWidth("magnitude:Q", scale=alt.Scale(domain=[0, m], range=[0.3, 7]), legend=None),
+        tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", format=".4f")],
+    )
+    circles = alt.Chart(nodes).mark_circle(size=260, stroke="#333", strokeWidth=1, opacity=1).encode(x=x, y=y)
+    units = circles.transform_filter("isValid(datum.bias)").encode(
+        fill=alt.Fill("bias:Q", scale=sign, legend=None),
+        tooltip=[alt.Tooltip("name:N", title="unit"), alt.Tooltip("bias:Q", format=".4f")])
+    inputs = circles.transform_filter("!isValid(datum.bias)").encode(
+        fill=alt.value("#ffffff"), tooltip=[alt.Tooltip("name:N", title="unit")])
+    labels = alt.Chart(nodes).transform_filter("!isValid(datum.bias)").mark_text(dx=-14, align="right").encode(
+        x=x, y=y, text="label:N")
+    return alt.layer(wires, units, inputs, labels).properties(height=height)
+
+
+# ------------------------------------------------------------------ scores
+def confusion_chart(matrix, names=None) -> alt.LayerChart:
+    """A (K, K) confusion matrix: rows the true class, columns the predicted one, counts written in."""
+    matrix = np.asarray(matrix)
+    k = matrix.shape[0]
+    names = names or class_names(k)
+    frame = pd.DataFrame({"true": np.repeat(names, k), "predicted": np.tile(names, k),
+                          "count": matrix.ravel().astype(np.int64)})
+    base = alt.Chart(frame).encode(x=alt.X("predicted:N", sort=names, title="predicted class",
+                                           axis=alt.Axis(labelAngle=0, orient="top")),
+                                   y=alt.Y("true:N", sort=names, title="true class"))
+    high = max(1, int(matrix.max()))
+    cells = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(scheme="blues", domain=[0, high]), legend=None),
+        tooltip=["true:N", "predicted:N", "count:Q"])
+    text = base.mark_text(fontSize=14).encode(
+        text="count:Q", color=alt.condition(alt.datum.count > high / 2, alt.value("white"), alt.value("black")))
+    side = min(320, 60 * k + 40)
+    return alt.layer(cells, text).properties(width=side, height=side)
+
+
+# ------------------------------------------------------------------ to Vega-Lite
+COMPOSITES = ("layer", "vconcat", "hconcat", "concat")
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict:
+    """A Vega-Lite dict whose ``datasets`` are the chart's own DataFrames, named data_0, data_1, ….
+
+    ``st.vega_lite_chart`` ships DataFrames as Arrow. Skipping Altair's data
+    transformers and schema validation here (tests validate every builder)
+    makes a redraw cheap, and positional names keep the spec identical across
+    redraws so the browser only swaps the data.
+    """
+    frames: dict[int, tuple[str, pd.DataFrame]] = {}
+    swapped: list[tuple[object, object]] = []
+
+    def name_data(node) -> None:
+        data = getattr(node, "data", alt.Undefined)
+        if isinstance(data, pd.DataFrame):
+            name = frames.setdefault(id(data), (f"data_{len(frames)}", data))[0]
+            swapped.append((node, data))
+            node.data = alt.NamedData(name=name)
+        for key in COMPOSITES:
+            children = getattr(node, key, alt.Undefined)
+            for child in children if isinstance(children, list) else ():
+                name_data(child)
+        inner = getattr(node, "spec", alt.Undefined)
+        if inner is not alt.Undefined:
+            name_data(inner)
+
+    try:
+        name_data(chart)
+        spec = chart.to_dict(validate=False)
+    finally:
+        for node, data in swapped:
+            node.data = data
+    view = spec.get("config", {}).get("view", {})
+    for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme; the page sets sizes
+        view.pop(key, None)
+    spec["datasets"] = {name: frame for name, frame in frames.values()}
+    return spec
