@@ -115,12 +115,9 @@ def _value(param: cfg.Param, raw: str):
         value = cfg.coerce(param, raw)
     except ValueError as error:
         raise UsageError(f"{where}: {str(error).removeprefix(param.label + ': ')}") from None
-    if param.kind == "widths":
-        parts = [p for p in str(raw).replace(" ", "").split(",") if p]
-        if [float(p) for p in parts] != [float(w) for w in value]:
-            raise UsageError(f"{where}: every width must be a whole number from {param.low:g} to {param.high:g}.")
-    elif cfg.clamp(param, value) != value:
-        raise UsageError(f"{where}: {raw.strip()[:40]} is outside {param.low:g} to {param.high:g}.")
+    if cfg.clamp(param, value) != value:
+        what = "every width must be a whole number from" if param.kind == "widths" else f"{raw.strip()[:40]} is outside"
+        raise UsageError(f"{where}: {what} {param.low:g} to {param.high:g}.")
     return value
 
 

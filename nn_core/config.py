@@ -117,6 +117,8 @@ def coerce(param: Param, raw) -> object:
         return value
     if param.kind == "widths":
         return _widths(param, raw)
+    if isinstance(raw, bool):
+        raise ValueError(f"{param.label}: {_show(raw)} is not a number.")
     try:
         number = float(raw)
     except (TypeError, ValueError):
@@ -131,8 +133,11 @@ def coerce(param: Param, raw) -> object:
 
 
 def clamp(param: Param, value):
+    """``value`` moved into the param's range (each width, for hidden layers)."""
     if param.kind in ("int", "float"):
         return type(value)(min(max(value, param.low), param.high))
+    if param.kind == "widths":
+        return tuple(int(min(max(w, param.low), param.high)) for w in value)
     return value
 
 
@@ -151,13 +156,15 @@ def _widths(param: Param, raw) -> tuple:
             raise ValueError(f"{param.label}: {_show(raw)} is not a list of widths such as 4,4.") from None
         if not math.isfinite(width) or width != round(width):
             raise ValueError(f"{param.label}: {_show(raw)} is not a list of whole numbers.")
-        widths.append(int(min(max(width, param.low), param.high)))
+        widths.append(int(width))
     return tuple(widths)
 
 
 def _show(raw) -> str:
-    text = repr(raw) if not isinstance(raw, str) else f"“{raw}”"
-    return text if len(text) <= 40 else text[:37] + "…”"
+    """A short, single-line quotation of a user's value for a message."""
+    text = str(raw) if isinstance(raw, str) else repr(raw)
+    text = "".join(c if c.isprintable() else "�" for c in text)
+    return f"“{text}”" if len(text) <= 40 else f"“{text[:37]}…”"
 
 
 def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) -> tuple[RunConfig, list[str]]:
@@ -171,21 +178,21 @@ def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) 
     for key, raw in values.items():
         param = PARAM_BY_NAME.get(key)
         if param is None:
-            problem = f"Unknown setting “{str(key)[:40]}” was ignored."
+            problem, fallback = f"Unknown setting {_show(key)}.", " It was ignored."
         else:
             try:
                 value = coerce(param, raw)
                 clamped = clamp(param, value)
                 changes[key] = clamped
                 problem = None if clamped == value else (
-                    f"{param.label}: {_show(raw)} is outside {_fmt(param.low)}…{_fmt(param.high)}; "
-                    f"using {_fmt(clamped)}.")
+                    f"{param.label}: {_show(raw)} is outside {_fmt(param.low)}…{_fmt(param.high)}.")
+                fallback = f" Using {_show(_query_value(param, clamped))} instead."
             except ValueError as error:
-                problem = f"{error} Using the default."
+                problem, fallback = str(error), " Using the default."
         if problem:
             if strict:
                 raise ValueError(problem)
-            warnings.append(problem)
+            warnings.append(problem + fallback)
     config = replace(config, **changes)
     config, fixes = reconcile(config)
     if fixes and strict:
@@ -201,8 +208,11 @@ DATASET_KIND = {"plane": "regression", "multi_gaussian": "regression", "multi_sp
                 "blobs": "classes"}
 
 
-def kind_of(config: RunConfig) -> str:
-    """"binary", "multiclass" or "regression" for a built-in dataset's settings."""
+def kind_of(config: RunConfig) -> str | None:
+    """"binary", "multiclass" or "regression" for a built-in dataset; None for a CSV,
+    whose kind is known only once the file is read."""
+    if config.dataset == "csv":
+        return None
     kind = DATASET_KIND.get(config.dataset, "binary")
     if kind == "classes":
         return "binary" if config.classes == 2 else "multiclass"
@@ -212,6 +222,8 @@ def kind_of(config: RunConfig) -> str:
 def reconcile(config: RunConfig, kind: str | None = None) -> tuple[RunConfig, list[str]]:
     """Make the output head fit the problem: regression needs linear, K > 2 classes softmax."""
     kind = kind or kind_of(config)
+    if kind is None:
+        return config, []
     wanted = {"regression": ("linear",), "multiclass": ("softmax",), "binary": ("sigmoid", "softmax")}[kind]
     if config.output in wanted:
         return config, []
@@ -225,11 +237,14 @@ def to_query(config: RunConfig) -> dict[str, str]:
     for param in PARAMS:
         value = getattr(config, param.name)
         if value != param.default:
-            if param.kind == "widths":
-                out[param.name] = ",".join(map(str, value))
-            else:  # repr round-trips a float exactly
-                out[param.name] = repr(value) if isinstance(value, float) else str(value)
+            out[param.name] = _query_value(param, value)
     return out
+
+
+def _query_value(param: Param, value) -> str:
+    if param.kind == "widths":
+        return ",".join(map(str, value))
+    return repr(value) if isinstance(value, float) else str(value)  # repr round-trips a float exactly
 
 
 def layer_sizes(config: RunConfig, n_classes: int) -> list[int]:

@@ -67,7 +67,6 @@ def test_out_of_range_values_clamp_with_a_warning(name, raw, expected):
     _one_sentence(warnings[0])
 
 
-@pytest.mark.xfail(strict=True, reason="config._widths clamps hidden widths silently (no warning); see report")
 def test_out_of_range_widths_warn():
     config, warnings = parse({"hidden": "4,300"})
     assert config.hidden == (4, 256)
@@ -112,8 +111,6 @@ def test_reconcile_switches_the_output_to_fit_the_problem():
     assert len(warnings) == 1 and "linear" in warnings[0]
 
 
-@pytest.mark.xfail(strict=True, reason="kind_of() calls every csv config binary, so parse() turns a saved "
-                                       "CSV regression config's linear output into sigmoid; see report")
 def test_a_csv_regression_config_keeps_its_linear_output():
     config, warnings = parse({"dataset": "csv", "output": "linear"})
     assert config.output == "linear" and warnings == []
@@ -168,8 +165,6 @@ def test_parse_never_raises_and_always_gives_a_valid_config(values):
     assert all(math.isfinite(getattr(config, p.name)) for p in PARAMS if p.kind in ("int", "float"))
 
 
-@pytest.mark.xfail(strict=True, reason="config._show echoes control characters, so a URL value such as "
-                                       "'%0A' puts a line break inside the warning; see report")
 def test_warnings_stay_on_one_line_whatever_the_input():
     for values in ({"dataset": "0\n0"}, {"lr": "1\r\n2"}, {"bad\nkey": "1"}):
         _, warnings = parse(values)
