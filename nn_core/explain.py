@@ -16,6 +16,7 @@ import numpy as np
 
 from .activations import derivative, get_activation
 from .heads import get_head
+from .history import History
 from .network import MLP
 
 PHASES = ("forward", "loss", "backward", "update")
@@ -150,10 +151,12 @@ def training_step(net: MLP, X, y, lr: float, reduction: str = "mean") -> list[St
 
 
 def _update_stage(net: MLP, dW: list, db: list, lr: float) -> Stage:
+    """new W_l = W_l − η dW_l (the trainer's SGD step, same arithmetic); arrays per layer:
+    new W, W, dW, new b, b, db."""
     arrays = []
     for l, (W, b, gW, gb) in enumerate(zip(net.weights, net.biases, dW, db), start=1):
-        arrays += [(f"new W{l}", W - lr * gW), (f"new b{l}", b - lr * gb)]
-    # The result of the stage is the first layer's new weights; the rest follow.
+        arrays += [(f"new W{l}", W - lr * gW), (f"W{l}", W.copy()), (f"dW{l}", gW),
+                   (f"new b{l}", b - lr * gb), (f"b{l}", b.copy()), (f"db{l}", gb)]
     return Stage(
         "update", "update", "Gradient-descent update",
         _sub(r"W_{l} \leftarrow W_{l} - \eta\, dW_{l},\quad b_{l} \leftarrow b_{l} - \eta\, db_{l},"
@@ -303,6 +306,7 @@ class Replay:
     predictions: list  # dicts: input, target, probability, predicted
     plateau: int | None  # first epoch with loss < PLATEAU_LOSS (None: never)
     symmetry: list  # (epoch, spread of the hidden units' outputs) at the snapshots
+    curve: History  # the loss per epoch, thinned to at most CURVE_POINTS records for charts
 
     @property
     def agree(self) -> list[bool]:
@@ -311,6 +315,7 @@ class Replay:
 
 
 PLATEAU_LOSS = 0.6
+CURVE_POINTS = 600
 
 
 def replay(name: str, config=None) -> Replay:
@@ -331,6 +336,11 @@ def replay(name: str, config=None) -> Replay:
             mine[...] = W
             b[...] = bb
         symmetry.append((epoch, hidden_unit_spread(probe, data.X_train)[0]))
+    curve = History(net.n_layers, CURVE_POINTS)
+    for epoch, loss, acc in zip(h.epochs, h.columns["loss"], h.columns["accuracy"]):
+        if curve.wants(epoch):
+            curve.append(epoch, loss=loss, accuracy=acc)
+    curve.status = h.status
     return Replay(name, result.config, preset.table(h.log), preset.claimed_table(), list(h.epochs),
                   list(h.columns["loss"]), predictions, epochs_on_plateau(h.epochs, h.columns["loss"], PLATEAU_LOSS),
-                  symmetry)
+                  symmetry, curve)

@@ -1,0 +1,37 @@
+"""Backprop, step by step: one training step of a small network, stage by stage, with the real numbers."""
+
+import streamlit as st
+
+from dashboard import charts, teaching
+from dashboard.page import setup_page
+
+setup_page(
+    "Backprop, step by step", "🔬",
+    "Follow **one training step** of a real network: the forward pass computes predictions, the loss scores "
+    "them, the backward pass sends the error back layer by layer (the chain rule), and the update nudges every "
+    "weight downhill. Every matrix below is the engine's own number; blue is positive, orange negative.")
+
+lesson = teaching.lesson_controls()
+step_tab, check_tab, wrong_tab = st.tabs(["① One training step", "② Gradient check", "③ What goes wrong"])
+
+with step_tab:
+    teaching.training_controls(lesson)
+    stages = lesson.stages()
+    stage = teaching.stage_navigator(stages)
+    teaching.show_stage(stage, stages.index(stage), len(stages))
+    st.divider()
+    st.markdown("**Edit one weight** and watch the loss move (then step through the stages again).")
+    teaching.weight_editor(lesson)
+    if len(lesson.trainer.history):
+        with st.expander("Loss over the steps taken so far"):
+            st.altair_chart(charts.loss_chart(lesson.trainer.history), width="stretch")
+
+with check_tab:
+    st.markdown("Is the backward pass right? Compare each gradient with a **central difference**: nudge one "
+                "parameter up and down by ε and see how the loss changes. Then break backprop on purpose.")
+    teaching.gradient_check(lesson)
+
+with wrong_tab:
+    st.markdown("Three classic ways training fails, each visible in the gradients. Each scenario trains a small "
+                "network that goes wrong, then the same network with one fix.")
+    teaching.what_goes_wrong(charts)

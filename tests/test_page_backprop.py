@@ -1,0 +1,202 @@
+"""AppTest of the Backprop page: the stages, their matrices against nn_core, the gradient check, the scenarios."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from nn_core import Trainer
+from nn_core.explain import stage_keys, training_step
+from nn_core.gradcheck import BREAKAGES, check_gradients
+from nn_core.presets import PRESETS
+from nn_core.runs import prepare
+from nn_core.scenarios import SCENARIOS, run_scenario
+
+PAGE = "../pages/2_Backprop.py"
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at):
+    return [el.proto for el in at.get("vega_lite_chart")]
+
+
+def shown_matrices(at) -> dict:
+    """The stage chart's matrices, rebuilt from the data the browser receives: name -> 2-D array."""
+    proto = next(p for p in _charts(at) if "vconcat" in json.loads(p.spec))
+    spec = json.loads(proto.spec)
+    data = {d.name: dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in proto.datasets}
+    out = {}
+    for row in spec["vconcat"]:
+        for chart in row["hconcat"]:
+            name = chart["title"]["text"].split("   ")[0]
+            frame = data[chart["data"]["name"]]
+            a = np.zeros((frame["row"].max() + 1, frame["col"].max() + 1))
+            a[frame["row"], frame["col"]] = frame["value"]
+            out[name] = a
+    return out
+
+
+def _reference(activation="sigmoid", output="sigmoid", steps=0):
+    config = PRESETS["seed-002"].config.replace(activation=activation)
+    run = prepare(config)
+    net, X, y = run.net, run.data.X_train, run.data.y_train
+    if output != "sigmoid":
+        from nn_core import MLP
+
+        net = MLP([2, 4, 2 if output == "softmax" else 1], activation, output, init="normal", init_scale=0.1,
+                  seed=42)
+    if steps:
+        Trainer(net, X, y, lr=1.0).run(steps)
+    return net, X, y
+
+
+def _expected(net, X, y):
+    return {s.key: dict(s.arrays) for s in training_step(net, X, y, lr=1.0)}
+
+
+def test_every_stage_shows_the_engines_matrices():
+    at = _page()
+    keys = stage_keys(2)
+    assert list(at.select_slider(key="backprop_stage").options) == keys
+    expected = _expected(*_reference())
+    seen_titles, seen_latex = [], []
+    for i, key in enumerate(keys):
+        assert at.session_state["backprop_stage"] == key
+        assert f"stage {i + 1} of {len(keys)}" in at.markdown[1].value
+        seen_titles.append(at.subheader[0].value)
+        seen_latex.append(at.latex[0].value)
+        shown = shown_matrices(at)
+        assert set(shown) == set(expected[key])
+        for name, value in expected[key].items():
+            np.testing.assert_array_equal(shown[name], np.atleast_2d(value), err_msg=f"{key}: {name}")
+        if i < len(keys) - 1:
+            at = at.button(key="backprop_next").click().run()
+    assert seen_titles[0] == "Layer 1: weighted sums" and seen_titles[-1] == "Gradient-descent update"
+    assert "Z_1 = X" in seen_latex[0] and r"a\,(1 - a)" in seen_latex[keys.index("dZ1")]
+    at.button(key="backprop_next").click().run()  # stays on the last stage
+    assert at.session_state["backprop_stage"] == "update"
+    at.button(key="backprop_back").click().run()
+    assert at.session_state["backprop_stage"] == "db1"
+
+
+def test_reused_cache_is_named():
+    at = _page()
+    at.select_slider(key="backprop_stage").set_value("dW1").run()
+    info = [el.value for el in at.info]
+    assert any("`X`" in text and "cache" in text for text in info)
+    at.select_slider(key="backprop_stage").set_value("dZ1").run()
+    assert any("`A1`" in el.value for el in at.info)
+
+
+def test_training_steps_change_the_matrices():
+    at = _page()
+    at.select_slider(key="backprop_stage").set_value("dW1").run()
+    at.button(key="backprop_step100").click().run()
+    at.button(key="backprop_step1").click().run()
+    assert at.metric[0].value == "101"
+    net, X, y = _reference(steps=101)
+    assert at.metric[1].value == f"{net.loss(X, y):.6f}"
+    assert at.session_state["backprop_stage"] == "dW1"  # the learner stays on the stage
+    np.testing.assert_array_equal(shown_matrices(at)["dW1"], _expected(net, X, y)["dW1"]["dW1"])
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_switching_the_activation_changes_the_derivative_term(activation):
+    at = _page()
+    at.selectbox(key="backprop_activation").set_value(activation).run()
+    at.select_slider(key="backprop_stage").set_value("dZ1").run()
+    shown = shown_matrices(at)
+    expected = _expected(*_reference(activation))["dZ1"]
+    np.testing.assert_array_equal(shown["f'(Z1)"], expected["f'(Z1)"])
+    np.testing.assert_array_equal(shown["dZ1"], expected["dZ1"])
+    assert (r"\mathbb{1}[a > 0]" if activation == "relu" else "1 - a^2") in at.latex[0].value
+    if activation == "relu":
+        assert set(np.unique(shown["f'(Z1)"])) <= {0.0, 1.0}
+
+
+def test_switching_the_output_changes_the_shapes_and_loss():
+    at = _page()
+    at.selectbox(key="backprop_output").set_value("softmax").run()
+    at.select_slider(key="backprop_stage").set_value("Z2").run()
+    assert shown_matrices(at)["Z2"].shape == (4, 2)
+    at.select_slider(key="backprop_stage").set_value("loss").run()
+    assert "cross-entropy" in at.subheader[0].value
+    net, X, y = _reference(output="softmax")
+    assert shown_matrices(at)["loss"][0, 0] == net.loss(X, y)
+
+
+def test_editing_a_weight_moves_the_loss():
+    at = _page()
+    at.selectbox(key="edit_layer").set_value(2).run()
+    net, X, y = _reference()
+    before = net.loss(X, y)
+    at.number_input(key="edit_value_2_0_0_0").set_value(4.0).run()
+    net.weights[1][0, 0] = 4.0
+    after = net.loss(X, y)
+    assert at.metric[1].value == f"{after:.6f}"
+    text = next(el.value for el in at.markdown if "the loss moved" in el.value)
+    assert f"{before:.6f}" in text and f"{after:.6f}" in text
+    at.select_slider(key="backprop_stage").set_value("Z2").run()
+    assert shown_matrices(at)["W2"][0, 0] == 4.0
+
+
+def test_gradient_check_passes_then_fails_when_broken():
+    at = _page()
+    assert "Passed" in at.success[0].value
+    net, X, y = _reference()
+    check = check_gradients(net, X, y)
+    table = at.dataframe[0].value
+    assert list(table["parameter"]) == ["W1", "b1", "W2", "b2"]
+    np.testing.assert_allclose(table["error"], [p.error for p in check.params], rtol=1e-9)
+    for name in BREAKAGES:
+        at.selectbox(key="backprop_breakage").set_value(name).run()
+        assert not at.exception
+        assert "Failed" in at.error[0].value
+        assert any(BREAKAGES[name].explanation in el.value for el in at.markdown)
+        assert "FAIL" in list(at.dataframe[0].value["result"])
+
+
+def test_relu_kink_is_explained():
+    at = _page()
+    at.selectbox(key="backprop_activation").set_value("relu").run()
+    assert "Failed" in at.error[0].value
+    assert any("corner at z = 0" in el.value for el in at.markdown)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_each_scenario_shows_its_numbers(name):
+    at = _page()
+    at.radio(key="backprop_scenario").set_value(name).run()
+    assert not at.exception
+    result = run_scenario(name)
+    text = "\n".join(el.value for el in at.markdown)
+    for sentence in result.findings:
+        assert sentence in text
+    assert result.scenario.explanation in text
+    rows = next(df.value for df in at.dataframe if "‖dW‖ at epoch 0" in df.value.columns)
+    np.testing.assert_allclose(rows["‖dW‖ at epoch 0"], result.broken.first_grad, rtol=1e-12)
+    if name == "exploding":
+        assert "diverged at epoch" in text
+    if name == "dead_relu":
+        assert rows["dead units at epoch 0"][0] == 1.0 and rows["‖dW‖ at epoch 0"][0] == 0.0
+    if name == "vanishing":
+        assert rows["‖dW‖ at epoch 0"].iloc[0] / rows["‖dW‖ at epoch 0"].iloc[-1] < 1e-3
+    assert len(_charts(at)) >= 4  # stage, gradient check, gradient bars, loss
+
+
+def test_numbers_are_finite_after_many_steps_at_a_large_rate():
+    at = _page()
+    at.select_slider(key="backprop_lr").set_value(3.0).run()
+    for _ in range(3):
+        at.button(key="backprop_step100").click().run()
+    assert not at.exception
+    assert at.metric[0].value == "300"
+    assert math.isfinite(float(at.metric[1].value))
