@@ -49,12 +49,18 @@ def finite(values: np.ndarray, nan: float = 0.0) -> np.ndarray:
 
 @dataclass(frozen=True)
 class NetworkGrids:
-    """Outputs on the grid: ``output`` (r, r, n_out) and ``hidden[l]`` (r, r, width_l), all finite."""
+    """Outputs on the grid, all finite.
+
+    ``output`` : (r, r, n_out) over (xs, ys); ``hidden[l]`` : (h, h, units) over
+    (hidden_xs, hidden_ys), where h = r unless a coarser hidden resolution was asked for.
+    """
 
     xs: np.ndarray
     ys: np.ndarray
     output: np.ndarray
     hidden: list
+    hidden_xs: np.ndarray
+    hidden_ys: np.ndarray
 
     @property
     def resolution(self) -> int:
@@ -73,10 +79,10 @@ class NetworkGrids:
         return self.output.argmax(axis=-1)
 
     def thumbnails(self, size: int = THUMB_RESOLUTION) -> tuple[np.ndarray, np.ndarray, list]:
-        """(xs (s,), ys (s,), [ (s, s, width_l) per hidden layer ]): a sub-sample of the exact grid values."""
-        idx = thumb_index(self.resolution, size)
+        """(xs (s,), ys (s,), [(s, s, units) per hidden layer]): a sub-sample of the exact hidden grids."""
+        idx = thumb_index(len(self.hidden_xs), size)
         sub = np.ix_(idx, idx)
-        return self.xs[idx], self.ys[idx], [h[sub] for h in self.hidden]
+        return self.hidden_xs[idx], self.hidden_ys[idx], [h[sub] for h in self.hidden]
 
 
 def thumb_index(resolution: int, size: int) -> np.ndarray:
@@ -86,16 +92,44 @@ def thumb_index(resolution: int, size: int) -> np.ndarray:
     return np.linspace(0, resolution - 1, size).round().astype(np.intp)
 
 
-def network_grids(net, domain, resolution: int = BOUNDARY_RESOLUTION) -> NetworkGrids:
-    """Every layer's output over ``domain`` in one forward pass.
+BLOCK_VALUES = 2_000_000  # floats one forward block may hold (16 MB), so 8 × 256-unit layers stay small
+
+
+def network_grids(net, domain, resolution: int = BOUNDARY_RESOLUTION, hidden_resolution: int | None = None,
+                  max_units: int | None = None) -> NetworkGrids:
+    """Every layer's output over ``domain``: one forward pass for small networks.
 
     net : nn_core.MLP with 2 inputs; domain : (xmin, xmax, ymin, ymax), e.g. Dataset.domain.
-    NaN outputs become 0.5 for probabilities (undecided) and 0 for hidden units.
+    Hidden units are kept on a sub-grid of ``hidden_resolution`` (default: the full
+    grid) and only the first ``max_units`` of each layer (default: all); big
+    networks are run in blocks of grid rows so memory stays bounded. NaN outputs
+    become 0.5 for probabilities (undecided) and 0 for hidden units.
     """
     xs, ys, points = grid_points(tuple(map(float, domain)), int(resolution))
     r = len(xs)
-    outputs = net.layer_outputs(points)
-    hidden = [finite(A).reshape(r, r, A.shape[1]) for A in outputs[:-1]]
+    keep = thumb_index(r, hidden_resolution or r)
+    units = [w if max_units is None else min(w, max_units) for w in net.layer_sizes[1:-1]]
+    rows_per_block = max(1, min(r, BLOCK_VALUES // (r * max(1, sum(net.layer_sizes[1:])))))
+    output = np.empty((r, r, net.layer_sizes[-1])) if rows_per_block < r else None
+    hidden = []
+    for start in range(0, r, rows_per_block):
+        stop = min(r, start + rows_per_block)
+        outs = net.layer_outputs(points[start * r:stop * r])
+        images = [A.reshape(stop - start, r, -1) for A in outs]
+        if output is None:  # one block: the common case, kept without copies when nothing is sub-sampled
+            output = images[-1]
+            hidden = [_subsample(image, keep, u) for image, u in zip(images[:-1], units)]
+            break
+        output[start:stop] = images[-1]
+        rows = keep[(keep >= start) & (keep < stop)] - start
+        hidden.append([image[rows][:, keep, :u] for image, u in zip(images[:-1], units)])
+    if rows_per_block < r:
+        hidden = [np.concatenate(parts) for parts in zip(*hidden)] if units else []
     undecided = 0.5 if net.output in ("sigmoid", "softmax") else 0.0
-    output = finite(outputs[-1], nan=undecided).reshape(r, r, outputs[-1].shape[1])
-    return NetworkGrids(xs, ys, output, hidden)
+    return NetworkGrids(xs, ys, finite(output, nan=undecided), [finite(h) for h in hidden], xs[keep], ys[keep])
+
+
+def _subsample(image: np.ndarray, keep: np.ndarray, units: int) -> np.ndarray:
+    if len(keep) == image.shape[0]:
+        return image[..., :units]
+    return image[np.ix_(keep, keep)][..., :units]

@@ -109,3 +109,20 @@ def test_scores_for_a_classification_and_a_regression_run():
     s = scores(net, reg)
     assert s["train_rmse"] == pytest.approx(rmse(reg.y_train, net.forward(reg.X_train)))
     assert s["test_r2"] == pytest.approx(r2(reg.y_test, net.forward(reg.X_test)))
+
+
+def test_big_networks_run_in_blocks_and_keep_only_the_shown_units(monkeypatch):
+    import nn_core.grids as grids
+
+    net = MLP([2, 40, 40, 1], activation="relu", seed=2)
+    whole = network_grids(net, DOMAIN, resolution=50, hidden_resolution=20, max_units=16)
+    monkeypatch.setattr(grids, "BLOCK_VALUES", 20_000)  # forces 50 / (20000 // (50 * 81)) = 13 blocks
+    blocks = network_grids(net, DOMAIN, resolution=50, hidden_resolution=20, max_units=16)
+    assert [h.shape for h in blocks.hidden] == [(20, 20, 16), (20, 20, 16)]
+    assert np.allclose(blocks.output, whole.output, rtol=1e-12, atol=0)
+    for a, b in zip(blocks.hidden, whole.hidden):
+        assert np.allclose(a, b, rtol=1e-12, atol=0)
+    full = network_grids(net, DOMAIN, resolution=50)
+    idx = thumb_index(50, 20)
+    assert np.allclose(blocks.hidden[1], full.hidden[1][np.ix_(idx, idx)][..., :16], rtol=1e-12, atol=0)
+    assert np.array_equal(blocks.hidden_xs, full.xs[idx])
