@@ -52,6 +52,7 @@ class RunResult:
     wall_time: float  # seconds spent training
     notes: list = field(default_factory=list)
     epochs_done: int = 0  # updates applied to ``net``
+    key: str | None = None  # run_key(config, data) when the result may be cached under it
 
     def summary(self, target_loss: float | None = None) -> dict:
         """One row of the comparison table (NaN where a value does not apply)."""

@@ -1,0 +1,591 @@
+"""Runs side by side and their gradient flow: pure Altair builders, then the panels that show them.
+
+Each builder takes compared runs (``nn_core.compare.RunResult``: label, history,
+...) or nn_core records and returns one chart holding one long-form pandas
+DataFrame, so a test can read the plotted numbers back from ``chart.data``;
+builders make no ``st.`` calls. The decision-boundary small multiples reuse
+:func:`dashboard.charts.boundary_chart`. The panels at the end (findings,
+per-layer tabs, histograms, :func:`diagnostics_panel`, cached training) arrange
+those charts with Streamlit, for the Experiments page and the Playground.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from nn_core import compare, diagnostics
+from nn_core.config import DATASET_NAMES, PARAM_BY_NAME, RunConfig, parse
+from nn_core.datasets import DATASETS
+from nn_core.grids import network_grids
+from nn_core.runs import Run, make_dataset
+from nn_core.scenarios import SCENARIOS
+
+from . import charts
+
+RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
+SMALL = 200  # width of one small-multiple panel, px (three per row fit the wide layout)
+BOUNDARY_SIDE = 165  # side of one boundary small multiple (its colour legend sits beside it)
+FACET_COLUMNS = 3
+LOG_FLOOR = charts.LOG_FLOOR
+
+
+def _run_colour(labels: list[str]) -> alt.Scale:
+    return alt.Scale(domain=labels, range=list(RUN_COLOURS[:len(labels)]))
+
+
+# --------------------------------------------------------------------- loss curves
+def loss_frame(results, show_test: bool = True, floor: float | None = None) -> pd.DataFrame:
+    """Long form: run, epoch, split (train/test), loss; finite values only (floored for a log axis)."""
+    parts = []
+    for r in results:
+        for split, column in (("train", "loss"), ("test", "test_loss")):
+            if split == "test" and not show_test:
+                continue
+            values = np.asarray(r.history.columns[column], dtype=np.float64)
+            keep = np.isfinite(values)
+            if floor is not None:
+                values = np.maximum(values, floor)
+            parts.append(pd.DataFrame({"run": r.label, "epoch": np.asarray(r.history.epochs, dtype=np.int64)[keep],
+                                       "split": split, "loss": values[keep]}))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["run", "epoch", "split", "loss"])
+    return frame
+
+
+def overlaid_loss_chart(results, log_scale: bool = False, show_test: bool = True) -> alt.LayerChart:
+    """Every run's loss curve on one chart: colour = run (click the legend to highlight one),
+    dashes = train/test, hover = exact values at the nearest epoch."""
+    labels = [r.label for r in results]
+    frame = loss_frame(results, show_test, LOG_FLOOR if log_scale else None)
+    scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=True)
+    pick = alt.selection_point(name="pick_run", fields=["run"], bind="legend")
+    hover = alt.selection_point(name="hover_epoch", nearest=True, on="pointerover", fields=["epoch"], empty=False)
+    base = alt.Chart(frame).encode(
+        x=alt.X("epoch:Q", title="epoch"),
+        y=alt.Y("loss:Q", title="loss" + (" (log scale)" if log_scale else ""), scale=scale),
+        color=alt.Color("run:N", title="run", scale=_run_colour(labels),
+                        legend=alt.Legend(orient="right", labelLimit=260)),
+    )
+    splits = ["train", "test"] if show_test else ["train"]
+    lines = base.mark_line(strokeWidth=2).encode(
+        strokeDash=alt.StrokeDash("split:N", title="data", scale=alt.Scale(domain=splits, range=[[1, 0], [5, 3]][:len(splits)])),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+    ).add_params(pick)
+    points = base.mark_circle(size=45).encode(
+        opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
+        tooltip=[alt.Tooltip("run:N"), alt.Tooltip("split:N", title="data"), alt.Tooltip("epoch:Q"),
+                 alt.Tooltip("loss:Q", format=".6g")],
+    ).add_params(hover)
+    return alt.layer(lines, points).properties(height=300)
+
+
+# ------------------------------------------------------------------- gradient flow
+@dataclass(frozen=True)
+class FlowView:
+    """How one per-layer history column is drawn."""
+
+    title: str
+    y_title: str
+    log: bool
+    explains: str  # caption under the chart: how to read it
+
+
+FLOW_VIEWS: dict[str, FlowView] = {
+    "grad_norm": FlowView(
+        "Gradient norm per layer", "‖dL/dW‖ (log scale)", True,
+        "How much error signal reaches each layer. Lines far apart (layer 1 orders of magnitude below the last) "
+        "mean vanishing gradients; lines shooting up mean exploding ones."),
+    "update_ratio": FlowView(
+        "Update size per layer", "|ΔW| / |W| per epoch (log scale)", True,
+        "How much each layer's weights change per epoch, relative to their size. Around 1e-3 is healthy; "
+        "below 1e-5 the layer is frozen, above 1e-1 the steps are wild."),
+    "unit_health": FlowView(
+        "Dead and saturated units", "fraction of the layer's units", False,
+        "Dead: ReLU units that output 0 for every training point (no gradient passes). Saturated: sigmoid/tanh "
+        "units stuck on their flat tails (almost no gradient passes)."),
+}
+
+
+def flow_frame(results, column: str) -> pd.DataFrame:
+    """Long form: run, layer, epoch, value (and kind, for unit health); finite values only."""
+    parts = []
+    columns = {"unit_health": {"dead": "dead_fraction", "saturated": "saturated_fraction"}}.get(column, {"": column})
+    for r in results:
+        for kind, name in columns.items():
+            rows = diagnostics.layer_series(r, name)
+            if rows:
+                frame = pd.DataFrame(rows)
+                frame.insert(0, "run", r.label)
+                frame["kind"] = kind or name
+                parts.append(frame)
+    if not parts:
+        return pd.DataFrame(columns=["run", "epoch", "layer", "value", "kind"])
+    frame = pd.concat(parts, ignore_index=True)
+    if FLOW_VIEWS[column].log:
+        frame["value"] = frame["value"].clip(lower=LOG_FLOOR)
+    return frame
+
+
+def flow_chart(results, column: str) -> alt.FacetChart:
+    """One small panel per run: the per-layer ``column`` over epochs, colour = layer.
+
+    ``column`` is a key of FLOW_VIEWS: grad_norm, update_ratio or unit_health.
+    """
+    view = FLOW_VIEWS[column]
+    frame = flow_frame(results, column)
+    y = alt.Y("value:Q", title=view.y_title,
+              scale=alt.Scale(type="log") if view.log else alt.Scale(domain=[0, 1]))
+    encoding = {"x": alt.X("epoch:Q", title="epoch"), "y": y,
+                "color": alt.Color("layer:N", title="layer", scale=alt.Scale(scheme="viridis")),
+                "tooltip": [alt.Tooltip("run:N"), alt.Tooltip("layer:N"), alt.Tooltip("kind:N", title="what"),
+                            alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", format=".3g")]}
+    if column == "unit_health":
+        encoding["strokeDash"] = alt.StrokeDash("kind:N", title="units",
+                                                scale=alt.Scale(domain=["dead", "saturated"], range=[[1, 0], [4, 2]]))
+    panel = alt.Chart(frame).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=10, filled=True)).encode(
+        **encoding).properties(width=SMALL, height=160)
+    return panel.facet(facet=alt.Facet("run:N", title=None, sort=[r.label for r in results],
+                                       header=alt.Header(labelFontSize=12, labelLimit=320)),
+                       columns=FACET_COLUMNS).properties(title=view.title)
+
+
+# ----------------------------------------------------------- activation histograms
+def histogram_frame(histograms) -> pd.DataFrame:
+    """Long form of nn_core.compare.LayerHistogram records: layer, left, right, count, share."""
+    parts = []
+    for h in histograms:
+        total = max(int(h.counts.sum()), 1)
+        parts.append(pd.DataFrame({"layer": f"layer {h.layer} ({h.activation})", "left": h.edges[:-1],
+                                   "right": h.edges[1:], "count": h.counts.astype(np.int64),
+                                   "share": h.counts / total}))
+    if not parts:
+        return pd.DataFrame(columns=["layer", "left", "right", "count", "share"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def activation_histogram_chart(histograms) -> alt.FacetChart:
+    """The outputs of every unit of a hidden layer on every training point, one panel per layer."""
+    frame = histogram_frame(histograms)
+    bars = alt.Chart(frame).mark_bar(color="#4c78a8", stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("left:Q", title="unit output", bin="binned"), x2="right:Q",
+        y=alt.Y("share:Q", title="share of outputs", axis=alt.Axis(format=".0%")),
+        tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("left:Q", title="from", format=".3g"),
+                 alt.Tooltip("right:Q", title="to", format=".3g"), alt.Tooltip("count:Q", title="outputs"),
+                 alt.Tooltip("share:Q", format=".1%")],
+    ).properties(width=SMALL, height=150)
+    return bars.facet(facet=alt.Facet("layer:N", title=None), columns=4).resolve_scale(x="independent")
+
+
+# ---------------------------------------------------------- decision boundaries
+def boundary_multiples(panels) -> alt.ConcatChart:
+    """Small multiples of :func:`dashboard.charts.boundary_chart`, 2 or 3 per row; the point legends are
+    dropped (the page's caption explains the colours) so three panels fit side by side.
+
+    ``panels`` : [(title, grids, data)], grids from nn_core.grids.network_grids.
+    """
+    charts_ = [charts.boundary_chart(grids, data).properties(width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title)
+               for title, grids, data in panels]
+    columns = 2 if len(charts_) in (2, 4) else 3
+    return alt.concat(*charts_, columns=columns).configure_legend(disable=True)
+
+
+# ------------------------------------------------------------------- summary table
+def summary_frame(results, target_loss: float | None = None) -> pd.DataFrame:
+    """The comparison table, one row per run, numbers kept as numbers (formatting is the page's)."""
+    frame = pd.DataFrame([r.summary(target_loss) for r in results])
+    frame["epochs to target"] = frame["epochs to target"].astype("Int64")
+    return frame
+
+
+# =====================================================================================
+# Panels: Streamlit sections built from the pure builders above (the only st. calls here).
+# =====================================================================================
+SEVERITY_BOX = {"problem": "error", "warning": "warning", "note": "info"}
+SEVERITY_ICON = {"problem": ":material/error:", "warning": ":material/warning:", "note": ":material/lightbulb:",
+                 None: ":material/check_circle:"}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _chart_spec(name: str, ident: tuple, _build) -> dict:
+    return _build().to_dict()
+
+
+def show_chart(build, name: str, ident=None, container=None, **options) -> None:
+    """Draw ``build()`` (an Altair chart). With ``ident`` (what the chart depends on, hashable) the
+    Vega-Lite spec is cached: building and validating an Altair chart costs 20-500 ms, a cached spec ~1 ms."""
+    container = container or st
+    if ident is None:
+        container.altair_chart(build(), key=name, **options)
+    else:
+        container.vega_lite_chart(_chart_spec(name, ident, build), key=name, **options)
+
+
+def ident_of(results) -> tuple | None:
+    """What charts of these runs depend on: their cache keys and labels (None if a run has no key)."""
+    if any(r.key is None for r in results):
+        return None
+    return tuple((r.key, r.label) for r in results)
+
+
+def as_result(run, label: str = "Playground"):
+    """A compare RunResult for an nn_core Run (the Playground's); RunResults pass through."""
+    return run if isinstance(run, compare.RunResult) else compare.as_result(run, label)
+
+
+def show_findings(result) -> None:
+    """The run's automatic findings, one box each with its numbers, or the all-clear with its numbers."""
+    findings = diagnostics.diagnose(result)
+    if not findings:
+        st.success(diagnostics.all_clear(result), icon=SEVERITY_ICON[None])
+        return
+    for f in findings:
+        box = getattr(st, SEVERITY_BOX[f.severity])
+        box(f"**{f.message}** {f.advice}  \n:small[{f.numbers_text()}]", icon=SEVERITY_ICON[f.severity])
+
+
+def flow_tabs(results, key_prefix: str) -> None:
+    """Tabs of per-layer charts (one panel per run): gradient norm, update size, dead/saturated units."""
+    tabs = st.tabs([view.title for view in FLOW_VIEWS.values()])
+    for tab, (column, view) in zip(tabs, FLOW_VIEWS.items()):
+        with tab:
+            if flow_frame(results, column).empty:
+                st.info("Nothing to show: no ReLU or sigmoid/tanh hidden layer, or no hidden layer at all."
+                        if column == "unit_health" else "Nothing recorded: the run has no gradient records.")
+                continue
+            show_chart(lambda column=column: flow_chart(results, column), f"{key_prefix}.flow.{column}",
+                       ident_of(results), width="content")
+            st.caption(view.explains)
+
+
+def histogram_block(result, key_prefix: str) -> None:
+    """Activation histograms per hidden layer at an epoch chosen among the recorded frames."""
+    if result.net.n_layers < 2:
+        st.info("This network has no hidden layer, so there are no hidden activations to show.")
+        return
+    epochs = compare.frames(result)
+    epoch = st.select_slider("Epoch for the histograms", options=epochs, value=epochs[0],
+                             key=f"{key_prefix}.hist.epoch")
+    ident = ident_of([result])
+    show_chart(lambda: activation_histogram_chart(compare.activation_histograms(result, epochs.index(epoch))),
+               f"{key_prefix}.hist.chart", ident and (ident, epoch), width="content")
+    st.caption("Each panel pools every unit's output on every training point. A spike at 0 in a ReLU layer means "
+               "dead units; piles at the ends (±1 for tanh, 0 and 1 for sigmoid) mean saturated units.")
+
+
+def diagnostics_panel(run, key_prefix: str = "diagnostics", label: str = "Playground") -> None:
+    """Everything about one run's gradient flow: findings, per-layer charts, activation histograms.
+
+    ``run`` is an nn_core Run (e.g. the Playground's) or a compare RunResult.
+    """
+    result = as_result(run, label)
+    if not len(result.history):
+        st.info("Train the network first: the diagnostics read the training history.")
+        return
+    show_findings(result)
+    flow_tabs([result], key_prefix)
+    with st.expander("Activation histograms"):
+        histogram_block(result, key_prefix)
+    with st.expander("What the automatic checks look for"):
+        st.markdown("\n".join(f"- **{c.label}**: {c.looks_for}" for c in diagnostics.CHECKS.values()))
+
+
+# ------------------------------------------------------------------ cached training
+class _NotStored(LookupError):
+    """Raised inside the cached store on a miss: exceptions are never cached, so the key stays free."""
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _stored_run(key: str, _result=None):
+    """Finished runs, shared by every session, keyed by config + data bytes (a run is deterministic)."""
+    if _result is None:
+        raise _NotStored(key)
+    return _result
+
+
+def cached_run(key: str):
+    try:
+        return _stored_run(key)
+    except _NotStored:
+        return None
+
+
+def train_runs(configs, labels, data) -> list:
+    """Train (or fetch from the cache) every run, in chunks, with a progress bar while anything trains."""
+    results, bar = [], None
+    total = len(configs)
+    for i, (config, label) in enumerate(zip(configs, labels)):
+        key = compare.run_key(config, data)
+        result = cached_run(key)
+        if result is None:
+            bar = bar or st.progress(0.0)
+
+            def progress(fraction, i=i, label=label, bar=bar):
+                bar.progress((i + fraction) / total, text=f"Training run {i + 1} of {total} ({label}): "
+                                                          f"{fraction:.0%}")
+
+            result = compare.train_run(config, data, label=label, progress=progress)
+            result.key = key
+            _stored_run(key, result)
+        result.label = label
+        results.append(result)
+    if bar is not None:
+        bar.empty()
+    return results
+
+
+# --------------------------------------------------------------- defining the runs
+TABLE_COLUMNS = ("hidden", "activation", "output", "init", "init_scale", "bias_init", "lr", "optimizer",
+                 "batch_size", "epochs", "l2")
+DEFAULT_SWEEP = ("activation", "relu, sigmoid, tanh")
+KEY = "exp"  # session-state prefix of the Experiments page
+
+
+def config_row(config) -> dict:
+    """The editable settings of one run as a table row (hidden layers as text, e.g. "4,4")."""
+    row = {name: getattr(config, name) for name in TABLE_COLUMNS}
+    row["hidden"] = ",".join(map(str, config.hidden))
+    return row
+
+
+def rows_to_configs(rows: list[dict], base) -> tuple[list, list[str]]:
+    """RunConfigs from table rows on top of ``base`` (shared settings); one warning sentence per bad cell."""
+    configs, warnings = [], []
+    for i, row in enumerate(rows, start=1):
+        values = {k: v for k, v in row.items() if k in TABLE_COLUMNS and not _blank(v)}
+        config, problems = parse(values, base=base)
+        configs.append(config)
+        warnings += [f"Run {i}: {p}" for p in problems]
+    return configs, warnings
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def _state():
+    """The page's permanent state: the table rows, the shared settings, the editor version, messages."""
+    ss = st.session_state
+    if f"{KEY}.rows" not in ss:
+        base = RunConfig()
+        ss[f"{KEY}.shared"] = base
+        ss[f"{KEY}.rows"] = [config_row(c) for c in compare.sweep(base, DEFAULT_SWEEP[0],
+                                                                   compare.parse_values(*DEFAULT_SWEEP))]
+        ss[f"{KEY}.version"] = 0
+        ss[f"{KEY}.data"] = None  # a Dataset when the runs use the Playground's own CSV
+        ss[f"{KEY}.message"] = None
+    return ss
+
+
+def _load(configs, data=None, message=None) -> None:
+    """Replace the runs (from a sweep, a scenario or the Playground); the editor restarts from them."""
+    ss = _state()
+    ss[f"{KEY}.shared"] = configs[0]
+    ss[f"{KEY}.rows"] = [config_row(c) for c in configs]
+    ss[f"{KEY}.version"] += 1
+    ss[f"{KEY}.data"] = data
+    ss[f"{KEY}.message"] = message
+    for name in compare.SHARED:  # the shared-settings widgets show the new values
+        ss.pop(f"{KEY}.shared.{name}", None)
+
+
+def _on_sweep() -> None:
+    ss = _state()
+    setting, text = ss[f"{KEY}.sweep.setting"], ss[f"{KEY}.sweep.values"]
+    try:
+        base = rows_to_configs(ss[f"{KEY}.rows"][:1], _shared_config())[0][0]
+        values = compare.parse_values(setting, text)
+        _load(compare.sweep(base, setting, values), ss[f"{KEY}.data"])
+    except ValueError as error:
+        ss[f"{KEY}.message"] = ("error", str(error))
+
+
+def _on_scenario() -> None:
+    scenario = SCENARIOS[st.session_state[f"{KEY}.scenario"]]
+    broken = scenario.config
+    _load([broken, broken.replace(**scenario.fix)],
+          message=("info", f"**{scenario.label}** vs **{scenario.fix_label}**. {scenario.explanation}"))
+
+
+def _on_copy(run) -> None:
+    data = run.data if run.config.dataset == "csv" else None
+    _load([run.config, run.config], data,
+          ("info", "Copied the Playground's run twice: change a setting in the second row (or sweep one) to "
+                   "compare."))
+
+
+def _shared_config():
+    """The shared data/seed settings, from their widgets (or the stored ones before the widgets exist)."""
+    ss = st.session_state
+    stored = ss[f"{KEY}.shared"]
+    values = {name: ss.get(f"{KEY}.shared.{name}", getattr(stored, name)) for name in compare.SHARED}
+    return stored.replace(**values)
+
+
+def _shared_widgets(has_csv: bool) -> None:
+    ss = st.session_state
+    stored = ss[f"{KEY}.shared"]
+    for name in compare.SHARED:
+        ss.setdefault(f"{KEY}.shared.{name}", getattr(stored, name))
+    names = [n for n in DATASET_NAMES if n != "csv" or has_csv]
+    if ss[f"{KEY}.shared.dataset"] not in names:
+        ss[f"{KEY}.shared.dataset"] = names[0]
+    cols = st.columns(6)
+    cols[0].selectbox("Dataset", names, key=f"{KEY}.shared.dataset",
+                      format_func=lambda n: DATASETS[n].label if n in DATASETS else "Playground CSV")
+    for col, name in zip(cols[1:], ("n_samples", "noise", "classes", "data_seed", "seed")):
+        p = PARAM_BY_NAME[name]
+        step = 1 if p.kind == "int" else 0.05
+        col.number_input(p.label, min_value=p.low, max_value=p.high, step=step, key=f"{KEY}.shared.{name}",
+                         help=p.help or None)
+
+
+def define_runs(playground_run=None):
+    """Section 1 of the Experiments page. Returns (configs, labels, data) or None when the table is invalid.
+
+    ``playground_run`` is the Playground's nn_core Run, if any (for "Copy from Playground").
+    """
+    ss = _state()
+    sweep_col, scenario_col, copy_col = st.columns([2.2, 2, 1.1], vertical_alignment="bottom")
+    with sweep_col:
+        left, right = st.columns([1, 1.4], vertical_alignment="bottom")
+        left.selectbox("Sweep one setting", compare.SWEEPABLE, key=f"{KEY}.sweep.setting",
+                       index=compare.SWEEPABLE.index(DEFAULT_SWEEP[0]),
+                       format_func=lambda n: PARAM_BY_NAME[n].label)
+        right.text_input("over the values", value=DEFAULT_SWEEP[1], key=f"{KEY}.sweep.values",
+                         help="Comma-separated, e.g. 0.01, 0.1, 1 — for hidden layers use ; between networks: "
+                              "4; 4,4; 8,8,8")
+        st.button("Sweep", on_click=_on_sweep, key=f"{KEY}.sweep.go", width="stretch",
+                  help="Replace the table by one run per value; everything else as in run 1.")
+    with scenario_col:
+        st.selectbox("…or a failure and its fix", list(SCENARIOS), key=f"{KEY}.scenario",
+                     format_func=lambda n: SCENARIOS[n].label)
+        st.button("Load scenario", on_click=_on_scenario, key=f"{KEY}.scenario.go", width="stretch")
+    with copy_col:
+        st.button("Copy from Playground", key=f"{KEY}.copy", width="stretch", disabled=playground_run is None,
+                  on_click=_on_copy, args=(playground_run,),
+                  help="Start from the network you built on the Playground page." if playground_run is not None
+                  else "Open the Playground and train a network first.")
+    message = ss[f"{KEY}.message"]
+    if message:
+        getattr(st, message[0])(message[1])
+    with st.expander("Shared by every run: the data and the weight seed", expanded=False):
+        _shared_widgets(ss[f"{KEY}.data"] is not None)
+    st.caption("One row per run (2 to 6). Edit any cell, add or delete rows; blank cells take the shared value.")
+    rows = ss[f"{KEY}.rows"]
+    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS), index=pd.RangeIndex(1, len(rows) + 1, name="run"))
+    edited = st.data_editor(table,
+                            key=f"{KEY}.editor.{ss[f'{KEY}.version']}", num_rows="dynamic", hide_index=False,
+                            column_config=_column_config(), width="stretch")
+    rows = edited.to_dict("records")
+    shared = _shared_config()
+    data = ss[f"{KEY}.data"] if shared.dataset == "csv" else None
+    try:
+        compare.check_count(rows)
+    except ValueError as error:
+        st.warning(f"{error} Add or delete rows in the table.")
+        return None
+    configs, warnings = rows_to_configs(rows, shared)
+    configs, notes = compare.align(configs)
+    for text in warnings + notes:
+        st.warning(text)
+    return configs, compare.labels(configs), data if data is not None else make_dataset(configs[0])
+
+
+def _column_config() -> dict:
+    cc = st.column_config
+    out = {}
+    for name in TABLE_COLUMNS:
+        p = PARAM_BY_NAME[name]
+        if p.kind == "choice":
+            out[name] = cc.SelectboxColumn(p.label, options=list(p.choices), help=p.help or None)
+        elif p.kind == "widths":
+            out[name] = cc.TextColumn(p.label, help=p.help)
+        else:
+            out[name] = cc.NumberColumn(p.label, min_value=p.low, max_value=p.high, help=p.help or None,
+                                        step=1 if p.kind == "int" else None, format="%g" if p.kind == "float" else None)
+    return out
+
+
+# ------------------------------------------------------------------------ results
+BOUNDARY_RESOLUTION = 50  # per small multiple: six of them stay light in the browser
+DEFAULT_TARGET = 0.2
+
+
+# ------------------------------------------------------------------------ results
+BOUNDARY_RESOLUTION = 50  # per small multiple: six of them stay light in the browser
+DEFAULT_TARGET = 0.2
+SUMMARY_COLUMNS = {
+    "final train loss": st.column_config.NumberColumn(format="%.4f"),
+    "final test loss": st.column_config.NumberColumn(format="%.4f"),
+    "train accuracy": st.column_config.NumberColumn(format="percent"),
+    "test accuracy": st.column_config.NumberColumn(format="percent"),
+    "wall time (s)": st.column_config.NumberColumn(format="%.2f"),
+}
+
+
+BOUNDARY_CAPTIONS = {
+    "binary": "blue = predicts class 1, orange = class 0, pale = unsure (P ≈ 0.5)",
+    "multiclass": "each colour = the predicted class, stronger = more confident",
+    "regression": "blue = high predicted value, orange = low",
+}
+
+
+def boundary_caption(data) -> str:
+    return (f"What each trained network predicts over the input plane: {BOUNDARY_CAPTIONS[data.kind]}. "
+            f"Dots are training points, outlined diamonds test points.")
+
+
+def boundary_panels(results) -> alt.ConcatChart:
+    """The runs' decision boundaries as small multiples (grids from nn_core.grids)."""
+    return boundary_multiples([(r.label, network_grids(r.net, r.data.domain, BOUNDARY_RESOLUTION), r.data)
+                               for r in results])
+
+
+def findings_list(results) -> None:
+    """One expander per run with its findings; runs with a problem start open."""
+    for r in results:
+        findings = diagnostics.diagnose(r)
+        worst = findings[0].severity if findings else None
+        count = f"{len(findings)} finding{'s' * (len(findings) > 1)}" if findings else "no problems found"
+        with st.expander(f"{r.label}: {count}", icon=SEVERITY_ICON[worst], expanded=worst == "problem"):
+            show_findings(r)
+
+
+# ------------------------------------------------------------- Playground & restore
+def playground_run():
+    """The Playground's trained nn_core Run from session state, or None."""
+    for value in st.session_state.values():  # TODO(dashboard.state): use its accessor once it lands
+        if isinstance(value, Run) and len(value.history):
+            return value
+    return None
+
+
+def reproduction_gap(restored, retrained) -> float:
+    """Largest |difference| between the restored weights and those of a fresh run of the same settings."""
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(restored.net.parameters(), retrained.net.parameters()))
+
+
+def restored_section(run) -> None:
+    """What a restored upload holds, and the proof that its settings reproduce its weights."""
+    metrics = run.trainer.evaluate()
+    sizes = "-".join(map(str, run.net.layer_sizes))
+    score = (f", train accuracy {metrics['train_accuracy']:.1%}"
+             if math.isfinite(metrics.get("train_accuracy", math.nan)) else "")
+    st.markdown(f"Restored a **{sizes} {run.net.activation}** network trained on "
+                f"**{DATASETS[run.config.dataset].label if run.config.dataset in DATASETS else 'a CSV'}** "
+                f"with its saved weights: train loss **{metrics['train_loss']:.6g}**{score}.")
+    retrained = train_runs([run.config], ["retrained"], run.data)[0]
+    gap = reproduction_gap(run, retrained)
+    if gap == 0:
+        st.success(f"Retraining these settings from scratch ({run.config.epochs} epochs, seed {run.config.seed}) "
+                   f"gives bit-identical weights: the run reproduces.", icon="✅")
+    else:
+        st.warning(f"Retraining these settings from scratch gives weights up to {gap:.3g} away from the saved ones: "
+                   f"the saved run was probably stopped early or trained for extra steps.")
+    grids = network_grids(run.net, run.data.domain, BOUNDARY_RESOLUTION * 2)
+    st.altair_chart(charts.boundary_chart(grids, run.data), width="content", key=f"{KEY}.restored.boundary")

@@ -1,0 +1,188 @@
+"""Downloads of everything a run is made of, and the upload that restores a saved run.
+
+``ARTIFACTS`` is the registry of files a run can be exported as; each record
+knows its label, file extension, MIME type and how to make its bytes from a run
+(anything with ``config``, ``net``, ``history`` and ``data``: an nn_core Run or a
+compare RunResult). :func:`export_panel` renders one download button per
+artifact. The bytes are made only when the button is clicked (deferred
+downloads), so drawing the panel costs nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from nn_core import datasets, export, runs, script
+from nn_core.config import layer_sizes
+from nn_core.export import ExportError
+from nn_core.grids import network_grids
+
+from . import charts
+
+try:  # renders Vega-Lite to PNG/SVG without a browser; optional
+    import vl_convert
+except ImportError:  # pragma: no cover - exercised only where the package is missing
+    vl_convert = None
+
+MAX_UPLOAD_MB = 20
+
+
+def history_csv(history) -> bytes:
+    """One row per recorded epoch, per-layer columns expanded (grad_norm_1, ...); floats in repr, so exact."""
+    rows = history.rows()
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in row.items()})
+    return buf.getvalue().encode("utf-8")
+
+
+def script_bytes(run) -> bytes:
+    """The run as a standalone NumPy script (a CSV run embeds its data)."""
+    data = run.data if run.config.dataset == "csv" else None
+    return script.export_script(run.config, data).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    key: str
+    label: str
+    extension: str
+    mime: str
+    make: Callable[[object], bytes]  # run -> file contents
+    help: str
+
+
+ARTIFACTS: dict[str, Artifact] = {
+    a.key: a
+    for a in [
+        Artifact("json", "Config + weights (.json)", "json", "application/json",
+                 lambda run: export.to_json_bytes(run.net, run.config, run.history),
+                 "Readable JSON: the run's settings and every trained weight. Upload it here to restore the run."),
+        Artifact("npz", "Config + weights (.npz)", "npz", "application/octet-stream",
+                 lambda run: export.to_npz_bytes(run.net, run.config, run.history),
+                 "NumPy archive, loads with np.load(..., allow_pickle=False)."),
+        Artifact("history", "Training history (.csv)", "csv", "text/csv", lambda run: history_csv(run.history),
+                 "Loss, accuracy, gradient norms, update ratios and unit health per recorded epoch."),
+        Artifact("dataset", "Dataset (.csv)", "csv", "text/csv", lambda run: datasets.to_csv(run.data),
+                 "x1, x2, label (or target) and split: loads back into the Playground's CSV upload."),
+        Artifact("script", "NumPy script (.py)", "py", "text/x-python", script_bytes,
+                 "One Python file, NumPy its only import, that trains this run and prints its loss table."),
+    ]
+}
+
+
+# ------------------------------------------------------------------------ charts
+def chart_formats() -> dict[str, tuple[str, Callable[[dict], bytes]]]:
+    """extension -> (mime, spec -> bytes): PNG and SVG where vl-convert is installed, else Vega-Lite JSON."""
+    if vl_convert is not None:
+        return {"png": ("image/png", lambda spec: vl_convert.vegalite_to_png(spec, scale=2)),
+                "svg": ("image/svg+xml", lambda spec: vl_convert.vegalite_to_svg(spec).encode("utf-8"))}
+    return {"vl.json": ("application/json", lambda spec: json.dumps(spec).encode("utf-8"))}
+
+
+def chart_bytes(chart, extension: str) -> bytes:
+    """``chart`` (an Altair chart) as a file of ``extension`` (a key of :func:`chart_formats`)."""
+    return chart_formats()[extension][1](chart.to_dict())
+
+
+def run_charts(run) -> dict[str, Callable[[], object]]:
+    """name -> builder of the charts a run exports: its loss curve and decision boundary."""
+    return {"loss": lambda: charts.loss_chart(run.history),
+            "boundary": lambda: charts.boundary_chart(network_grids(run.net, run.data.domain), run.data)}
+
+
+# ------------------------------------------------------------------------- panel
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:60] or "run"
+
+
+def export_panel(run, key_prefix: str, name: str | None = None) -> None:
+    """Download buttons for ``run`` (nn_core Run or compare RunResult): weights, history, data, script, charts."""
+    base = f"nnplay-{slug(name or getattr(run, 'label', None) or key_prefix)}"
+    files = st.columns(len(ARTIFACTS))
+    for column, artifact in zip(files, ARTIFACTS.values()):
+        column.download_button(
+            artifact.label, data=_deferred(artifact.make, run), file_name=f"{base}.{artifact.extension}",
+            mime=artifact.mime, help=artifact.help, key=f"{key_prefix}.download.{artifact.key}",
+            on_click="ignore", width="stretch")
+    formats = chart_formats()
+    images = st.columns(len(formats) * 2)
+    slots = iter(images)
+    for chart_name, build in run_charts(run).items():
+        for extension, (mime, _) in formats.items():
+            next(slots).download_button(
+                f"{chart_name.capitalize()} chart (.{extension})", data=_deferred_chart(build, extension),
+                file_name=f"{base}-{chart_name}.{extension}", mime=mime, on_click="ignore", width="stretch",
+                key=f"{key_prefix}.download.{chart_name}.{extension}")
+    if vl_convert is None:
+        st.caption("PNG/SVG export needs the vl-convert-python package; the charts download as Vega-Lite JSON, "
+                   "which https://vega.github.io/editor renders.")
+
+
+def _deferred(make, run):
+    return lambda: make(run)
+
+
+def _deferred_chart(build, extension):
+    return lambda: chart_bytes(build(), extension)
+
+
+# ------------------------------------------------------------------------ restore
+def restore(net, config, data=None) -> runs.Run:
+    """A Run holding ``config``'s data and trainer with the saved weights ``net``, ready to continue.
+
+    Raises ExportError (one sentence) when the weights do not fit the run's settings.
+    """
+    if config is None:
+        raise ExportError("The file holds a network but no run settings, so the run cannot be rebuilt; "
+                          "save it from nnplay's export buttons.")
+    if config.dataset == "csv" and data is None:
+        raise ExportError("This run was trained on an uploaded CSV: add its dataset CSV as well.")
+    run = runs.prepare(config, data)
+    expected = layer_sizes(run.config, run.data.n_classes)
+    if list(net.layer_sizes) != expected or net.hidden_activations != run.net.hidden_activations:
+        raise ExportError(f"The saved weights ({'-'.join(map(str, net.layer_sizes))}) do not fit the run's settings "
+                          f"({'-'.join(map(str, expected))}, {run.net.activation}).")
+    for mine, saved in zip(run.net.parameters(), net.parameters()):
+        mine[...] = saved
+    return run
+
+
+def load_upload(weights: bytes, dataset_csv: bytes | None = None) -> runs.Run:
+    """Restore a run from an uploaded .json/.npz (and, for CSV runs, its dataset). ExportError on any problem."""
+    net, config = export.load(weights)
+    data = None
+    if dataset_csv is not None:
+        try:
+            data = datasets.load_csv(dataset_csv, test_ratio=config.test_ratio if config else 0.2)
+        except datasets.DataError as error:
+            raise ExportError(f"The dataset CSV: {error}") from None
+    return restore(net, config, data)
+
+
+def restore_panel(key_prefix: str) -> runs.Run | None:
+    """An uploader for a saved run; returns the restored Run, or None (after one clear sentence if the file is bad)."""
+    upload = st.file_uploader("Restore a saved run (.json or .npz from the export buttons)", type=["json", "npz"],
+                              key=f"{key_prefix}.restore.weights",
+                              help=f"Files are parsed, never executed or unpickled; at most {MAX_UPLOAD_MB} MB.")
+    if upload is None:
+        return None
+    extra = st.file_uploader("Its dataset CSV (only for runs trained on your own CSV)", type=["csv"],
+                             key=f"{key_prefix}.restore.dataset")
+    try:
+        if upload.size > MAX_UPLOAD_MB * 1_000_000:
+            raise ExportError(f"The file is larger than the {MAX_UPLOAD_MB} MB limit.")
+        return load_upload(upload.getvalue(), extra.getvalue() if extra is not None else None)
+    except ExportError as error:
+        st.error(f"Could not restore “{upload.name[:60]}”: {error}")
+        return None

@@ -1,0 +1,83 @@
+"""Replay a trained run: a slider over its recorded snapshots redraws the decision boundary and hidden units.
+
+Snapshots are taken at a bounded number of epochs (the stride doubles when they
+pile up), so a 100,000-epoch run replays from a few dozen frames.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from nn_core import compare
+from nn_core.grids import network_grids
+
+from . import charts
+from .experiments import show_chart
+
+RESOLUTION = 60  # boundary grid per frame: fast to redraw while dragging
+
+
+def loss_frame(result) -> pd.DataFrame:
+    """Long form epoch, split (train/test), loss of one run; finite values only."""
+    h = result.history
+    frame = pd.DataFrame({"epoch": h.epochs, "train": h.columns["loss"], "test": h.columns["test_loss"]})
+    frame = frame.melt("epoch", var_name="split", value_name="loss")
+    return frame[np.isfinite(frame["loss"].astype(float))].reset_index(drop=True)
+
+
+def marked_loss_chart(result, epoch: int) -> alt.LayerChart:
+    """One run's train/test loss with a vertical rule at ``epoch`` (the replayed frame)."""
+    frame = loss_frame(result)
+    lines = alt.Chart(frame).mark_line(strokeWidth=2).encode(
+        x=alt.X("epoch:Q", title="epoch"), y=alt.Y("loss:Q", title="loss"),
+        strokeDash=alt.StrokeDash("split:N", title="data", scale=alt.Scale(domain=["train", "test"],
+                                                                           range=[[1, 0], [5, 3]])),
+        tooltip=[alt.Tooltip("split:N", title="data"), "epoch:Q", alt.Tooltip("loss:Q", format=".6g")])
+    rule = alt.Chart(pd.DataFrame({"epoch": [int(epoch)]})).mark_rule(color="#d62728", strokeWidth=2).encode(
+        x="epoch:Q", tooltip=[alt.Tooltip("epoch:Q", title="replayed epoch")])
+    return alt.layer(lines, rule).properties(height=160)
+
+
+def _frame_grids(result, index: int):
+    net = compare.net_at(result, index)
+    return net, network_grids(net, result.data.domain, RESOLUTION)
+
+
+def boundary_at(result, index: int) -> alt.LayerChart:
+    """The decision boundary of frame ``index`` of ``compare.frames(result)``."""
+    _, grids = _frame_grids(result, index)
+    return charts.boundary_chart(grids, result.data).properties(width=240, height=240)
+
+
+def units_at(result, index: int) -> alt.VConcatChart:
+    """Every hidden unit's output over the input plane at frame ``index`` (networks with hidden layers)."""
+    net, grids = _frame_grids(result, index)
+    size = charts.thumb_size(sum(net.layer_sizes[1:-1]))
+    return charts.neurons_chart(grids.thumbnails(size)[2], net.hidden_activations)
+
+
+def replay_panel(result, key_prefix: str) -> None:
+    """Slider over the run's frames; boundary, hidden units and the loss curve with a marker at that epoch."""
+    epochs = compare.frames(result)
+    if len(epochs) < 2:
+        st.info("This run recorded a single snapshot, so there is nothing to replay yet.")
+        return
+    epoch = st.select_slider("Show the network after epoch", options=epochs, value=epochs[-1], key=f"{key_prefix}.replay.epoch",
+                             help=f"{len(epochs)} recorded frames; the last one holds the final weights.")
+    index = epochs.index(epoch)
+    loss, accuracy = compare.frame_loss(result, index)
+    score = f" · train accuracy {accuracy:.1%}" if math.isfinite(accuracy) else ""
+    st.caption(f"Weights after {epoch} epoch{'s' if epoch != 1 else ''}: train loss {loss:.4g}{score}. "
+               f"Background = what the network predicts over the input plane; each small square = one hidden "
+               f"unit's output over the same plane (blue positive, orange negative).")
+    ident = None if result.key is None else (result.key, index)
+    left, right = st.columns([1.15, 1])
+    show_chart(lambda: boundary_at(result, index), f"{key_prefix}.replay.boundary", ident, left, width="content")
+    if result.net.n_layers > 1:
+        show_chart(lambda: units_at(result, index), f"{key_prefix}.replay.units", ident, right, width="content")
+    show_chart(lambda: marked_loss_chart(result, epoch), f"{key_prefix}.replay.loss", ident, width="stretch")

@@ -1,0 +1,69 @@
+"""Experiments: runs side by side, their gradient flow, replay and export."""
+
+import streamlit as st
+
+from dashboard import experiments as ex
+from dashboard import exports, replay
+from dashboard.page import setup_page
+
+setup_page(
+    "Experiments", ":material/science:",
+    "Train 2 to 6 networks that differ in one setting — on the **same data**, from the **same initial weights** — "
+    "and see which one learns, and why. The table starts with **ReLU vs sigmoid vs tanh**; sweep another "
+    "setting, load a failure and its fix, or copy your Playground network.")
+
+
+@st.fragment
+def results(configs, labels, data):
+    """Everything below the table. A fragment: its controls rerun only this part; runs come from the cache."""
+    runs = ex.train_runs(configs, labels, data)
+    ident = ex.ident_of(runs)
+
+    st.subheader("2 · Loss curves")
+    left, right, _ = st.columns([1, 1, 4])
+    log_scale = left.toggle("Log scale", key=f"{ex.KEY}.log")
+    show_test = right.toggle("Test loss (dashed)", value=True, key=f"{ex.KEY}.test")
+    ex.show_chart(lambda: ex.overlaid_loss_chart(runs, log_scale, show_test), f"{ex.KEY}.loss",
+                  (ident, log_scale, show_test), width="stretch")
+    st.caption("Click a run in the legend to highlight it; hover a curve for exact values.")
+
+    st.subheader("3 · Summary")
+    target = st.number_input("Target loss", min_value=1e-6, max_value=100.0, value=ex.DEFAULT_TARGET, step=0.05,
+                             format="%g", key=f"{ex.KEY}.target",
+                             help="“epochs to target” counts the updates a run needed to bring its train loss "
+                                  "this low (empty: never).")
+    st.dataframe(ex.summary_frame(runs, target), hide_index=True, width="stretch",
+                 column_config=ex.SUMMARY_COLUMNS)
+
+    st.subheader("4 · Decision boundaries")
+    ex.show_chart(lambda: ex.boundary_panels(runs), f"{ex.KEY}.boundaries", ident, width="content")
+    st.caption(ex.boundary_caption(data))
+
+    st.subheader("5 · Gradient flow")
+    ex.findings_list(runs)
+    ex.flow_tabs(runs, ex.KEY)
+
+    st.subheader("6 · Inside one run")
+    chosen = st.selectbox("Run", labels, key=f"{ex.KEY}.inside")
+    run = runs[labels.index(chosen)]
+    replay_tab, hist_tab, export_tab = st.tabs(["Replay training", "Activation histograms", "Export"])
+    with replay_tab:
+        replay.replay_panel(run, f"{ex.KEY}.run")
+    with hist_tab:
+        ex.histogram_block(run, f"{ex.KEY}.run")
+    with export_tab:
+        exports.export_panel(run, f"{ex.KEY}.run", name=chosen)
+
+
+st.subheader("1 · Define the runs")
+defined = ex.define_runs(ex.playground_run())
+if defined is not None:
+    results(*defined)
+
+st.divider()
+st.subheader("Restore a saved run")
+st.caption("Upload the .json or .npz from an Export tab: nnplay rebuilds the network with its saved weights, then "
+           "retrains the same settings from scratch to show that the run reproduces.")
+restored = exports.restore_panel(ex.KEY)
+if restored is not None:
+    ex.restored_section(restored)
