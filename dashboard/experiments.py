@@ -12,7 +12,7 @@ those charts with Streamlit, for the Experiments page and the Playground.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import altair as alt
 import numpy as np
@@ -22,7 +22,7 @@ import streamlit as st
 from nn_core import compare, diagnostics
 from nn_core.config import DATASET_NAMES, PARAM_BY_NAME, RunConfig, parse
 from nn_core.datasets import DATASETS
-from nn_core.grids import network_grids
+from nn_core.grids import LIMIT, network_grids
 from nn_core.runs import Run, make_dataset
 from nn_core.scenarios import SCENARIOS
 
@@ -199,6 +199,7 @@ def summary_frame(results, target_loss: float | None = None) -> pd.DataFrame:
     """The comparison table, one row per run, numbers kept as numbers (formatting is the page's)."""
     frame = pd.DataFrame([r.summary(target_loss) for r in results])
     frame["epochs to target"] = frame["epochs to target"].astype("Int64")
+    frame.insert(1, "same start as run 1", [compare.same_start(results[0], r) for r in results])
     return frame
 
 
@@ -478,6 +479,7 @@ def define_runs(playground_run=None):
     st.caption("One row per run (2 to 6). Edit any cell, add or delete rows; blank cells take the shared value.")
     rows = ss[f"{KEY}.rows"]
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS), index=pd.RangeIndex(1, len(rows) + 1, name="run"))
+    table["hidden"] = table["hidden"].astype("string")
     edited = st.data_editor(table,
                             key=f"{KEY}.editor.{ss[f'{KEY}.version']}", num_rows="dynamic", hide_index=False,
                             column_config=_column_config(), width="stretch")
@@ -520,6 +522,9 @@ DEFAULT_TARGET = 0.2
 BOUNDARY_RESOLUTION = 50  # per small multiple: six of them stay light in the browser
 DEFAULT_TARGET = 0.2
 SUMMARY_COLUMNS = {
+    "same start as run 1": st.column_config.CheckboxColumn(
+        help="Ticked when the run began from exactly the same weights as run 1 (same seed, same layer shapes "
+             "and init)."),
     "final train loss": st.column_config.NumberColumn(format="%.4f"),
     "final test loss": st.column_config.NumberColumn(format="%.4f"),
     "train accuracy": st.column_config.NumberColumn(format="percent"),
@@ -540,9 +545,16 @@ def boundary_caption(data) -> str:
             f"Dots are training points, outlined diamonds test points.")
 
 
+def plottable_grids(net, domain, resolution: int):
+    """nn_core grids with every value inside ±grids.LIMIT: a diverged network's finite-but-huge outputs
+    (1e150) would overflow the float32 the chart builders ship to the browser."""
+    g = network_grids(net, domain, resolution)
+    return replace(g, output=np.clip(g.output, -LIMIT, LIMIT), hidden=[np.clip(h, -LIMIT, LIMIT) for h in g.hidden])
+
+
 def boundary_panels(results) -> alt.ConcatChart:
     """The runs' decision boundaries as small multiples (grids from nn_core.grids)."""
-    return boundary_multiples([(r.label, network_grids(r.net, r.data.domain, BOUNDARY_RESOLUTION), r.data)
+    return boundary_multiples([(r.label, plottable_grids(r.net, r.data.domain, BOUNDARY_RESOLUTION), r.data)
                                for r in results])
 
 
@@ -587,5 +599,5 @@ def restored_section(run) -> None:
     else:
         st.warning(f"Retraining these settings from scratch gives weights up to {gap:.3g} away from the saved ones: "
                    f"the saved run was probably stopped early or trained for extra steps.")
-    grids = network_grids(run.net, run.data.domain, BOUNDARY_RESOLUTION * 2)
+    grids = plottable_grids(run.net, run.data.domain, BOUNDARY_RESOLUTION * 2)
     st.altair_chart(charts.boundary_chart(grids, run.data), width="content", key=f"{KEY}.restored.boundary")

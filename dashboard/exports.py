@@ -22,9 +22,9 @@ import streamlit as st
 from nn_core import datasets, export, runs, script
 from nn_core.config import layer_sizes
 from nn_core.export import ExportError
-from nn_core.grids import network_grids
 
 from . import charts
+from .experiments import plottable_grids
 
 try:  # renders Vega-Lite to PNG/SVG without a browser; optional
     import vl_convert
@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - exercised only where the package is mi
     vl_convert = None
 
 MAX_UPLOAD_MB = 20
+CHART_RESOLUTION = 60  # boundary cells in an exported chart: PNG in ~1 s, SVG of ~1 MB
 
 
 def history_csv(history) -> bytes:
@@ -98,7 +99,8 @@ def chart_bytes(chart, extension: str) -> bytes:
 def run_charts(run) -> dict[str, Callable[[], object]]:
     """name -> builder of the charts a run exports: its loss curve and decision boundary."""
     return {"loss": lambda: charts.loss_chart(run.history),
-            "boundary": lambda: charts.boundary_chart(network_grids(run.net, run.data.domain), run.data)}
+            "boundary": lambda: charts.boundary_chart(
+                plottable_grids(run.net, run.data.domain, CHART_RESOLUTION), run.data)}
 
 
 # ------------------------------------------------------------------------- panel
@@ -173,12 +175,12 @@ def load_upload(weights: bytes, dataset_csv: bytes | None = None) -> runs.Run:
 def restore_panel(key_prefix: str) -> runs.Run | None:
     """An uploader for a saved run; returns the restored Run, or None (after one clear sentence if the file is bad)."""
     upload = st.file_uploader("Restore a saved run (.json or .npz from the export buttons)", type=["json", "npz"],
-                              key=f"{key_prefix}.restore.weights",
+                              key=f"{key_prefix}.restore.weights", max_upload_size=MAX_UPLOAD_MB,
                               help=f"Files are parsed, never executed or unpickled; at most {MAX_UPLOAD_MB} MB.")
     if upload is None:
         return None
     extra = st.file_uploader("Its dataset CSV (only for runs trained on your own CSV)", type=["csv"],
-                             key=f"{key_prefix}.restore.dataset")
+                             key=f"{key_prefix}.restore.dataset", max_upload_size=5)
     try:
         if upload.size > MAX_UPLOAD_MB * 1_000_000:
             raise ExportError(f"The file is larger than the {MAX_UPLOAD_MB} MB limit.")

@@ -14,10 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from nn_core import compare
-from nn_core.grids import network_grids
 
 from . import charts
-from .experiments import show_chart
+from .experiments import plottable_grids, show_chart
 
 RESOLUTION = 60  # boundary grid per frame: fast to redraw while dragging
 
@@ -45,7 +44,7 @@ def marked_loss_chart(result, epoch: int) -> alt.LayerChart:
 
 def _frame_grids(result, index: int):
     net = compare.net_at(result, index)
-    return net, network_grids(net, result.data.domain, RESOLUTION)
+    return net, plottable_grids(net, result.data.domain, RESOLUTION)
 
 
 def boundary_at(result, index: int) -> alt.LayerChart:

@@ -174,6 +174,16 @@ def compare(configs: Sequence[RunConfig], data: Dataset | None = None, **options
     return results
 
 
+def same_start(a: RunResult, b: RunResult) -> bool:
+    """Whether two runs began from bit-identical weights and biases (their first snapshots)."""
+    if not a.snapshots or not b.snapshots:
+        return False
+    first, second = a.snapshots[0], b.snapshots[0]
+    pairs = list(zip(first[1] + first[2], second[1] + second[2]))
+    return (len(first[1]) == len(second[1])
+            and all(x.shape == y.shape and np.array_equal(x, y) for x, y in pairs))
+
+
 def run_key(config: RunConfig, data: Dataset) -> str:
     """A cache key for a trained run: the full config and the exact bytes of its data."""
     digest = hashlib.sha256(repr(sorted(config.to_dict().items())).encode())

@@ -70,6 +70,9 @@ def test_same_seed_same_first_epoch_weights(activations):
         assert epoch == 0
         for a, b in zip(first[1] + first[2], weights + biases):
             assert np.array_equal(a, b)
+    assert all(C.same_start(activations[0], r) for r in activations)
+    deeper = C.train_run(RunConfig(epochs=5, hidden=(4, 4, 4)))
+    assert not C.same_start(activations[0], deeper)  # different shapes: different draws
     # ... and they then learn differently
     assert not np.array_equal(activations[0].net.weights[0], activations[1].net.weights[0])
 

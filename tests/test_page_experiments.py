@@ -1,0 +1,196 @@
+"""AppTest of the Experiments page: every run is trained and drawn, with nn_core's own numbers."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+
+from nn_core import compare
+from nn_core.config import RunConfig
+from nn_core.runs import make_dataset
+from nn_core.scenarios import SCENARIOS
+
+PAGE = "../pages/4_Experiments.py"
+
+
+def open_page(**state):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def walk(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from walk(child)
+
+
+def chart_frames(at):
+    """[(spec, [DataFrame per dataset])] for every Vega-Lite chart on the page."""
+    out = []
+    for element in walk(at.main):
+        if getattr(element, "type", None) == "vega_lite_chart":
+            frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets]
+            out.append((json.loads(element.proto.spec), frames))
+    return out
+
+
+def loss_chart_data(at):
+    for _, frames in chart_frames(at):
+        for frame in frames:
+            if {"run", "epoch", "split", "loss"} <= set(frame.columns):
+                return frame
+    raise AssertionError("no overlaid loss chart on the page")
+
+
+def texts(elements):
+    return [e.value for e in elements]
+
+
+def test_default_comparison_trains_every_run_and_draws_all_curves():
+    at = open_page()
+    assert not at.exception
+    frame = loss_chart_data(at)
+    expected = compare.compare(compare.sweep(RunConfig(), "activation", ["relu", "sigmoid", "tanh"]))
+    assert sorted(frame["run"].unique()) == sorted(r.label for r in expected)
+    for r in expected:
+        train = frame[(frame["run"] == r.label) & (frame["split"] == "train")].sort_values("epoch")
+        test = frame[(frame["run"] == r.label) & (frame["split"] == "test")].sort_values("epoch")
+        assert train["epoch"].tolist() == r.history.epochs
+        assert np.array_equal(train["loss"].to_numpy(), np.asarray(r.history.columns["loss"]))
+        assert np.array_equal(test["loss"].to_numpy(), np.asarray(r.history.columns["test_loss"]))
+    table = at.dataframe[-1].value
+    assert table["run"].tolist() == [r.label for r in expected]
+    assert table["final train loss"].tolist() == [r.metrics["train_loss"] for r in expected]
+    assert table["same start as run 1"].tolist() == [True, True, True]
+    assert len(chart_frames(at)) >= 6  # curves, boundaries, 3 gradient-flow tabs, replay...
+
+
+def test_the_same_seed_gives_the_same_first_epoch_weights_across_runs():
+    configs = compare.sweep(RunConfig(epochs=20), "lr", [0.03, 0.3, 3.0])
+    results = compare.compare(configs)
+    first = results[0].snapshots[0]
+    for r in results[1:]:
+        assert r.snapshots[0][0] == 0
+        for a, b in zip(first[1] + first[2], r.snapshots[0][1] + r.snapshots[0][2]):
+            assert np.array_equal(a, b)
+    at = open_page()
+    at.selectbox(key="exp.sweep.setting").set_value("lr")
+    at.text_input(key="exp.sweep.values").set_value("0.03, 0.3, 3")
+    at.button(key="exp.sweep.go").click().run()
+    table = at.dataframe[-1].value
+    assert table["run"].tolist() == ["lr 0.03", "lr 0.3", "lr 3"]
+    assert table["same start as run 1"].tolist() == [True, True, True]
+    assert sorted(loss_chart_data(at)["run"].unique()) == ["lr 0.03", "lr 0.3", "lr 3"]
+
+
+def test_a_deeper_run_cannot_share_its_start_and_says_so():
+    at = open_page()
+    at.selectbox(key="exp.sweep.setting").set_value("hidden")
+    at.text_input(key="exp.sweep.values").set_value("4; 4,4")
+    at.button(key="exp.sweep.go").click().run()
+    table = at.dataframe[-1].value
+    assert table["run"].tolist() == ["hidden 4", "hidden 4-4"]
+    assert table["same start as run 1"].tolist() == [True, False]
+
+
+@pytest.mark.parametrize("scenario, phrase", [
+    ("vanishing", "× layer 7's at the start of training: vanishing gradients"),
+    ("exploding", "Loss diverged at epoch"),
+    ("dead_relu", "of layer-1 ReLUs are dead (4 of 4)"),
+])
+def test_scenarios_are_diagnosed_on_the_page(scenario, phrase):
+    at = open_page()
+    at.selectbox(key="exp.scenario").set_value(scenario)
+    at.button(key="exp.scenario.go").click().run()
+    assert not at.exception
+    problems = [e for e in texts(at.error) if phrase in e]
+    assert len(problems) == 1, texts(at.error)
+    assert ":small[" in problems[0]  # the numbers behind the sentence are shown under it
+    assert any("no problems found" in e.label for e in at.expander)  # ... and its fix is clean
+    broken = compare.train_run(SCENARIOS[scenario].config)
+    assert [r for r in at.dataframe[-1].value["final train loss"]][0] == broken.metrics["train_loss"]
+
+
+def test_bad_sweep_values_give_one_sentence_and_keep_the_runs():
+    at = open_page()
+    at.selectbox(key="exp.sweep.setting").set_value("lr")
+    at.text_input(key="exp.sweep.values").set_value("0.1, fast")
+    at.button(key="exp.sweep.go").click().run()
+    assert not at.exception
+    assert texts(at.error) == ["Learning rate: “fast” is not a number."]
+    assert at.dataframe[-1].value["run"].tolist() == ["activation relu", "activation sigmoid", "activation tanh"]
+
+
+def test_display_controls_do_not_retrain_and_log_scale_floors_losses():
+    at = open_page()
+    before = loss_chart_data(at)
+    at.toggle(key="exp.log").set_value(True).run()
+    spec = next(spec for spec, frames in chart_frames(at)
+                if any({"run", "loss"} <= set(f.columns) for f in frames))
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
+    after = loss_chart_data(at)
+    assert np.array_equal(after["loss"].to_numpy(), before["loss"].to_numpy())  # same runs, nothing retrained
+    at.toggle(key="exp.test").set_value(False).run()
+    assert set(loss_chart_data(at)["split"]) == {"train"}
+
+
+def test_replay_slider_shows_the_snapshot_weights():
+    at = open_page()
+    slider = at.select_slider(key="exp.run.replay.epoch")
+    epochs = list(slider.options)
+    assert epochs[0] == "0" and epochs[-1] == "300"
+    slider.set_value(0).run()
+    relu = compare.train_run(RunConfig(activation="relu"))
+    first_loss = relu.history.columns["loss"][0]
+    assert any(f"Weights after 0 epochs: train loss {first_loss:.4g}" in c for c in texts(at.caption))
+
+
+def test_histograms_have_one_panel_per_hidden_layer_and_count_every_output():
+    at = open_page()
+    at.select_slider(key="exp.run.hist.epoch").set_value(0).run()
+    frames = [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
+    assert len(frames) == 1
+    hist = frames[0]
+    n_train = make_dataset(RunConfig()).n_train
+    assert sorted(hist["layer"].unique()) == ["layer 1 (relu)", "layer 2 (relu)"]
+    assert all(hist[hist["layer"] == name]["count"].sum() == 4 * n_train for name in hist["layer"].unique())
+
+
+def test_export_tab_offers_every_download():
+    at = open_page()
+    labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
+    for label in ["Config + weights (.json)", "Config + weights (.npz)", "Training history (.csv)",
+                  "Dataset (.csv)", "NumPy script (.py)"]:
+        assert label in labels
+    assert any(label.startswith("Loss chart") for label in labels)
+    assert any(label.startswith("Boundary chart") for label in labels)
+
+
+def test_too_few_runs_is_one_clear_sentence():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    from dashboard.experiments import config_row
+    at.session_state["exp.rows"] = [config_row(RunConfig())]
+    at.session_state["exp.shared"] = RunConfig()
+    at.session_state["exp.version"] = 0
+    at.session_state["exp.data"] = None
+    at.session_state["exp.message"] = None
+    at.run()
+    assert not at.exception
+    assert texts(at.warning) == ["Compare 2 to 6 runs; got 1. Add or delete rows in the table."]
+
+
+def test_copy_from_playground_uses_its_run():
+    from nn_core.runs import run
+    playground = run(RunConfig(activation="relu", hidden=(6,), epochs=40))
+    at = open_page(**{"playground.run": playground})
+    at.button(key="exp.copy").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert len(table) == 2 and table["final train loss"].tolist()[0] == pytest.approx(
+        playground.trainer.evaluate()["train_loss"])
+    assert math.isfinite(table["final train loss"].tolist()[1])
