@@ -90,7 +90,9 @@ def last_finite(values) -> float:
 # ------------------------------------------------------------------ the input plane
 CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # TF Playground's orange/blue: also the sign of a weight or unit
-PLANE_SIZE = 380
+PLANE_SIZE = 320
+LEGEND = {"orient": "right", "symbolSize": 70}
+FIXED_SIZE = alt.AutoSizeParams(type="pad")  # drawn at its own size; Streamlit's default "fit" squashes it
 SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
 TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}  # test points: dark
 
@@ -169,25 +171,26 @@ def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True
         y=alt.Y("y0:Q", title="x2", scale=y_scale), y2="y1:Q", **encoding)
     points = points_frame(data, show_test)
     splits = ["train", "test"] if show_test and data.n_test else ["train"]
-    shape = alt.Shape("split:N", title="points", scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]))
+    shape = alt.Shape("split:N", title="points", legend=alt.Legend(**LEGEND), scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]))
     dots = alt.Chart(points).encode(
         x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=_point_fill(data), shape=shape,
         tooltip=[alt.Tooltip("x1:Q", format=".3f"), alt.Tooltip("x2:Q", format=".3f"),
                  alt.Tooltip("target:Q" if kind == "regression" else "target:N"), alt.Tooltip("split:N")])
     layers = [background, dots.transform_filter(alt.datum.split == "train").mark_point(
-        size=38, strokeWidth=1.2, stroke=TRAIN_STROKE[kind], fillOpacity=1)]
+        size=50, strokeWidth=1.2, stroke=TRAIN_STROKE[kind], fillOpacity=1)]
     if "test" in splits:  # drawn last, with a dark outline, so held-out points stand out
         layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
-            size=46, strokeWidth=1.6, stroke="#222222", fillOpacity=1))
+            size=60, strokeWidth=1.6, stroke="#222222", fillOpacity=1))
     return alt.layer(*layers).resolve_scale(color="independent").properties(
-        width=PLANE_SIZE, height=PLANE_SIZE)
+        width=PLANE_SIZE, height=PLANE_SIZE, autosize=FIXED_SIZE)
 
 
 def _binary_background(data, discretize):
     low, high = tint(NEGATIVE), tint(POSITIVE)
     scale = (alt.Scale(type="threshold", domain=[0.5], range=[low, high]) if discretize
              else alt.Scale(domain=[0, 0.5, 1], range=[low, "#ffffff", high]))
-    legend = alt.Legend(title="P(class 1)", format=".1f", orient="right", type="symbol" if discretize else "gradient")
+    legend = alt.Legend(title="P(class 1)", format=".1f", type="symbol" if discretize else "gradient",
+                        gradientLength=120, **LEGEND)
     return {"color": alt.Color("value:Q", scale=scale, legend=legend),
             "tooltip": [alt.Tooltip("value:Q", title="P(class 1)", format=".3f")]}, {}
 
@@ -222,8 +225,8 @@ def _regression_scale(data, discretize: bool, background: bool = False) -> alt.S
 
 def _regression_background(data, discretize):
     return {"color": alt.Color("value:Q", scale=_regression_scale(data, discretize, background=True),
-                               legend=alt.Legend(title="prediction", orient="right",
-                                                                 type="symbol" if discretize else "gradient")),
+                               legend=alt.Legend(title="prediction", type="symbol" if discretize else "gradient",
+                                                 gradientLength=120, **LEGEND)),
             "tooltip": [alt.Tooltip("value:Q", title="prediction", format=".3f")]}, {}
 
 
@@ -234,7 +237,7 @@ def _point_fill(data):
     if data.kind == "regression":
         return alt.Fill("target:Q", scale=_regression_scale(data, False), legend=None)
     names = class_names(data.n_classes)
-    return alt.Fill("target:N", title="class", scale=alt.Scale(domain=names, range=list(CLASS_COLOURS[:len(names)])))
+    return alt.Fill("target:N", title="class", legend=alt.Legend(**LEGEND), scale=alt.Scale(domain=names, range=list(CLASS_COLOURS[:len(names)])))
 
 
 
@@ -290,7 +293,8 @@ def neurons_chart(layers: list, activations, cell: int = 62) -> alt.VConcatChart
             data=frame, columns=min(width, MAX_UNITS, 8), spacing=6,
             title=alt.TitleParams(f"hidden layer {l} ({activations[l - 1]}{shown})", fontSize=12, anchor="start"),
         ).transform_filter(alt.datum.layer == l))
-    return alt.vconcat(*rows, spacing=12)  # every row holds the same frame: one dataset in the spec
+    # every row holds the same frame: one dataset in the spec
+    return alt.vconcat(*rows, spacing=12).properties(autosize=FIXED_SIZE)
 
 
 def network_frames(net) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -374,8 +378,8 @@ def confusion_chart(matrix, names=None) -> alt.LayerChart:
         tooltip=["true:N", "predicted:N", "count:Q"])
     text = base.mark_text(fontSize=14).encode(
         text="count:Q", color=alt.condition(alt.datum.count > high / 2, alt.value("white"), alt.value("black")))
-    side = min(320, 60 * k + 40)
-    return alt.layer(cells, text).properties(width=side, height=side)
+    side = min(360, 70 * k + 60)
+    return alt.layer(cells, text).properties(width=side, height=side, autosize=FIXED_SIZE)
 
 
 # ------------------------------------------------------------------ to Vega-Lite
@@ -383,7 +387,7 @@ COMPOSITES = ("layer", "vconcat", "hconcat", "concat")
 
 
 def to_spec(chart: alt.TopLevelMixin) -> dict:
-    """A Vega-Lite dict whose ``datasets`` are the chart's own DataFrames, named data_0, data_1, ….
+    """A Vega-Lite dict whose ``datasets`` are the chart's own DataFrames, named frame_0, frame_1, ….
 
     ``st.vega_lite_chart`` ships DataFrames as Arrow. Skipping Altair's data
     transformers and schema validation here (tests validate every builder)
@@ -396,7 +400,8 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
     def name_data(node) -> None:
         data = getattr(node, "data", alt.Undefined)
         if isinstance(data, pd.DataFrame):
-            name = frames.setdefault(id(data), (f"data_{len(frames)}", data))[0]
+            # not data_0: compiled Vega names its own datasets so, and the two collide
+            name = frames.setdefault(id(data), (f"frame_{len(frames)}", data))[0]
             swapped.append((node, data))
             node.data = alt.NamedData(name=name)
         for key in COMPOSITES:

@@ -1,0 +1,242 @@
+"""The Playground's sidebar, generated from nn_core.config.PARAMS.
+
+Each parameter kind maps to one ``Widget`` record that knows how to draw the
+control and how to put a config value into it, so the URL, the sidebar and the
+run all come from the one declared table. A widget's value lives under
+``cfg_<name>`` in st.session_state; pages never read widgets directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from nn_core import ACTIVATIONS, HEADS, INITIALIZERS, OPTIMIZERS
+from nn_core.config import PARAMS, Param, RunConfig, kind_of, reconcile
+from nn_core.datasets import DATASETS
+from nn_core.network import MAX_HIDDEN_LAYERS
+
+GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
+ADVANCED = ("init", "init_scale", "bias_init", "momentum", "l1", "lr_decay", "reduction")  # in a collapsed expander
+NOTES = "playground_notes"  # sentences from the last automatic adjustment, shown once
+
+
+def key(name: str) -> str:
+    return f"cfg_{name}"
+
+
+# ------------------------------------------------------------------ value lists and labels
+def log_values(low: float, high: float) -> list[float]:
+    """1-3-10 steps from ``low`` to ``high``, e.g. 1e-4, 3e-4, 1e-3, …, 3, 10."""
+    values = {low, high}
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in (1, 3):
+            v = float(f"{mantissa}e{exponent}")
+            if low <= v <= high:
+                values.add(v)
+    return sorted(values)
+
+
+def zero_log_values(param: Param) -> list[float]:
+    """0, then 1e-5 … high on a log grid: for penalties and decay, where 0 means off."""
+    return [0.0] + log_values(1e-5, param.high)
+
+
+LABELS: dict[str, Callable[[object], str]] = {
+    "dataset": lambda n: DATASETS[n].label if n in DATASETS else "Your CSV file…",
+    "activation": lambda n: ACTIVATIONS[n].label,
+    "output": lambda n: HEADS[n].label,
+    "init": lambda n: INITIALIZERS[n].label,
+    "optimizer": lambda n: {"nesterov": "Nesterov momentum", "sgd": "SGD (plain)"}.get(n, OPTIMIZERS[n].label),
+    "reduction": lambda n: {"mean": "mean over the batch", "sum": "sum over the batch"}[n],
+}
+STEPS = {"noise": 0.01, "test_ratio": 0.05, "momentum": 0.01, "bias_init": 0.1}
+HELP = {
+    "dataset": "The points to learn from. Pick 'Your CSV file…' to upload columns x1, x2 and label (or target).",
+    "n_samples": "How many points to generate (train + test).",
+    "test_ratio": "Share of the points held out to test the network; they are never trained on.",
+    "data_seed": "Seed of the random points: the same seed always gives the same data.",
+    "hidden": "Each hidden layer is a row of units; more units and layers can bend the boundary more.",
+    "activation": "The non-linearity applied by every hidden unit.",
+    "output": "The output unit and the loss it is trained with; chosen to fit the data.",
+    "seed": "Seed of the initial weights: same seed, same starting network, same run.",
+    "lr": "How big a step each update takes. Too large and the loss explodes; too small and it crawls.",
+    "epochs": "How many passes over the training data one press of Train makes.",
+    "batch_size": "Points per update; 0 means all of them (full batch).",
+    "l2": "Penalty on large weights (weight decay); 0 switches it off.",
+}
+
+
+def fmt_number(value) -> str:
+    return f"{value:g}"
+
+
+# ------------------------------------------------------------------ one record per kind
+@dataclass(frozen=True)
+class Widget:
+    draw: Callable[[Param, object, bool], object]  # (param, container, disabled) -> value
+    write: Callable[[Param, object], None]  # put a config value into session state
+
+
+def _common(param: Param, disabled: bool) -> dict:
+    text = " ".join(t for t in (HELP.get(param.name, ""), param.help) if t)
+    return {"key": key(param.name), "disabled": disabled, "help": text or None, "on_change": on_change}
+
+
+def _set(param: Param, value) -> None:
+    st.session_state[key(param.name)] = value
+
+
+def _draw_int(param, box, disabled):
+    return int(box.number_input(param.label, min_value=int(param.low), max_value=int(param.high), step=1,
+                                **_common(param, disabled)))
+
+
+def _draw_float(param, box, disabled):
+    step = STEPS.get(param.name, (param.high - param.low) / 100)
+    return float(box.slider(param.label, min_value=float(param.low), max_value=float(param.high), step=step,
+                            **_common(param, disabled)))
+
+
+def _options_with_current(param: Param, options: list) -> list:
+    current = st.session_state.get(key(param.name))
+    return sorted({*options, current}) if isinstance(current, float) else options
+
+
+def _draw_log(param, box, disabled):
+    options = _options_with_current(param, log_values(param.low, param.high))
+    return float(box.select_slider(param.label, options=options, format_func=fmt_number, **_common(param, disabled)))
+
+
+def _draw_zero_log(param, box, disabled):
+    options = _options_with_current(param, zero_log_values(param))
+    return float(box.select_slider(param.label, options=options, format_func=fmt_number, **_common(param, disabled)))
+
+
+def _draw_choice(param, box, disabled):
+    return box.selectbox(param.label, options=list(param.choices), format_func=LABELS.get(param.name, str),
+                         **_common(param, disabled))
+
+
+def _layer_key(i: int) -> str:
+    return f"{key('hidden')}_{i}"
+
+
+def _draw_widths(param, box, disabled):
+    common = _common(param, disabled)
+    n = int(box.number_input("Hidden layers", min_value=0, max_value=MAX_HIDDEN_LAYERS, step=1,
+                             key=key("hidden_n"), help=common["help"], on_change=on_change, disabled=disabled))
+    widths = []
+    columns = box.columns(4) if n else []
+    for i in range(n):
+        previous = widths[-1] if widths else param.default[0]
+        st.session_state.setdefault(_layer_key(i), previous)  # a new layer starts as wide as the one before
+        widths.append(int(columns[i % 4].number_input(
+            f"Layer {i + 1}", min_value=int(param.low), max_value=int(param.high), step=1, key=_layer_key(i),
+            on_change=on_change, disabled=disabled)))
+    return tuple(widths)
+
+
+def _write_widths(param, value):
+    st.session_state[key("hidden_n")] = len(value)
+    for i, width in enumerate(value):
+        st.session_state[_layer_key(i)] = int(width)
+
+
+WIDGETS: dict[str, Widget] = {
+    "int": Widget(_draw_int, _set),
+    "float": Widget(_draw_float, _set),
+    "log": Widget(_draw_log, _set),
+    "zero_log": Widget(_draw_zero_log, _set),
+    "choice": Widget(_draw_choice, _set),
+    "widths": Widget(_draw_widths, _write_widths),
+}
+WIDGET_OF = {"l2": "zero_log", "l1": "zero_log", "lr_decay": "zero_log"}  # linear in PARAMS, but 0 or tiny
+
+
+def widget(param: Param) -> Widget:
+    return WIDGETS[WIDGET_OF.get(param.name) or ("log" if param.log else param.kind)]
+
+
+# ------------------------------------------------------------------ when a control matters
+def _generated(c: RunConfig) -> bool:
+    return c.dataset in DATASETS and not DATASETS[c.dataset].fixed
+
+
+RELEVANT: dict[str, Callable[[RunConfig], bool]] = {
+    "n_samples": _generated,
+    "noise": _generated,
+    "test_ratio": lambda c: c.dataset == "csv" or _generated(c),
+    "data_seed": lambda c: c.dataset == "csv" or _generated(c),
+    "classes": lambda c: c.dataset in DATASETS and DATASETS[c.dataset].uses_classes,
+    "momentum": lambda c: c.optimizer in ("momentum", "nesterov"),
+}
+
+
+# ------------------------------------------------------------------ state <-> config
+def initialised() -> bool:
+    return key("dataset") in st.session_state
+
+
+def write(config: RunConfig) -> None:
+    """Put every value of ``config`` into its widget (before the widgets are drawn, or in a callback)."""
+    for param in PARAMS:
+        widget(param).write(param, getattr(config, param.name))
+
+
+def from_state(base: RunConfig | None = None) -> RunConfig:
+    """The config the widgets currently hold (missing ones from ``base``)."""
+    base = base or RunConfig()
+    values = {}
+    for param in PARAMS:
+        if param.kind == "widths":
+            n = st.session_state.get(key("hidden_n"))
+            if n is not None:
+                values["hidden"] = tuple(int(st.session_state.get(_layer_key(i), 4)) for i in range(int(n)))
+        elif key(param.name) in st.session_state:
+            values[param.name] = st.session_state[key(param.name)]
+    return base.replace(**values)
+
+
+def on_change() -> None:
+    """Keep the output head fitting the data (e.g. softmax for 3 classes) before the rerun draws it."""
+    config = from_state()
+    if config.dataset == "csv":
+        return  # the kind is known only once the file is read; runs.prepare adjusts and says so
+    fixed, notes = reconcile(config, kind_of(config))
+    if notes:
+        st.session_state[key("output")] = fixed.output
+        st.session_state[NOTES] = notes
+
+
+def draw() -> RunConfig:
+    """Draw every control in the sidebar, grouped, and return the config they hold."""
+    current = from_state()
+    values = {}
+    boxes = {name: st.sidebar.container() for name in GROUPS}
+    for name, title in GROUPS.items():
+        boxes[name].subheader(title)
+    advanced = st.sidebar.expander("Advanced settings")
+    for param in PARAMS:
+        box = advanced if param.name in ADVANCED else boxes[param.group]
+        disabled = not RELEVANT.get(param.name, lambda c: True)(current)
+        values[param.name] = widget(param).draw(param, box, disabled)
+        if param.name == "dataset" and values["dataset"] == "csv":
+            boxes["data"].file_uploader("CSV file (x1, x2, label or target)", type=["csv"], key="csv_upload",
+                                        on_change=_keep_upload)
+    return RunConfig(**values)
+
+
+UPLOAD = "playground_csv"  # (file name, bytes) of the last upload; kept across page switches
+
+
+def _keep_upload() -> None:
+    upload = st.session_state.get("csv_upload")
+    if upload is None:
+        st.session_state.pop(UPLOAD, None)
+    else:
+        st.session_state[UPLOAD] = (upload.name, upload.getvalue())
+

@@ -1,0 +1,184 @@
+"""The Playground's session: config from the URL, the data, the run, and what the buttons do.
+
+Everything a session owns lives in st.session_state under the keys below; pure
+results (datasets, grids) are shared between sessions through st.cache_data,
+keyed by their full inputs. Nothing here is module-level mutable state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+
+import streamlit as st
+
+from nn_core import datasets, runs
+from nn_core.config import PARAM_BY_NAME, RunConfig, parse, to_query
+from nn_core.grids import NetworkGrids, network_grids
+
+from . import sidebar
+
+PERMANENT = "playground_config"  # the last config, so coming back from another page restores it
+RUN = "playground_run"  # nn_core.runs.Run being shown
+RUN_KEY = "playground_run_key"  # (config, data token) the run was built from
+SERIAL = "playground_serial"  # bumps whenever the run object is replaced (chart memo key)
+TARGET = "playground_target"  # epoch the run should reach; the page trains until it gets there
+STOPPED = "playground_stopped"
+DATA_ARGS = ("dataset", "n_samples", "noise", "data_seed", "test_ratio", "classes")
+
+
+# ------------------------------------------------------------------ config and URL
+def start() -> list[str]:
+    """Before the sidebar is drawn: fill the widgets from the URL (first visit) or the last config.
+
+    Returns the sentences about URL values that were invalid and replaced.
+    """
+    if sidebar.initialised():
+        return []
+    query = st.query_params.to_dict()
+    if query:
+        config, warnings = parse(query)
+    else:
+        config, warnings = st.session_state.get(PERMANENT, RunConfig()), []
+    sidebar.write(config)
+    return warnings
+
+
+def publish(config: RunConfig) -> None:
+    """The one place that writes the shareable URL (and the copy that survives page switches)."""
+    st.session_state[PERMANENT] = config
+    wanted = to_query(config)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+# ------------------------------------------------------------------ data
+@st.cache_data(max_entries=32, show_spinner=False)
+def generated(dataset: str, n_samples: int, noise: float, data_seed: int, test_ratio: float,
+              classes: int) -> datasets.Dataset:
+    return datasets.make(dataset, n=n_samples, noise=noise, seed=data_seed, test_ratio=test_ratio, classes=classes)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def uploaded(content: bytes, test_ratio: float, seed: int) -> datasets.Dataset:
+    return datasets.load_csv(content, test_ratio=test_ratio, seed=seed)
+
+
+def load_upload(name: str, content: bytes, config: RunConfig):
+    """(Dataset, None) for a good CSV, (None, one sentence) for a bad one."""
+    try:
+        return uploaded(content, config.test_ratio, config.data_seed), None
+    except datasets.DataError as error:
+        return None, f"{name}: {error}"
+
+
+def dataset(config: RunConfig):
+    """(data, token, problem): token identifies the data for the run key; problem is one sentence or None.
+
+    For the CSV choice with nothing uploaded yet, all three are None.
+    """
+    if config.dataset != "csv":
+        args = tuple(getattr(config, name) for name in DATA_ARGS)
+        return generated(*args), args, None
+    upload = st.session_state.get(sidebar.UPLOAD)
+    if upload is None:
+        return None, None, None
+    name, content = upload
+    data, problem = load_upload(name, content, config)
+    token = ("csv", hashlib.sha1(content).hexdigest(), config.test_ratio, config.data_seed)
+    return data, token, problem
+
+
+# ------------------------------------------------------------------ the run
+def current_run(config: RunConfig, data, token) -> tuple[runs.Run, str | None]:
+    """The session's run for this config and data: kept if they are unchanged, otherwise a fresh one.
+
+    A fresh run is set to train ``config.epochs`` epochs. Returns the run and, if a
+    previous run was replaced, one sentence saying what changed.
+    """
+    key = (config, token)
+    previous = st.session_state.get(RUN_KEY)
+    if RUN in st.session_state and previous == key:
+        return st.session_state[RUN], None
+    _replace(runs.prepare(config, data), target=config.epochs)
+    st.session_state[RUN_KEY] = key
+    return st.session_state[RUN], None if previous is None else changed_sentence(previous, key)
+
+
+def changed_sentence(previous, key) -> str:
+    (old, old_token), (new, new_token) = previous, key
+    names = [PARAM_BY_NAME[f].label.lower() for f in new.to_dict() if getattr(old, f) != getattr(new, f)]
+    if not names and old_token != new_token:
+        names = ["the uploaded file"]
+    what = ", ".join(names[:3]) + (" and more" if len(names) > 3 else "")
+    return f"You changed {what}, so the network restarted from its initial weights and is training again."
+
+
+def _replace(run: runs.Run, target: int) -> None:
+    st.session_state[RUN] = run
+    st.session_state[SERIAL] = st.session_state.get(SERIAL, 0) + 1
+    st.session_state[TARGET] = target
+    st.session_state[STOPPED] = False
+
+
+def target() -> int:
+    return int(st.session_state.get(TARGET, 0))
+
+
+def finished(run: runs.Run) -> None:
+    """After training: a diverged run stays where it stopped (Train does nothing until Reset)."""
+    if run.trainer.done:
+        st.session_state[TARGET] = run.trainer.epoch
+
+
+# ------------------------------------------------------------------ buttons (on_click callbacks)
+def train_more() -> None:
+    run = st.session_state.get(RUN)
+    if run is not None:
+        st.session_state[TARGET] = run.trainer.epoch + run.config.epochs
+        st.session_state[STOPPED] = False
+
+
+def step(epochs: int) -> None:
+    run = st.session_state.get(RUN)
+    if run is not None:
+        st.session_state[TARGET] = run.trainer.epoch + int(epochs)
+        st.session_state[STOPPED] = False
+
+
+def reset() -> None:
+    """Same config, same seed: back to the very same initial weights, untrained."""
+    run = st.session_state.get(RUN)
+    if run is not None:
+        _replace(runs.prepare(run.config, run.data), target=0)
+
+
+def new_seed() -> None:
+    """A different random start; the changed seed then resets and retrains the run like any setting."""
+    st.session_state[sidebar.key("seed")] = random.randrange(2**31 - 1)
+
+
+def stop() -> None:
+    run = st.session_state.get(RUN)
+    if run is not None:
+        st.session_state[TARGET] = run.trainer.epoch
+        st.session_state[STOPPED] = True
+
+
+def stopped() -> bool:
+    return bool(st.session_state.get(STOPPED))
+
+
+# ------------------------------------------------------------------ cached pictures
+@st.cache_data(max_entries=16, show_spinner=False)
+def _grids(weights_key: str, _net, domain: tuple, hidden_resolution: int, max_units: int) -> NetworkGrids:
+    return network_grids(_net, domain, hidden_resolution=hidden_resolution, max_units=max_units)
+
+
+def grids(net, domain, hidden_resolution: int, max_units: int) -> NetworkGrids:
+    """The boundary and hidden-unit grids, shared between sessions whose networks are bit-identical."""
+    digest = hashlib.sha1(json.dumps(net.config(), sort_keys=True).encode())
+    for p in net.parameters():
+        digest.update(p.tobytes())
+    return _grids(digest.hexdigest(), net, tuple(domain), hidden_resolution, max_units)

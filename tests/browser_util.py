@@ -1,0 +1,171 @@
+"""Helpers for real-browser tests: start `streamlit run app.py`, drive Debian's chromium, wait properly.
+
+Every page's browser test reuses these:
+
+    with streamlit_server() as server, browser() as chromium:
+        page = chromium.new_page()
+        open_page(page, server.url + "/Playground")
+        assert_no_exception(page)
+
+Waiting follows Streamlit's own e2e tests: select by data-testid and wait for
+[data-testid="stApp"][data-test-script-state="notRunning"], never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHART = '[data-testid="stVegaLiteChart"]'
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def chromium_path() -> str:
+    """Debian's chromium, or skip the test with the reason (Playwright never downloads a browser here)."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); the browser test needs it")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("playwright for Python is not installed (pip install -r requirements-dev.txt)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def page_paths() -> dict[str, str]:
+    """Every page that exists: {name: URL path}. Home is "/", pages/3_Tutorials.py is "/Tutorials"."""
+    paths = {"Home": "/"}
+    for file in sorted((ROOT / "pages").glob("*.py")):
+        name = re.sub(r"^\d+_", "", file.stem)
+        paths[name.replace("_", " ")] = "/" + name
+    return paths
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    started: float  # time.perf_counter() when the process was launched
+    ready: float  # seconds until /_stcore/health answered
+    log: Path
+
+
+@contextlib.contextmanager
+def streamlit_server(app: str = "app.py", timeout: float = 60.0):
+    """Run `streamlit run <app>` headless on 127.0.0.1 and a free port; stop it afterwards."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / f"streamlit-{port}.log"
+    command = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port),
+               "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]  # edits made while the test runs must not rerun the app
+    started = time.perf_counter()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, timeout, log)
+        yield Server(url, process, started, time.perf_counter() - started, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
+
+
+@contextlib.contextmanager
+def browser():
+    """A headless Debian chromium driven by Playwright's sync API."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def wait_for_app(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the script has run and stayed finished (a rerun may follow the first one at once)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        page.wait_for_selector(APP_IDLE, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
+        page.wait_for_timeout(300)
+        if page.locator(APP_IDLE).count() or time.monotonic() > deadline:
+            return
+
+
+def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
+    page.goto(url, timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
+
+
+def rendered_charts(page, timeout_ms: float = 20_000) -> int:
+    """How many Vega-Lite charts on the page have drawn (a canvas or svg inside); waits for all to draw."""
+    charts = page.locator(CHART)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        total = charts.count()
+        drawn = page.locator(f"{CHART} canvas, {CHART} svg.marks").count()
+        if (total and drawn >= total) or time.monotonic() > deadline:
+            return min(drawn, total)
+        page.wait_for_timeout(200)
+
+
+def exceptions(page) -> list[str]:
+    """Texts of any Streamlit exception boxes on the page (should be none)."""
+    return page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save artifacts/<name>.png of the whole page (Streamlit scrolls inside its main block, so the
+    viewport is stretched to the content's height first, then restored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stMainBlockContainer"], [data-testid="stSidebarContent"]')]
+        .map(e => e.scrollHeight), document.body.scrollHeight)""")
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 12000)})
+    page.wait_for_timeout(500)  # charts re-lay out to the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path
