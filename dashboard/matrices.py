@@ -177,31 +177,100 @@ def gradcheck_chart(check) -> alt.Chart:
         tooltip=["entry", alt.Tooltip("backprop:Q", format=".8g"), alt.Tooltip("central difference:Q", format=".8g"),
                  alt.Tooltip("relative error:Q", format=".2e")],
     )
-    line = alt.Chart(pd.DataFrame({"tolerance": [check.tolerance]})).mark_rule(
-        strokeDash=[6, 4], color="#555").encode(y="tolerance:Q")
-    return alt.layer(points, line, data=frame).properties(height=220)
+    limit = alt.Chart(pd.DataFrame({"tolerance": [check.tolerance], "text": [f"tolerance {check.tolerance:.0e}"]}))
+    line = limit.mark_rule(strokeDash=[6, 4], color="#555").encode(y="tolerance:Q")
+    label = limit.mark_text(align="right", dy=-7, color="#555", fontSize=10).encode(
+        y="tolerance:Q", x=alt.value(0), text="text:N")
+    return alt.layer(points, line, label, data=frame).properties(height=220)
 
 
 # ------------------------------------------------------------------ scenarios
 def layer_gradient_frame(outcomes: dict) -> pd.DataFrame:
-    """Per-layer ‖dW‖ at epoch 0 for named runs: {"broken": Outcome, "fixed": Outcome} → long frame."""
+    """Per-layer ‖dW‖ at epoch 0 for named runs: {"as set up": Outcome, "fixed": Outcome} → long frame.
+
+    ``label`` is the value as printed over its bar ("0" for an exactly zero gradient).
+    """
     rows = []
     for run, outcome in outcomes.items():
         for layer, value in enumerate(outcome.first_grad, start=1):
-            rows.append({"run": run, "layer": layer, "gradient norm": float(value),
-                         "shown": max(float(value), ERROR_FLOOR) if math.isfinite(value) else np.nan})
+            value = float(value)
+            rows.append({"run": run, "layer": layer, "gradient norm": value,
+                         "label": format_value(value) if value == 0 or abs(value) < 0.01 else f"{value:.2f}"})
     return pd.DataFrame(rows)
 
 
-def layer_gradient_chart(outcomes: dict) -> alt.Chart:
-    """Bars of ‖dW‖ per layer at the first epoch, one colour per run, log axis (0 drawn at 1e-16)."""
+def _log_domain(values) -> list[float]:
+    """Powers of ten around the positive finite values (a log axis needs a positive floor)."""
+    positive = [v for v in values if math.isfinite(v) and v > 0] or [1.0]
+    return [10.0 ** math.floor(math.log10(min(positive))), 10.0 ** math.ceil(math.log10(max(positive)))]
+
+
+def layer_gradient_chart(outcomes: dict) -> alt.LayerChart:
+    """Bars of ‖dW‖ per layer at the first epoch, one colour per run, on a log axis; values printed on top."""
     frame = layer_gradient_frame(outcomes)
     runs = list(outcomes)
-    return alt.Chart(frame).mark_bar().encode(
+    low, high = _log_domain(frame["gradient norm"])
+    frame["shown"] = frame["gradient norm"].where(frame["gradient norm"] > 0, low)
+    y = alt.Y("shown:Q", scale=alt.Scale(type="log", domain=[low, high]), title="‖dW‖ at epoch 0 (log)")
+    base = alt.Chart(frame).encode(
         x=alt.X("layer:O", title="layer (1 = next to the input)", axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("run:N", sort=runs),
-        y=alt.Y("shown:Q", scale=alt.Scale(type="log"), title="‖dW‖ at epoch 0"),
+        xOffset=alt.XOffset("run:N", sort=runs), y=y,
         color=alt.Color("run:N", sort=runs, scale=alt.Scale(domain=runs, range=["#c0392b", POSITIVE][:len(runs)]),
                         legend=alt.Legend(title=None, orient="top")),
         tooltip=["run", "layer", alt.Tooltip("gradient norm:Q", format=".3e")],
-    ).properties(height=220)
+    )
+    bars = base.mark_bar().encode(y2=alt.datum(low))
+    text = base.mark_text(dy=-6, fontSize=9).encode(text="label:N")
+    return alt.layer(bars, text, data=frame).properties(height=240)
+
+
+# ------------------------------------------------------------------ tutorials
+LN2 = math.log(2.0)
+
+
+def plateau_frame(curves: dict) -> pd.DataFrame:
+    """Long frame of loss curves: {label: (epochs, losses)} → rows of run, epoch, loss."""
+    rows = [{"run": label, "epoch": int(e), "loss": float(v)}
+            for label, (epochs, losses) in curves.items() for e, v in zip(epochs, losses) if math.isfinite(v)]
+    return pd.DataFrame(rows, columns=["run", "epoch", "loss"])
+
+
+def plateau_chart(curves: dict, marks: dict | None = None) -> alt.LayerChart:
+    """Loss curves with the ln 2 line (a coin toss) and, per run, where the plateau ends.
+
+    ``curves``: {label: (epochs, losses)}; ``marks``: {label: epoch the loss first fell below 0.6}.
+    """
+    frame = plateau_frame(curves)
+    labels = list(curves)
+    colour = alt.Color("run:N", sort=labels, title=None, legend=alt.Legend(orient="top"),
+                       scale=alt.Scale(domain=labels, range=[POSITIVE, NEGATIVE, "#555"][:len(labels)]))
+    lines = alt.Chart(frame).mark_line(strokeWidth=2).encode(
+        x=alt.X("epoch:Q"), y=alt.Y("loss:Q", scale=alt.Scale(zero=True)), color=colour,
+        tooltip=["run", "epoch", alt.Tooltip("loss:Q", format=".6f")])
+    ln2 = alt.Chart(pd.DataFrame({"loss": [LN2], "text": ["ln 2 ≈ 0.6931: a coin toss"]}))
+    layers = [lines, ln2.mark_rule(strokeDash=[4, 4], color="#888").encode(y="loss:Q"),
+              ln2.mark_text(align="left", dx=4, dy=-7, color="#666").encode(y="loss:Q", x=alt.value(0), text="text:N")]
+    marked = [{"run": k, "epoch": v} for k, v in (marks or {}).items() if v is not None]
+    if marked:
+        layers.append(alt.Chart(pd.DataFrame(marked)).mark_rule(strokeWidth=1.5, strokeDash=[2, 2]).encode(
+            x="epoch:Q", color=colour, tooltip=[alt.Tooltip("run:N"), alt.Tooltip("epoch:Q", title="plateau ends")]))
+    return alt.layer(*layers).properties(height=260)
+
+
+def symmetry_frame(curves: dict) -> pd.DataFrame:
+    """{label: [(epoch, spread), ...]} → rows of run, epoch, spread."""
+    rows = [{"run": label, "epoch": int(e), "spread": float(v)} for label, points in curves.items() for e, v in points]
+    return pd.DataFrame(rows, columns=["run", "epoch", "spread"])
+
+
+def symmetry_chart(curves: dict) -> alt.Chart:
+    """How different the hidden units are, epoch by epoch, per run: {label: [(epoch, spread)]} → lines."""
+    frame = symmetry_frame(curves)
+    labels = list(curves)
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("epoch:Q"),
+        y=alt.Y("spread:Q", title="unit spread", scale=alt.Scale(zero=True)),
+        color=alt.Color("run:N", sort=labels, title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=labels, range=[POSITIVE, NEGATIVE, "#555"][:len(labels)])),
+        tooltip=["run", "epoch", alt.Tooltip("spread:Q", format=".4f")],
+    ).properties(height=260)

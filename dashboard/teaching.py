@@ -26,7 +26,6 @@ from nn_core.runs import make_dataset
 
 LISTINGS = Path(__file__).parent / "listings"
 PLAYGROUND_PAGE = "pages/1_Playground.py"
-ROOT = Path(__file__).resolve().parents[1]
 LESSON, SETTINGS, STAGE, EDIT = "backprop_lesson", "backprop_settings", "backprop_stage", "backprop_edit"
 DEFAULT_SOURCE = "Seed 002's XOR network (2-4-1)"
 PLAYGROUND_SOURCE = "The Playground's network"
@@ -40,39 +39,67 @@ def listing(name: str) -> str:
 
 
 def playground_link(config, label: str = "Open in Playground") -> None:
-    """A link that opens the Playground with ``config`` in its URL, once that page exists."""
+    """A link that opens the Playground with ``config`` in its URL (its query parameters)."""
+    from urllib.parse import urlencode
+
+    from streamlit.errors import StreamlitPageNotFoundError
+
     from nn_core.config import to_query
 
-    if (ROOT / PLAYGROUND_PAGE).exists():
-        st.page_link(PLAYGROUND_PAGE, label=label, icon="🎛️", query_params=to_query(config))
-    else:
-        st.caption("The Playground page is not available yet.")
+    query = to_query(config)
+    try:
+        st.page_link(PLAYGROUND_PAGE, label=label, icon="🎛️", query_params=query)
+    except StreamlitPageNotFoundError:  # a page run as its own entry point (AppTest) sees no pages/ folder
+        st.markdown(f"[🎛️ {label}](/Playground?{urlencode(query)})")
 
 
 # ---------------------------------------------------------------- the lesson
 def playground_run():
     """The Playground's current run (an nn_core Run) if this session has one, else None."""
-    return None
+    try:
+        from dashboard.state import RUN
+    except ImportError:  # TODO: drop once dashboard.state (the Playground's session) is on main
+        return None
+    run = st.session_state.get(RUN)
+    return run if run is not None and getattr(run, "net", None) is not None else None
 
 
 def lesson_sources() -> list[str]:
     return [DEFAULT_SOURCE] + ([PLAYGROUND_SOURCE] if playground_run() is not None else [])
 
 
+def _n_outputs(output: str, kind: str, n_classes: int) -> int:
+    return max(2, n_classes) if output == "softmax" else 1
+
+
 def _build_lesson(source: str, activation: str, output: str, lr: float) -> explain.Lesson:
-    if source == PLAYGROUND_SOURCE and playground_run() is not None:
-        run = playground_run()
-        sizes = list(run.net.layer_sizes)
-        if output == "softmax" and run.net.output != "softmax":
-            sizes[-1] = 2
+    run = playground_run() if source == PLAYGROUND_SOURCE else None
+    if run is not None:
+        sizes = [*run.net.layer_sizes[:-1], _n_outputs(output, run.data.kind, run.data.n_classes)]
         return explain.Lesson.build(sizes, activation, output, run.data.X_train, run.data.y_train, lr=lr,
                                     init=run.config.init, init_scale=run.config.init_scale, seed=run.config.seed,
-                                    weights=run.net.weights, biases=run.net.biases)
+                                    weights=run.net.weights, biases=run.net.biases,
+                                    reduction=run.config.reduction)
     config = PRESETS["seed-002"].config
     data = make_dataset(config)
-    sizes = [2, *config.hidden, 2 if output == "softmax" else 1]
+    sizes = [2, *config.hidden, _n_outputs(output, "binary", 2)]
     return explain.Lesson.build(sizes, activation, output, data.X_train, data.y_train, lr=lr, init=config.init,
                                 init_scale=config.init_scale, seed=config.seed)
+
+
+def _adopt_source() -> None:
+    """Switching to the Playground's network takes its activation and output too."""
+    run = playground_run()
+    if st.session_state.get("backprop_source") == PLAYGROUND_SOURCE and run is not None:
+        st.session_state["backprop_activation"] = run.net.hidden_activations[0] if run.net.hidden_activations \
+            else ACTIVATION_CHOICES[0]
+        st.session_state["backprop_output"] = run.net.output
+
+
+def _activation_choices() -> tuple:
+    run = playground_run()
+    extra = [] if run is None else [a for a in run.net.hidden_activations[:1] if a not in ACTIVATION_CHOICES]
+    return (*ACTIVATION_CHOICES, *extra)
 
 
 def lesson_controls() -> explain.Lesson:
@@ -82,14 +109,14 @@ def lesson_controls() -> explain.Lesson:
     """
     sb = st.sidebar
     sb.header("The network")
-    source = sb.radio("Network", lesson_sources(), key="backprop_source")
-    activation = sb.selectbox("Hidden activation f", ACTIVATION_CHOICES, key="backprop_activation",
+    source = sb.radio("Network", lesson_sources(), key="backprop_source", on_change=_adopt_source)
+    activation = sb.selectbox("Hidden activation f", _activation_choices(), key="backprop_activation",
                               format_func=lambda n: get_activation(n).label)
-    kind = "binary"
-    if source == PLAYGROUND_SOURCE and playground_run() is not None:
-        kind = playground_run().data.kind
-    output = sb.selectbox("Output / loss", explain.OUTPUTS_FOR_KIND[kind], key="backprop_output",
-                          format_func=lambda n: HEADS[n].label)
+    run = playground_run() if source == PLAYGROUND_SOURCE else None
+    outputs = explain.OUTPUTS_FOR_KIND[run.data.kind if run is not None else "binary"]
+    if st.session_state.get("backprop_output") not in outputs:
+        st.session_state["backprop_output"] = outputs[0]
+    output = sb.selectbox("Output / loss", outputs, key="backprop_output", format_func=lambda n: HEADS[n].label)
     lr = sb.select_slider("Learning rate η", (0.01, 0.03, 0.1, 0.3, 1.0, 3.0), value=1.0, key="backprop_lr")
     settings = (source, activation, output, lr)
     if st.session_state.get(SETTINGS) != settings or LESSON not in st.session_state:
@@ -97,8 +124,10 @@ def lesson_controls() -> explain.Lesson:
         st.session_state[SETTINGS] = settings
         st.session_state.pop(EDIT, None)
     lesson = st.session_state[LESSON]
-    sb.caption(f"{lesson.net!r}, trained with plain gradient descent on {len(lesson.X)} samples "
-               f"(the whole batch each step). A new setting restarts from the same initial weights.")
+    origin = ("the Playground's current weights and its first " if source == PLAYGROUND_SOURCE
+              else "seed 42's initial weights and ")
+    sb.caption(f"{lesson.net!r}: {origin}{len(lesson.X)} training samples, plain gradient descent on the whole "
+               f"batch each step. A new setting restarts from the same weights.")
     return lesson
 
 
@@ -219,9 +248,13 @@ def gradient_check(lesson: explain.Lesson) -> None:
                     "was applied correctly everywhere.")
     left, right = st.columns([3, 2])
     left.altair_chart(matrices.gradcheck_chart(check), width="stretch")
-    right.dataframe(matrices.gradcheck_summary(check), hide_index=True, width="stretch")
+    right.dataframe(matrices.gradcheck_summary(check), hide_index=True, width="stretch",
+                    column_config={"error": st.column_config.NumberColumn(format="%.1e")})
     with st.expander("Every entry: backprop, central difference, relative error"):
-        st.dataframe(matrices.gradcheck_frame(check), hide_index=True, width="stretch")
+        st.dataframe(matrices.gradcheck_frame(check), hide_index=True, width="stretch",
+                     column_config={"relative error": st.column_config.NumberColumn(format="%.1e"),
+                                    "backprop": st.column_config.NumberColumn(format="%.10f"),
+                                    "central difference": st.column_config.NumberColumn(format="%.10f")})
 
 
 # ---------------------------------------------------------------- scenarios
@@ -285,11 +318,133 @@ def predictions_frame(replay: explain.Replay) -> pd.DataFrame:
     })
 
 
-def script_download(name: str) -> None:
-    """Download the preset as a standalone NumPy script (nn_core's script export)."""
+def script_source(name: str) -> str:
+    """Preset ``name`` as one standalone NumPy file (nn_core's script export) printing its loss table."""
     from nn_core.script import export_script
 
     preset = PRESETS[name]
-    source = export_script(preset.config, log_every=preset.log_every, line=preset.line)
-    st.download_button("Download as a NumPy script", source, file_name=f"nnplay_{name.replace('-', '_')}.py",
-                       mime="text/x-python", key=f"download_{name}", icon="⬇️")
+    return export_script(preset.config, log_every=preset.log_every, line=preset.line)
+
+
+def script_download(name: str) -> None:
+    st.download_button("Download as a NumPy script", script_source(name),
+                       file_name=f"nnplay_{name.replace('-', '_')}.py", mime="text/x-python", key=f"download_{name}",
+                       icon="⬇️", help="One Python file, NumPy its only import: it trains this network from the same "
+                                       "seed and prints the same loss table.")
+
+
+@st.cache_data(show_spinner="Replaying the tutorial with nnplay's engine…", max_entries=32)
+def tutorial_replay(name: str, init_scale: float | None = None, seed: int | None = None) -> explain.Replay:
+    """The preset replayed (optionally with another init_scale or seed), cached: a pure function of its arguments."""
+    config = PRESETS[name].config
+    changes = {k: v for k, v in (("init_scale", init_scale), ("seed", seed)) if v is not None}
+    return explain.replay(name, config.replace(**changes) if changes else None)
+
+
+def setup_text(replay: explain.Replay) -> str:
+    """The run's setup in one sentence, from its config."""
+    c = replay.config
+    sizes = "-".join(str(s) for s in [2, *c.hidden, 1])
+    n = len(replay.predictions)
+    samples = "both samples" if n == 2 else f"all {n} samples"
+    return (f"A {sizes} network: {get_activation(c.activation).label} hidden units, a sigmoid output with binary "
+            f"cross-entropy. Weights `np.random.randn(...) × {c.init_scale:g}` after `np.random.seed({c.seed})`, "
+            f"biases 0. Plain gradient descent, learning rate {c.lr:g}, {c.epochs:,} epochs on {samples}, "
+            f"gradients {'summed (no 1/n)' if c.reduction == 'sum' else 'averaged (÷ n)'}.")
+
+
+def tutorial(name: str, chart_module) -> None:
+    """One seed tutorial: setup, code, both loss tables, the curve, the predictions, and its own lesson."""
+    preset, replay = PRESETS[name], tutorial_replay(name)
+    st.subheader(preset.title)
+    st.markdown(setup_text(replay))
+    left, right = st.columns(2)
+    with left:
+        playground_link(preset.config)
+    with right:
+        script_download(name)
+    with st.expander("The tutorial's code (runs as is: `python file.py`)"):
+        st.code(listing(name), language="python", line_numbers=True)
+    TUTORIAL_NOTES[name]["before"](replay)
+    tables, curve = st.columns([1, 1])
+    with tables:
+        st.markdown("**The loss table:** what nnplay prints beside what the tutorial shows")
+        show_tables(replay)
+    with curve:
+        st.markdown("**The loss curve** (nnplay's run)")
+        st.altair_chart(chart_module.loss_chart(replay.curve), width="stretch")
+    st.markdown("**Final predictions** (probability > 0.5 → 1)")
+    st.dataframe(predictions_frame(replay), hide_index=True, width="content")
+    TUTORIAL_NOTES[name]["after"](replay)
+
+
+def _summed_gradients(replay: explain.Replay) -> None:
+    n, lr = len(replay.predictions), replay.config.lr
+    same = tutorial_replay_mean_equivalent(replay.config.lr * n).engine_lines == replay.engine_lines
+    st.markdown(f"#### Summed gradients\nThe tutorial computes `dW2 = np.dot(A1.T, dZ2)` with no `/ m`: its "
+                f"gradients are the **sum** over its {n} samples, while the loss it prints is the **mean** "
+                f"(`np.mean`). A sum is n × the mean, so every step is {n} × larger than the mean loss's gradient "
+                f"would give:")
+    st.latex(r"\frac{\partial}{\partial W}\sum_{i=1}^{n} L_i \;=\; n\,\frac{\partial}{\partial W}"
+             r"\Big(\frac{1}{n}\sum_{i=1}^{n} L_i\Big)"
+             rf"\qquad\Rightarrow\qquad \eta_{{\text{{effective}}}} = n\,\eta = {n} \times {lr:g} = {n * lr:g}")
+    st.markdown("nnplay replays it with *gradient reduction = sum*. "
+                + (f"Check: averaged gradients with learning rate {n * lr:g} print the same table ✓."
+                   if same else f"Averaged gradients with learning rate {n * lr:g} print a slightly different "
+                                "table (rounding)."))
+
+
+@st.cache_data(max_entries=2)
+def tutorial_replay_mean_equivalent(lr: float) -> explain.Replay:
+    """Seed 000 with averaged gradients and n × the learning rate: the same descent, written the usual way."""
+    config = PRESETS["seed-000"].config.replace(reduction="mean", lr=lr)
+    return explain.replay("seed-000", config)
+
+
+def _code_versus_claim(replay: explain.Replay) -> None:
+    st.warning("**The article's “Expected output” is not what its code prints.** As printed, the code does not "
+               "even run: `backward` assigns `b1` and `b2` without receiving them, so Python stops with "
+               "`UnboundLocalError`. With that one fix (shown in the listing), the code prints the table on the "
+               "left, and nnplay prints the same, digit for digit. The article's table (right) comes from "
+               "some other run.", icon="⚠️")
+
+
+def _plateau(replay: explain.Replay) -> None:
+    st.markdown(
+        f"#### Why the loss sits at ln 2 ≈ 0.6931 for {replay.plateau:,} epochs\n"
+        "`randn × 0.1` makes every weight tiny, so all four hidden units start near sigmoid(0) = 0.5 and compute "
+        "almost the same function. Their gradients are then almost the same too, so they move together. Four "
+        "identical units are no better than one, and one unit cannot do XOR: the best it can do is answer 0.5 "
+        "everywhere, which costs exactly ln 2. The network sits near this **saddle point** while the tiny "
+        "differences between the units slowly grow; once they split apart (*symmetry breaks*), the loss falls "
+        "within a few hundred epochs.")
+    st.markdown("**Try it:** start from larger weights or another seed, and watch the plateau shorten or vanish.")
+    c1, c2, c3 = st.columns([2, 1, 2])
+    scale = c1.select_slider("Init scale (randn × …)", INIT_SCALES, value=0.1, key="tutorial_init_scale")
+    seed = c2.number_input("Seed", min_value=0, max_value=10_000, value=42, step=1, key="tutorial_seed")
+    variant = tutorial_replay("seed-002", float(scale), int(seed))
+    plateau = variant.plateau
+    c3.metric(f"Epochs on the plateau (loss ≥ {explain.PLATEAU_LOSS})",
+              f"{plateau:,}" if plateau is not None else f"more than {variant.epochs[-1]:,}",
+              delta=(f"{plateau - replay.plateau:+,} vs the tutorial's {replay.plateau:,}"
+                     if plateau is not None and plateau != replay.plateau else None),
+              delta_color="inverse")
+    tutorial_label, label = "tutorial: init 0.1, seed 42", f"init {scale:g}, seed {seed}"
+    curves, marks, spreads = ({tutorial_label: (replay.epochs, replay.losses)}, {tutorial_label: replay.plateau},
+                              {tutorial_label: replay.symmetry})
+    if variant.config != replay.config:
+        curves[label], marks[label], spreads[label] = (variant.epochs, variant.losses), plateau, variant.symmetry
+    left, right = st.columns(2)
+    left.markdown("**Loss**: the dotted line marks where the plateau ends")
+    left.altair_chart(matrices.plateau_chart(curves, marks), width="stretch")
+    right.markdown("**Unit spread**: how different the hidden units are")
+    right.altair_chart(matrices.symmetry_chart(spreads), width="stretch")
+    right.caption("The largest root-mean-square gap between two hidden units' outputs over the 4 inputs: near 0 "
+                  "while the units are clones, rising when symmetry breaks, just before the loss falls.")
+
+
+INIT_SCALES = (0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+TUTORIAL_NOTES = {  # what each tutorial teaches beyond its tables, shown before and after them
+    "seed-000": {"before": lambda replay: None, "after": _summed_gradients},
+    "seed-002": {"before": _code_versus_claim, "after": _plateau},
+}

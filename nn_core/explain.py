@@ -243,15 +243,14 @@ class Lesson:
     def build(cls, layer_sizes, activation: str, output: str, X, y, *, lr: float, reduction: str = "mean",
               init: str = "normal", init_scale: float | None = None, seed: int = 0, weights=None,
               biases=None) -> Lesson:
-        """A fresh lesson; ``weights``/``biases`` (e.g. the Playground's) are copied in when their shapes fit.
+        """A fresh lesson; ``weights``/``biases`` (e.g. the Playground's) are copied in layer by layer
+        where the shapes fit (a changed output width keeps its fresh last layer).
 
         Only the first MAX_LESSON_ROWS samples are kept, so every row can be shown.
         """
         net = MLP(layer_sizes, activation=activation, output=output, init=init, init_scale=init_scale, seed=seed)
-        if weights is not None and [W.shape for W in weights] == [W.shape for W in net.weights]:
-            for mine, theirs in zip(net.weights, weights):
-                mine[...] = theirs
-            for mine, theirs in zip(net.biases, biases):
+        for mine, theirs in zip(net.parameters(), [p for pair in zip(weights or [], biases or []) for p in pair]):
+            if mine.shape == theirs.shape:
                 mine[...] = theirs
         return cls(net, np.asarray(X)[:MAX_LESSON_ROWS], np.asarray(y)[:MAX_LESSON_ROWS], lr, reduction)
 

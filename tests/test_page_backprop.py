@@ -200,3 +200,30 @@ def test_numbers_are_finite_after_many_steps_at_a_large_rate():
     assert not at.exception
     assert at.metric[0].value == "300"
     assert math.isfinite(float(at.metric[1].value))
+
+
+def test_the_playgrounds_network_is_offered_only_when_there_is_one():
+    at = _page()
+    assert at.radio(key="backprop_source").options == ["Seed 002's XOR network (2-4-1)"]
+
+    from nn_core.config import RunConfig
+
+    run = prepare(RunConfig())  # the Playground's default: xor cloud, 2-4-4-1 tanh
+    run.train(25)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["playground_run"] = run
+    at.run()
+    assert at.radio(key="backprop_source").options[-1] == "The Playground's network"
+    at.radio(key="backprop_source").set_value("The Playground's network").run()
+    assert not at.exception
+    assert at.selectbox(key="backprop_activation").value == "tanh"
+    assert list(at.select_slider(key="backprop_stage").options) == stage_keys(3)
+    shown = shown_matrices(at)
+    np.testing.assert_array_equal(shown["W1"], run.net.weights[0])
+    np.testing.assert_array_equal(shown["X"], run.data.X_train[:8])
+    expected = training_step(run.net, run.data.X_train[:8], run.data.y_train[:8], lr=1.0)
+    np.testing.assert_array_equal(shown["Z1"], expected[0].result)
+    assert at.metric[1].value == f"{run.net.loss(run.data.X_train[:8], run.data.y_train[:8]):.6f}"
+    before = run.net.weights[0].copy()
+    at.button(key="backprop_step100").click().run()
+    np.testing.assert_array_equal(run.net.weights[0], before)  # the Playground's own run is not touched

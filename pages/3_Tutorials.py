@@ -1,0 +1,17 @@
+"""Tutorials, replayed exactly: the two seed tutorials run by nnplay's engine, beside what they claim."""
+
+import streamlit as st
+
+from dashboard import charts, teaching
+from dashboard.page import setup_page
+from nn_core.presets import PRESETS
+
+setup_page(
+    "Tutorials, replayed", "📚",
+    "Two NumPy tutorials, run again by nnplay's engine with the same seed, data and arithmetic. Their loss "
+    "tables are compared line by line with what the tutorials print, and where they differ you see why.")
+
+TABS = {"seed-000": "Seed 000 · ReLU and sigmoid on two samples", "seed-002": "Seed 002 · XOR with a 2-4-1 network"}
+for tab, name in zip(st.tabs([TABS[name] for name in PRESETS]), PRESETS):
+    with tab:
+        teaching.tutorial(name, charts)
