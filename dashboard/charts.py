@@ -91,7 +91,7 @@ def last_finite(values) -> float:
 CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # TF Playground's orange/blue: also the sign of a weight or unit
 PLANE_SIZE = 320
-LEGEND = {"orient": "right", "symbolSize": 70}
+LEGEND = {"orient": "right", "symbolSize": 90}
 FIXED_SIZE = alt.AutoSizeParams(type="pad")  # drawn at its own size; Streamlit's default "fit" squashes it
 SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
 TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}  # test points: dark
@@ -171,7 +171,8 @@ def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True
         y=alt.Y("y0:Q", title="x2", scale=y_scale), y2="y1:Q", **encoding)
     points = points_frame(data, show_test)
     splits = ["train", "test"] if show_test and data.n_test else ["train"]
-    shape = alt.Shape("split:N", title="points", legend=alt.Legend(**LEGEND), scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]))
+    shape = alt.Shape("split:N", title="points", scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]),
+                      legend=alt.Legend(symbolFillColor="#b8c2cc", symbolStrokeColor="#222222", **LEGEND))
     dots = alt.Chart(points).encode(
         x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=_point_fill(data), shape=shape,
         tooltip=[alt.Tooltip("x1:Q", format=".3f"), alt.Tooltip("x2:Q", format=".3f"),

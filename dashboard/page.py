@@ -1,16 +1,47 @@
-"""The skeleton every page shares: page config, title and a short intro."""
+"""The skeleton every page shares: page config, title and a short intro; and the list of pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_page(title: str, icon: str, intro: str, layout: str = "wide") -> None:
     """Call first on every page: ``set_page_config`` → title → one-paragraph intro.
 
+    ``icon`` is an emoji or a Material icon such as ":material/science:".
     ``intro`` is Markdown; keep it to two or three sentences a newcomer can read in ten seconds.
     """
     st.set_page_config(page_title=f"{title} · nnplay", page_icon=icon, layout=layout)
     st.title(f"{icon} {title}")
     if intro:
         st.markdown(intro)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    path: str  # relative to the repository root, as st.page_link wants it
+    label: str
+    icon: str
+    blurb: str
+
+
+PAGES = (
+    PageInfo("pages/1_Playground.py", "Playground", ":material/science:",
+             "Train a network on 2-D points and watch the boundary, the loss and every hidden unit change."),
+    PageInfo("pages/2_Backprop.py", "Backprop, step by step", ":material/account_tree:",
+             "One training step with the real matrices: forward, loss, backward, update; and a gradient check."),
+    PageInfo("pages/3_Tutorials.py", "Tutorials", ":material/menu_book:",
+             "The two seed tutorials replayed exactly, with their loss tables side by side."),
+    PageInfo("pages/4_Experiments.py", "Experiments", ":material/compare_arrows:",
+             "Runs side by side, gradient-flow diagnostics, replay and export."),
+)
+
+
+def existing_pages() -> list[PageInfo]:
+    """The pages whose files exist, so links never point at a page that has not landed yet."""
+    return [p for p in PAGES if (ROOT / p.path).exists()]
