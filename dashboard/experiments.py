@@ -27,10 +27,11 @@ from nn_core.runs import Run, make_dataset
 from nn_core.scenarios import SCENARIOS
 
 from . import charts
+from .state import RUN as PLAYGROUND_RUN
 
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
 SMALL = 200  # width of one small-multiple panel, px (three per row fit the wide layout)
-BOUNDARY_SIDE = 165  # side of one boundary small multiple (its colour legend sits beside it)
+BOUNDARY_SIDE = 160  # side of one boundary small multiple: three fit a row even with legends beside them
 FACET_COLUMNS = 3
 LOG_FLOOR = charts.LOG_FLOOR
 
@@ -145,7 +146,7 @@ def flow_chart(results, column: str) -> alt.FacetChart:
                 "tooltip": [alt.Tooltip("run:N"), alt.Tooltip("layer:N"), alt.Tooltip("kind:N", title="what"),
                             alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", format=".3g")]}
     if column == "unit_health":
-        encoding["strokeDash"] = alt.StrokeDash("kind:N", title="units",
+        encoding["strokeDash"] = alt.StrokeDash("kind:N", title="units", legend=alt.Legend(symbolType="stroke"),
                                                 scale=alt.Scale(domain=["dead", "saturated"], range=[[1, 0], [4, 2]]))
     panel = alt.Chart(frame).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=10, filled=True)).encode(
         **encoding).properties(width=SMALL, height=160)
@@ -183,15 +184,19 @@ def activation_histogram_chart(histograms) -> alt.FacetChart:
 
 # ---------------------------------------------------------- decision boundaries
 def boundary_multiples(panels) -> alt.ConcatChart:
-    """Small multiples of :func:`dashboard.charts.boundary_chart`, 2 or 3 per row; the point legends are
-    dropped (the page's caption explains the colours) so three panels fit side by side.
+    """Small multiples of :func:`dashboard.charts.boundary_chart`, three per row.
 
     ``panels`` : [(title, grids, data)], grids from nn_core.grids.network_grids.
     """
-    charts_ = [charts.boundary_chart(grids, data).properties(width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title)
-               for title, grids, data in panels]
-    columns = 2 if len(charts_) in (2, 4) else 3
-    return alt.concat(*charts_, columns=columns).configure_legend(disable=True)
+    charts_ = [_as_subchart(charts.boundary_chart(grids, data).properties(
+        width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title)) for title, grids, data in panels]
+    return alt.concat(*charts_, columns=FACET_COLUMNS)
+
+
+def _as_subchart(chart):
+    """A top-level chart made fit for a concat: Vega-Lite allows ``autosize`` only on the outermost chart."""
+    chart.autosize = alt.Undefined
+    return chart
 
 
 # ------------------------------------------------------------------- summary table
@@ -213,17 +218,17 @@ SEVERITY_ICON = {"problem": ":material/error:", "warning": ":material/warning:",
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _chart_spec(name: str, ident: tuple, _build) -> dict:
-    return _build().to_dict()
+    return charts.to_spec(_build())
 
 
 def show_chart(build, name: str, ident=None, container=None, **options) -> None:
     """Draw ``build()`` (an Altair chart). With ``ident`` (what the chart depends on, hashable) the
     Vega-Lite spec is cached: building and validating an Altair chart costs 20-500 ms, a cached spec ~1 ms."""
     container = container or st
-    if ident is None:
-        container.altair_chart(build(), key=name, **options)
-    else:
-        container.vega_lite_chart(_chart_spec(name, ident, build), key=name, **options)
+    spec = _chart_spec(name, ident, build) if ident is not None else charts.to_spec(build())
+    if options.get("width") == "content":  # keep the chart's own size: Streamlit's default "fit" would squeeze
+        spec = {**spec, "autosize": {"type": "pad", "contains": "padding"}}  # the plot to make room for legends
+    container.vega_lite_chart(spec, key=name, **options)
 
 
 def ident_of(results) -> tuple | None:
@@ -269,13 +274,15 @@ def histogram_block(result, key_prefix: str) -> None:
         st.info("This network has no hidden layer, so there are no hidden activations to show.")
         return
     epochs = compare.frames(result)
-    epoch = st.select_slider("Epoch for the histograms", options=epochs, value=epochs[0],
+    epoch = st.select_slider("Epoch for the histograms", options=epochs, value=epochs[-1],
                              key=f"{key_prefix}.hist.epoch")
     ident = ident_of([result])
     show_chart(lambda: activation_histogram_chart(compare.activation_histograms(result, epochs.index(epoch))),
                f"{key_prefix}.hist.chart", ident and (ident, epoch), width="content")
-    st.caption("Each panel pools every unit's output on every training point. A spike at 0 in a ReLU layer means "
-               "dead units; piles at the ends (±1 for tanh, 0 and 1 for sigmoid) mean saturated units.")
+    st.caption("Each panel pools every unit's output on every training point. A ReLU layer always has a bar at 0 "
+               "(each unit is off for part of the plane): it is a problem when almost everything sits there. Piles "
+               "at the ends (±1 for tanh, 0 and 1 for sigmoid) mean saturated units. Slide back to epoch 0 to see "
+               "where training started.")
 
 
 def diagnostics_panel(run, key_prefix: str = "diagnostics", label: str = "Playground") -> None:
@@ -545,10 +552,10 @@ def boundary_caption(data) -> str:
             f"Dots are training points, outlined diamonds test points.")
 
 
-def plottable_grids(net, domain, resolution: int):
+def plottable_grids(net, domain, resolution: int, **options):
     """nn_core grids with every value inside ±grids.LIMIT: a diverged network's finite-but-huge outputs
     (1e150) would overflow the float32 the chart builders ship to the browser."""
-    g = network_grids(net, domain, resolution)
+    g = network_grids(net, domain, resolution, **options)
     return replace(g, output=np.clip(g.output, -LIMIT, LIMIT), hidden=[np.clip(h, -LIMIT, LIMIT) for h in g.hidden])
 
 
@@ -571,10 +578,8 @@ def findings_list(results) -> None:
 # ------------------------------------------------------------- Playground & restore
 def playground_run():
     """The Playground's trained nn_core Run from session state, or None."""
-    for value in st.session_state.values():  # TODO(dashboard.state): use its accessor once it lands
-        if isinstance(value, Run) and len(value.history):
-            return value
-    return None
+    run = st.session_state.get(PLAYGROUND_RUN)
+    return run if isinstance(run, Run) and len(run.history) else None
 
 
 def reproduction_gap(restored, retrained) -> float:

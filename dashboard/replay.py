@@ -19,6 +19,7 @@ from . import charts
 from .experiments import plottable_grids, show_chart
 
 RESOLUTION = 60  # boundary grid per frame: fast to redraw while dragging
+UNIT_CELL = 48  # px per hidden-unit picture: eight in a row fit beside the boundary
 
 
 def loss_frame(result) -> pd.DataFrame:
@@ -42,22 +43,18 @@ def marked_loss_chart(result, epoch: int) -> alt.LayerChart:
     return alt.layer(lines, rule).properties(height=160)
 
 
-def _frame_grids(result, index: int):
-    net = compare.net_at(result, index)
-    return net, plottable_grids(net, result.data.domain, RESOLUTION)
-
-
 def boundary_at(result, index: int) -> alt.LayerChart:
     """The decision boundary of frame ``index`` of ``compare.frames(result)``."""
-    _, grids = _frame_grids(result, index)
+    grids = plottable_grids(compare.net_at(result, index), result.data.domain, RESOLUTION)
     return charts.boundary_chart(grids, result.data).properties(width=240, height=240)
 
 
 def units_at(result, index: int) -> alt.VConcatChart:
     """Every hidden unit's output over the input plane at frame ``index`` (networks with hidden layers)."""
-    net, grids = _frame_grids(result, index)
-    size = charts.thumb_size(sum(net.layer_sizes[1:-1]))
-    return charts.neurons_chart(grids.thumbnails(size)[2], net.hidden_activations)
+    net = compare.net_at(result, index)
+    size = charts.thumb_size(sum(min(w, charts.MAX_UNITS) for w in net.layer_sizes[1:-1]))
+    grids = plottable_grids(net, result.data.domain, RESOLUTION, hidden_resolution=size, max_units=charts.MAX_UNITS)
+    return charts.neurons_chart(grids.hidden, net.hidden_activations, cell=UNIT_CELL)
 
 
 def replay_panel(result, key_prefix: str) -> None:
@@ -75,7 +72,7 @@ def replay_panel(result, key_prefix: str) -> None:
                f"Background = what the network predicts over the input plane; each small square = one hidden "
                f"unit's output over the same plane (blue positive, orange negative).")
     ident = None if result.key is None else (result.key, index)
-    left, right = st.columns([1.15, 1])
+    left, right = st.columns([1, 1.25])
     show_chart(lambda: boundary_at(result, index), f"{key_prefix}.replay.boundary", ident, left, width="content")
     if result.net.n_layers > 1:
         show_chart(lambda: units_at(result, index), f"{key_prefix}.replay.units", ident, right, width="content")

@@ -7,7 +7,7 @@ from dashboard import exports, replay
 from dashboard.page import setup_page
 
 setup_page(
-    "Experiments", ":material/science:",
+    "Experiments", ":material/experiment:",
     "Train 2 to 6 networks that differ in one setting — on the **same data**, from the **same initial weights** — "
     "and see which one learns, and why. The table starts with **ReLU vs sigmoid vs tanh**; sweep another "
     "setting, load a failure and its fix, or copy your Playground network.")

@@ -8,6 +8,7 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
+from dashboard.state import RUN as PLAYGROUND_RUN
 from nn_core import compare
 from nn_core.config import RunConfig
 from nn_core.runs import make_dataset
@@ -152,6 +153,7 @@ def test_replay_slider_shows_the_snapshot_weights():
 
 def test_histograms_have_one_panel_per_hidden_layer_and_count_every_output():
     at = open_page()
+    assert at.select_slider(key="exp.run.hist.epoch").value == 300  # starts on the final weights
     at.select_slider(key="exp.run.hist.epoch").set_value(0).run()
     frames = [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
     assert len(frames) == 1
@@ -187,10 +189,45 @@ def test_too_few_runs_is_one_clear_sentence():
 def test_copy_from_playground_uses_its_run():
     from nn_core.runs import run
     playground = run(RunConfig(activation="relu", hidden=(6,), epochs=40))
-    at = open_page(**{"playground.run": playground})
+    at = open_page(**{PLAYGROUND_RUN: playground})
     at.button(key="exp.copy").click().run()
     assert not at.exception
     table = at.dataframe[-1].value
     assert len(table) == 2 and table["final train loss"].tolist()[0] == pytest.approx(
         playground.trainer.evaluate()["train_loss"])
     assert math.isfinite(table["final train loss"].tolist()[1])
+
+
+def test_every_builder_makes_a_valid_vega_lite_spec():
+    from dashboard import experiments as ex
+    from dashboard import replay
+    results = compare.compare(compare.sweep(RunConfig(epochs=30), "activation", ["relu", "tanh"]))
+    builders = [ex.overlaid_loss_chart(results), ex.overlaid_loss_chart(results, log_scale=True, show_test=False),
+                *[ex.flow_chart(results, column) for column in ex.FLOW_VIEWS],
+                ex.activation_histogram_chart(compare.activation_histograms(results[0], 0)),
+                ex.boundary_panels(results), replay.boundary_at(results[0], 1), replay.units_at(results[0], 1),
+                replay.marked_loss_chart(results[0], 10)]
+    for chart in builders:
+        assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # validates
+
+
+def _playground_panels():
+    import streamlit as st
+
+    from dashboard import experiments, exports
+    from nn_core.config import RunConfig
+    from nn_core.runs import run
+
+    if "run" not in st.session_state:
+        st.session_state["run"] = run(RunConfig(activation="relu", init="he", bias_init=-5.0, epochs=50))
+    experiments.diagnostics_panel(st.session_state["run"], "pg")
+    exports.export_panel(st.session_state["run"], "pg")
+
+
+def test_playground_one_liners_work_on_a_plain_run():
+    at = AppTest.from_function(_playground_panels, default_timeout=120).run()
+    assert not at.exception
+    assert any(e.value.startswith("**100 % of layer-1 ReLUs are dead (4 of 4)") for e in at.error)
+    labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
+    assert "NumPy script (.py)" in labels and "Config + weights (.json)" in labels
+    assert len([1 for _, frames in chart_frames(at) if frames]) >= 3
