@@ -1,0 +1,191 @@
+"""Many users at once: N browser-less sessions on the real server, each training its own run.
+
+Starts ``streamlit run app.py`` on 127.0.0.1 and a free port, then opens N
+websocket sessions in threads, speaking Streamlit's own protocol (BackMsg /
+ForwardMsg protobufs). Every session opens the Playground with its own URL
+(a different weight seed and learning rate), so every session trains a
+different network. Checks, per session:
+
+- the page ran to the end with no exception element;
+- the train loss it shows is the one nn_core computes for *its* config, and no
+  other session's (no shared module state, no cache keyed too loosely);
+- the server stayed responsive: the health endpoint answers during the load.
+
+Reports wall times, the server's resident memory before and after, and its
+peak (VmHWM). Only loopback traffic; every loop is bounded in count and time.
+
+    python benchmarks/load_test.py [--sessions 20] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nn_core.config import RunConfig, to_query  # noqa: E402
+from nn_core.runs import run as run_config  # noqa: E402
+
+TIMEOUT = 120.0  # seconds one session may take, at most
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if healthy(port):
+            return server
+        time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("the server did not start within 60 s")
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+def memory_mb(pid: int) -> dict:
+    """Resident and peak resident memory of a process, from /proc (Linux)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields
+
+
+def session_config(i: int) -> RunConfig:
+    return RunConfig(seed=1000 + i, lr=round(0.05 + 0.02 * i, 2), epochs=200)
+
+
+def expected_text(config: RunConfig) -> str:
+    """The train loss the Playground shows for this config, as it formats it."""
+    return f"{run_config(config).trainer.evaluate()['train_loss']:.4f}"
+
+
+def one_session(port: int, config: RunConfig, result: dict) -> None:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    begun = time.perf_counter()
+    texts = []
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+                 open_timeout=30) as ws:
+        message = BackMsg()
+        message.rerun_script.query_string = urlencode(to_query(config))
+        message.rerun_script.page_name = "Playground"
+        ws.send(message.SerializeToString())
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline:
+            forward = ForwardMsg()
+            forward.ParseFromString(ws.recv(timeout=TIMEOUT))
+            kind = forward.WhichOneof("type")
+            if kind == "delta":
+                texts.append(str(forward.delta))
+            elif kind == "script_finished":
+                result["finished"] = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
+                break
+    result["seconds"] = time.perf_counter() - begun
+    result["output"] = "\n".join(texts)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2, help="page loads per session, one after another")
+    args = parser.parse_args(argv)
+    n = max(1, min(args.sessions, 100))
+
+    configs = [session_config(i) for i in range(n)]
+    expected = [expected_text(c) for c in configs]
+    port = free_port()
+    server = start_server(port)
+    try:
+        idle = memory_mb(server.pid)
+        results = [dict() for _ in range(n)]
+        responsive = []
+
+        def probe():
+            while any("finished" not in r for r in results) and len(responsive) < 600:
+                tick = time.perf_counter()
+                responsive.append((healthy(port), time.perf_counter() - tick))
+                time.sleep(0.5)
+
+        begun = time.perf_counter()
+        for _ in range(max(1, min(args.rounds, 5))):
+            for r in results:
+                r.clear()
+            threads = [threading.Thread(target=one_session, args=(port, c, r)) for c, r in zip(configs, results)]
+            watcher = threading.Thread(target=probe)
+            for t in threads:
+                t.start()
+            watcher.start()
+            for t in threads:
+                t.join(TIMEOUT + 10)
+            watcher.join(5)
+        wall = time.perf_counter() - begun
+        loaded = memory_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    failures = []
+    for i, (r, want) in enumerate(zip(results, expected)):
+        out = r.get("output", "")
+        if r.get("finished") != "FINISHED_SUCCESSFULLY":
+            failures.append(f"session {i}: did not finish ({r.get('finished', 'no reply')})")
+        elif "exception" in out:
+            failures.append(f"session {i}: the page showed an exception")
+        elif want not in out:
+            failures.append(f"session {i}: expected train loss {want} not shown")
+        others = {e for j, e in enumerate(expected) if j != i and e != want}
+        leaked = [e for e in others if f'"{e}"' in out]
+        if leaked:
+            failures.append(f"session {i}: shows another session's loss {leaked[0]}")
+    ok_probes = sum(ok for ok, _ in responsive)
+    worst = max((t for _, t in responsive), default=0.0)
+    times = sorted(r.get("seconds", float("nan")) for r in results)
+
+    print(f"| sessions | {n} concurrent × {args.rounds} rounds |")
+    print("|---|---|")
+    print(f"| wall time | {wall:.1f} s |")
+    print(f"| one page load (median / max, last round) | {times[len(times) // 2]:.2f} s / {times[-1]:.2f} s |")
+    print(f"| health checks answered during load | {ok_probes}/{len(responsive)} (slowest {worst * 1000:.0f} ms) |")
+    print(f"| server RSS idle → after | {idle['VmRSS']:.0f} MB → {loaded['VmRSS']:.0f} MB |")
+    print(f"| server peak RSS (VmHWM) | {loaded['VmHWM']:.0f} MB |")
+    print(f"| peak per session (peak − idle) / n | {(loaded['VmHWM'] - idle['VmRSS']) / n:.1f} MB |")
+    print(f"| isolation failures | {len(failures)} |")
+    for failure in failures:
+        print("  -", failure)
+    if os.environ.get("LOAD_TEST_BUDGET_MB"):
+        budget = float(os.environ["LOAD_TEST_BUDGET_MB"])
+        if loaded["VmHWM"] > budget:
+            failures.append(f"peak memory {loaded['VmHWM']:.0f} MB is over the {budget:.0f} MB budget")
+    return 1 if failures or ok_probes < len(responsive) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
