@@ -132,6 +132,13 @@ def flow_frame(results, column: str) -> pd.DataFrame:
     return frame
 
 
+def has_flow(results, column: str) -> bool:
+    """Whether any run recorded ``column`` (cheap: looks at the first record's per-layer values)."""
+    names = {"unit_health": ("dead_fraction", "saturated_fraction")}.get(column, (column,))
+    return any(v is not None and math.isfinite(v) for r in results for name in names
+               for row in r.history.columns[name][:1] if row is not None for v in row)
+
+
 def flow_chart(results, column: str) -> alt.FacetChart:
     """One small panel per run: the per-layer ``column`` over epochs, colour = layer.
 
@@ -216,7 +223,7 @@ SEVERITY_ICON = {"problem": ":material/error:", "warning": ":material/warning:",
                  None: ":material/check_circle:"}
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
 def _chart_spec(name: str, ident: tuple, _build) -> dict:
     return charts.to_spec(_build())
 
@@ -259,7 +266,7 @@ def flow_tabs(results, key_prefix: str) -> None:
     tabs = st.tabs([view.title for view in FLOW_VIEWS.values()])
     for tab, (column, view) in zip(tabs, FLOW_VIEWS.items()):
         with tab:
-            if flow_frame(results, column).empty:
+            if not has_flow(results, column):
                 st.info("Nothing to show: no ReLU or sigmoid/tanh hidden layer, or no hidden layer at all."
                         if column == "unit_health" else "Nothing recorded: the run has no gradient records.")
                 continue
@@ -307,7 +314,7 @@ class _NotStored(LookupError):
     """Raised inside the cached store on a miss: exceptions are never cached, so the key stays free."""
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _stored_run(key: str, _result=None):
     """Finished runs, shared by every session, keyed by config + data bytes (a run is deterministic)."""
     if _result is None:

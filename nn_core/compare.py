@@ -29,7 +29,7 @@ from .network import MLP
 
 MIN_RUNS, MAX_RUNS = 2, 6
 SNAPSHOTS = 40  # snapshots kept per run: memory stays flat however long the run
-SNAPSHOT_BYTES = 4_000_000  # ... and within this budget for wide networks
+SNAPSHOT_BYTES = 2_000_000  # ... and within this budget for wide networks
 CHUNK_EPOCHS = 50
 HISTOGRAM_BINS = 24
 HISTOGRAM_SAMPLES = 2000  # points fed through the network for an activation histogram

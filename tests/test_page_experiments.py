@@ -231,3 +231,19 @@ def test_playground_one_liners_work_on_a_plain_run():
     labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
     assert "NumPy script (.py)" in labels and "Config + weights (.json)" in labels
     assert len([1 for _, frames in chart_frames(at) if frames]) >= 3
+
+
+def test_a_playground_csv_run_is_compared_on_its_own_data():
+    from nn_core import datasets
+    from nn_core.runs import run
+    data = datasets.load_csv(datasets.to_csv(make_dataset(RunConfig(dataset="moons"))))
+    playground = run(RunConfig(dataset="csv", epochs=40), data)
+    at = open_page(**{PLAYGROUND_RUN: playground})
+    at.button(key="exp.copy").click().run()
+    at.selectbox(key="exp.sweep.setting").set_value("lr")
+    at.text_input(key="exp.sweep.values").set_value("0.3, 1")
+    at.button(key="exp.sweep.go").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert table["run"].tolist() == ["lr 0.3", "lr 1"]
+    assert table["final train loss"].tolist()[0] == playground.trainer.evaluate()["train_loss"]
