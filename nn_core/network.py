@@ -3,8 +3,10 @@
 Forward fills a cache of every layer's pre-activation Z and output A; backward
 walks the layers in reverse and consumes it. Buffers are allocated once per
 batch size and reused, because tiny networks are dominated by call overhead.
-The operations happen in the tutorials' own order, so their runs reproduce
-bit for bit.
+For the same reason all parameters are views into one flat array, and so are
+all gradients: an elementwise update or copy is then one NumPy call, not one
+per array, with the same bits. The operations happen in the tutorials' own
+order, so their runs reproduce bit for bit.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ class Cache:
     """What one forward pass leaves for the backward pass.
 
     A[0] is the input X; Z[l] and A[l + 1] belong to layer l + 1.
-    D holds the backward deltas dL/dZ, one per layer.
+    D holds the backward deltas dL/dZ, one per layer; work, one scratch
+    array per hidden layer for the activation's slope.
     """
 
     Z: list
@@ -36,6 +39,8 @@ class Cache:
     dW: list
     db: list
     grads: list  # [dW1, db1, dW2, ...]: the same arrays, in parameters() order
+    flat_grad: np.ndarray | None = None  # the one array every gradient above is a view of
+    work: list | None = None
 
 
 class MLP:
@@ -62,8 +67,10 @@ class MLP:
         self.init_scale = None if init_scale is None else float(init_scale)
         self.seed = int(seed)
         self.bias_init = float(bias_init)
-        self.weights, self.biases = initial_weights(
+        weights, biases = initial_weights(
             self.layer_sizes, self.init, self.init_scale, self.seed, self.bias_init)
+        self._flat, views = _packed([p for pair in zip(weights, biases) for p in pair])
+        self.weights, self.biases = views[0::2], views[1::2]
         self._caches: dict[int, Cache] = {}
 
     # ------------------------------------------------------------------ info
@@ -80,6 +87,17 @@ class MLP:
     def parameters(self) -> list[np.ndarray]:
         """[W1, b1, W2, b2, ...]: the arrays an optimizer updates in place."""
         return [p for pair in zip(self.weights, self.biases) for p in pair]
+
+    def flat_parameters(self) -> np.ndarray | None:
+        """The one array every parameter is a view of, in parameters() order, or
+        None if a parameter array was replaced rather than edited in place."""
+        flat, offset = self._flat, 0
+        for p in self.parameters():
+            if p.base is not flat or not p.flags.c_contiguous or p.size and (
+                    p.__array_interface__["data"][0] != flat.__array_interface__["data"][0] + 8 * offset):
+                return None
+            offset += p.size
+        return flat if offset == flat.size else None
 
     def n_parameters(self) -> int:
         return sum(p.size for p in self.parameters())
@@ -107,12 +125,12 @@ class MLP:
             if len(self._caches) > 4:
                 self._caches.clear()
             widths = self.layer_sizes[1:]
-            dW = [np.empty_like(W) for W in self.weights]
-            db = [np.empty_like(b) for b in self.biases]
+            flat_grad, grads = _packed(self.parameters(), fill=False)
             cache = Cache(Z=[np.empty((n, w)) for w in widths],
                           A=[None] + [np.empty((n, w)) for w in widths],
                           D=[np.empty((n, w)) for w in widths],
-                          dW=dW, db=db, grads=[g for pair in zip(dW, db) for g in pair])
+                          dW=grads[0::2], db=grads[1::2], grads=grads, flat_grad=flat_grad,
+                          work=[np.empty((n, w)) for w in widths[:-1]])
             self._caches[n] = cache
         return cache
 
@@ -121,16 +139,18 @@ class MLP:
 
         Hot path: the caller silences floating-point warnings (np.errstate) once.
         """
-        cache = self._cache(X.shape[0])
-        A, Z = cache.A, cache.Z
+        cache = self._caches.get(X.shape[0]) or self._cache(X.shape[0])
+        A, Z, W, b = cache.A, cache.Z, self.weights, self.biases
         A[0] = X
         for l, act in enumerate(self._hidden):
-            np.matmul(A[l], self.weights[l], out=Z[l])
-            Z[l] += self.biases[l]
-            act.forward(Z[l], A[l + 1])
-        np.matmul(A[-2], self.weights[-1], out=Z[-1])
-        Z[-1] += self.biases[-1]
-        self._head.activate(Z[-1], A[-1])
+            z = Z[l]
+            np.matmul(A[l], W[l], out=z)
+            z += b[l]
+            act.forward(z, A[l + 1])
+        z = Z[-1]
+        np.matmul(A[-2], W[-1], out=z)
+        z += b[-1]
+        self._head.activate(z, A[-1])
         return cache
 
     def forward(self, X) -> np.ndarray:
@@ -184,23 +204,27 @@ class MLP:
 
         Hot path: the caller silences floating-point warnings (np.errstate) once.
         """
-        n = Y.shape[0]
-        A, D, W = cache.A, cache.D, self.weights
+        A, D, W, dW, db = cache.A, cache.D, self.weights, cache.dW, cache.db
         np.subtract(A[-1], Y, out=D[-1])  # dL/dZ_L = A_L - Y for every canonical head
-        for l in range(self.n_layers - 1, -1, -1):
-            dW, db = cache.dW[l], cache.db[l]
-            np.matmul(A[l].T, D[l], out=dW)
-            np.add.reduce(D[l], axis=0, keepdims=True, out=db)
-            if reduction == "mean":
-                dW /= n
-                db /= n
+        for l in range(len(W) - 1, -1, -1):
+            delta = D[l]
+            np.matmul(A[l].T, delta, out=dW[l])
+            np.add.reduce(delta, axis=0, keepdims=True, out=db[l])
             if l > 0:
-                np.matmul(D[l], W[l].T, out=D[l - 1])
-                self._hidden[l - 1].backward(A[l], D[l - 1])
-            if l2:
-                dW += l2 * W[l]
-            if l1:
-                dW += l1 * np.sign(W[l])
+                np.matmul(delta, W[l].T, out=D[l - 1])
+                backward = self._hidden[l - 1].backward
+                if getattr(backward, "takes_work", False):
+                    backward(A[l], D[l - 1], cache.work[l - 1])
+                else:
+                    backward(A[l], D[l - 1])
+        if reduction == "mean":
+            cache.flat_grad /= Y.shape[0]  # every dW and db at once: the same division as one by one
+        if l2 or l1:
+            for grad, weights in zip(dW, W):
+                if l2:
+                    grad += l2 * weights
+                if l1:
+                    grad += l1 * np.sign(weights)
         return cache
 
     def loss_and_gradients(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0):
@@ -228,6 +252,19 @@ class MLP:
         with np.errstate(all="ignore"):
             losses = self.sample_losses(self.forward_cache(X), Y)
         return float(losses.mean() if reduction == "mean" else losses.sum()) + self.penalty(l2, l1)
+
+
+def _packed(arrays, fill=True) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One flat float64 array and C-contiguous views of it shaped like ``arrays`` (holding their values if fill)."""
+    flat = np.empty(sum(a.size for a in arrays))
+    views, offset = [], 0
+    for a in arrays:
+        view = flat[offset:offset + a.size].reshape(a.shape)
+        if fill:
+            view[...] = a
+        views.append(view)
+        offset += a.size
+    return flat, views
 
 
 def _check_sizes(layer_sizes) -> list[int]:
