@@ -1,7 +1,10 @@
 """Optimizers: each a small class holding its own state, with one ``step``.
 
-``step(params, grads, lr)`` updates the parameter arrays in place. State is
-allocated once, in ``__init__``; the trainer never branches on a name.
+``step(params, grads, lr)`` updates the parameter arrays in place. State and
+scratch arrays are allocated once, in ``__init__``, and every update works in
+place, so a step allocates nothing; the trainer never branches on a name. The
+updates are elementwise, so stepping one flat array of all parameters gives
+the same bits as stepping each array.
 """
 
 from __future__ import annotations
@@ -34,15 +37,18 @@ class Momentum:
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self.velocity = [np.zeros_like(p) for p in params]
         self._tmp = [np.empty_like(p) for p in params]
+        self._look = [np.empty_like(p) for p in params] if self.nesterov else self._tmp
 
     def step(self, params, grads, lr):
         mu = self.momentum
-        for p, g, v, tmp in zip(params, grads, self.velocity, self._tmp):
+        for p, g, v, tmp, look in zip(params, grads, self.velocity, self._tmp, self._look):
             np.multiply(g, lr, out=tmp)
             v *= mu
             v -= tmp
             if self.nesterov:
-                p += mu * v - tmp
+                np.multiply(v, mu, out=look)
+                look -= tmp
+                p += look
             else:
                 p += v
 
@@ -61,7 +67,9 @@ class RMSProp:
     def step(self, params, grads, lr):
         for p, g, s, tmp in zip(params, grads, self.square, self._tmp):
             s *= self.rho
-            s += (1.0 - self.rho) * g * g
+            np.multiply(g, 1.0 - self.rho, out=tmp)
+            tmp *= g
+            s += tmp
             np.sqrt(s, out=tmp)
             tmp += self.eps
             np.divide(g, tmp, out=tmp)
@@ -90,9 +98,12 @@ class Adam:
         correction2 = 1.0 - b2 ** self.t
         for p, g, m, v, tmp in zip(params, grads, self.m, self.v, self._tmp):
             m *= b1
-            m += (1.0 - b1) * g
+            np.multiply(g, 1.0 - b1, out=tmp)
+            m += tmp
             v *= b2
-            v += (1.0 - b2) * g * g
+            np.multiply(g, 1.0 - b2, out=tmp)
+            tmp *= g
+            v += tmp
             np.divide(v, correction2, out=tmp)
             np.sqrt(tmp, out=tmp)
             tmp += self.eps
