@@ -37,8 +37,17 @@ def _identity(Z, A):
 
 
 def _bce(Z, Y):
-    # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|)
-    return (np.maximum(Z, 0.0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
+    # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|),
+    # evaluated in that order, in place on two temporaries: it runs every epoch.
+    log_term = np.abs(Z)
+    np.negative(log_term, out=log_term)
+    np.exp(log_term, out=log_term)
+    np.log1p(log_term, out=log_term)
+    loss = np.maximum(Z, 0.0)
+    zy = np.multiply(Z, Y)
+    loss -= zy
+    loss += log_term
+    return np.add.reduce(loss, axis=1)
 
 
 def _cross_entropy(Z, Y):
@@ -100,9 +109,16 @@ def as_targets(y, head: str, n_out: int) -> np.ndarray:
 
 def accuracy(A: np.ndarray, Y: np.ndarray) -> float:
     """Fraction classified right: argmax for several outputs, threshold 0.5 for one."""
-    n = A.shape[0]
+    return accuracy_against(Y)(A)
+
+
+def accuracy_against(Y: np.ndarray) -> Callable[[np.ndarray], float]:
+    """``accuracy(·, Y)`` with the target classes worked out once, for a trainer that asks every epoch."""
+    n = Y.shape[0]
     if n == 0:
-        return float("nan")
-    if A.shape[1] == 1:
-        return int(np.count_nonzero((A >= 0.5) == (Y >= 0.5))) / n
-    return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1))) / n
+        return lambda A: float("nan")
+    if Y.shape[1] == 1:
+        positive = Y >= 0.5
+        return lambda A: int(np.count_nonzero(np.greater_equal(A, 0.5) == positive)) / n
+    labels = Y.argmax(axis=1)
+    return lambda A: int(np.count_nonzero(A.argmax(axis=1) == labels)) / n

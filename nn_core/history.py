@@ -12,6 +12,7 @@ import math
 
 SCALARS = ("loss", "test_loss", "accuracy", "test_accuracy", "lr")
 PER_LAYER = ("grad_norm", "update_ratio", "dead_fraction", "saturated_fraction")
+_MISSING = {**dict.fromkeys(SCALARS, math.nan), **dict.fromkeys(PER_LAYER)}  # a record without that value
 
 
 class History:
@@ -30,8 +31,9 @@ class History:
 
     def append(self, epoch: int, **values) -> None:
         self.epochs.append(epoch)
+        get = values.get
         for name, column in self.columns.items():
-            column.append(values.get(name, math.nan if name in SCALARS else None))
+            column.append(get(name, _MISSING[name]))
         if len(self.epochs) > self.max_points:
             self._thin()
 
