@@ -12,9 +12,9 @@ import math
 import numpy as np
 
 from .activations import get_activation
-from .heads import accuracy, get_head
+from .heads import accuracy, accuracy_against, get_head
 from .history import History
-from .network import MLP, REDUCTIONS
+from .network import MLP, REDUCTIONS, _packed
 from .optimizers import make_optimizer
 
 
@@ -42,17 +42,25 @@ class Trainer:
         self.lr, self.l2, self.l1, self.lr_decay = float(lr), float(l2), float(l1), float(lr_decay)
         self.reduction = reduction
         self.params = net.parameters()
-        self.optimizer = make_optimizer(optimizer, self.params, momentum=momentum)
+        # One flat array when the net's parameters are views of one (they are unless replaced):
+        # the update and the backup are then one NumPy call each, with the same bits.
+        self._flat = net.flat_parameters()
+        self._step_params = self.params if self._flat is None else [self._flat]
+        self.optimizer = make_optimizer(optimizer, self._step_params, momentum=momentum)
         self.optimizer_name = optimizer
         self.rng = np.random.RandomState(shuffle_seed)
         self.diagnostics = diagnostics
         self.log_every = int(log_every) if log_every else None
         self.classify = get_head(net.output).task == "classification"
+        self._train_accuracy = accuracy_against(self.Y) if self.classify else None
+        self._test_accuracy = accuracy_against(self.Y_test) if self.classify and has_test else None
         self.history = History(net.n_layers, max_points)
         self.snapshot_limit = int(snapshots)
         self.snapshot_stride = 1
         self.snapshots: list[tuple[int, list, list]] = []  # (epoch, weights, biases)
-        self._backup = [p.copy() for p in self.params]
+        self._backup_flat, self._backup = _packed(self.params)  # parameters before the last update
+        self._batch_X = np.empty((self.batch_size, self.X.shape[1]))
+        self._batch_Y = np.empty((self.batch_size, self.Y.shape[1]))
         self._stop = False
         self.epoch = 0  # epochs completed
 
@@ -101,17 +109,21 @@ class Trainer:
     def _lr(self) -> float:
         return self.lr / (1.0 + self.lr_decay * self.epoch) if self.lr_decay else self.lr
 
+    def _grads(self, cache):
+        return cache.grads if self._flat is None else [cache.flat_grad]
+
     def _full_batch_epoch(self) -> bool:
         net, Y = self.net, self.Y
-        test = self._test_metrics() if self._recording() else None
+        recording = self._recording()
+        test = self._test_metrics() if recording else None
         cache = net.forward_cache(self.X)
-        loss = float(np.add.reduce(net.sample_losses(cache, Y))) / self.X.shape[0]
-        if not self._check_finite(loss):
-            return False
-        recorded = test is not None and self._record(loss, cache, test)
+        loss = float(np.add.reduce(net.sample_losses(cache, Y))) / Y.shape[0]
+        if not math.isfinite(loss):
+            return self._diverged()
+        recorded = recording and self._record(loss, cache, test)
         net.backward(cache, Y, self.reduction, self.l2, self.l1)
         self._save_backup()
-        self.optimizer.step(self.params, cache.grads, self._lr())
+        self.optimizer.step(self._step_params, self._grads(cache), self._lr())
         if recorded and self.diagnostics:
             self._record_gradients([_norm(dW) for dW in cache.dW])
         return True
@@ -122,8 +134,8 @@ class Trainer:
         test = self._test_metrics() if recording else None
         cache = net.forward_cache(X)
         loss = float(np.add.reduce(net.sample_losses(cache, Y))) / X.shape[0]
-        if not self._check_finite(loss):
-            return False
+        if not math.isfinite(loss):
+            return self._diverged()
         recorded = recording and self._record(loss, cache, test)
         norms = np.zeros(net.n_layers) if recorded and self.diagnostics else None
         self._save_backup()
@@ -132,25 +144,28 @@ class Trainer:
         n_batches = 0
         for start in range(0, X.shape[0], self.batch_size):
             idx = order[start:start + self.batch_size]
-            Yb = Y[idx]
-            batch = net.forward_cache(X[idx])
+            Xb, Yb = self._batch_X[:len(idx)], self._batch_Y[:len(idx)]
+            np.take(X, idx, axis=0, out=Xb)
+            np.take(Y, idx, axis=0, out=Yb)
+            batch = net.forward_cache(Xb)
             net.backward(batch, Yb, self.reduction, self.l2, self.l1)
             if norms is not None:
                 norms += [_norm(dW) for dW in batch.dW]
-            self.optimizer.step(self.params, batch.grads, lr)
+            self.optimizer.step(self._step_params, self._grads(batch), lr)
             n_batches += 1
         if norms is not None:
             self._record_gradients(list(norms / n_batches))
         return True
 
     def _save_backup(self) -> None:
+        if self._flat is not None:
+            np.copyto(self._backup_flat, self._flat)
+            return
         for saved, p in zip(self._backup, self.params):
             np.copyto(saved, p)
 
-    def _check_finite(self, loss: float) -> bool:
-        if math.isfinite(loss):
-            return True
-        # These weights gave a non-finite loss: go back to the last epoch's, which did not.
+    def _diverged(self) -> bool:
+        """The current weights gave a non-finite loss: go back to the last epoch's, which did not."""
         if self.epoch > 0:
             for saved, p in zip(self._backup, self.params):
                 np.copyto(p, saved)
@@ -160,7 +175,7 @@ class Trainer:
 
     # -------------------------------------------------------------- records
     def _recording(self) -> bool:
-        return self.history.wants(self.epoch) or self._logging()
+        return self.epoch % self.history.stride == 0 or self._logging()
 
     def _logging(self) -> bool:
         return self.log_every is not None and self.epoch % self.log_every == 0
@@ -169,21 +184,22 @@ class Trainer:
         if self.X_test is None:
             return (math.nan, math.nan)
         out = self.net.forward_cache(self.X_test)
-        loss = float(self.net.sample_losses(out, self.Y_test).mean())
-        acc = accuracy(out.A[-1], self.Y_test) if self.classify else math.nan
+        loss = float(np.add.reduce(self.net.sample_losses(out, self.Y_test))) / self.X_test.shape[0]
+        acc = self._test_accuracy(out.A[-1]) if self.classify else math.nan
         return (loss, acc)
 
     def _record(self, loss, cache, test) -> bool:
         """Log and/or record this epoch; True when a history record was added."""
         net, epoch = self.net, self.epoch
-        acc = accuracy(cache.A[-1], self.Y) if self.classify else math.nan
+        acc = self._train_accuracy(cache.A[-1]) if self.classify else math.nan
         row = {"loss": loss, "test_loss": test[0], "accuracy": acc, "test_accuracy": test[1], "lr": self._lr()}
         if self._logging():
             self.history.log.append({"epoch": epoch, **row})
         if not self.history.wants(epoch):
             return False
         if self.diagnostics:
-            row["dead_fraction"], row["saturated_fraction"] = unit_health(net, cache.A)
+            # The deltas and scratch arrays are free until the backward pass: reuse them.
+            row["dead_fraction"], row["saturated_fraction"] = unit_health(net, cache.A, (cache.D, cache.work))
             # Full batch: filled after backward; mini-batch: the mean over the epoch's batches.
             row["grad_norm"] = [math.nan] * net.n_layers
             row["update_ratio"] = [math.nan] * net.n_layers
@@ -227,20 +243,29 @@ def _norm(a: np.ndarray) -> float:
     return math.sqrt(float(np.vdot(a, a)))
 
 
-def unit_health(net: MLP, A: list) -> tuple[list, list]:
+def unit_health(net: MLP, A: list, scratch: tuple[list, list] | None = None) -> tuple[list, list]:
     """Per hidden layer: the fraction of dead units (ReLU family: never positive on any
-    sample) and of saturated units (sigmoid/tanh: mean slope below 10 % of its peak)."""
+    sample) and of saturated units (sigmoid/tanh: mean slope below 10 % of its peak).
+
+    A : [X, A1, ..., AL] as in a forward cache. ``scratch`` optionally gives two lists
+    of spare arrays shaped like A1.. (e.g. a cache's D and work) to compute slopes in.
+    """
     dead, saturated = [], []
     for l, name in enumerate(net.hidden_activations):
         act = get_activation(name)
         out = A[l + 1]
+        n, width = out.shape
         if act.family == "relu":
-            dead.append(float(np.mean(~(out > 0.0).any(axis=0))))
+            # A unit is alive if its largest output is positive (fmax skips NaN, as any() does).
+            alive = int(np.count_nonzero(np.fmax.reduce(out, axis=0) > 0.0))
+            dead.append((width - alive) / width)
             saturated.append(math.nan)
         elif act.family == "squash":
-            slope = np.ones_like(out)
-            act.backward(out, slope)
-            saturated.append(float(np.mean(slope.mean(axis=0) < 0.1 * act.peak_slope)))
+            slope = np.empty_like(out) if scratch is None else scratch[0][l]
+            slope.fill(1.0)
+            act.backward(out, slope, None if scratch is None else scratch[1][l])
+            mean_slope = np.add.reduce(slope, axis=0) / n
+            saturated.append(int(np.count_nonzero(mean_slope < 0.1 * act.peak_slope)) / width)
             dead.append(math.nan)
         else:
             dead.append(math.nan)
