@@ -1,25 +1,33 @@
 """Time the nn_core engine against hand-written NumPy loops, in the same process.
 
-    python benchmarks/bench_engine.py [--repeats 5] [--quick]
+    python benchmarks/bench_engine.py [--repeats 5] [--quick] [--only seed-002] [--clock cpu|wall]
 
 Prints a markdown table: microseconds per epoch, epochs per second and, where a
 reference exists, how many times faster the engine is (reference time / engine
-time). Every figure is the median of ``--repeats`` runs. PyTorch CPU and
-scikit-learn rows appear only when those packages happen to be installed;
-neither is a dependency.
+time). Every figure is the median of ``--repeats`` runs; the rows are run in
+turn within each repeat, so a busy neighbour slows them all alike. Time is this
+process's CPU time (``--clock wall`` for wall-clock time): on a shared machine
+it does not count the time other processes hold the CPU. BLAS runs on
+one thread unless OPENBLAS_NUM_THREADS says otherwise: on a small shared machine
+a second thread only spins. PyTorch CPU and scikit-learn rows appear only when
+those packages happen to be installed; neither is a dependency.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+import os
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads its BLAS
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -254,32 +262,39 @@ def rows(quick: bool) -> list[Row]:
     return out
 
 
-def measure(row: Row, repeats: int) -> float:
-    """Median seconds per epoch over ``repeats`` fresh runs (setup not timed)."""
-    times = []
-    for _ in range(repeats):
-        timed = row.setup()
-        start = time.perf_counter()
-        timed()
-        times.append((time.perf_counter() - start) / row.epochs)
-    return statistics.median(times)
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def seconds_per_epoch(row: Row, clock=time.process_time) -> float:
+    """One fresh run (setup not timed)."""
+    timed = row.setup()
+    start = clock()
+    timed()
+    return (clock() - start) / row.epochs
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="fewer epochs per run (noisier figures)")
+    parser.add_argument("--only", default="", help="run only the rows whose workload name contains this text")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu")
     args = parser.parse_args(argv)
-    table = rows(args.quick)
+    table = [row for row in rows(args.quick) if args.only in row.name]
+    times = [[] for _ in table]
+    for _ in range(args.repeats):
+        for row, runs in zip(table, times):
+            runs.append(seconds_per_epoch(row, CLOCKS[args.clock]))
     seconds = {}
-    print(f"numpy {np.__version__}, python {sys.version.split()[0]}, median of {args.repeats} runs\n")
+    print(f"numpy {np.__version__}, python {sys.version.split()[0]}, OPENBLAS_NUM_THREADS="
+          f"{os.environ['OPENBLAS_NUM_THREADS']}, {args.clock} time, median of {args.repeats} runs\n")
     print("| workload | variant | epochs | µs/epoch | epochs/s | speed-up vs reference |")
     print("|---|---|---:|---:|---:|---:|")
-    for row in table:
-        s = measure(row, args.repeats)
-        seconds[row.name] = seconds.get(row.name, s)
+    for row, runs in zip(table, times):
+        s = statistics.median(runs)
+        seconds.setdefault(row.name, s)
         ratio = f"{seconds[row.reference] / s:.2f}×" if row.reference in seconds else ""
-        print(f"| {row.name} | {row.variant} | {row.epochs} | {s * 1e6:,.1f} | {1 / s:,.0f} | {ratio} |", flush=True)
+        print(f"| {row.name} | {row.variant} | {row.epochs} | {s * 1e6:,.1f} | {1 / s:,.0f} | {ratio} |")
 
 
 if __name__ == "__main__":
