@@ -14,6 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from nn_core.grids import LIMIT
+
 # Boundary grids hold 10,000 cells; Streamlit ships data as Arrow, so Altair's
 # 5,000-row guard (meant for inline JSON) only gets in the way of to_dict().
 alt.data_transformers.disable_max_rows()
@@ -40,7 +42,7 @@ def _curves_frame(history, columns: dict[str, str], floor: float | None = None) 
     return frame
 
 
-def _curve_chart(frame: pd.DataFrame, title: str, y_scale: alt.Scale, y_format: str) -> alt.Chart:
+def _curve_chart(frame: pd.DataFrame, title: str, y_scale: alt.Scale, y_format: str) -> alt.LayerChart:
     """Train/test lines with a legend, and a hover rule whose tooltip shows every value at that epoch."""
     splits = [c for c in frame.columns if c != "epoch"] or ["train"]
     colour = alt.Color("split:N", title=None,
@@ -59,10 +61,10 @@ def _curve_chart(frame: pd.DataFrame, title: str, y_scale: alt.Scale, y_format: 
     rule = base.mark_rule(color="#888", strokeWidth=8).encode(
         opacity=alt.condition(hover, alt.value(0.25), alt.value(0)), tooltip=tooltip,
     ).add_params(hover).properties(name="hover_rule")  # a fixed name keeps the spec stable across reruns
-    return alt.layer(lines, rule).properties(height=CURVE_HEIGHT)
+    return alt.layer(lines, rule).properties(height=CURVE_HEIGHT, description=f"{title} per epoch, train and test")
 
 
-def loss_chart(history, log_scale: bool = False) -> alt.Chart:
+def loss_chart(history, log_scale: bool = False) -> alt.LayerChart:
     """Train and test loss per epoch; hover shows the exact values (6 significant digits).
 
     ``history`` is an nn_core.history.History. With ``log_scale`` the y axis is
@@ -73,7 +75,7 @@ def loss_chart(history, log_scale: bool = False) -> alt.Chart:
     return _curve_chart(frame, "loss", scale, ".6g")
 
 
-def accuracy_chart(history) -> alt.Chart:
+def accuracy_chart(history) -> alt.LayerChart:
     """Train and test accuracy per epoch (0 to 1, shown as %); empty for regression."""
     frame = _curves_frame(history, {"train": "accuracy", "test": "test_accuracy"})
     return _curve_chart(frame, "accuracy", alt.Scale(domain=[0, 1]), ".2%")
@@ -108,11 +110,14 @@ def class_names(n_classes: int) -> list[str]:
 
 
 def _cells_frame(values: np.ndarray) -> pd.DataFrame:
-    """(r, r) image → one row per cell: i (row, y), j (column, x), value (float32, for a lean Arrow payload)."""
+    """(r, r) image → one row per cell: i (row, y), j (column, x), value (float32, for a lean Arrow payload).
+
+    Values are clipped to ±LIMIT first: a diverged regression can predict 1e200, which float32 cannot hold.
+    """
     r = values.shape[0]
     return pd.DataFrame({"i": np.repeat(np.arange(r, dtype=np.uint8 if r < 256 else np.int32), r),
                          "j": np.tile(np.arange(r, dtype=np.uint8 if r < 256 else np.int32), r),
-                         "value": values.astype(np.float32).ravel()})
+                         "value": np.clip(values, -LIMIT, LIMIT).astype(np.float32).ravel()})
 
 
 SEAM = 1.35  # cells drawn 35 % wider than their pitch: no anti-aliasing hairlines between opaque neighbours
@@ -183,7 +188,8 @@ def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True
         layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
             size=60, strokeWidth=1.6, stroke="#222222", fillOpacity=1))
     return alt.layer(*layers).resolve_scale(color="independent").properties(
-        width=PLANE_SIZE, height=PLANE_SIZE, autosize=FIXED_SIZE)
+        width=PLANE_SIZE, height=PLANE_SIZE, autosize=FIXED_SIZE,
+        description="decision boundary: the network's output over the input plane, with the data points")
 
 
 def _binary_background(data, discretize):
@@ -266,10 +272,11 @@ def neurons_frame(layers: list) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def neurons_chart(layers: list, activations, cell: int = 62) -> alt.VConcatChart:
+def neurons_chart(layers: list, activations, widths=None, cell: int = 62) -> alt.VConcatChart:
     """One small heatmap per hidden unit over the input plane, one row per hidden layer.
 
-    ``layers`` : [(s, s, width) per hidden layer], e.g. NetworkGrids.thumbnails()[2].
+    ``layers`` : [(s, s, units) per hidden layer], e.g. NetworkGrids.hidden; ``widths``
+    the layers' real widths when only their first units were computed.
     Blue = the unit outputs a positive value there, orange = negative, white ≈ 0;
     colours saturate at ±1 (like TF Playground).
     """
@@ -279,7 +286,7 @@ def neurons_chart(layers: list, activations, cell: int = 62) -> alt.VConcatChart
                        legend=alt.Legend(orient="right", type="gradient", gradientLength=120))
     rows = []
     for l, pictures in enumerate(layers, start=1):
-        width = pictures.shape[-1]
+        width = widths[l - 1] if widths is not None else pictures.shape[-1]
         shown = "" if width <= MAX_UNITS else f", first {MAX_UNITS} of {width} units"
         side = alt.Scale(domain=[0, pictures.shape[0]], nice=False)
         picture = alt.Chart().transform_calculate(j1=f"datum.j + {SEAM}", i1=f"datum.i + {SEAM}").mark_rect(
@@ -295,7 +302,8 @@ def neurons_chart(layers: list, activations, cell: int = 62) -> alt.VConcatChart
             title=alt.TitleParams(f"hidden layer {l} ({activations[l - 1]}{shown})", fontSize=12, anchor="start"),
         ).transform_filter(alt.datum.layer == l))
     # every row holds the same frame: one dataset in the spec
-    return alt.vconcat(*rows, spacing=12).properties(autosize=FIXED_SIZE)
+    return alt.vconcat(*rows, spacing=12).properties(
+        autosize=FIXED_SIZE, description="hidden units: each unit's output over the input plane")
 
 
 def network_frames(net) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -359,7 +367,8 @@ def network_chart(net, layer_names=None) -> alt.LayerChart:
         fill=alt.value("#ffffff"), tooltip=[alt.Tooltip("name:N", title="unit")])
     labels = alt.Chart(nodes).transform_filter("!isValid(datum.bias)").mark_text(dx=-14, align="right").encode(
         x=x, y=y, text="label:N")
-    return alt.layer(wires, units, inputs, labels).properties(height=height)
+    return alt.layer(wires, units, inputs, labels).properties(
+        height=height, description="network: weights as edges, units as circles")
 
 
 # ------------------------------------------------------------------ scores
@@ -380,7 +389,8 @@ def confusion_chart(matrix, names=None) -> alt.LayerChart:
     text = base.mark_text(fontSize=14).encode(
         text="count:Q", color=alt.condition(alt.datum.count > high / 2, alt.value("white"), alt.value("black")))
     side = min(360, 70 * k + 60)
-    return alt.layer(cells, text).properties(width=side, height=side, autosize=FIXED_SIZE)
+    return alt.layer(cells, text).properties(width=side, height=side, autosize=FIXED_SIZE,
+                                            description="confusion matrix: true class by predicted class")
 
 
 # ------------------------------------------------------------------ to Vega-Lite

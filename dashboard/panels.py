@@ -83,13 +83,12 @@ def no_data(problem: str | None) -> None:
 
 # ------------------------------------------------------------------ controls
 def buttons(run) -> None:
-    diverged = run.trainer.done
     cols = st.columns([1.3, 1, 1, 1, 1.2, 1])
-    cols[0].button("Train", icon=":material/play_arrow:", on_click=state.train_more, type="primary", disabled=diverged, width="stretch",
+    cols[0].button("Train", icon=":material/play_arrow:", on_click=state.train_more, type="primary", width="stretch",
                    help=f"Train {run.config.epochs:,} more epochs (the Epochs setting), drawing as it goes.")
-    cols[1].button("Step 1", on_click=state.step, args=(1,), disabled=diverged, width="stretch",
+    cols[1].button("Step 1", on_click=state.step, args=(1,), width="stretch",
                    help="One epoch: one pass over the training data.")
-    cols[2].button("Step 10", on_click=state.step, args=(10,), disabled=diverged, width="stretch")
+    cols[2].button("Step 10", on_click=state.step, args=(10,), width="stretch")
     cols[3].button("Reset", icon=":material/restart_alt:", on_click=state.reset, width="stretch",
                    help="Back to the same initial weights (same seed), untrained.")
     cols[4].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
@@ -169,7 +168,7 @@ def draw(run, slots: Slots, view: View) -> None:
     _scores(run, slots.scores, token)
     if units:
         slots.neurons.vega_lite_chart(spec=_spec("neurons", token, lambda: charts.neurons_chart(
-            pictures().hidden, net.hidden_activations)), width="content")
+            pictures().hidden, net.hidden_activations, net.layer_sizes[1:-1])), width="content")
     else:
         slots.neurons.info("This network has no hidden layer, so it can only draw a straight boundary. "
                            "Add a layer in the sidebar to bend it.")

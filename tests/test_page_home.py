@@ -1,0 +1,54 @@
+"""The home page in AppTest: three sentences, the live XOR example with real numbers, a link to every page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+from test_page_playground import vega_charts
+
+from dashboard.home import EXAMPLE
+from dashboard.page import PAGES, existing_pages
+from nn_core import runs
+from nn_core.config import to_query
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_home() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_home_says_what_nnplay_is_in_three_sentences():
+    at = run_home()
+    intro = at.markdown[0].value
+    assert intro.startswith("nnplay is a playground")
+    assert len(re.findall(r"[.!?](\s|$)", intro)) == 3
+
+
+def test_home_shows_a_trained_xor_network_with_its_real_numbers():
+    at = run_home()
+    reference = runs.run(EXAMPLE)
+    charts = vega_charts(at)
+    (loss,) = charts["loss per epoch, train and test"][1].values()
+    assert np.array_equal(loss["train"].to_numpy(), np.array(reference.history.columns["loss"]))
+    accuracy = 100 * reference.trainer.evaluate()["test_accuracy"]
+    assert any(f"test accuracy **{accuracy:.1f} %**" in m.value for m in at.markdown)
+    assert reference.trainer.evaluate()["test_accuracy"] > 0.85  # it really learned XOR
+
+
+def test_home_links_to_every_page_that_exists_and_no_other():
+    at = run_home()
+    links = [el.proto for el in at.get("page_link")]
+    names = {re.sub(r"^\d+_", "", Path(p.path).stem) for p in existing_pages()}
+    assert "Playground" in names
+    assert {link.page for link in links} == names  # pages still to land are not linked yet
+    assert len([p for p in PAGES if not (ROOT / p.path).exists()]) + len(names) == len(PAGES)
+    example = next(link for link in links if link.query_string)
+    assert example.page == "Playground" and example.query_string == urlencode(to_query(EXAMPLE))
