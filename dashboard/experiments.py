@@ -31,7 +31,7 @@ from .state import RUN as PLAYGROUND_RUN
 
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
 SMALL = 200  # width of one small-multiple panel, px (three per row fit the wide layout)
-BOUNDARY_SIDE = 160  # side of one boundary small multiple: three fit a row even with legends beside them
+BOUNDARY_SIDE = 180  # side of one boundary small multiple
 FACET_COLUMNS = 3
 LOG_FLOOR = charts.LOG_FLOOR
 
@@ -191,26 +191,40 @@ def activation_histogram_chart(histograms) -> alt.FacetChart:
 
 # ---------------------------------------------------------- decision boundaries
 def boundary_multiples(panels) -> alt.ConcatChart:
-    """Small multiples of :func:`dashboard.charts.boundary_chart`, three per row.
+    """Small multiples of :func:`dashboard.charts.boundary_chart`, three per row; only the last panel keeps
+    its legends (they are the same for every panel), so a row fits the page.
 
     ``panels`` : [(title, grids, data)], grids from nn_core.grids.network_grids.
     """
     charts_ = [_as_subchart(charts.boundary_chart(grids, data).properties(
-        width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title)) for title, grids, data in panels]
+        width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title), legends=i == len(panels) - 1)
+        for i, (title, grids, data) in enumerate(panels)]
     return alt.concat(*charts_, columns=FACET_COLUMNS)
 
 
-def _as_subchart(chart):
-    """A top-level chart made fit for a concat: Vega-Lite allows ``autosize`` only on the outermost chart."""
+LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "opacity", "fillOpacity", "strokeDash", "size")
+
+
+def _as_subchart(chart, legends: bool = True):
+    """A top-level chart made fit for a concat (Vega-Lite allows ``autosize`` only on the outermost chart),
+    optionally without its legends."""
     chart.autosize = alt.Undefined
+    if not legends:
+        for layer in getattr(chart, "layer", None) or [chart]:
+            for name in LEGEND_CHANNELS:
+                channel = getattr(layer.encoding, name, alt.Undefined)
+                if hasattr(channel, "legend"):
+                    channel.legend = None
     return chart
 
 
 # ------------------------------------------------------------------- summary table
 def summary_frame(results, target_loss: float | None = None) -> pd.DataFrame:
-    """The comparison table, one row per run, numbers kept as numbers (formatting is the page's)."""
-    frame = pd.DataFrame([r.summary(target_loss) for r in results])
-    frame["epochs to target"] = frame["epochs to target"].astype("Int64")
+    """The comparison table, one row per run; "epochs to target" reads "never" when the loss never got there."""
+    rows = [r.summary(target_loss) for r in results]
+    for row in rows:
+        row["epochs to target"] = "never" if row["epochs to target"] is None else str(row["epochs to target"])
+    frame = pd.DataFrame(rows)
     frame.insert(1, "same start as run 1", [compare.same_start(results[0], r) for r in results])
     return frame
 
