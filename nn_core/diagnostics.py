@@ -8,8 +8,10 @@ zero or more :class:`Finding` records: one sentence a learner can read, what to
 try, and the measured numbers that justify the sentence.
 
     >>> findings = diagnose(trainer)          # or a History, a Run, a RunResult
-    >>> [f.message for f in findings]
-    ['loss diverged at epoch 37: the steps grew until the loss overflowed.']
+    >>> findings[0].message
+    'Loss diverged at epoch 92: the updates grew until the loss was no longer a finite number.'
+    >>> findings[0].numbers_text()
+    'diverged at epoch = 92 · loss at epoch 0 = 0.6035 · ... · learning rate = 10'
 """
 
 from __future__ import annotations

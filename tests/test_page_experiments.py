@@ -68,6 +68,10 @@ def test_default_comparison_trains_every_run_and_draws_all_curves():
     assert table["run"].tolist() == [r.label for r in expected]
     assert table["final train loss"].tolist() == [r.metrics["train_loss"] for r in expected]
     assert table["same start as run 1"].tolist() == [True, True, True]
+    assert table["epochs to target"].tolist() == [
+        str(compare.epochs_to_target(r.history, 0.2)) if compare.epochs_to_target(r.history, 0.2) is not None
+        else "never" for r in expected]
+    assert table["epochs to target"].tolist()[1] == "never"  # sigmoid never reaches loss 0.2 in 300 epochs
     assert len(chart_frames(at)) >= 6  # curves, boundaries, 3 gradient-flow tabs, replay...
 
 
