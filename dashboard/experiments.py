@@ -358,7 +358,6 @@ def train_runs(configs, labels, data) -> list:
                                                           f"{fraction:.0%}")
 
             result = compare.train_run(config, data, label=label, progress=progress)
-            result.key = key
             _stored_run(key, result)
         result.label = label
         results.append(result)

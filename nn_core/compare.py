@@ -158,10 +158,21 @@ def train_run(config: RunConfig, data: Dataset | None = None, *, label: str = "r
 
 
 def as_result(run: runs.Run, label: str = "run", wall_time: float = math.nan) -> RunResult:
-    """A trained nn_core Run (e.g. the Playground's) as a RunResult: the network is copied."""
+    """A trained nn_core Run (e.g. the Playground's) as a RunResult: the network is copied, and the key
+    names this exact state (settings, data, epochs done, weights), so charts of it can be cached."""
     return RunResult(label=label, config=run.config, data=run.data, net=run.net.copy(), history=run.history,
                      snapshots=list(run.trainer.snapshots), metrics=run.trainer.evaluate(), wall_time=wall_time,
-                     notes=list(run.notes), epochs_done=run.trainer.epoch)
+                     notes=list(run.notes), epochs_done=run.trainer.epoch, key=state_key(run))
+
+
+def state_key(run: runs.Run) -> str:
+    """run_key plus the epochs done and the current weights: training is deterministic, so equal keys
+    mean equal histories too."""
+    digest = hashlib.sha256(run_key(run.config, run.data).encode())
+    digest.update(str(run.trainer.epoch).encode())
+    for p in run.net.parameters():
+        digest.update(np.ascontiguousarray(p).tobytes())
+    return digest.hexdigest()
 
 
 def compare(configs: Sequence[RunConfig], data: Dataset | None = None, **options) -> list[RunResult]:

@@ -135,6 +135,9 @@ def test_as_result_wraps_a_playground_run():
     assert result.label == "Playground" and result.history is plain.history
     assert result.net is not plain.net and np.array_equal(result.net.weights[0], plain.net.weights[0])
     assert math.isnan(result.wall_time)
+    assert result.key == C.as_result(plain).key  # the same state, the same key ...
+    plain.train(1)
+    assert C.as_result(plain).key != result.key  # ... and one more epoch changes it
 
 
 def test_snapshot_budget_shrinks_for_wide_networks():
