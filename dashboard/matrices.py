@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 NEGATIVE, POSITIVE = "#e8741a", "#1f5fa8"  # orange below zero, blue above, as in TF Playground
+BROKEN = "#c0392b"  # a run set up to fail, beside its fix in POSITIVE
 MAX_CELL, MIN_CELL, LABEL_CELL = 44, 12, 30  # px; values are printed only when a cell is wide enough
 MAX_WIDTH = 520
 AXIS_ROOM = 90  # px a matrix needs besides its cells: row labels, axis title, spacing
@@ -172,30 +173,35 @@ def gradcheck_chart(check) -> alt.Chart:
     points = alt.Chart(frame).mark_circle(size=70).encode(
         x=alt.X("entry:N", sort=None, title=None, axis=alt.Axis(labelAngle=-60)),
         y=alt.Y("shown error:Q", scale=alt.Scale(type="log", domain=[ERROR_FLOOR, 1]), title="relative error"),
-        color=alt.Color("result:N", scale=alt.Scale(domain=["agrees", "disagrees"], range=[POSITIVE, "#c0392b"]),
+        color=alt.Color("result:N", scale=alt.Scale(domain=["agrees", "disagrees"], range=[POSITIVE, BROKEN]),
                         legend=alt.Legend(title=None, orient="top")),
         tooltip=["entry", alt.Tooltip("backprop:Q", format=".8g"), alt.Tooltip("central difference:Q", format=".8g"),
                  alt.Tooltip("relative error:Q", format=".2e")],
     )
     limit = alt.Chart(pd.DataFrame({"tolerance": [check.tolerance], "text": [f"tolerance {check.tolerance:.0e}"]}))
     line = limit.mark_rule(strokeDash=[6, 4], color="#555").encode(y="tolerance:Q")
-    label = limit.mark_text(align="right", dy=-7, color="#555", fontSize=10).encode(
+    label = limit.mark_text(align="left", dx=4, dy=-7, color="#555", fontSize=10).encode(
         y="tolerance:Q", x=alt.value(0), text="text:N")
     return alt.layer(points, line, label, data=frame).properties(height=220)
 
 
 # ------------------------------------------------------------------ scenarios
-def layer_gradient_frame(outcomes: dict) -> pd.DataFrame:
-    """Per-layer ‖dW‖ at epoch 0 for named runs: {"as set up": Outcome, "fixed": Outcome} → long frame.
+GRADIENT_VIEWS = {"first_grad": "‖dW‖ at epoch 0", "peak_grad": "largest ‖dW‖ during training"}
 
-    ``label`` is the value as printed over its bar ("0" for an exactly zero gradient).
+
+def layer_gradient_frame(outcomes: dict, field: str = "first_grad") -> pd.DataFrame:
+    """Per-layer gradient norms of named runs: {"as set up": Outcome, ...} → long frame.
+
+    ``field`` is an Outcome attribute of GRADIENT_VIEWS; ``label`` is the value printed over its bar
+    ("0" for an exactly zero gradient).
     """
     rows = []
     for run, outcome in outcomes.items():
-        for layer, value in enumerate(outcome.first_grad, start=1):
+        for layer, value in enumerate(getattr(outcome, field), start=1):
             value = float(value)
             rows.append({"run": run, "layer": layer, "gradient norm": value,
-                         "label": format_value(value) if value == 0 or abs(value) < 0.01 else f"{value:.2f}"})
+                         "label": format_value(value) if value == 0 or not 0.01 <= abs(value) < 1e4
+                         else f"{value:.2f}"})
     return pd.DataFrame(rows)
 
 
@@ -205,17 +211,18 @@ def _log_domain(values) -> list[float]:
     return [10.0 ** math.floor(math.log10(min(positive))), 10.0 ** math.ceil(math.log10(max(positive)))]
 
 
-def layer_gradient_chart(outcomes: dict) -> alt.LayerChart:
-    """Bars of ‖dW‖ per layer at the first epoch, one colour per run, on a log axis; values printed on top."""
-    frame = layer_gradient_frame(outcomes)
+def layer_gradient_chart(outcomes: dict, field: str = "first_grad") -> alt.LayerChart:
+    """Bars of a gradient norm per layer (``field``, see GRADIENT_VIEWS), one colour per run, on a log axis;
+    values printed on top."""
+    frame = layer_gradient_frame(outcomes, field)
     runs = list(outcomes)
     low, high = _log_domain(frame["gradient norm"])
     frame["shown"] = frame["gradient norm"].where(frame["gradient norm"] > 0, low)
-    y = alt.Y("shown:Q", scale=alt.Scale(type="log", domain=[low, high]), title="‖dW‖ at epoch 0 (log)")
+    y = alt.Y("shown:Q", scale=alt.Scale(type="log", domain=[low, high]), title=GRADIENT_VIEWS[field] + " (log)")
     base = alt.Chart(frame).encode(
         x=alt.X("layer:O", title="layer (1 = next to the input)", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("run:N", sort=runs), y=y,
-        color=alt.Color("run:N", sort=runs, scale=alt.Scale(domain=runs, range=["#c0392b", POSITIVE][:len(runs)]),
+        color=alt.Color("run:N", sort=runs, scale=alt.Scale(domain=runs, range=[BROKEN, POSITIVE][:len(runs)]),
                         legend=alt.Legend(title=None, orient="top")),
         tooltip=["run", "layer", alt.Tooltip("gradient norm:Q", format=".3e")],
     )
@@ -228,32 +235,40 @@ def layer_gradient_chart(outcomes: dict) -> alt.LayerChart:
 LN2 = math.log(2.0)
 
 
-def plateau_frame(curves: dict) -> pd.DataFrame:
-    """Long frame of loss curves: {label: (epochs, losses)} → rows of run, epoch, loss."""
-    rows = [{"run": label, "epoch": int(e), "loss": float(v)}
+def curves_frame(curves: dict, floor: float | None = None) -> pd.DataFrame:
+    """Long frame of loss curves: {label: (epochs, losses)} → rows of run, epoch, loss (finite values only;
+    with ``floor``, values are raised to it so a log axis can draw them)."""
+    rows = [{"run": label, "epoch": int(e), "loss": float(v) if floor is None else max(float(v), floor)}
             for label, (epochs, losses) in curves.items() for e, v in zip(epochs, losses) if math.isfinite(v)]
     return pd.DataFrame(rows, columns=["run", "epoch", "loss"])
 
 
-def plateau_chart(curves: dict, marks: dict | None = None) -> alt.LayerChart:
-    """Loss curves with the ln 2 line (a coin toss) and, per run, where the plateau ends.
+def curves_chart(curves: dict, marks: dict | None = None, reference: float | None = LN2,
+                 log_scale: bool = False, colours=(POSITIVE, NEGATIVE, "#555")) -> alt.LayerChart:
+    """Loss curves of a few runs, with a reference line (by default ln 2, a coin toss) and per-run marks.
 
-    ``curves``: {label: (epochs, losses)}; ``marks``: {label: epoch the loss first fell below 0.6}.
+    ``curves``: {label: (epochs, losses)}; ``marks``: {label: an epoch to mark with a dotted rule, e.g. where
+    the plateau ends}.
     """
-    frame = plateau_frame(curves)
+    frame = curves_frame(curves, ERROR_FLOOR if log_scale else None)
     labels = list(curves)
     colour = alt.Color("run:N", sort=labels, title=None, legend=alt.Legend(orient="top"),
-                       scale=alt.Scale(domain=labels, range=[POSITIVE, NEGATIVE, "#555"][:len(labels)]))
+                       scale=alt.Scale(domain=labels, range=list(colours)[:len(labels)]))
+    scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=True)
     lines = alt.Chart(frame).mark_line(strokeWidth=2).encode(
-        x=alt.X("epoch:Q"), y=alt.Y("loss:Q", scale=alt.Scale(zero=True)), color=colour,
-        tooltip=["run", "epoch", alt.Tooltip("loss:Q", format=".6f")])
-    ln2 = alt.Chart(pd.DataFrame({"loss": [LN2], "text": ["ln 2 ≈ 0.6931: a coin toss"]}))
-    layers = [lines, ln2.mark_rule(strokeDash=[4, 4], color="#888").encode(y="loss:Q"),
-              ln2.mark_text(align="left", dx=4, dy=-7, color="#666").encode(y="loss:Q", x=alt.value(0), text="text:N")]
+        x=alt.X("epoch:Q"), y=alt.Y("loss:Q", scale=scale, title="loss" + (" (log)" if log_scale else "")),
+        color=colour, tooltip=["run", "epoch", alt.Tooltip("loss:Q", format=".6g")])
+    layers = [lines]
+    if reference is not None:
+        ref = alt.Chart(pd.DataFrame({"loss": [reference], "text": [f"ln 2 ≈ {LN2:.4f}: a coin toss"
+                                                                    if reference == LN2 else f"{reference:g}"]}))
+        layers += [ref.mark_rule(strokeDash=[4, 4], color="#888").encode(y="loss:Q"),
+                   ref.mark_text(align="left", dx=4, dy=-7, color="#666").encode(
+                       y="loss:Q", x=alt.value(0), text="text:N")]
     marked = [{"run": k, "epoch": v} for k, v in (marks or {}).items() if v is not None]
     if marked:
         layers.append(alt.Chart(pd.DataFrame(marked)).mark_rule(strokeWidth=1.5, strokeDash=[2, 2]).encode(
-            x="epoch:Q", color=colour, tooltip=[alt.Tooltip("run:N"), alt.Tooltip("epoch:Q", title="plateau ends")]))
+            x="epoch:Q", color=colour, tooltip=[alt.Tooltip("run:N"), alt.Tooltip("epoch:Q", title="marked epoch")]))
     return alt.layer(*layers).properties(height=260)
 
 

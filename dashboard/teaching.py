@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import matrices
+from dashboard.state import RUN as PLAYGROUND_RUN
 from nn_core import explain
 from nn_core.activations import get_activation
 from nn_core.gradcheck import BREAKAGES, get_breakage
@@ -56,11 +57,7 @@ def playground_link(config, label: str = "Open in Playground") -> None:
 # ---------------------------------------------------------------- the lesson
 def playground_run():
     """The Playground's current run (an nn_core Run) if this session has one, else None."""
-    try:
-        from dashboard.state import RUN
-    except ImportError:  # TODO: drop once dashboard.state (the Playground's session) is on main
-        return None
-    run = st.session_state.get(RUN)
+    run = st.session_state.get(PLAYGROUND_RUN)
     return run if run is not None and getattr(run, "net", None) is not None else None
 
 
@@ -265,7 +262,7 @@ def _scenario(name: str):
     return run_scenario(name)
 
 
-def what_goes_wrong(chart_module) -> None:
+def what_goes_wrong() -> None:
     """The three failure scenarios, one click each: explanation, numbers, gradient bars, loss curve."""
     from nn_core.scenarios import SCENARIOS
 
@@ -280,11 +277,17 @@ def what_goes_wrong(chart_module) -> None:
     st.markdown(f"**Why it happens.** {scenario.explanation}")
     st.markdown("\n".join(f"- {line}" for line in result.findings))
     left, right = st.columns(2)
-    left.markdown("**Gradient size per layer, first epoch**")
-    left.altair_chart(matrices.layer_gradient_chart({"as set up": broken, f"with {scenario.fix_label}": result.fixed}),
-                      width="stretch")
-    right.markdown(f"**Loss (log scale)**: {broken.status}")
-    right.altair_chart(chart_module.loss_chart(broken.history, log_scale=True), width="stretch")
+    left.markdown(f"**Gradient size per layer**: {matrices.GRADIENT_VIEWS[scenario.gradients]}")
+    left.altair_chart(matrices.layer_gradient_chart({"as set up": broken, f"with {scenario.fix_label}": result.fixed},
+                                                    scenario.gradients), width="stretch")
+    right.markdown(f"**Training loss, log scale** (as set up: {broken.status})")
+    fixed_label = f"with {scenario.fix_label}"
+    classify = broken.config.output != "linear"
+    right.altair_chart(matrices.curves_chart({"as set up": (broken.epochs, broken.losses),
+                                              fixed_label: (result.fixed.epochs, result.fixed.losses)},
+                                             reference=matrices.LN2 if classify else None, log_scale=True,
+                                             colours=(matrices.BROKEN, matrices.POSITIVE)),
+                       width="stretch")
     with st.expander("The numbers per layer"):
         st.dataframe(pd.DataFrame(broken.layer_rows()), hide_index=True, width="stretch")
     cfg = broken.config
@@ -436,7 +439,7 @@ def _plateau(replay: explain.Replay) -> None:
         curves[label], marks[label], spreads[label] = (variant.epochs, variant.losses), plateau, variant.symmetry
     left, right = st.columns(2)
     left.markdown("**Loss**: the dotted line marks where the plateau ends")
-    left.altair_chart(matrices.plateau_chart(curves, marks), width="stretch")
+    left.altair_chart(matrices.curves_chart(curves, marks), width="stretch")
     right.markdown("**Unit spread**: how different the hidden units are")
     right.altair_chart(matrices.symmetry_chart(spreads), width="stretch")
     right.caption("The largest root-mean-square gap between two hidden units' outputs over the 4 inputs: near 0 "

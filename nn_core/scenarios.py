@@ -71,6 +71,7 @@ class Scenario:
     fix_label: str
     explanation: str
     findings: Callable[[Outcome, Outcome], list[str]]  # (broken, fixed) -> sentences with numbers
+    gradients: str = "first_grad"  # the Outcome field that shows the problem: "first_grad" or "peak_grad"
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ SCENARIOS: dict[str, Scenario] = {
             {"lr": 0.3}, "learning rate 0.3",
             "A step far too large overshoots the valley: the loss lands higher up the other side, where the "
             "gradient is steeper, so the next step is larger still. The weights grow until the numbers overflow.",
-            _exploding),
+            _exploding, gradients="peak_grad"),
         Scenario(
             "dead_relu", "Dead ReLUs (large negative bias)",
             RunConfig(dataset="xor_cloud", hidden=(4,), activation="relu", init="he", bias_init=-3.0, lr=0.3,

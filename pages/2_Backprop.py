@@ -34,4 +34,4 @@ with check_tab:
 with wrong_tab:
     st.markdown("Three classic ways training fails, each visible in the gradients. Each scenario trains a small "
                 "network that goes wrong, then the same network with one fix.")
-    teaching.what_goes_wrong(charts)
+    teaching.what_goes_wrong()
