@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 
 import streamlit as st
+from streamlit import dataframe_util
 
 from nn_core import metrics
-from nn_core.datasets import DATASETS, to_csv
 from nn_core.datasets import make as make_dataset
+from nn_core.datasets import to_csv
 
 from . import charts, state
 
@@ -134,11 +135,18 @@ def layout(run) -> tuple[Slots, View]:
 
 
 # ------------------------------------------------------------------ drawing
-def _spec(name: str, token: tuple, build) -> dict:
+def _spec(name: str, token: tuple, build, options: tuple = ()) -> dict:
+    """The chart's spec for this run state, built once; its datasets already as Arrow bytes.
+
+    One entry per chart and display option, so toggling back and forth rebuilds nothing;
+    an entry is replaced as soon as the run moves on (token = run serial and epoch).
+    """
     memo = st.session_state.setdefault(SPECS, {})
-    hit = memo.get(name)
+    hit = memo.get((name, options))
     if hit is None or hit[0] != token:
-        hit = memo[name] = (token, charts.to_spec(build()))
+        spec = charts.to_spec(build())
+        spec["datasets"] = {k: dataframe_util.convert_anything_to_arrow_bytes(v) for k, v in spec["datasets"].items()}
+        hit = memo[(name, options)] = (token, spec)
     return hit[1]
 
 
@@ -151,17 +159,19 @@ def draw(run, slots: Slots, view: View) -> None:
     pictures = cache(lambda: state.grids(net, data.domain, size, charts.MAX_UNITS))
     _status(run, slots.status)
 
-    slots.boundary.vega_lite_chart(spec=_spec("boundary", token + (view.discretize, view.show_test), lambda: (
-        charts.boundary_chart(pictures(), data, view.discretize, view.show_test))), width="content")
+    slots.boundary.vega_lite_chart(spec=_spec("boundary", token, lambda: (
+        charts.boundary_chart(pictures(), data, view.discretize, view.show_test)),
+        (view.discretize, view.show_test)), width="content")
     slots.boundary_note.caption(CAPTIONS[data.kind])
     if len(history):
-        slots.loss.vega_lite_chart(spec=_spec("loss", token + (view.log_scale,), lambda: (
-            charts.loss_chart(history, view.log_scale))), width="stretch")
+        slots.loss.vega_lite_chart(spec=_spec("loss", token, lambda: (
+            charts.loss_chart(history, view.log_scale)), (view.log_scale,)), width="stretch")
     else:
         slots.loss.info("Not trained yet: press **Train** or **Step**.")
     if data.kind != "regression" and len(history):
-        slots.accuracy.vega_lite_chart(spec=_spec("accuracy", token, lambda: charts.accuracy_chart(history)),
-                                       width="stretch")
+        with slots.accuracy.container():
+            st.vega_lite_chart(spec=_spec("accuracy", token, lambda: charts.accuracy_chart(history)), width="stretch")
+            st.caption("Accuracy is the share of points on the right side of the boundary.")
     else:
         slots.accuracy.empty()
     slots.network.vega_lite_chart(spec=_spec("network", token, lambda: charts.network_chart(net)), width="stretch")
@@ -241,8 +251,3 @@ def train_and_draw(run, slots: Slots, view: View) -> None:
     slots.progress.empty()
     state.finished(run)
     draw(run, slots, view)
-
-
-def dataset_caption(config) -> str:
-    spec = DATASETS.get(config.dataset)
-    return spec.description if spec else "Your own points from a CSV file."

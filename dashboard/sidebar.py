@@ -190,14 +190,15 @@ def write(config: RunConfig) -> None:
 def from_state(base: RunConfig | None = None) -> RunConfig:
     """The config the widgets currently hold (missing ones from ``base``)."""
     base = base or RunConfig()
+    state = st.session_state.to_dict()  # one snapshot: each lookup in st.session_state rebuilds its view
     values = {}
     for param in PARAMS:
         if param.kind == "widths":
-            n = st.session_state.get(key("hidden_n"))
+            n = state.get(key("hidden_n"))
             if n is not None:
-                values["hidden"] = tuple(int(st.session_state.get(_layer_key(i), 4)) for i in range(int(n)))
-        elif key(param.name) in st.session_state:
-            values[param.name] = st.session_state[key(param.name)]
+                values["hidden"] = tuple(int(state.get(_layer_key(i), 4)) for i in range(int(n)))
+        elif key(param.name) in state:
+            values[param.name] = state[key(param.name)]
     return base.replace(**values)
 
 
@@ -224,10 +225,18 @@ def draw() -> RunConfig:
         box = advanced if param.name in ADVANCED else boxes[param.group]
         disabled = not RELEVANT.get(param.name, lambda c: True)(current)
         values[param.name] = widget(param).draw(param, box, disabled)
-        if param.name == "dataset" and values["dataset"] == "csv":
-            boxes["data"].file_uploader("CSV file (x1, x2, label or target)", type=["csv"], key="csv_upload",
-                                        on_change=_keep_upload)
+        if param.name == "dataset":
+            _dataset_extras(values["dataset"], boxes["data"])
     return RunConfig(**values)
+
+
+def _dataset_extras(name: str, box) -> None:
+    """Under the dataset choice: what the data looks like, or the CSV uploader."""
+    if name in DATASETS:
+        box.caption(DATASETS[name].description)
+    else:
+        box.file_uploader("CSV file (x1, x2, label or target)", type=["csv"], key="csv_upload",
+                          on_change=_keep_upload)
 
 
 UPLOAD = "playground_csv"  # (file name, bytes) of the last upload; kept across page switches

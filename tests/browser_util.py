@@ -138,13 +138,17 @@ def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
     wait_for_app(page, timeout_ms)
 
 
+def visible_charts(page) -> int:
+    """Vega-Lite charts on screen (a chart in a closed expander or another tab is not drawn yet)."""
+    return page.locator(f"{CHART}:visible").count()
+
+
 def rendered_charts(page, timeout_ms: float = 20_000) -> int:
-    """How many Vega-Lite charts on the page have drawn (a canvas or svg inside); waits for all to draw."""
-    charts = page.locator(CHART)
+    """How many visible Vega-Lite charts have drawn (a canvas or svg inside); waits for all to draw."""
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
-        total = charts.count()
-        drawn = page.locator(f"{CHART} canvas, {CHART} svg.marks").count()
+        total = visible_charts(page)
+        drawn = page.locator(f"{CHART}:visible").filter(has=page.locator("canvas, svg.marks")).count()
         if (total and drawn >= total) or time.monotonic() > deadline:
             return min(drawn, total)
         page.wait_for_timeout(200)
