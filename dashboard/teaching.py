@@ -218,6 +218,7 @@ def _apply_edit(lesson: explain.Lesson, layer: int, row: int, col: int) -> None:
 
 # ------------------------------------------------------------ gradient check
 NO_BREAKAGE = "none"
+AUTO_CHECK_PARAMETERS = 2_000  # above this, the check (2 forward passes per parameter) waits for a click
 
 
 def gradient_check(lesson: explain.Lesson) -> None:
@@ -226,6 +227,11 @@ def gradient_check(lesson: explain.Lesson) -> None:
                           format_func=lambda n: "No: check the engine's backward pass" if n == NO_BREAKAGE
                           else BREAKAGES[n].label)
     breakage = None if choice == NO_BREAKAGE else choice
+    n_params = lesson.net.n_parameters()
+    if n_params > AUTO_CHECK_PARAMETERS and not st.button(
+            f"Run the check ({n_params:,} parameters, two loss evaluations each)", key="backprop_run_check"):
+        st.caption("This network is large, so the check runs only when you ask for it.")
+        return
     check = lesson.gradient_check(breakage)
     verdict = (f"largest error {check.max_error:.1e} against a tolerance of {check.tolerance:.0e}, over "
                f"{sum(p.analytic.size for p in check.params)} parameters")
@@ -407,9 +413,9 @@ def tutorial_replay_mean_equivalent(lr: float) -> explain.Replay:
 def _code_versus_claim(replay: explain.Replay) -> None:
     st.warning("**The article's “Expected output” is not what its code prints.** As printed, the code does not "
                "even run: `backward` assigns `b1` and `b2` without receiving them, so Python stops with "
-               "`UnboundLocalError`. With that one fix (shown in the listing), the code prints the table on the "
-               "left, and nnplay prints the same, digit for digit. The article's table (right) comes from "
-               "some other run.", icon="⚠️")
+               "`UnboundLocalError`. With that one fix (shown in the listing), the code prints the first column "
+               "of the table below, and nnplay prints the same, digit for digit. The article's table (second "
+               "column) comes from some other run.", icon="⚠️")
 
 
 def _plateau(replay: explain.Replay) -> None:

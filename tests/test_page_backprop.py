@@ -227,3 +227,18 @@ def test_the_playgrounds_network_is_offered_only_when_there_is_one():
     before = run.net.weights[0].copy()
     at.button(key="backprop_step100").click().run()
     np.testing.assert_array_equal(run.net.weights[0], before)  # the Playground's own run is not touched
+
+
+def test_a_large_playground_network_checks_gradients_on_request():
+    from nn_core.config import RunConfig
+
+    run = prepare(RunConfig(hidden=(48, 48)))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["playground_run"] = run
+    at.session_state["backprop_source"] = "The Playground's network"
+    at.run()
+    assert not at.exception
+    assert run.net.n_parameters() > 2000 and not at.success and not at.error
+    at.button(key="backprop_run_check").click().run()
+    assert "Passed" in at.success[0].value
+    assert shown_matrices(at)["Z1"].shape == (8, 48)
