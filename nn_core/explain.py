@@ -132,7 +132,7 @@ def training_step(net: MLP, X, y, lr: float, reduction: str = "mean") -> list[St
             act = get_activation(net.hidden_activations[l - 2])
             W = net.weights[l - 1]
             with np.errstate(all="ignore"):
-                dA = dZ[l - 1] @ W.T
+                dA = np.dot(dZ[l - 1], W.T)  # the engine's own product
             slope = derivative(act.name, A[l - 1])
             stages.append(Stage(
                 f"dA{l - 1}", "backward", f"Error sent back to layer {l - 1}",
