@@ -58,12 +58,26 @@ def loss_frame(results, show_test: bool = True, floor: float | None = None) -> p
     return frame
 
 
+def loss_cap(results) -> float | None:
+    """On a linear axis, the height above which losses are cut off: 3 × the largest starting loss, when some
+    run (a diverging one) goes higher and would flatten every other curve; else None."""
+    starts = [r.history.columns["loss"][0] for r in results if len(r.history)]
+    peaks = [max(v for v in r.history.columns["loss"] if math.isfinite(v)) for r in results if len(r.history)]
+    if not starts:
+        return None
+    cap = 3 * max(starts)
+    return cap if max(peaks) > cap else None
+
+
 def overlaid_loss_chart(results, log_scale: bool = False, show_test: bool = True) -> alt.LayerChart:
     """Every run's loss curve on one chart: colour = run (click the legend to highlight one),
-    dashes = train/test, hover = exact values at the nearest epoch."""
+    dashes = train/test, hover = exact values at the nearest epoch. On a linear axis, curves above
+    :func:`loss_cap` are cut off so a diverging run does not flatten the others."""
     labels = [r.label for r in results]
     frame = loss_frame(results, show_test, LOG_FLOOR if log_scale else None)
-    scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=True)
+    cap = None if log_scale else loss_cap(results)
+    scale = (alt.Scale(type="log") if log_scale else
+             alt.Scale(zero=True) if cap is None else alt.Scale(domain=[0, cap], clamp=False))
     pick = alt.selection_point(name="pick_run", fields=["run"], bind="legend")
     hover = alt.selection_point(name="hover_epoch", nearest=True, on="pointerover", fields=["epoch"], empty=False)
     base = alt.Chart(frame).encode(
@@ -73,11 +87,11 @@ def overlaid_loss_chart(results, log_scale: bool = False, show_test: bool = True
                         legend=alt.Legend(orient="right", labelLimit=260)),
     )
     splits = ["train", "test"] if show_test else ["train"]
-    lines = base.mark_line(strokeWidth=2).encode(
+    lines = base.mark_line(strokeWidth=2, clip=True).encode(
         strokeDash=alt.StrokeDash("split:N", title="data", scale=alt.Scale(domain=splits, range=[[1, 0], [5, 3]][:len(splits)])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
     ).add_params(pick)
-    points = base.mark_circle(size=45).encode(
+    points = base.mark_circle(size=45, clip=True).encode(
         opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("split:N", title="data"), alt.Tooltip("epoch:Q"),
                  alt.Tooltip("loss:Q", format=".6g")],

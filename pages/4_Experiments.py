@@ -25,7 +25,9 @@ def results(configs, labels, data):
     show_test = right.toggle("Test loss (dashed)", value=True, key=f"{ex.KEY}.test")
     ex.show_chart(lambda: ex.overlaid_loss_chart(runs, log_scale, show_test), f"{ex.KEY}.loss",
                   (ident, log_scale, show_test), width="stretch")
-    st.caption("Click a run in the legend to highlight it; hover a curve for exact values.")
+    cap = None if log_scale else ex.loss_cap(runs)
+    st.caption("Click a run in the legend to highlight it; hover a curve for exact values."
+               + (f" Losses above {cap:.3g} are cut off: turn on the log scale to see all of them." if cap else ""))
 
     st.subheader("3 · Summary")
     target = st.number_input("Target loss", min_value=1e-6, max_value=100.0, value=ex.DEFAULT_TARGET, step=0.05,

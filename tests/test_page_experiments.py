@@ -251,3 +251,15 @@ def test_a_playground_csv_run_is_compared_on_its_own_data():
     table = at.dataframe[-1].value
     assert table["run"].tolist() == ["lr 0.3", "lr 1"]
     assert table["final train loss"].tolist()[0] == playground.trainer.evaluate()["train_loss"]
+
+
+def test_a_diverging_run_is_cut_off_on_a_linear_axis_but_not_on_a_log_axis():
+    from dashboard import experiments as ex
+    scenario = SCENARIOS["exploding"]
+    results = compare.compare([scenario.config, scenario.config.replace(**scenario.fix)])
+    cap = ex.loss_cap(results)
+    assert cap == 3 * results[0].history.columns["loss"][0]
+    linear = ex.overlaid_loss_chart(results).to_dict()
+    assert linear["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, cap]
+    assert "domain" not in ex.overlaid_loss_chart(results, log_scale=True).to_dict()["layer"][0]["encoding"]["y"]["scale"]
+    assert ex.loss_cap(compare.compare(compare.sweep(RunConfig(epochs=20), "lr", [0.1, 0.3]))) is None
