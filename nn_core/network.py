@@ -31,8 +31,9 @@ class Cache:
     """What one forward pass leaves for the backward pass.
 
     A[0] is the input X; Z[l] and A[l + 1] belong to layer l + 1.
-    D holds the backward deltas dL/dZ, one per layer; work, one scratch
-    array per hidden layer for the activation's slope.
+    D holds the backward deltas dL/dZ, one per layer. work[l] is scratch
+    space shaped like hidden layer l + 1's output, for its activation's slope;
+    all of them share one array, as the layers use it one at a time.
     """
 
     Z: list
@@ -95,8 +96,8 @@ class MLP:
         None if a parameter array was replaced rather than edited in place."""
         flat, offset = self._flat, 0
         for p in self.parameters():
-            if p.base is not flat or not p.flags.c_contiguous or p.size and (
-                    p.__array_interface__["data"][0] != flat.__array_interface__["data"][0] + 8 * offset):
+            if (p.base is not flat or not p.flags.c_contiguous
+                    or p.ctypes.data != flat.ctypes.data + offset * flat.itemsize):
                 return None
             offset += p.size
         return flat if offset == flat.size else None
@@ -128,11 +129,12 @@ class MLP:
                 self._caches.clear()
             widths = self.layer_sizes[1:]
             flat_grad, grads = _packed(self.parameters(), fill=False)
+            scratch = np.empty(n * max(widths))
             cache = Cache(Z=[np.empty((n, w)) for w in widths],
                           A=[None] + [np.empty((n, w)) for w in widths],
                           D=[np.empty((n, w)) for w in widths],
                           dW=grads[0::2], db=grads[1::2], grads=grads, flat_grad=flat_grad,
-                          work=[np.empty((n, w)) for w in widths[:-1]])
+                          work=[scratch[:n * w].reshape(n, w) for w in widths[:-1]])
             self._caches[n] = cache
         return cache
 
