@@ -59,6 +59,7 @@ class Trainer:
         self.snapshot_stride = 1
         self.snapshots: list[tuple[int, list, list]] = []  # (epoch, weights, biases)
         self._backup_flat, self._backup = _packed(self.params)  # parameters before the last update
+        self._change_flat, self._change = _packed(self.params, fill=False)  # the last update, for |ΔW|
         self._batch_X = np.empty((self.batch_size, self.X.shape[1]))
         self._batch_Y = np.empty((self.batch_size, self.Y.shape[1]))
         self._stop = False
@@ -209,11 +210,15 @@ class Trainer:
 
     def _record_gradients(self, grad_norms: list) -> None:
         """Complete the last record with |dW| per layer and the epoch's |ΔW| / |W|."""
+        if self._flat is not None:
+            np.subtract(self._flat, self._backup_flat, out=self._change_flat)
+        else:
+            for change, p, before in zip(self._change, self.params, self._backup):
+                np.subtract(p, before, out=change)
         ratios = []
-        for l, W in enumerate(self.net.weights):
-            before = self._backup[2 * l]
+        for change, before in zip(self._change[0::2], self._backup[0::2]):
             base = _norm(before)
-            ratios.append(_norm(W - before) / base if base > 0 else math.nan)
+            ratios.append(_norm(change) / base if base > 0 else math.nan)
         self.history.columns["grad_norm"][-1] = grad_norms
         self.history.columns["update_ratio"][-1] = ratios
 

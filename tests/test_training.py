@@ -65,6 +65,22 @@ def test_resuming_equals_one_long_run(batch_size, optimizer):
     assert [row["epoch"] for row in twice.history.log] == list(range(0, 100, 10))
 
 
+@pytest.mark.parametrize("batch_size, optimizer", [(None, "momentum"), (16, "adam")])
+def test_a_net_with_a_replaced_array_trains_the_same(batch_size, optimizer):
+    """Parameters are views of one flat array, which makes an update one call; a net whose
+    array was replaced (not edited in place) takes the per-array path, with the same bits."""
+    packed, unpacked = (_trainer(batch_size=batch_size, optimizer=optimizer, lr=0.05) for _ in range(2))
+    net = unpacked.net
+    assert net.flat_parameters() is not None
+    net.weights[1] = net.weights[1].copy()
+    unpacked = Trainer(net, SPIRAL.X_train, SPIRAL.y_train, X_test=SPIRAL.X_test, y_test=SPIRAL.y_test,
+                       batch_size=batch_size, optimizer=optimizer, lr=0.05)
+    assert net.flat_parameters() is None
+    packed.run(25)
+    unpacked.run(25)
+    assert _fingerprint(packed) == _fingerprint(unpacked)
+
+
 def test_chunks_equal_one_run():
     whole, chunked = _trainer(), _trainer()
     whole.run(60)
