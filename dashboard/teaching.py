@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard import matrices
 from dashboard.state import RUN as PLAYGROUND_RUN
+from dashboard.state import SERIAL as PLAYGROUND_SERIAL
 from nn_core import explain
 from nn_core.activations import get_activation
 from nn_core.gradcheck import BREAKAGES, get_breakage
@@ -115,9 +116,11 @@ def lesson_controls() -> explain.Lesson:
         st.session_state["backprop_output"] = outputs[0]
     output = sb.selectbox("Output / loss", outputs, key="backprop_output", format_func=lambda n: HEADS[n].label)
     lr = sb.select_slider("Learning rate η", (0.01, 0.03, 0.1, 0.3, 1.0, 3.0), value=1.0, key="backprop_lr")
-    settings = (source, activation, output, lr)
+    # The Playground's run and epoch are part of the settings: train it more, come back, and the lesson follows.
+    marker = None if run is None else (st.session_state.get(PLAYGROUND_SERIAL), run.trainer.epoch)
+    settings = (source, activation, output, lr, marker)
     if st.session_state.get(SETTINGS) != settings or LESSON not in st.session_state:
-        st.session_state[LESSON] = _build_lesson(*settings)
+        st.session_state[LESSON] = _build_lesson(*settings[:4])
         st.session_state[SETTINGS] = settings
         st.session_state.pop(EDIT, None)
     lesson = st.session_state[LESSON]

@@ -242,3 +242,18 @@ def test_a_large_playground_network_checks_gradients_on_request():
     at.button(key="backprop_run_check").click().run()
     assert "Passed" in at.success[0].value
     assert shown_matrices(at)["Z1"].shape == (8, 48)
+
+
+def test_the_lesson_follows_the_playground_when_it_trains_more():
+    from nn_core.config import RunConfig
+
+    run = prepare(RunConfig())
+    run.train(10)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["playground_run"] = run
+    at.session_state["backprop_source"] = "The Playground's network"
+    at.run()
+    np.testing.assert_array_equal(shown_matrices(at)["W1"], run.net.weights[0])
+    run.train(50)  # the learner went back to the Playground and trained on
+    at.run()
+    np.testing.assert_array_equal(shown_matrices(at)["W1"], run.net.weights[0])
