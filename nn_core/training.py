@@ -146,8 +146,8 @@ class Trainer:
         for start in range(0, X.shape[0], self.batch_size):
             idx = order[start:start + self.batch_size]
             Xb, Yb = self._batch_X[:len(idx)], self._batch_Y[:len(idx)]
-            np.take(X, idx, axis=0, out=Xb)
-            np.take(Y, idx, axis=0, out=Yb)
+            X.take(idx, axis=0, out=Xb)
+            Y.take(idx, axis=0, out=Yb)
             batch = net.forward_cache(Xb)
             net.backward(batch, Yb, self.reduction, self.l2, self.l1)
             if norms is not None:
