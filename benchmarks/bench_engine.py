@@ -112,15 +112,19 @@ def seed_002_tutorial(epochs: int) -> Workload:
     return setup
 
 
+def _initial_weights(hidden: list[int]) -> tuple[list, list]:
+    """The engine rows' starting weights, so every contender follows the same trajectory
+    (np.tanh's speed depends on its inputs)."""
+    net = MLP([2, *hidden, 1], activation="tanh", output="sigmoid", init="xavier", seed=0)
+    return [W.copy() for W in net.weights], [b.copy() for b in net.biases]
+
+
 def numpy_loop(data: datasets.Dataset, hidden: list[int], lr: float, epochs: int) -> Workload:
     """A straightforward hand-written tanh/sigmoid-BCE full-batch loop, the way one writes it by hand."""
 
     def setup():
         X, y = data.X_train, data.y_train.reshape(-1, 1).astype(float)
-        rng = np.random.RandomState(0)
-        sizes = [2, *hidden, 1]
-        Ws = [rng.randn(a, b) * np.sqrt(1.0 / a) for a, b in zip(sizes[:-1], sizes[1:])]
-        bs = [np.zeros((1, b)) for b in sizes[1:]]
+        Ws, bs = _initial_weights(hidden)
         m = X.shape[0]
 
         def timed():
@@ -159,6 +163,11 @@ def torch_loop(data: datasets.Dataset, hidden: list[int], lr: float, epochs: int
             layers += [torch.nn.Linear(width, h), torch.nn.Tanh()]
             width = h
         model = torch.nn.Sequential(*layers, torch.nn.Linear(width, 1)).double()
+        with torch.no_grad():
+            linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+            for layer, W, b in zip(linears, *_initial_weights(hidden)):
+                layer.weight.copy_(torch.from_numpy(W.T))
+                layer.bias.copy_(torch.from_numpy(b.ravel()))
         opt = torch.optim.SGD(model.parameters(), lr=lr)
         loss_fn = torch.nn.BCEWithLogitsLoss()
 
