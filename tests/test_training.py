@@ -5,8 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nn_core import MLP, OPTIMIZERS, Trainer, datasets, train
+from nn_core.history import History
 
 XOR = datasets.make("xor")
 SPIRAL = datasets.make("spiral", n=200, noise=0.1, seed=0, test_ratio=0.25)
@@ -79,6 +82,33 @@ def test_a_net_with_a_replaced_array_trains_the_same(batch_size, optimizer):
     packed.run(25)
     unpacked.run(25)
     assert _fingerprint(packed) == _fingerprint(unpacked)
+
+
+@settings(max_examples=12, deadline=None)
+@given(split=st.integers(0, 30), batch_size=st.sampled_from([None, 1, 7, 64]),
+       optimizer=st.sampled_from(sorted(OPTIMIZERS)), lr_decay=st.sampled_from([0.0, 0.1]))
+def test_any_split_of_a_run_gives_the_same_run(split, batch_size, optimizer, lr_decay):
+    once, twice = (_trainer(XOR if batch_size == 1 else SPIRAL, batch_size=batch_size, optimizer=optimizer,
+                            lr=0.05, lr_decay=lr_decay, max_points=16, snapshots=4, log_every=4) for _ in range(2))
+    once.run(30)
+    twice.run(split)
+    twice.run(30 - split)
+    assert _fingerprint(once) == _fingerprint(twice)
+
+
+@settings(max_examples=40, deadline=None)
+@given(max_points=st.integers(1, 100), epochs=st.integers(0, 3000))
+def test_history_thinning_keeps_every_stride_th_epoch(max_points, epochs):
+    history = History(n_layers=2, max_points=max_points)
+    for epoch in range(epochs):
+        if history.wants(epoch):  # what the trainer asks before recording
+            history.append(epoch, loss=float(epoch))
+    assert len(history) <= history.max_points
+    stride = history.stride
+    assert stride & (stride - 1) == 0
+    assert history.epochs == list(range(0, epochs, stride))
+    assert history["loss"] == [float(e) for e in history.epochs]
+    assert all(len(column) == len(history) for column in history.columns.values())
 
 
 def test_chunks_equal_one_run():
