@@ -66,21 +66,22 @@ def lesson_sources() -> list[str]:
     return [DEFAULT_SOURCE] + ([PLAYGROUND_SOURCE] if playground_run() is not None else [])
 
 
-def _n_outputs(output: str, kind: str, n_classes: int) -> int:
+def _n_outputs(output: str, n_classes: int) -> int:
+    """One output per class for softmax, else one."""
     return max(2, n_classes) if output == "softmax" else 1
 
 
 def _build_lesson(source: str, activation: str, output: str, lr: float) -> explain.Lesson:
     run = playground_run() if source == PLAYGROUND_SOURCE else None
     if run is not None:
-        sizes = [*run.net.layer_sizes[:-1], _n_outputs(output, run.data.kind, run.data.n_classes)]
+        sizes = [*run.net.layer_sizes[:-1], _n_outputs(output, run.data.n_classes)]
         return explain.Lesson.build(sizes, activation, output, run.data.X_train, run.data.y_train, lr=lr,
                                     init=run.config.init, init_scale=run.config.init_scale, seed=run.config.seed,
                                     weights=run.net.weights, biases=run.net.biases,
                                     reduction=run.config.reduction)
     config = PRESETS["seed-002"].config
     data = make_dataset(config)
-    sizes = [2, *config.hidden, _n_outputs(output, "binary", 2)]
+    sizes = [2, *config.hidden, _n_outputs(output, 2)]
     return explain.Lesson.build(sizes, activation, output, data.X_train, data.y_train, lr=lr, init=config.init,
                                 init_scale=config.init_scale, seed=config.seed)
 
