@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard import experiment_charts as xc
 from dashboard import experiments as ex
 from dashboard import exports, replay
 from dashboard.page import setup_page
@@ -23,9 +24,9 @@ def results(configs, labels, data):
     left, right, _ = st.columns([1, 1, 4])
     log_scale = left.toggle("Log scale", key=f"{ex.KEY}.log")
     show_test = right.toggle("Test loss (dashed)", value=True, key=f"{ex.KEY}.test")
-    ex.show_chart(lambda: ex.overlaid_loss_chart(runs, log_scale, show_test), f"{ex.KEY}.loss",
+    ex.show_chart(lambda: xc.overlaid_loss_chart(runs, log_scale, show_test), f"{ex.KEY}.loss",
                   (ident, log_scale, show_test), width="stretch")
-    cap = None if log_scale else ex.loss_cap(runs)
+    cap = None if log_scale else xc.loss_cap(runs)
     st.caption("Click a run in the legend to highlight it; hover a curve for exact values."
                + (f" Losses above {cap:.3g} are cut off: turn on the log scale to see all of them." if cap else ""))
 
@@ -34,7 +35,7 @@ def results(configs, labels, data):
                              format="%g", key=f"{ex.KEY}.target",
                              help="“epochs to target” counts the updates a run needed to bring its train loss "
                                   "this low (empty: never).")
-    st.dataframe(ex.summary_frame(runs, target), hide_index=True, width="stretch",
+    st.dataframe(xc.summary_frame(runs, target), hide_index=True, width="stretch",
                  column_config=ex.SUMMARY_COLUMNS)
 
     st.subheader("4 · Decision boundaries")

@@ -203,12 +203,13 @@ def test_copy_from_playground_uses_its_run():
 
 
 def test_every_builder_makes_a_valid_vega_lite_spec():
+    from dashboard import experiment_charts as xc
     from dashboard import experiments as ex
     from dashboard import replay
     results = compare.compare(compare.sweep(RunConfig(epochs=30), "activation", ["relu", "tanh"]))
-    builders = [ex.overlaid_loss_chart(results), ex.overlaid_loss_chart(results, log_scale=True, show_test=False),
-                *[ex.flow_chart(results, column) for column in ex.FLOW_VIEWS],
-                ex.activation_histogram_chart(compare.activation_histograms(results[0], 0)),
+    builders = [xc.overlaid_loss_chart(results), xc.overlaid_loss_chart(results, log_scale=True, show_test=False),
+                *[xc.flow_chart(results, column) for column in xc.FLOW_VIEWS],
+                xc.activation_histogram_chart(compare.activation_histograms(results[0], 0)),
                 ex.boundary_panels(results), replay.boundary_at(results[0], 1), replay.units_at(results[0], 1),
                 replay.marked_loss_chart(results[0], 10)]
     for chart in builders:
@@ -254,7 +255,7 @@ def test_a_playground_csv_run_is_compared_on_its_own_data():
 
 
 def test_a_diverging_run_is_cut_off_on_a_linear_axis_but_not_on_a_log_axis():
-    from dashboard import experiments as ex
+    from dashboard import experiment_charts as ex
     scenario = SCENARIOS["exploding"]
     results = compare.compare([scenario.config, scenario.config.replace(**scenario.fix)])
     cap = ex.loss_cap(results)
