@@ -409,7 +409,7 @@ def restored_section(run) -> None:
     gap = reproduction_gap(run, retrained)
     if gap == 0:
         st.success(f"Retraining these settings from scratch ({run.config.epochs} epochs, seed {run.config.seed}) "
-                   f"gives bit-identical weights: the run reproduces.", icon="✅")
+                   f"gives bit-identical weights: the run reproduces.", icon=":material/check_circle:")
     else:
         st.warning(f"Retraining these settings from scratch gives weights up to {gap:.3g} away from the saved ones: "
                    f"the saved run was probably stopped early or trained for extra steps.")

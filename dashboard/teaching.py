@@ -50,9 +50,9 @@ def playground_link(config, label: str = "Open in Playground") -> None:
 
     query = to_query(config)
     try:
-        st.page_link(PLAYGROUND_PAGE, label=label, icon="🎛️", query_params=query)
+        st.page_link(PLAYGROUND_PAGE, label=label, icon=":material/science:", query_params=query)
     except StreamlitPageNotFoundError:  # a page run as its own entry point (AppTest) sees no pages/ folder
-        st.markdown(f"[🎛️ {label}](/Playground?{urlencode(query)})")
+        st.markdown(f"[{label}](/Playground?{urlencode(query)})")
 
 
 # ---------------------------------------------------------------- the lesson
@@ -174,7 +174,7 @@ def show_stage(stage: explain.Stage, index: int, total: int) -> None:
                + ". Hover a cell for its exact value.")
     if stage.reuses:
         names = ", ".join(f"`{n}`" for n in stage.reuses)
-        st.info(f"Reuses {names} from the forward pass's cache: stored then, not recomputed now.", icon="♻️")
+        st.info(f"Reuses {names} from the forward pass's cache: stored then, not recomputed now.", icon=":material/recycling:")
     roles = [_role(stage, name, i == 0) for i, (name, _) in enumerate(stage.arrays)]
     per_row = 3 if stage.phase == "update" else 4  # the update: rows of new W ← W, dW
     st.altair_chart(matrices.stage_chart(stage.arrays, roles, per_row), width="content")
@@ -240,9 +240,9 @@ def gradient_check(lesson: explain.Lesson) -> None:
     verdict = (f"largest error {check.max_error:.1e} against a tolerance of {check.tolerance:.0e}, over "
                f"{sum(p.analytic.size for p in check.params)} parameters")
     if check.passed:
-        st.success(f"**Passed**: backprop agrees with central differences ({verdict}).", icon="✅")
+        st.success(f"**Passed**: backprop agrees with central differences ({verdict}).", icon=":material/check_circle:")
     else:
-        st.error(f"**Failed**: backprop disagrees with central differences ({verdict}).", icon="❌")
+        st.error(f"**Failed**: backprop disagrees with central differences ({verdict}).", icon=":material/cancel:")
     if breakage:
         st.markdown(f"**What was broken:** {get_breakage(breakage).explanation}")
     elif not check.passed and lesson.kinks():
@@ -342,7 +342,7 @@ def script_source(name: str) -> str:
 def script_download(name: str) -> None:
     st.download_button("Download as a NumPy script", script_source(name),
                        file_name=f"nnplay_{name.replace('-', '_')}.py", mime="text/x-python", key=f"download_{name}",
-                       icon="⬇️", help="One Python file, NumPy its only import: it trains this network from the same "
+                       icon=":material/download:", help="One Python file, NumPy its only import: it trains this network from the same "
                                        "seed and prints the same loss table.")
 
 
@@ -419,7 +419,7 @@ def _code_versus_claim(replay: explain.Replay) -> None:
                "even run: `backward` assigns `b1` and `b2` without receiving them, so Python stops with "
                "`UnboundLocalError`. With that one fix (shown in the listing), the code prints the first column "
                "of the table below, and nnplay prints the same, digit for digit. The article's table (second "
-               "column) comes from some other run.", icon="⚠️")
+               "column) comes from some other run.", icon=":material/warning:")
 
 
 def _plateau(replay: explain.Replay) -> None:

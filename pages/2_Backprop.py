@@ -6,7 +6,7 @@ from dashboard import charts, teaching
 from dashboard.page import setup_page
 
 setup_page(
-    "Backprop, step by step", "🔬",
+    "Backprop, step by step", ":material/account_tree:",
     "Follow **one training step** of a real network: the forward pass computes predictions, the loss scores "
     "them, the backward pass sends the error back layer by layer (the chain rule), and the update nudges every "
     "weight downhill. Every matrix below is the engine's own number; blue is positive, orange negative.")

@@ -7,7 +7,7 @@ from dashboard.page import setup_page
 from nn_core.presets import PRESETS
 
 setup_page(
-    "Tutorials, replayed", "📚",
+    "Tutorials, replayed", ":material/menu_book:",
     "Two NumPy tutorials, run again by nnplay's engine with the same seed, data and arithmetic. Their loss "
     "tables are compared line by line with what the tutorials print, and where they differ you see why.")
 
