@@ -8,7 +8,6 @@ Playground.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import altair as alt
 import numpy as np
@@ -18,7 +17,7 @@ import streamlit as st
 from nn_core import compare, diagnostics
 from nn_core.config import DATASET_NAMES, PARAM_BY_NAME, RunConfig, parse
 from nn_core.datasets import DATASETS
-from nn_core.grids import LIMIT, network_grids
+from nn_core.grids import network_grids
 from nn_core.runs import Run, make_dataset
 from nn_core.scenarios import SCENARIOS
 
@@ -361,16 +360,9 @@ def boundary_caption(data) -> str:
             f"Dots are training points, outlined diamonds test points.")
 
 
-def plottable_grids(net, domain, resolution: int, **options):
-    """nn_core grids with every value inside ±grids.LIMIT: a diverged network's finite-but-huge outputs
-    (1e150) would overflow the float32 the chart builders ship to the browser."""
-    g = network_grids(net, domain, resolution, **options)
-    return replace(g, output=np.clip(g.output, -LIMIT, LIMIT), hidden=[np.clip(h, -LIMIT, LIMIT) for h in g.hidden])
-
-
 def boundary_panels(results) -> alt.ConcatChart:
     """The runs' decision boundaries as small multiples (grids from nn_core.grids)."""
-    return boundary_multiples([(r.label, plottable_grids(r.net, r.data.domain, BOUNDARY_RESOLUTION), r.data)
+    return boundary_multiples([(r.label, network_grids(r.net, r.data.domain, BOUNDARY_RESOLUTION), r.data)
                                for r in results])
 
 
@@ -413,5 +405,5 @@ def restored_section(run) -> None:
     else:
         st.warning(f"Retraining these settings from scratch gives weights up to {gap:.3g} away from the saved ones: "
                    f"the saved run was probably stopped early or trained for extra steps.")
-    grids = plottable_grids(run.net, run.data.domain, BOUNDARY_RESOLUTION * 2)
+    grids = network_grids(run.net, run.data.domain, BOUNDARY_RESOLUTION * 2)
     st.altair_chart(charts.boundary_chart(grids, run.data), width="content", key=f"{KEY}.restored.boundary")

@@ -22,9 +22,9 @@ import streamlit as st
 from nn_core import datasets, export, runs, script
 from nn_core.config import layer_sizes
 from nn_core.export import ExportError
+from nn_core.grids import network_grids
 
 from . import charts
-from .experiments import plottable_grids
 
 try:  # renders Vega-Lite to PNG/SVG without a browser; optional
     import vl_convert
@@ -100,7 +100,7 @@ def run_charts(run) -> dict[str, Callable[[], object]]:
     """name -> builder of the charts a run exports: its loss curve and decision boundary."""
     return {"loss": lambda: charts.loss_chart(run.history),
             "boundary": lambda: charts.boundary_chart(
-                plottable_grids(run.net, run.data.domain, CHART_RESOLUTION), run.data)}
+                network_grids(run.net, run.data.domain, CHART_RESOLUTION), run.data)}
 
 
 # ------------------------------------------------------------------------- panel

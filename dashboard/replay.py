@@ -14,9 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from nn_core import compare
+from nn_core.grids import network_grids
 
 from . import charts
-from .experiments import plottable_grids, show_chart
+from .experiments import show_chart
 
 RESOLUTION = 60  # boundary grid per frame: fast to redraw while dragging
 UNIT_CELL = 48  # px per hidden-unit picture: eight in a row fit beside the boundary
@@ -45,7 +46,7 @@ def marked_loss_chart(result, epoch: int) -> alt.LayerChart:
 
 def boundary_at(result, index: int) -> alt.LayerChart:
     """The decision boundary of frame ``index`` of ``compare.frames(result)``."""
-    grids = plottable_grids(compare.net_at(result, index), result.data.domain, RESOLUTION)
+    grids = network_grids(compare.net_at(result, index), result.data.domain, RESOLUTION)
     return charts.boundary_chart(grids, result.data).properties(width=240, height=240)
 
 
@@ -53,7 +54,7 @@ def units_at(result, index: int) -> alt.VConcatChart:
     """Every hidden unit's output over the input plane at frame ``index`` (networks with hidden layers)."""
     net = compare.net_at(result, index)
     size = charts.thumb_size(sum(min(w, charts.MAX_UNITS) for w in net.layer_sizes[1:-1]))
-    grids = plottable_grids(net, result.data.domain, RESOLUTION, hidden_resolution=size, max_units=charts.MAX_UNITS)
+    grids = network_grids(net, result.data.domain, RESOLUTION, hidden_resolution=size, max_units=charts.MAX_UNITS)
     return charts.neurons_chart(grids.hidden, net.hidden_activations, cell=UNIT_CELL)
 
 

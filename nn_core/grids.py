@@ -3,7 +3,8 @@
 One batched forward pass (``net.layer_outputs``) over a resolution × resolution grid
 gives the boundary and all hidden units at once; the per-neuron thumbnails are
 sub-samples of those same arrays, like TF Playground's ``reduceMatrix``. Every
-array returned is finite: a diverged network shows as saturated colour, never NaN.
+array returned is finite and within ±LIMIT: a diverged network shows as saturated
+colour, never NaN, and its values fit the float32 the charts send to the browser.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 BOUNDARY_RESOLUTION = 100
 THUMB_RESOLUTION = 30
-LIMIT = 1e6  # ±inf become ±LIMIT; charts clamp their colour scales anyway
+LIMIT = 1e6  # grid values are clipped to ±LIMIT: far beyond any colour scale, well inside float32
 
 
 @lru_cache(maxsize=32)
@@ -41,15 +42,21 @@ def grid_points(domain: tuple[float, float, float, float], resolution: int = BOU
 
 
 def finite(values: np.ndarray, nan: float = 0.0) -> np.ndarray:
-    """Replace NaN by ``nan`` and ±inf by ±LIMIT, in place when the array is writable."""
-    if np.isfinite(values).all():
+    """``values`` with NaN replaced by ``nan`` and everything clipped to ±LIMIT (in place when writable).
+
+    Clipping, not just replacing ±inf: a diverged network's finite outputs (1e150)
+    overflow when a chart casts them to float32.
+    """
+    if values.size == 0 or (values.min() >= -LIMIT and values.max() <= LIMIT):  # False when NaN is present
         return values
-    return np.nan_to_num(values, copy=not values.flags.writeable, nan=nan, posinf=LIMIT, neginf=-LIMIT)
+    out = values if values.flags.writeable else values.copy()
+    np.nan_to_num(out, copy=False, nan=nan)
+    return np.clip(out, -LIMIT, LIMIT, out=out)
 
 
 @dataclass(frozen=True)
 class NetworkGrids:
-    """Outputs on the grid, all finite.
+    """Outputs on the grid, all finite and within ±LIMIT.
 
     ``output`` : (r, r, n_out) over (xs, ys); ``hidden[l]`` : (h, h, units) over
     (hidden_xs, hidden_ys), where h = r unless a coarser hidden resolution was asked for.
