@@ -117,7 +117,7 @@ def _value(param: cfg.Param, raw: str):
         raise UsageError(f"{where}: {str(error).removeprefix(param.label + ': ')}") from None
     if cfg.clamp(param, value) != value:
         what = "every width must be a whole number from" if param.kind == "widths" else f"{raw.strip()[:40]} is outside"
-        raise UsageError(f"{where}: {what} {param.low:g} to {param.high:g}.")
+        raise UsageError(f"{where}: {what} {cfg.range_text(param)}.")
     return value
 
 

@@ -123,6 +123,8 @@ def coerce(param: Param, raw) -> object:
         number = float(raw)
     except (TypeError, ValueError):
         raise ValueError(f"{param.label}: {_show(raw)} is not a number.") from None
+    except OverflowError:  # an int too large for a float, e.g. 10**400 from a JSON file
+        raise ValueError(f"{param.label}: {_show(raw)} is not a finite number.") from None
     if not math.isfinite(number):
         raise ValueError(f"{param.label}: {_show(raw)} is not a finite number.")
     if param.kind == "int":
@@ -144,15 +146,19 @@ def clamp(param: Param, value):
 def _widths(param: Param, raw) -> tuple:
     if isinstance(raw, str):
         parts = [p for p in raw.replace(" ", "").split(",") if p != ""]
-    else:
+    elif isinstance(raw, (list, tuple)):
         parts = list(raw)
+    else:
+        raise ValueError(f"{param.label}: {_show(raw)} is not a list of widths such as 4,4.")
     if len(parts) > MAX_HIDDEN_LAYERS:
         raise ValueError(f"{param.label}: at most {MAX_HIDDEN_LAYERS} hidden layers.")
     widths = []
     for part in parts:
         try:
+            if isinstance(part, bool):
+                raise TypeError
             width = float(part)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValueError(f"{param.label}: {_show(raw)} is not a list of widths such as 4,4.") from None
         if not math.isfinite(width) or width != round(width):
             raise ValueError(f"{param.label}: {_show(raw)} is not a list of whole numbers.")
@@ -185,7 +191,7 @@ def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) 
                 clamped = clamp(param, value)
                 changes[key] = clamped
                 problem = None if clamped == value else (
-                    f"{param.label}: {_show(raw)} is outside {_fmt(param.low)}…{_fmt(param.high)}.")
+                    f"{param.label}: {_show(raw)} is outside {range_text(param, '…')}.")
                 fallback = f" Using {_show(_query_value(param, clamped))} instead."
             except ValueError as error:
                 problem, fallback = str(error), " Using the default."
@@ -202,6 +208,11 @@ def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) 
 
 def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def range_text(param: Param, between: str = " to ") -> str:
+    """The param's range for a message: "0.0001 to 10", "0 to 2147483647" (ints never as 2.14748e+09)."""
+    return f"{_fmt(param.low)}{between}{_fmt(param.high)}"
 
 
 DATASET_KIND = {"plane": "regression", "multi_gaussian": "regression", "multi_spiral": "classes",

@@ -370,10 +370,10 @@ def _check_config(values, network: dict) -> cfg.RunConfig:
         if param.kind == "widths" and not (isinstance(raw, list) and all(
                 _is_int(w) and param.low <= w <= param.high for w in raw)):
             raise ExportError(f"In the saved config, {param.label} must be a list of widths from "
-                              f"{param.low:g} to {param.high:g}.")
+                              f"{cfg.range_text(param)}.")
         if cfg.clamp(param, value) != value:
             raise ExportError(f"In the saved config, {param.label} {_show(raw)} is outside "
-                              f"{param.low:g} to {param.high:g}.")
+                              f"{cfg.range_text(param)}.")
         changes[key] = value
     config = cfg.RunConfig(**changes)
     if list(config.hidden) != network["layer_sizes"][1:-1]:
