@@ -10,6 +10,7 @@ import csv
 import io
 import math
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 MAX_CSV_BYTES = 5_000_000
 MAX_CSV_ROWS = 50_000
 MAX_CLASSES = 8
+FAR = 1e307  # the domain of points beyond ±FAR is clipped there, so its padding cannot overflow
 N_RANGE = (4, 5000)
 NOISE_RANGE = (0.0, 1.0)
 TEST_RATIO_RANGE = (0.0, 0.9)
@@ -93,8 +95,9 @@ class Dataset:
 
     @property
     def domain(self) -> tuple[float, float, float, float]:
-        """(xmin, xmax, ymin, ymax) of all points padded by 10%, for decision-boundary grids."""
-        lo, hi = self.X.min(axis=0), self.X.max(axis=0)
+        """(xmin, xmax, ymin, ymax) of all points padded by 10%, for decision-boundary grids; always finite."""
+        X = self.X
+        lo, hi = np.maximum(X.min(axis=0), -FAR), np.minimum(X.max(axis=0), FAR)
         pad = np.where(hi > lo, 0.1 * (hi - lo), 0.5)  # a flat axis still gets a visible band
         (x0, y0), (x1, y1) = lo - pad, hi + pad
         return float(x0), float(x1), float(y0), float(y1)
@@ -274,9 +277,13 @@ def _read_bytes(source: Source) -> bytes:
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
-            if path.stat().st_size > MAX_CSV_BYTES:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):  # a folder, or a device such as /dev/zero that never ends
+                raise OSError
+            if info.st_size > MAX_CSV_BYTES:
                 raise DataError(_TOO_BIG)
-            data = path.read_bytes()
+            with path.open("rb") as f:
+                data = f.read(MAX_CSV_BYTES + 1)
         except OSError:
             raise DataError(f"Cannot read the file {_quote(path.name or str(path), 60)}.") from None
     else:
