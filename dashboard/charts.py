@@ -95,6 +95,7 @@ NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # TF Playground's orange/blue: also t
 PLANE_SIZE = 320
 LEGEND = {"orient": "right", "symbolSize": 90}
 FIXED_SIZE = alt.AutoSizeParams(type="pad")  # drawn at its own size; Streamlit's default "fit" squashes it
+CANVAS = {"embedOptions": {"renderer": "canvas"}}  # thousands of cells: one canvas beats thousands of SVG nodes
 SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
 TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}  # test points: dark
 
@@ -188,7 +189,7 @@ def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True
         layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
             size=60, strokeWidth=1.6, stroke="#222222", fillOpacity=1))
     return alt.layer(*layers).resolve_scale(color="independent").properties(
-        width=PLANE_SIZE, height=PLANE_SIZE, autosize=FIXED_SIZE,
+        width=PLANE_SIZE, height=PLANE_SIZE, autosize=FIXED_SIZE, usermeta=CANVAS,
         description="decision boundary: the network's output over the input plane, with the data points")
 
 
@@ -303,7 +304,7 @@ def neurons_chart(layers: list, activations, widths=None, cell: int = 62) -> alt
         ).transform_filter(alt.datum.layer == l))
     # every row holds the same frame: one dataset in the spec
     return alt.vconcat(*rows, spacing=12).properties(
-        autosize=FIXED_SIZE, description="hidden units: each unit's output over the input plane")
+        autosize=FIXED_SIZE, usermeta=CANVAS, description="hidden units: each unit's output over the input plane")
 
 
 def network_frames(net) -> tuple[pd.DataFrame, pd.DataFrame]:

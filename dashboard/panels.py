@@ -22,7 +22,8 @@ from nn_core.datasets import to_csv
 from . import charts, state
 
 SPECS = "playground_specs"  # chart name -> (token, Vega-Lite spec)
-REFRESH_SECONDS = 0.6  # live charts redraw at most this often
+REFRESH_SECONDS = 0.8  # live charts redraw at most this often (and never take over half the time)
+LIVE_RESOLUTION = 50  # boundary cells per side while training live; 100 once it stops
 CHUNK_SECONDS = 0.1  # training between two checks of the Stop button
 QUIET_SECONDS = 0.3  # shorter runs show no progress bar: they are done before it would be seen
 
@@ -150,13 +151,17 @@ def _spec(name: str, token: tuple, build, options: tuple = ()) -> dict:
     return hit[1]
 
 
-def draw(run, slots: Slots, view: View) -> None:
-    """Fill every placeholder from the run's current state (cheap when nothing changed)."""
-    token = (st.session_state.get(state.SERIAL), run.trainer.epoch)
+def draw(run, slots: Slots, view: View, live: bool = False) -> None:
+    """Fill every placeholder from the run's current state (cheap when nothing changed).
+
+    ``live`` frames, drawn while training, use a coarser boundary so the browser keeps up.
+    """
+    token = (st.session_state.get(state.SERIAL), run.trainer.epoch, live)
     data, net, history = run.data, run.net, run.history
     units = sum(min(w, charts.MAX_UNITS) for w in net.layer_sizes[1:-1])
     size = charts.thumb_size(units)
-    pictures = cache(lambda: state.grids(net, data.domain, size, charts.MAX_UNITS))
+    resolution = LIVE_RESOLUTION if live else 100
+    pictures = cache(lambda: state.grids(net, data.domain, size, charts.MAX_UNITS, resolution))
     _status(run, slots.status)
 
     slots.boundary.vega_lite_chart(spec=_spec("boundary", token, lambda: (
@@ -228,26 +233,42 @@ def _percent(value) -> str:
 
 # ------------------------------------------------------------------ live training
 def train_and_draw(run, slots: Slots, view: View) -> None:
-    """Train until the session's target epoch, redrawing every REFRESH_SECONDS, then draw the result.
+    """Train until the session's target epoch, redrawing now and then, and draw the result.
 
     Each chunk lasts about CHUNK_SECONDS; the progress update after it is where
-    Streamlit notices a click on Stop (or any control) and ends this run.
+    Streamlit notices a click on Stop (or any control) and ends this run. A long
+    first run hands over to a second one early, since the browser keeps a
+    session's controls greyed out until its first run ends. Live
+    redraws come every REFRESH_SECONDS, or less often if drawing is slow, so
+    training keeps most of the time and the browser is not flooded.
     """
+    lock, me = state.claim()
+    fresh = state.fresh()
     trainer, goal = run.trainer, state.target()
     first = trainer.epoch
-    begun, drawn, chunk = time.perf_counter(), None, 8
-    while trainer.epoch < goal and not trainer.done:
-        tick = time.perf_counter()
-        trainer.run(min(chunk, goal - trainer.epoch))
-        took = time.perf_counter() - tick
+    begun, next_draw, chunk = time.perf_counter(), 0.0, 8
+    while True:
+        with lock:
+            if not state.owns(me):
+                return  # a newer script run (a click) has taken over this session's run
+            if trainer.epoch >= goal or trainer.done:
+                break
+            tick = time.perf_counter()
+            trainer.run(min(chunk, goal - trainer.epoch))
+            took = time.perf_counter() - tick
         chunk = max(1, min(10_000, round(chunk * CHUNK_SECONDS / max(took, 1e-4))))
         now = time.perf_counter()
         if now - begun > QUIET_SECONDS:
             slots.progress.progress(min(1.0, (trainer.epoch - first) / max(1, goal - first)),
                                     text=f"Training… epoch {trainer.epoch:,} of {goal:,}")
-            if drawn is None or now - drawn > REFRESH_SECONDS:
-                draw(run, slots, view)
-                drawn = time.perf_counter()
+            if now >= next_draw:
+                with lock:
+                    draw(run, slots, view, live=True)
+                spent = time.perf_counter() - now
+                next_draw = time.perf_counter() + max(REFRESH_SECONDS, 2 * spent)
+            if fresh:  # end the first run so the buttons (Stop!) become usable; the next run trains on
+                st.rerun()
     slots.progress.empty()
-    state.finished(run)
-    draw(run, slots, view)
+    with lock:
+        state.finished(run)
+        draw(run, slots, view)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 
 import streamlit as st
 
@@ -25,6 +26,9 @@ RUN_KEY = "playground_run_key"  # (config, data token) the run was built from
 SERIAL = "playground_serial"  # bumps whenever the run object is replaced (chart memo key)
 TARGET = "playground_target"  # epoch the run should reach; the page trains until it gets there
 STOPPED = "playground_stopped"
+LOCK = "playground_lock"  # guards the run: a superseded script run may still be finishing a chunk
+RUNNER = "playground_runner"  # token of the script run that owns the training loop
+FRESH = "playground_fresh"  # set on a session's first run, whose widgets the browser shows only once it ends
 DATA_ARGS = ("dataset", "n_samples", "noise", "data_seed", "test_ratio", "classes")
 
 
@@ -36,6 +40,7 @@ def start() -> list[str]:
     """
     if sidebar.initialised():
         return []
+    st.session_state[FRESH] = True
     query = st.query_params.to_dict()
     if query:
         config, warnings = parse(query)
@@ -170,15 +175,38 @@ def stopped() -> bool:
     return bool(st.session_state.get(STOPPED))
 
 
+# ------------------------------------------------------------------ one trainer at a time
+def claim() -> tuple[threading.Lock, object]:
+    """Make this script run the session's trainer; an older run still going sees it lost its claim.
+
+    Streamlit starts the new run (e.g. after a click on Stop) while the old one is
+    still finishing its current chunk, so both touch the same Run: every training
+    step and every drawing happens under the returned lock, after checking the claim.
+    """
+    token = object()
+    st.session_state[RUNNER] = token
+    return st.session_state.setdefault(LOCK, threading.Lock()), token
+
+
+def fresh() -> bool:
+    """True once, on the session's first run (Streamlit keeps its widgets greyed out until that run ends)."""
+    return bool(st.session_state.pop(FRESH, False))
+
+
+def owns(token: object) -> bool:
+    return st.session_state.get(RUNNER) is token
+
+
 # ------------------------------------------------------------------ cached pictures
 @st.cache_data(max_entries=16, show_spinner=False)
-def _grids(weights_key: str, _net, domain: tuple, hidden_resolution: int, max_units: int) -> NetworkGrids:
-    return network_grids(_net, domain, hidden_resolution=hidden_resolution, max_units=max_units)
+def _grids(weights_key: str, _net, domain: tuple, resolution: int, hidden_resolution: int,
+           max_units: int) -> NetworkGrids:
+    return network_grids(_net, domain, resolution, hidden_resolution=hidden_resolution, max_units=max_units)
 
 
-def grids(net, domain, hidden_resolution: int, max_units: int) -> NetworkGrids:
+def grids(net, domain, hidden_resolution: int, max_units: int, resolution: int = 100) -> NetworkGrids:
     """The boundary and hidden-unit grids, shared between sessions whose networks are bit-identical."""
     digest = hashlib.sha1(json.dumps(net.config(), sort_keys=True).encode())
     for p in net.parameters():
         digest.update(p.tobytes())
-    return _grids(digest.hexdigest(), net, tuple(domain), hidden_resolution, max_units)
+    return _grids(digest.hexdigest(), net, tuple(domain), resolution, hidden_resolution, max_units)

@@ -69,6 +69,20 @@ def test_every_page_renders_and_the_playground_retrains():
         assert "epochs=120" in page.url  # the shareable URL followed the control
         assert not exceptions(page)
 
+        # a long run trains live (progress bar, charts redrawn) and Stop ends it mid-run
+        page.goto(server.url + "/Playground?epochs=50000&n_samples=1000&hidden=16,16")
+        stop = page.locator('button[data-testid="stBaseButton-secondary"]:visible').filter(has_text="Stop")
+        stop.wait_for(timeout=60_000)
+        page.locator('[data-testid="stProgress"]:visible').wait_for(timeout=60_000)
+        stop.click()
+        wait_for_app(page)
+        stopped = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Stopped at epoch")
+        epoch = int(stopped.inner_text().split("epoch ")[1].split(".")[0].replace(",", ""))
+        assert 0 < epoch < 50_000 and metric_value(page, "Epoch") == f"{epoch:,}"
+        page.wait_for_timeout(1500)
+        assert metric_value(page, "Epoch") == f"{epoch:,}"  # it stays stopped
+        assert not exceptions(page)
+
         open_page(page, server.url + "/Playground")  # the default run again, for the README's picture
         rendered_charts(page)
         shot = screenshot(page, "playground")
