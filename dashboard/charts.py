@@ -47,7 +47,7 @@ def _curve_chart(frame: pd.DataFrame, title: str, y_scale: alt.Scale, y_format: 
     splits = [c for c in frame.columns if c != "epoch"] or ["train"]
     colour = alt.Color("split:N", title=None,
                        scale=alt.Scale(domain=splits, range=[SPLIT_COLOURS.get(s, "#555") for s in splits]),
-                       legend=alt.Legend(orient="top-right", direction="horizontal"))
+                       legend=alt.Legend(orient="top", direction="horizontal"))  # above the plot, never on a curve
     base = alt.Chart(frame).encode(x=alt.X("epoch:Q", title="epoch"))
     lines = base.transform_fold(splits, as_=["split", title]).mark_line(strokeWidth=2).encode(
         y=alt.Y(f"{title}:Q", title=title, scale=y_scale),

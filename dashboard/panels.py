@@ -65,7 +65,7 @@ class Slots:
 def messages(url_warnings: list[str], notice: str | None, run) -> None:
     """Every one-sentence message of this run, each shown once."""
     if url_warnings:
-        st.warning("Some settings in the link were not valid, so defaults were used: " + " ".join(url_warnings))
+        st.warning("Some settings in the link could not be used as given. " + " ".join(url_warnings))
     notes = st.session_state.pop("playground_notes", []) + list(run.notes if run is not None else [])
     if notice:
         st.info(notice, icon=":material/refresh:")
@@ -103,7 +103,7 @@ def layout(run) -> tuple[Slots, View]:
     status, progress = st.empty(), st.empty()
     left, right = st.columns([1.1, 1], gap="large")
     with left:
-        st.subheader("Decision boundary")
+        st.subheader("Prediction over the plane" if run.data.kind == "regression" else "Decision boundary")
         a, b = st.columns(2)
         discretize = a.toggle("Discretize", key="view_discretize",
                               help="Show only the decision (which side of the boundary), not the confidence.")

@@ -28,6 +28,7 @@ TARGET = "playground_target"  # epoch the run should reach; the page trains unti
 STOPPED = "playground_stopped"
 LOCK = "playground_lock"  # guards the run: a superseded script run may still be finishing a chunk
 RUNNER = "playground_runner"  # token of the script run that owns the training loop
+URL_WARNINGS = "playground_url_warnings"
 FRESH = "playground_fresh"  # set on a session's first run, whose widgets the browser shows only once it ends
 DATA_ARGS = ("dataset", "n_samples", "noise", "data_seed", "test_ratio", "classes")
 
@@ -36,18 +37,24 @@ DATA_ARGS = ("dataset", "n_samples", "noise", "data_seed", "test_ratio", "classe
 def start() -> list[str]:
     """Before the sidebar is drawn: fill the widgets from the URL (first visit) or the last config.
 
-    Returns the sentences about URL values that were invalid and replaced.
+    Returns the sentences about URL values that were invalid and replaced; they are
+    repeated on every run until :func:`said` (a long first run hands over to a second).
     """
-    if sidebar.initialised():
-        return []
-    st.session_state[FRESH] = True
-    query = st.query_params.to_dict()
-    if query:
-        config, warnings = parse(query)
-    else:
-        config, warnings = st.session_state.get(PERMANENT, RunConfig()), []
-    sidebar.write(config)
-    return warnings
+    if not sidebar.initialised():
+        st.session_state[FRESH] = True
+        query = st.query_params.to_dict()
+        if query:
+            config, warnings = parse(query)
+        else:
+            config, warnings = st.session_state.get(PERMANENT, RunConfig()), []
+        sidebar.write(config)
+        st.session_state[URL_WARNINGS] = warnings
+    return list(st.session_state.get(URL_WARNINGS, []))
+
+
+def said() -> None:
+    """The page has run to its end, so its one-time messages have been seen."""
+    st.session_state.pop(URL_WARNINGS, None)
 
 
 def publish(config: RunConfig) -> None:

@@ -83,9 +83,11 @@ def streamlit_server(app: str = "app.py", timeout: float = 60.0):
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    failed = True
     try:
         _wait_healthy(url, process, timeout, log)
         yield Server(url, process, started, time.perf_counter() - started, log)
+        failed = False
     finally:
         process.terminate()
         try:
@@ -93,6 +95,8 @@ def streamlit_server(app: str = "app.py", timeout: float = 60.0):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if not failed:
+            log.unlink(missing_ok=True)  # the server's log is kept only when something went wrong
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
