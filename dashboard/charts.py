@@ -177,7 +177,8 @@ def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True
         y=alt.Y("y0:Q", title="x2", scale=y_scale), y2="y1:Q", **encoding)
     points = points_frame(data, show_test)
     splits = ["train", "test"] if show_test and data.n_test else ["train"]
-    shape = alt.Shape("split:N", title="points", scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]),
+    shape = alt.Shape("split:N", title="points",
+                      scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]),
                       legend=alt.Legend(symbolFillColor="#b8c2cc", symbolStrokeColor="#222222", **LEGEND))
     dots = alt.Chart(points).encode(
         x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=_point_fill(data), shape=shape,
@@ -225,8 +226,8 @@ def _regression_scale(data, discretize: bool, background: bool = False) -> alt.S
     m = float(np.max(np.abs(data.y))) if len(data.y) else 1.0
     m = m if math.isfinite(m) and m > 0 else 1.0
     if discretize:
-        return alt.Scale(type="quantize", domain=[-m, m], nice=False,
-                         range=[tint(NEGATIVE, a) for a in (0.2, 0.5, 0.8)] + [tint(POSITIVE, a) for a in (0.8, 0.5, 0.2)])
+        steps = [tint(NEGATIVE, a) for a in (0.2, 0.5, 0.8)] + [tint(POSITIVE, a) for a in (0.8, 0.5, 0.2)]
+        return alt.Scale(type="quantize", domain=[-m, m], nice=False, range=steps)
     amount = 0.4 if background else 0.0
     return alt.Scale(domain=[-m, 0, m], range=[tint(NEGATIVE, amount), "#ffffff", tint(POSITIVE, amount)], clamp=True)
 
@@ -245,7 +246,8 @@ def _point_fill(data):
     if data.kind == "regression":
         return alt.Fill("target:Q", scale=_regression_scale(data, False), legend=None)
     names = class_names(data.n_classes)
-    return alt.Fill("target:N", title="class", legend=alt.Legend(**LEGEND), scale=alt.Scale(domain=names, range=list(CLASS_COLOURS[:len(names)])))
+    return alt.Fill("target:N", title="class", legend=alt.Legend(**LEGEND),
+                    scale=alt.Scale(domain=names, range=list(CLASS_COLOURS[:len(names)])))
 
 
 

@@ -95,7 +95,8 @@ def buttons(run) -> None:
                    help="Back to the same initial weights (same seed), untrained.")
     cols[4].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
                    help="Start from different random initial weights.")
-    cols[5].button("Stop", icon=":material/stop:", on_click=state.stop, width="stretch", help="Stop training where it is.")
+    cols[5].button("Stop", icon=":material/stop:", on_click=state.stop, width="stretch",
+                   help="Stop training where it is.")
 
 
 def layout(run) -> tuple[Slots, View]:
