@@ -255,3 +255,14 @@ def test_a_good_csv_trains_on_its_points():
     assert run.data.name == "csv" and run.data.n_train + run.data.n_test == 60
     assert np.array_equal(run.data.X_train, data.X_train)  # the file's split column is honoured
     assert run.trainer.epoch == 20 and not at.error
+
+
+def test_a_long_first_run_hands_over_and_still_shows_the_link_warning(monkeypatch):
+    from dashboard import panels
+
+    monkeypatch.setattr(panels, "QUIET_SECONDS", 0.0)  # every first run now counts as long
+    at = run_page({"epochs": "400", "lr": "fast"})
+    assert the_run(at).trainer.epoch == 400  # the second run trained on to the target
+    assert len(at.warning) == 1 and "Learning rate" in at.warning[0].value
+    at.toggle(key="view_log").set_value(True).run()
+    assert not at.warning
