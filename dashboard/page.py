@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +18,7 @@ def setup_page(title: str, icon: str, intro: str, layout: str = "wide") -> None:
     ``intro`` is Markdown; keep it to two or three sentences a newcomer can read in ten seconds.
     """
     st.set_page_config(page_title=f"{title} · nnplay", page_icon=icon, layout=layout)
+    navigation()
     st.title(f"{icon} {title}")
     if intro:
         st.markdown(intro)
@@ -45,3 +47,17 @@ PAGES = (
 def existing_pages() -> list[PageInfo]:
     """The pages whose files exist, so links never point at a page that has not landed yet."""
     return [p for p in PAGES if (ROOT / p.path).exists()]
+
+
+HOME = PageInfo("app.py", "Home", ":material/home:", "What nnplay is, and a live example.")
+
+
+def navigation() -> None:
+    """The sidebar's page list: Streamlit's own would label the home page "app", after its file."""
+    with st.sidebar:
+        for info in (HOME, *existing_pages()):
+            try:
+                st.page_link(info.path, label=info.label, icon=info.icon)
+            except StreamlitAPIException:  # AppTest runs one page as its own app: there is no page list
+                return
+        st.divider()

@@ -19,7 +19,7 @@ from nn_core import metrics
 from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
 
-from . import charts, state
+from . import charts, experiments, exports, state
 
 SPECS = "playground_specs"  # chart name -> (token, Vega-Lite spec)
 REFRESH_SECONDS = 0.8  # live charts redraw at most this often (and never take over half the time)
@@ -273,3 +273,24 @@ def train_and_draw(run, slots: Slots, view: View) -> None:
     with lock:
         state.finished(run)
         draw(run, slots, view)
+
+
+# ------------------------------------------------------------------ more about the run
+EXTRAS = {
+    "Gradient flow": lambda run: experiments.diagnostics_panel(run, "playground.diagnostics"),
+    "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
+}
+
+
+def extras(run) -> None:
+    """Gradient-flow diagnostics and downloads, drawn only when asked for: the first load stays fast."""
+    st.subheader("More about this run")
+    choice = st.segmented_control(
+        "More about this run", list(EXTRAS), key="playground.more", label_visibility="collapsed",
+        help="Gradient flow: per-layer gradient norms, update sizes, dead or saturated units, and plain-word findings. "
+             "Export: the weights (JSON, .npz), the history and data (CSV), a standalone NumPy script, the charts.")
+    if choice is None:
+        st.caption("Choose **Gradient flow** to see how the error signal reaches each layer, or **Export** to "
+                   "download this run. To restore a saved run, use the Experiments page.")
+        return
+    EXTRAS[choice](run)

@@ -45,10 +45,16 @@ def test_home_shows_a_trained_xor_network_with_its_real_numbers():
 
 def test_home_links_to_every_page_that_exists_and_no_other():
     at = run_home()
-    links = [el.proto for el in at.get("page_link")]
+    links = [el.proto for el in at.main.get("page_link")]
     names = {re.sub(r"^\d+_", "", Path(p.path).stem) for p in existing_pages()}
     assert "Playground" in names
     assert {link.page for link in links} == names  # pages still to land are not linked yet
     assert len([p for p in PAGES if not (ROOT / p.path).exists()]) + len(names) == len(PAGES)
     example = next(link for link in links if link.query_string)
     assert example.page == "Playground" and example.query_string == urlencode(to_query(EXAMPLE))
+
+
+def test_sidebar_lists_home_first_then_every_page():
+    at = run_home()
+    labels = [el.proto.label for el in at.sidebar.get("page_link")]
+    assert labels == ["Home"] + [p.label for p in existing_pages()]

@@ -266,3 +266,15 @@ def test_a_long_first_run_hands_over_and_still_shows_the_link_warning(monkeypatc
     assert len(at.warning) == 1 and "Learning rate" in at.warning[0].value
     at.toggle(key="view_log").set_value(True).run()
     assert not at.warning
+
+
+def test_more_about_this_run_shows_findings_and_downloads_on_request():
+    at = run_page()
+    assert not at.get("download_button")  # nothing built until asked for
+    at.button_group(key="playground.more").set_value("Gradient flow").run()
+    assert not at.exception
+    assert any("No problems found" in el.value for el in at.success)
+    at.button_group(key="playground.more").set_value("Export").run()
+    assert not at.exception
+    labels = [el.proto.label for el in at.get("download_button")]
+    assert "Config + weights (.json)" in labels and "NumPy script (.py)" in labels
