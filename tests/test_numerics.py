@@ -1,0 +1,168 @@
+"""Numerical robustness: divergence is caught, said and recoverable; no picture ever receives NaN, inf or a value
+float32 cannot hold; long runs keep their memory flat.
+
+(The 100,000-epoch memory figures are in benchmarks/bench_memory.py; here a shorter run proves the shape.)
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from streamlit import dataframe_util
+from test_hostile_inputs import Page, assert_clean, assert_one_message
+
+from dashboard import charts
+from nn_core import MLP, compare, runs
+from nn_core.config import RunConfig
+from nn_core.datasets import make
+from nn_core.grids import LIMIT, finite, network_grids
+
+# A run that diverges at epoch 4: linear units multiply the error instead of squashing it.
+DIVERGING = RunConfig(activation="linear", hidden=(8, 8, 8), init_scale=10.0, lr=10.0, reduction="sum", epochs=100)
+
+
+# ------------------------------------------------------------------ divergence in the Playground
+def heatmap_values(page: Page) -> list[np.ndarray]:
+    """The cell values of every heatmap on the page (the decision boundary and the hidden units)."""
+    out = []
+    for element in page.at.get("vega_lite_chart"):
+        for dataset in element.proto.datasets:
+            frame = dataframe_util.convert_arrow_bytes_to_pandas_df(dataset.data.data)
+            if {"i", "j", "value"} <= set(frame.columns):
+                out.append(frame["value"].to_numpy(dtype=np.float64))
+    return out
+
+
+def test_divergence_is_caught_said_and_reset_recovers():
+    query = {"activation": "linear", "hidden": "8,8,8", "init_scale": "10", "lr": "10", "reduction": "sum",
+             "epochs": "100"}
+    page = Page.open(query=query)
+    assert_clean(page)
+    run = page.run_state
+    assert run.history.diverged_at == 4 and run.trainer.epoch == 4
+    assert_one_message(page, "error", "Diverged at epoch 4 — try a lower learning rate, then press Reset.")
+    assert all(np.isfinite(p).all() for p in run.net.parameters())  # the last finite epoch's weights are kept
+    heatmaps = heatmap_values(page)
+    assert len(heatmaps) == 2  # the boundary, and the hidden units
+    for values in heatmaps:  # every picture of the diverged network is drawable
+        assert np.isfinite(values).all() and np.abs(values).max() <= LIMIT
+
+    page.click("Step 10")  # a diverged run stays where it stopped
+    assert page.run_state is run and run.trainer.epoch == 4
+
+    page.click("Reset")
+    assert_clean(page)
+    fresh = runs.prepare(run.config)
+    assert page.run_state.trainer.epoch == 0 and not page.boxes("error")
+    assert all(np.array_equal(a, b) for a, b in zip(page.run_state.net.parameters(), fresh.net.parameters()))
+
+    page.at.select_slider(key="cfg_lr").set_value(1e-4)
+    page.run()  # a lower learning rate, as the message advises, trains the whole run
+    assert_clean(page)
+    assert page.run_state.trainer.epoch == 100 and page.run_state.history.diverged_at is None
+    assert not page.boxes("error")
+
+
+def test_divergence_is_caught_by_the_engine_with_the_last_finite_weights():
+    run = runs.prepare(DIVERGING)
+    weights_at = {}
+    for _ in range(8):
+        weights_at.setdefault(run.trainer.epoch, [p.copy() for p in run.net.parameters()])
+        run.train(1)
+    assert run.history.diverged_at == 4 and run.history.status == "diverged at epoch 4" and run.trainer.epoch == 4
+    assert all(np.array_equal(a, b) for a, b in zip(weights_at[3], run.net.parameters()))  # 4's loss was not finite
+    assert np.isfinite(run.trainer.evaluate()["train_loss"])
+
+
+# ------------------------------------------------------------------ the grids never hold NaN, inf or huge values
+def _net(activation: str, output: str, scale: float) -> MLP:
+    n_out = 3 if output == "softmax" else 1
+    net = MLP([2, 5, 4, n_out], activation=activation, output=output, seed=1)
+    for W in net.weights:
+        W *= scale
+    return net
+
+
+def assert_plottable(grids) -> None:
+    for array in [grids.output, *grids.hidden]:
+        assert np.isfinite(array).all()
+        assert np.abs(array).max() <= LIMIT
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid", "linear", "elu", "softplus"])
+@pytest.mark.parametrize("scale", [1e150, 1e300, np.inf, np.nan], ids=["1e150", "1e300", "inf", "nan"])
+def test_grids_of_any_weights_are_plottable(activation, output, scale):
+    net = _net(activation, output, scale)
+    grids = network_grids(net, (-1.0, 1.0, -1.0, 1.0), resolution=20, hidden_resolution=10)
+    assert_plottable(grids)
+    if output != "linear":  # probabilities stay probabilities; NaN shows as undecided
+        assert 0.0 <= grids.output.min() and grids.output.max() <= 1.0
+
+
+def test_big_network_grids_computed_in_blocks_are_plottable():
+    net = MLP([2, 256, 256, 1], activation="linear", output="linear", seed=0)
+    for W in net.weights:
+        W *= 1e120
+    grids = network_grids(net, (-1.0, 1.0, -1.0, 1.0), hidden_resolution=30, max_units=16)  # 100 × 100, in blocks
+    assert grids.output.shape == (100, 100, 1) and grids.hidden[0].shape == (30, 30, 16)
+    assert_plottable(grids)
+
+
+def test_every_chart_of_a_1e150_network_builds_without_a_warning():
+    """pyproject turns RuntimeWarnings into errors: a float32 cast of 1e150 ("overflow in cast") would fail here."""
+    data = make("plane", n=40, seed=0)
+    net = _net("relu", "linear", 1e150)
+    grids = network_grids(net, data.domain, resolution=40)
+    for chart in (charts.boundary_chart(grids, data), charts.boundary_chart(grids, data, discretize=True),
+                  charts.neurons_chart(grids.hidden, net.hidden_activations), charts.network_chart(net)):
+        for frame in charts.to_spec(chart)["datasets"].values():
+            dataframe_util.convert_anything_to_arrow_bytes(frame)  # what the page sends to the browser
+            if "value" in frame:  # a heatmap's cells
+                assert np.isfinite(frame["value"]).all() and frame["value"].abs().max() <= LIMIT
+
+
+def test_histograms_and_replay_frames_of_a_diverged_run_are_finite():
+    result = compare.train_run(DIVERGING)
+    assert result.history.diverged_at == 4
+    for index in range(len(compare.frames(result))):
+        for layer in compare.activation_histograms(result, index):
+            assert np.isfinite(layer.edges).all() and layer.counts.sum() > 0
+        assert_plottable(network_grids(compare.net_at(result, index), result.data.domain, resolution=20))
+
+
+def test_finite_clips_in_place_and_copies_read_only_arrays():
+    values = np.array([np.nan, np.inf, -np.inf, 1e150, -1e7, 0.25])
+    assert finite(values, nan=0.5) is values
+    assert values.tolist() == [0.5, LIMIT, -LIMIT, LIMIT, -LIMIT, 0.25]
+    frozen = np.array([np.nan, 2e6])
+    frozen.setflags(write=False)
+    fixed = finite(frozen)
+    assert fixed.tolist() == [0.0, LIMIT] and np.isnan(frozen[0])
+    clean = np.array([1.0, -LIMIT])
+    assert finite(clean) is clean
+
+
+# ------------------------------------------------------------------ long runs keep memory flat
+def _retained_after(epochs: int) -> tuple[int, int, int]:
+    """(bytes still allocated by the run, history records, snapshots) after ``epochs`` of the cheapest run."""
+    config = RunConfig(dataset="toy", hidden=(), epochs=epochs)
+    tracemalloc.start()
+    try:
+        run = runs.prepare(config)
+        base = tracemalloc.get_traced_memory()[0]
+        run.train()
+        retained = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    return retained, len(run.history), len(run.trainer.snapshots)
+
+
+def test_a_run_16_times_longer_keeps_the_same_memory():
+    short, records_short, snaps_short = _retained_after(1_000)
+    long, records_long, snaps_long = _retained_after(16_000)
+    assert records_short == 1000 and 500 <= records_long <= 1000  # thinned: every 16th epoch kept
+    assert snaps_long <= 40 and snaps_short <= 40
+    assert long < 1.5 * short, (short, long)
