@@ -191,6 +191,8 @@ def from_npz_bytes(data: bytes) -> tuple[MLP, cfg.RunConfig | None]:
         raise ExportError("The .npz archive holds an array that cannot be read.") from None
     except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, RuntimeError):
         raise ExportError("The .npz archive is damaged or truncated.") from None
+    if not all(isinstance(a, np.ndarray) for a in arrays.values()):  # np.load gives raw bytes for a non-.npy entry
+        raise ExportError("The .npz archive holds an entry that is not a NumPy array.")
     meta = arrays.pop("meta", None)
     if meta is None:
         raise ExportError("The .npz archive has no “meta” entry, so it is not a saved network.")

@@ -443,6 +443,8 @@ WEIGHTS = [
     ("npz with an object array", lambda s: _npz(meta=np.array([Evil()], dtype=object)), "weights.npz",
      "holds Python objects (pickles), which are never loaded"),
     ("zip with a script inside", lambda s: _zip({"evil.py": "import os"}), "weights.npz", "unexpected file “evil.py”"),
+    ("zip whose arrays are pickles", lambda s: _zip({"W1.npy": pickle.dumps(Evil()), "meta.npy": b"{}"}),
+     "weights.npz", "holds an entry that is not a NumPy array"),
     ("zip bomb", lambda s: _zip({"W1.npy": b"\0" * 25_000_000}), "weights.npz", "unpacks to more than 20 MB"),
     ("truncated npz", lambda s: s["npz"][:200], "weights.npz", "damaged or truncated"),
     ("JSON NaN", lambda s: json.dumps(s["json"]).replace("0.", "NaN", 1).encode(), "weights.json",
