@@ -205,16 +205,17 @@ def boundary_multiples(panels) -> alt.ConcatChart:
     charts_ = [_as_subchart(charts.boundary_chart(grids, data).properties(
         width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title), legends=i == len(panels) - 1)
         for i, (title, grids, data) in enumerate(panels)]
-    return alt.concat(*charts_, columns=FACET_COLUMNS)
+    return alt.concat(*charts_, columns=FACET_COLUMNS, usermeta=charts.CANVAS)
 
 
 LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "opacity", "fillOpacity", "strokeDash", "size")
 
 
 def _as_subchart(chart, legends: bool = True):
-    """A top-level chart made fit for a concat (Vega-Lite allows ``autosize`` only on the outermost chart),
-    optionally without its legends."""
+    """A top-level chart made fit for a concat (Vega-Lite allows ``autosize`` and ``usermeta`` only on the
+    outermost chart), optionally without its legends."""
     chart.autosize = alt.Undefined
+    chart.usermeta = alt.Undefined
     if not legends:
         for layer in getattr(chart, "layer", None) or [chart]:
             for name in LEGEND_CHANNELS:
