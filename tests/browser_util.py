@@ -147,8 +147,9 @@ def visible_charts(page) -> int:
     return page.locator(f"{CHART}:visible").count()
 
 
-def rendered_charts(page, timeout_ms: float = 20_000) -> int:
-    """How many visible Vega-Lite charts have drawn (a canvas or svg inside); waits for all to draw."""
+def rendered_charts(page, timeout_ms: float = 60_000) -> int:
+    """How many visible Vega-Lite charts have drawn (a canvas or svg inside); waits for all to draw
+    (generously: on a loaded two-core machine a cold browser can take many seconds per chart)."""
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         total = visible_charts(page)
