@@ -148,7 +148,7 @@ def _positive_int(raw: str, where: str) -> int:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and value == round(value) and 1 <= value <= cfg.MAX_EPOCHS):
-        raise UsageError(f"{where}: “{raw[:40]}” is not a whole number from 1 to {cfg.MAX_EPOCHS}.")
+        raise UsageError(f"{where}: {cfg.quote(raw)} is not a whole number from 1 to {cfg.MAX_EPOCHS}.")
     return int(value)
 
 
@@ -156,7 +156,7 @@ def _check_output_path(path: str | None, where: str, extensions: tuple) -> None:
     if path is None:
         return
     if os.path.splitext(path)[1].lower() not in extensions:
-        raise UsageError(f"{where}: “{os.path.basename(path)[:60]}” must end in {' or '.join(extensions)}.")
+        raise UsageError(f"{where}: {cfg.quote(os.path.basename(path), 60)} must end in {' or '.join(extensions)}.")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise UsageError(f"{where}: the folder “{folder[:80]}” does not exist.")
@@ -165,7 +165,7 @@ def _check_output_path(path: str | None, where: str, extensions: tuple) -> None:
 # ----------------------------------------------------------------------------- commands
 def _train(args, out, err) -> int:
     if args.preset is not None and args.preset not in PRESETS:
-        raise UsageError(f"--preset: “{args.preset[:40]}” is not one of {', '.join(PRESETS)}.")
+        raise UsageError(f"--preset: {cfg.quote(args.preset)} is not one of {', '.join(PRESETS)}.")
     preset = PRESETS.get(args.preset)
     config, explicit = _config(args)
     data = None
@@ -244,7 +244,7 @@ def _write_files(args, run, log_every: int, line: str, err) -> None:
                 f.write(source)
             print(f"wrote a standalone NumPy script to {args.export_script}", file=err)
     except OSError as error:
-        raise UsageError(f"cannot write “{os.path.basename(error.filename or '')[:60]}”: "
+        raise UsageError(f"cannot write {cfg.quote(os.path.basename(error.filename or ''), 60)}: "
                          f"{error.strerror or 'write failed'}.") from None
     except export.ExportError as error:
         raise UsageError(str(error)) from None

@@ -166,11 +166,15 @@ def _widths(param: Param, raw) -> tuple:
     return tuple(widths)
 
 
+def quote(text, limit: int = 40) -> str:
+    """A user's text as a short, single-line quotation for a message: “text”, non-printables as �."""
+    text = "".join(c if c.isprintable() else "�" for c in str(text))
+    return f"“{text}”" if len(text) <= limit else f"“{text[:limit - 3]}…”"
+
+
 def _show(raw) -> str:
-    """A short, single-line quotation of a user's value for a message."""
-    text = str(raw) if isinstance(raw, str) else repr(raw)
-    text = "".join(c if c.isprintable() else "�" for c in text)
-    return f"“{text}”" if len(text) <= 40 else f"“{text[:37]}…”"
+    """A user's value (text, or any Python value as its repr) quoted for a message."""
+    return quote(raw if isinstance(raw, str) else repr(raw))
 
 
 def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) -> tuple[RunConfig, list[str]]:

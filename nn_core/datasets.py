@@ -266,8 +266,9 @@ _TOO_BIG = f"The file is larger than the {MAX_CSV_BYTES // 1_000_000} MB limit."
 
 
 def _quote(cell: str, limit: int = 20) -> str:
-    """Show a user's value on one short line inside a message."""
-    return "'" + " ".join(cell.split())[:limit] + "'"
+    """Show a user's value on one short line inside a message (control characters as �)."""
+    text = "".join(c if c.isprintable() else "�" for c in " ".join(cell.split()))
+    return "'" + text[:limit] + "'"
 
 
 def _read_bytes(source: Source) -> bytes:

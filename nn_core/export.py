@@ -120,7 +120,8 @@ def _writer_for(path):
     ext = os.path.splitext(os.fspath(path))[1].lower()
     writers = {".json": to_json_bytes, ".npz": to_npz_bytes}
     if ext not in writers:
-        raise ExportError(f"Cannot save to “{os.path.basename(os.fspath(path))[:60]}”: the name must end in .json or .npz.")
+        raise ExportError(f"Cannot save to {cfg.quote(os.path.basename(os.fspath(path)), 60)}: "
+                          "the name must end in .json or .npz.")
     return writers[ext]
 
 
@@ -145,8 +146,7 @@ def _read_bytes(source) -> bytes:
             with open(source, "rb") as f:
                 data = f.read(MAX_BYTES + 1)
         except (OSError, TypeError, ValueError):
-            name = os.path.basename(str(source))[:60]
-            raise ExportError(f"Cannot read the file “{name}”.") from None
+            raise ExportError(f"Cannot read the file {cfg.quote(os.path.basename(str(source)), 60)}.") from None
     if len(data) > MAX_BYTES:
         raise ExportError(_TOO_BIG)
     if not data:
@@ -210,7 +210,7 @@ def from_npz_bytes(data: bytes) -> tuple[MLP, cfg.RunConfig | None]:
     if missing:
         raise ExportError(f"The .npz archive is missing the array {missing[0]}.")
     if extra:
-        raise ExportError(f"The .npz archive has an unexpected array “{extra[0][:40]}”.")
+        raise ExportError(f"The .npz archive has an unexpected array {cfg.quote(extra[0])}.")
     d["weights"] = [arrays[f"W{l}"] for l in range(1, n_layers + 1)]
     d["biases"] = [arrays[f"b{l}"] for l in range(1, n_layers + 1)]
     return from_dict(d)
@@ -242,7 +242,7 @@ def _zip_members(data: bytes) -> list[str]:
     names = []
     for info in infos:
         if not info.filename.endswith(".npy") or "/" in info.filename:
-            raise ExportError(f"The .npz archive holds an unexpected file “{info.filename[:40]}”.")
+            raise ExportError(f"The .npz archive holds an unexpected file {cfg.quote(info.filename)}.")
         names.append(info.filename[:-4])
     return names
 
@@ -259,7 +259,7 @@ def from_dict(d) -> tuple[MLP, cfg.RunConfig | None]:
         raise ExportError(f"The file's format version {_show(version)} is not supported (expected {VERSION}).")
     unknown = [k for k in d if k not in TOP_KEYS]
     if unknown:
-        raise ExportError(f"The file has an unknown entry “{str(unknown[0])[:40]}”.")
+        raise ExportError(f"The file has an unknown entry {cfg.quote(unknown[0])}.")
     network = _check_network(d.get("network"))
     sizes = network["layer_sizes"]
     weights = _check_arrays(d.get("weights"), "weight", "W", [(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
@@ -281,7 +281,7 @@ def _check_network(network) -> dict:
         raise ExportError("The file has no “network” description.")
     unknown = [k for k in network if k not in NETWORK_KEYS]
     if unknown:
-        raise ExportError(f"The network description has an unknown entry “{str(unknown[0])[:40]}”.")
+        raise ExportError(f"The network description has an unknown entry {cfg.quote(unknown[0])}.")
     missing = [k for k in NETWORK_KEYS if k not in network]
     if missing:
         raise ExportError(f"The network description is missing “{missing[0]}”.")
@@ -359,7 +359,7 @@ def _check_config(values, network: dict) -> cfg.RunConfig:
     changes = {}
     for key, raw in values.items():
         if key not in known:
-            raise ExportError(f"The saved config has an unknown setting “{str(key)[:40]}”.")
+            raise ExportError(f"The saved config has an unknown setting {cfg.quote(key)}.")
         param = cfg.PARAM_BY_NAME[key]
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float, list)):
             raise ExportError(f"In the saved config, {param.label} has the invalid value {_show(raw)}.")
