@@ -58,9 +58,9 @@ def start_server(port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not start within 60 s")
 
 
-def healthy(port: int) -> bool:
+def healthy(port: int, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout) as reply:
             return reply.status == 200
     except OSError:
         return False
@@ -106,8 +106,10 @@ def one_session(port: int, config: RunConfig, result: dict) -> None:
             if kind == "delta":
                 texts.append(str(forward.delta))
             elif kind == "script_finished":
-                result["finished"] = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
-                break
+                status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
+                if status != "FINISHED_EARLY_FOR_RERUN":  # the page may hand a long first run over to a rerun
+                    result["finished"] = status
+                    break
     result["seconds"] = time.perf_counter() - begun
     result["output"] = "\n".join(texts)
 
@@ -131,7 +133,7 @@ def main(argv=None) -> int:
         def probe():
             while any("finished" not in r for r in results) and len(responsive) < 600:
                 tick = time.perf_counter()
-                responsive.append((healthy(port), time.perf_counter() - tick))
+                responsive.append((healthy(port, timeout=10.0), time.perf_counter() - tick))
                 time.sleep(0.5)
 
         begun = time.perf_counter()
@@ -166,14 +168,16 @@ def main(argv=None) -> int:
         if leaked:
             failures.append(f"session {i}: shows another session's loss {leaked[0]}")
     ok_probes = sum(ok for ok, _ in responsive)
-    worst = max((t for _, t in responsive), default=0.0)
+    latencies = sorted(t for _, t in responsive) or [0.0]
     times = sorted(r.get("seconds", float("nan")) for r in results)
 
     print(f"| sessions | {n} concurrent × {args.rounds} rounds |")
     print("|---|---|")
     print(f"| wall time | {wall:.1f} s |")
     print(f"| one page load (median / max, last round) | {times[len(times) // 2]:.2f} s / {times[-1]:.2f} s |")
-    print(f"| health checks answered during load | {ok_probes}/{len(responsive)} (slowest {worst * 1000:.0f} ms) |")
+    print(f"| health checks answered during load (10 s limit) | {ok_probes}/{len(responsive)} |")
+    print(f"| health check latency (median / max) | {latencies[len(latencies) // 2] * 1000:.0f} ms / "
+          f"{latencies[-1] * 1000:.0f} ms |")
     print(f"| server RSS idle → after | {idle['VmRSS']:.0f} MB → {loaded['VmRSS']:.0f} MB |")
     print(f"| server peak RSS (VmHWM) | {loaded['VmHWM']:.0f} MB |")
     print(f"| peak per session (peak − idle) / n | {(loaded['VmHWM'] - idle['VmRSS']) / n:.1f} MB |")
