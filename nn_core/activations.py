@@ -19,6 +19,18 @@ import numpy as np
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 
+
+def _constant(value: float) -> np.ndarray:
+    """A read-only 0-d float64 array: as an operand it gives the same bits as the Python float,
+    and a ufunc converts it about 0.3 µs faster, which a tiny network pays several times an epoch."""
+    array = np.array(value, dtype=np.float64)
+    array.flags.writeable = False
+    return array
+
+
+ONE = _constant(1.0)
+ZERO = _constant(0.0)
+
 Forward = Callable[[np.ndarray, np.ndarray], None]  # (Z, out=A)
 Backward = Callable[..., None]  # (A, dA[, work]) -> dA *= f'(A) in place
 
@@ -46,14 +58,14 @@ class Activation:
 
 
 def _relu(Z, A):
-    np.maximum(Z, 0.0, out=A)
+    np.maximum(Z, ZERO, out=A)
 
 
 @_takes_work
 def _relu_back(A, dA, work=None):
     work = _scratch(work, A)
-    np.greater(A, 0.0, out=work)  # 1.0 / 0.0: the same product as multiplying by the mask
-    dA *= work
+    np.greater(A, ZERO, out=work)  # 1.0 / 0.0: the same product as multiplying by the mask
+    np.multiply(dA, work, out=dA)
 
 
 def _leaky(Z, A):
@@ -65,8 +77,8 @@ def _leaky(Z, A):
 def _leaky_back(A, dA, work=None):
     work = _scratch(work, A)
     work.fill(LEAKY_SLOPE)
-    np.copyto(work, 1.0, where=A > 0.0)
-    dA *= work
+    np.copyto(work, ONE, where=A > ZERO)
+    np.multiply(dA, work, out=dA)
 
 
 def _sigmoid(Z, A):
@@ -75,16 +87,16 @@ def _sigmoid(Z, A):
     # callers silence that warning once, around their whole pass.
     np.negative(Z, out=A)
     np.exp(A, out=A)
-    A += 1.0
-    np.divide(1.0, A, out=A)
+    np.add(A, ONE, out=A)
+    np.divide(ONE, A, out=A)
 
 
 @_takes_work
 def _sigmoid_back(A, dA, work=None):
     work = _scratch(work, A)
-    np.subtract(1.0, A, out=work)
-    work *= A  # a (1 - a), bit for bit the tutorials' s * (1 - s)
-    dA *= work
+    np.subtract(ONE, A, out=work)
+    np.multiply(work, A, out=work)  # a (1 - a), bit for bit the tutorials' s * (1 - s)
+    np.multiply(dA, work, out=dA)
 
 
 def _tanh(Z, A):
@@ -95,8 +107,8 @@ def _tanh(Z, A):
 def _tanh_back(A, dA, work=None):
     work = _scratch(work, A)
     np.multiply(A, A, out=work)
-    np.subtract(1.0, work, out=work)
-    dA *= work
+    np.subtract(ONE, work, out=work)
+    np.multiply(dA, work, out=dA)
 
 
 def _linear(Z, A):
@@ -109,10 +121,10 @@ def _linear_back(A, dA, work=None):
 
 
 def _elu(Z, A):
-    np.minimum(Z, 0.0, out=A)
+    np.minimum(Z, ZERO, out=A)
     np.expm1(A, out=A)
     A *= ELU_ALPHA
-    np.copyto(A, Z, where=Z > 0.0)
+    np.copyto(A, Z, where=Z > ZERO)
 
 
 @_takes_work
@@ -120,13 +132,13 @@ def _elu_back(A, dA, work=None):
     # For z <= 0, a = alpha (e^z - 1), so f'(z) = alpha e^z = a + alpha.
     work = _scratch(work, A)
     np.add(A, ELU_ALPHA, out=work)
-    np.copyto(work, 1.0, where=A > 0.0)
-    dA *= work
+    np.copyto(work, ONE, where=A > ZERO)
+    np.multiply(dA, work, out=dA)
 
 
 def _softplus(Z, A):
     # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): never overflows.
-    np.logaddexp(Z, 0.0, out=A)
+    np.logaddexp(Z, ZERO, out=A)
 
 
 @_takes_work
@@ -136,7 +148,7 @@ def _softplus_back(A, dA, work=None):
     np.negative(A, out=work)
     np.expm1(work, out=work)
     np.negative(work, out=work)
-    dA *= work
+    np.multiply(dA, work, out=dA)
 
 
 ACTIVATIONS: dict[str, Activation] = {

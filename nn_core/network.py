@@ -44,6 +44,9 @@ class Cache:
     grads: list  # [dW1, db1, dW2, ...]: the same arrays, in parameters() order
     flat_grad: np.ndarray | None = None  # the one array every gradient above is a view of
     work: list | None = None
+    outputs: list | None = None  # A[1:], the buffers each layer writes
+    count: np.ndarray | None = None  # n as a 0-d float64 array, the divisor of a mean (ufuncs take it faster than an int)
+    inputs_T: list | None = None  # A[l].T for l >= 1 (A[0].T is taken per call: X changes)
 
 
 class MLP:
@@ -60,8 +63,8 @@ class MLP:
         names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
         if len(names) != n_hidden:
             raise ValueError(f"Give one activation per hidden layer: {n_hidden} needed, {len(names)} given.")
-        self._hidden = tuple(get_activation(name) for name in names)
         self._head = get_head(output)
+        self._hidden = tuple(get_activation(name) for name in names)
         self.hidden_activations = tuple(a.name for a in self._hidden)
         self.output = self._head.name
         if output == "softmax" and self.layer_sizes[-1] < 2:
@@ -77,6 +80,19 @@ class MLP:
         self._caches: dict[int, Cache] = {}
 
     # ------------------------------------------------------------------ info
+    @property
+    def _hidden(self) -> tuple:
+        return self._hidden_activations
+
+    @_hidden.setter
+    def _hidden(self, activations) -> None:
+        # The per-layer calls the passes make, looked up once here rather than every epoch;
+        # replacing _hidden (e.g. gradcheck's deliberately broken copy) rebuilds them.
+        self._hidden_activations = tuple(activations)
+        self._forwards = [a.forward for a in self._hidden_activations] + [self._head.activate]
+        self._backwards = [a.backward if getattr(a.backward, "takes_work", False) else _ignore_work(a.backward)
+                           for a in self._hidden_activations]
+
     @property
     def n_layers(self) -> int:
         return len(self.weights)
@@ -130,11 +146,13 @@ class MLP:
             widths = self.layer_sizes[1:]
             flat_grad, grads = _packed(self.parameters(), fill=False)
             scratch = np.empty(n * max(widths))
-            cache = Cache(Z=[np.empty((n, w)) for w in widths],
-                          A=[None] + [np.empty((n, w)) for w in widths],
+            outputs = [np.empty((n, w)) for w in widths]
+            cache = Cache(Z=[np.empty((n, w)) for w in widths], A=[None, *outputs],
                           D=[np.empty((n, w)) for w in widths],
                           dW=grads[0::2], db=grads[1::2], grads=grads, flat_grad=flat_grad,
-                          work=[scratch[:n * w].reshape(n, w) for w in widths[:-1]])
+                          work=[scratch[:n * w].reshape(n, w) for w in widths[:-1]],
+                          outputs=outputs, inputs_T=[None] + [a.T for a in outputs[:-1]],
+                          count=np.array(float(n)))
             self._caches[n] = cache
         return cache
 
@@ -144,17 +162,12 @@ class MLP:
         Hot path: the caller silences floating-point warnings (np.errstate) once.
         """
         cache = self._caches.get(X.shape[0]) or self._cache(X.shape[0])
-        A, Z, W, b = cache.A, cache.Z, self.weights, self.biases
-        A[0] = X
-        for l, act in enumerate(self._hidden):
-            z = Z[l]
-            np.dot(A[l], W[l], out=z)
-            z += b[l]
-            act.forward(z, A[l + 1])
-        z = Z[-1]
-        np.dot(A[-2], W[-1], out=z)
-        z += b[-1]
-        self._head.activate(z, A[-1])
+        cache.A[0] = a = X
+        for W, b, z, out, forward in zip(self.weights, self.biases, cache.Z, cache.outputs, self._forwards):
+            _dot(a, W, out=z)
+            z += b
+            forward(z, out)
+            a = out
         return cache
 
     def forward(self, X) -> np.ndarray:
@@ -168,7 +181,7 @@ class MLP:
         A = self._as_input(X)
         outputs = []
         with np.errstate(all="ignore"):
-            for W, b, fn in zip(self.weights, self.biases, [a.forward for a in self._hidden] + [self._head.activate]):
+            for W, b, fn in zip(self.weights, self.biases, self._forwards):
                 Z = A @ W
                 Z += b
                 A = np.empty_like(Z)
@@ -191,6 +204,10 @@ class MLP:
         """Per-sample loss of the last forward pass, computed from its logits."""
         return self._head.sample_losses(cache.Z[-1], Y)
 
+    def total_loss(self, cache: Cache, Y: np.ndarray) -> float:
+        """The sum of :meth:`sample_losses`, bit for bit, computed with fewer NumPy calls."""
+        return self._head.total_loss(cache.Z[-1], Y)
+
     def penalty(self, l2: float = 0.0, l1: float = 0.0) -> float:
         """Regularisation term added to the loss: l2/2·ΣW² + l1·Σ|W| over the weights (not biases)."""
         total = 0.0
@@ -208,21 +225,19 @@ class MLP:
 
         Hot path: the caller silences floating-point warnings (np.errstate) once.
         """
-        A, D, W, dW, db = cache.A, cache.D, self.weights, cache.dW, cache.db
+        A, D, W, dW, db, A_T = cache.A, cache.D, self.weights, cache.dW, cache.db, cache.inputs_T
         np.subtract(A[-1], Y, out=D[-1])  # dL/dZ_L = A_L - Y for every canonical head
-        for l in range(len(W) - 1, -1, -1):
+        for l in range(len(W) - 1, 0, -1):
             delta = D[l]
-            np.dot(A[l].T, delta, out=dW[l])
-            np.add.reduce(delta, axis=0, keepdims=True, out=db[l])
-            if l > 0:
-                np.dot(delta, W[l].T, out=D[l - 1])
-                backward = self._hidden[l - 1].backward
-                if getattr(backward, "takes_work", False):
-                    backward(A[l], D[l - 1], cache.work[l - 1])
-                else:
-                    backward(A[l], D[l - 1])
+            _dot(A_T[l], delta, out=dW[l])
+            _sum_rows(delta, axis=0, keepdims=True, out=db[l])
+            _dot(delta, W[l].T, out=D[l - 1])
+            self._backwards[l - 1](A[l], D[l - 1], cache.work[l - 1])
+        _dot(A[0].T, D[0], out=dW[0])
+        _sum_rows(D[0], axis=0, keepdims=True, out=db[0])
         if reduction == "mean":
-            cache.flat_grad /= Y.shape[0]  # every dW and db at once: the same division as one by one
+            # Every dW and db at once: the same division as one by one.
+            np.divide(cache.flat_grad, cache.count, out=cache.flat_grad)
         if l2 or l1:
             for grad, weights in zip(dW, W):
                 if l2:
@@ -256,6 +271,15 @@ class MLP:
         with np.errstate(all="ignore"):
             losses = self.sample_losses(self.forward_cache(X), Y)
         return float(losses.mean() if reduction == "mean" else losses.sum()) + self.penalty(l2, l1)
+
+
+_dot = np.dot
+_sum_rows = np.add.reduce
+
+
+def _ignore_work(backward):
+    """A plain (A, dA) backward, e.g. a deliberately broken one, called like the others."""
+    return lambda A, dA, work: backward(A, dA)
 
 
 def _packed(arrays, fill=True) -> tuple[np.ndarray, list[np.ndarray]]:
