@@ -168,6 +168,12 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
+def _last_finite(values: np.ndarray) -> int | None:
+    """Index of the last finite value: a stopped run's latest record may hold no per-layer diagnostics."""
+    ok = np.flatnonzero(np.isfinite(values))
+    return int(ok[-1]) if ok.size else None
+
+
 def _median(values: np.ndarray) -> float:
     values = _finite(values)
     return float(np.median(values)) if values.size else math.nan
@@ -255,9 +261,10 @@ def check_dead_units(f: Flow) -> list[Finding]:
     if not len(f.epochs):
         return out
     for j in range(f.dead.shape[1]):
-        final, start = f.dead[-1, j], f.dead[0, j]
-        if not math.isfinite(final) or final < DEAD_FRACTION:
+        last = _last_finite(f.dead[:, j])
+        if last is None or f.dead[last, j] < DEAD_FRACTION:
             continue
+        final, start = f.dead[last, j], f.dead[0, j]
         layer = j + 1
         count = f" ({round(final * f.widths[j])} of {f.widths[j]})" if j < len(f.widths) else ""
         if math.isfinite(start) and start >= final:
@@ -271,7 +278,8 @@ def check_dead_units(f: Flow) -> list[Finding]:
             f"{_pct(final)} of layer-{layer} {f.unit_word(layer)} are dead{count}: they output 0 for every "
             f"training point, so no gradient reaches them. {why}",
             advice,
-            ((f"dead at epoch {int(f.epochs[0])}", start), (f"dead at epoch {f.last_epoch}", final)), layer=layer))
+            ((f"dead at epoch {int(f.epochs[0])}", start), (f"dead at epoch {int(f.epochs[last])}", final)),
+            layer=layer))
     return out
 
 
@@ -281,9 +289,10 @@ def check_saturated_units(f: Flow) -> list[Finding]:
     if not len(f.epochs):
         return out
     for j in range(f.saturated.shape[1]):
-        final = f.saturated[-1, j]
-        if not math.isfinite(final) or final < SATURATED_FRACTION:
+        last = _last_finite(f.saturated[:, j])
+        if last is None or f.saturated[last, j] < SATURATED_FRACTION:
             continue
+        final = f.saturated[last, j]
         layer = j + 1
         out.append(Finding(
             "saturated_units", "warning",
@@ -291,7 +300,7 @@ def check_saturated_units(f: Flow) -> list[Finding]:
             f"10 % of its peak, so they pass back little gradient.",
             "Try a smaller init scale or learning rate, or relu.",
             ((f"saturated at epoch {int(f.epochs[0])}", f.saturated[0, j]),
-             (f"saturated at epoch {f.last_epoch}", final)), layer=layer))
+             (f"saturated at epoch {int(f.epochs[last])}", final)), layer=layer))
     return out
 
 

@@ -4,6 +4,12 @@ Every record is the state *before* that epoch's update, the loss the
 tutorials print. When more than ``max_points`` records accumulate, every other
 one is dropped and the recording stride doubles, so 100,000 epochs cost no
 more than a few thousand.
+
+The per-layer diagnostics (gradient norms, update ratios, dead and saturated
+units) cost a trainer several times more than the scalars, so they keep a
+sparser schedule of their own: only records whose epoch is a multiple of
+``diagnostic_stride`` keep them, at most ``max_diagnostics`` of those, plus the
+latest record. The other records hold None in those columns.
 """
 
 from __future__ import annotations
@@ -13,29 +19,49 @@ import math
 SCALARS = ("loss", "test_loss", "accuracy", "test_accuracy", "lr")
 PER_LAYER = ("grad_norm", "update_ratio", "dead_fraction", "saturated_fraction")
 _MISSING = {**dict.fromkeys(SCALARS, math.nan), **dict.fromkeys(PER_LAYER)}  # a record without that value
+DIAGNOSTIC_POINTS = 250
 
 
 class History:
-    def __init__(self, n_layers: int, max_points: int = 1000):
+    def __init__(self, n_layers: int, max_points: int = 1000, max_diagnostics: int = DIAGNOSTIC_POINTS):
         self.n_layers = n_layers
         self.max_points = max(16, int(max_points))
+        self.max_diagnostics = max(16, min(int(max_diagnostics), self.max_points))
         self.stride = 1
+        self.diagnostic_stride = 1  # a power of two, never below stride
         self.epochs: list[int] = []
         self.columns: dict[str, list] = {name: [] for name in SCALARS + PER_LAYER}
         self.log: list[dict] = []  # rows at every log_every epochs, never thinned
         self.status = "not started"
         self.diverged_at: int | None = None
+        self._scheduled = 0  # records whose epoch is a multiple of diagnostic_stride
 
     def wants(self, epoch: int) -> bool:
         return epoch % self.stride == 0
 
+    def keeps_diagnostics(self, epoch: int) -> bool:
+        """Whether a record of ``epoch`` keeps its per-layer values once it is no longer the latest."""
+        return epoch % self.diagnostic_stride == 0
+
     def append(self, epoch: int, **values) -> None:
-        self.epochs.append(epoch)
+        epochs = self.epochs
+        if epochs and epochs[-1] % self.diagnostic_stride:
+            self._clear_diagnostics(len(epochs) - 1)  # it had them only as the latest record
+        epochs.append(epoch)
         get = values.get
         for name, column in self.columns.items():
             column.append(get(name, _MISSING[name]))
-        if len(self.epochs) > self.max_points:
+        if epoch % self.diagnostic_stride == 0:
+            self._scheduled += 1
+        if len(epochs) > self.max_points:
             self._thin()
+        if self._scheduled > self.max_diagnostics:
+            self._thin_diagnostics()
+
+    def set_latest(self, **values) -> None:
+        """Fill columns of the latest record, e.g. diagnostics known only after the update."""
+        for name, value in values.items():
+            self.columns[name][-1] = value
 
     def _thin(self) -> None:
         self.stride *= 2
@@ -43,6 +69,22 @@ class History:
         self.epochs = [self.epochs[i] for i in keep]
         for name, column in self.columns.items():
             self.columns[name] = [column[i] for i in keep]
+        self.diagnostic_stride = max(self.diagnostic_stride, self.stride)
+        self._count_scheduled()
+
+    def _thin_diagnostics(self) -> None:
+        self.diagnostic_stride *= 2
+        for i, epoch in enumerate(self.epochs[:-1]):
+            if epoch % self.diagnostic_stride:
+                self._clear_diagnostics(i)
+        self._count_scheduled()
+
+    def _clear_diagnostics(self, i: int) -> None:
+        for name in PER_LAYER:
+            self.columns[name][i] = None
+
+    def _count_scheduled(self) -> None:
+        self._scheduled = sum(1 for e in self.epochs if e % self.diagnostic_stride == 0)
 
     def __len__(self) -> int:
         return len(self.epochs)
@@ -57,7 +99,7 @@ class History:
         return self.columns["loss"][-1] if self.epochs else math.nan
 
     def rows(self) -> list[dict]:
-        """One flat dict per record (layer columns expanded), e.g. for CSV export."""
+        """One flat dict per record (layer columns expanded, NaN where not recorded), e.g. for CSV export."""
         out = []
         for i, epoch in enumerate(self.epochs):
             row = {"epoch": epoch}
@@ -72,8 +114,8 @@ class History:
         return out
 
     def to_dict(self) -> dict:
-        return {"epochs": list(self.epochs), "stride": self.stride, "status": self.status,
-                "diverged_at": self.diverged_at, "log": list(self.log),
+        return {"epochs": list(self.epochs), "stride": self.stride, "diagnostic_stride": self.diagnostic_stride,
+                "status": self.status, "diverged_at": self.diverged_at, "log": list(self.log),
                 **{name: list(column) for name, column in self.columns.items()}}
 
     def __repr__(self) -> str:

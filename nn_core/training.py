@@ -13,7 +13,7 @@ import numpy as np
 
 from .activations import get_activation
 from .heads import accuracy, accuracy_against, get_head
-from .history import History
+from .history import DIAGNOSTIC_POINTS, History
 from .network import MLP, REDUCTIONS, _packed
 from .optimizers import make_optimizer
 
@@ -23,7 +23,8 @@ class Trainer:
 
     def __init__(self, net: MLP, X, y, *, lr=0.1, optimizer="sgd", batch_size=None, l2=0.0, l1=0.0,
                  lr_decay=0.0, reduction="mean", momentum=0.9, shuffle_seed=0, X_test=None, y_test=None,
-                 diagnostics=True, max_points=1000, snapshots=40, log_every=None):
+                 diagnostics=True, max_points=1000, snapshots=40, log_every=None,
+                 max_diagnostics=DIAGNOSTIC_POINTS):
         if reduction not in REDUCTIONS:
             raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
         for name, value in (("lr", lr), ("l2", l2), ("l1", l1), ("lr_decay", lr_decay)):
@@ -54,7 +55,7 @@ class Trainer:
         self.classify = get_head(net.output).task == "classification"
         self._train_accuracy = accuracy_against(self.Y) if self.classify else None
         self._test_accuracy = accuracy_against(self.Y_test) if self.classify and has_test else None
-        self.history = History(net.n_layers, max_points)
+        self.history = History(net.n_layers, max_points, max_diagnostics)
         self.snapshot_limit = int(snapshots)
         self.snapshot_stride = 1
         self.snapshots: list[tuple[int, list, list]] = []  # (epoch, weights, biases)
@@ -64,6 +65,7 @@ class Trainer:
         self._batch_Y = np.empty((self.batch_size, self.Y.shape[1]))
         self._stop = False
         self.epoch = 0  # epochs completed
+        self._end = 0  # the epoch the current run() call trains up to
 
     # --------------------------------------------------------------- control
     @property
@@ -83,15 +85,15 @@ class Trainer:
         if self.done:
             return self.history
         self._stop = False
+        self._end = self.epoch + int(epochs)
         self.history.status = "running"
-        full_batch = self.batch_size >= self.X.shape[0]
+        one_epoch = self._full_batch_epoch if self.batch_size >= self.X.shape[0] else self._mini_batch_epoch
         with np.errstate(all="ignore"):
             for _ in range(int(epochs)):
                 if self._stop:
                     self.history.status = f"stopped at epoch {self.epoch}"
                     return self.history
-                ok = self._full_batch_epoch() if full_batch else self._mini_batch_epoch()
-                if not ok:
+                if not one_epoch():
                     return self.history
                 self.epoch += 1
         self.history.status = f"trained {self.epoch} epochs"
@@ -118,14 +120,14 @@ class Trainer:
         recording = self._recording()
         test = self._test_metrics() if recording else None
         cache = net.forward_cache(self.X)
-        loss = float(np.add.reduce(net.sample_losses(cache, Y))) / Y.shape[0]
+        loss = net.total_loss(cache, Y) / Y.shape[0]
         if not math.isfinite(loss):
             return self._diverged()
-        recorded = recording and self._record(loss, cache, test)
+        diagnosed = recording and self._record(loss, cache, test)
         net.backward(cache, Y, self.reduction, self.l2, self.l1)
         self._save_backup()
         self.optimizer.step(self._step_params, self._grads(cache), self._lr())
-        if recorded and self.diagnostics:
+        if diagnosed:
             self._record_gradients([_norm(dW) for dW in cache.dW])
         return True
 
@@ -134,11 +136,11 @@ class Trainer:
         recording = self._recording()
         test = self._test_metrics() if recording else None
         cache = net.forward_cache(X)
-        loss = float(np.add.reduce(net.sample_losses(cache, Y))) / X.shape[0]
+        loss = net.total_loss(cache, Y) / X.shape[0]
         if not math.isfinite(loss):
             return self._diverged()
-        recorded = recording and self._record(loss, cache, test)
-        norms = np.zeros(net.n_layers) if recorded and self.diagnostics else None
+        diagnosed = recording and self._record(loss, cache, test)
+        norms = np.zeros(net.n_layers) if diagnosed else None
         self._save_backup()
         order = self.rng.permutation(X.shape[0])
         lr = self._lr()
@@ -185,28 +187,36 @@ class Trainer:
         if self.X_test is None:
             return (math.nan, math.nan)
         out = self.net.forward_cache(self.X_test)
-        loss = float(np.add.reduce(self.net.sample_losses(out, self.Y_test))) / self.X_test.shape[0]
+        loss = self.net.total_loss(out, self.Y_test) / self.X_test.shape[0]
         acc = self._test_accuracy(out.A[-1]) if self.classify else math.nan
         return (loss, acc)
 
     def _record(self, loss, cache, test) -> bool:
-        """Log and/or record this epoch; True when a history record was added."""
-        net, epoch = self.net, self.epoch
+        """Log and/or record this epoch; True when the record takes per-layer diagnostics,
+        whose gradient half :meth:`_record_gradients` adds after the update."""
+        epoch, history = self.epoch, self.history
         acc = self._train_accuracy(cache.A[-1]) if self.classify else math.nan
         row = {"loss": loss, "test_loss": test[0], "accuracy": acc, "test_accuracy": test[1], "lr": self._lr()}
         if self._logging():
-            self.history.log.append({"epoch": epoch, **row})
-        if not self.history.wants(epoch):
+            history.log.append({"epoch": epoch, **row})
+        if not history.wants(epoch):
             return False
-        if self.diagnostics:
-            # The deltas and scratch arrays are free until the backward pass: reuse them.
-            row["dead_fraction"], row["saturated_fraction"] = unit_health(net, cache.A, (cache.D, cache.work))
-            # Full batch: filled after backward; mini-batch: the mean over the epoch's batches.
-            row["grad_norm"] = [math.nan] * net.n_layers
-            row["update_ratio"] = [math.nan] * net.n_layers
-        self.history.append(epoch, **row)
+        history.append(epoch, **row)
         self._snapshot(epoch)
+        if not self._diagnosing(epoch):
+            return False
+        # The deltas and scratch arrays are free until the backward pass: reuse them.
+        dead, saturated = unit_health(self.net, cache.A, (cache.D, cache.work))
+        history.set_latest(dead_fraction=dead, saturated_fraction=saturated)
         return True
+
+    def _diagnosing(self, epoch: int) -> bool:
+        """Per-layer diagnostics for the record just added: on the history's sparser schedule,
+        and always for the last record of this run() call, so a finished run ends with them."""
+        history = self.history
+        if not self.diagnostics or history.epochs[-1] != epoch:  # not recorded, or thinned away at once
+            return False
+        return history.keeps_diagnostics(epoch) or epoch + history.stride >= self._end
 
     def _record_gradients(self, grad_norms: list) -> None:
         """Complete the last record with |dW| per layer and the epoch's |ΔW| / |W|."""
@@ -219,8 +229,7 @@ class Trainer:
         for change, before in zip(self._change[0::2], self._backup[0::2]):
             base = _norm(before)
             ratios.append(_norm(change) / base if base > 0 else math.nan)
-        self.history.columns["grad_norm"][-1] = grad_norms
-        self.history.columns["update_ratio"][-1] = ratios
+        self.history.set_latest(grad_norm=grad_norms, update_ratio=ratios)
 
     def _snapshot(self, epoch: int) -> None:
         if self.snapshot_limit <= 0 or epoch % self.snapshot_stride:
@@ -285,7 +294,7 @@ def train(net: MLP, X, y, lr=0.1, epochs=100, batch_size=None, optimizer="sgd", 
     Defaults: full batch, mean reduction, plain SGD. ``batch_size`` B gives
     mini-batches of B with a seeded shuffle every epoch (``shuffle_seed``).
     Other options: lr_decay (lr / (1 + decay·epoch)), reduction, momentum,
-    diagnostics, max_points, snapshots, log_every.
+    diagnostics, max_points, max_diagnostics, snapshots, log_every.
     """
     trainer = Trainer(net, X, y, lr=lr, optimizer=optimizer, batch_size=batch_size, l2=l2, l1=l1,
                       X_test=X_test, y_test=y_test, **options)

@@ -309,6 +309,77 @@ def test_diagnostics_off_records_only_the_scalars():
     assert all(np.array_equal(a, b) for a, b in zip(with_diag.net.parameters(), trainer.net.parameters()))
 
 
+def _diagnosed(history):
+    return [e for e, g in zip(history.epochs, history["grad_norm"]) if g is not None]
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_diagnostics_keep_a_sparser_schedule_with_the_same_values(batch_size):
+    sparse = _trainer(sizes=(2, 4, 1), batch_size=batch_size, max_diagnostics=16, log_every=50)
+    dense = _trainer(sizes=(2, 4, 1), batch_size=batch_size, max_diagnostics=10_000, log_every=50)
+    sparse.run(300)
+    dense.run(300)
+    h, d = sparse.history, dense.history
+    assert h.epochs == d.epochs == list(range(300)) and _diagnosed(d) == d.epochs
+    stride = h.diagnostic_stride
+    assert stride == 32  # 300 epochs at most 16 per stride: 1, 2, ... 32
+    assert _diagnosed(h) == list(range(0, 300, stride)) + [299]  # and the latest record, always
+    for name in ("grad_norm", "update_ratio", "dead_fraction", "saturated_fraction"):
+        for e, value in zip(h.epochs, h[name]):
+            assert value is None or repr(value) == repr(d[name][e])
+            assert (value is None) == (e % stride != 0 and e != 299)
+    # The scalars, the log, the weights and the snapshots do not depend on the schedule.
+    assert all(repr(h[name]) == repr(d[name]) for name in ("loss", "test_loss", "accuracy", "test_accuracy", "lr"))
+    assert h.log == d.log and _fingerprint(sparse)[1:] == _fingerprint(dense)[1:]
+
+
+def test_each_run_call_ends_with_diagnostics_only_the_schedule_keeps_them():
+    trainer = _trainer(sizes=(2, 4, 1), max_diagnostics=16)
+    trainer.run(100)
+    assert trainer.history.diagnostic_stride == 8 and _diagnosed(trainer.history)[-2:] == [96, 99]
+    trainer.run(5)  # epoch 99 was diagnosed only as the latest record
+    assert _diagnosed(trainer.history)[-2:] == [96, 104]
+    once = _trainer(sizes=(2, 4, 1), max_diagnostics=16)
+    once.run(105)
+    assert _fingerprint(once) == _fingerprint(trainer)
+
+
+def test_a_stopped_run_is_diagnosed_from_its_last_diagnosed_record():
+    from nn_core.diagnostics import diagnose
+
+    net = MLP([2, 8, 1], activation="relu", bias_init=-10.0, seed=0)
+    trainer = Trainer(net, SPIRAL.X_train, SPIRAL.y_train, lr=0.1, max_diagnostics=16)
+    step = trainer.optimizer.step
+
+    def step_then_stop(params, grads, lr):
+        step(params, grads, lr)
+        if trainer.epoch == 41:
+            trainer.stop()
+
+    trainer.optimizer.step = step_then_stop
+    trainer.run(100)
+    h = trainer.history
+    assert h.epochs[-1] == 41 and h["dead_fraction"][-1] is None and _diagnosed(h)[-1] == 40
+    (finding,) = [f for f in diagnose(trainer) if f.check == "dead_units"]
+    assert dict(finding.numbers) == {"dead at epoch 0": 1.0, "dead at epoch 40": 1.0}
+
+
+@settings(max_examples=40, deadline=None)
+@given(max_points=st.integers(16, 80), max_diagnostics=st.integers(1, 100), epochs=st.integers(1, 1500))
+def test_history_bounds_the_diagnostic_records(max_points, max_diagnostics, epochs):
+    history = History(n_layers=1, max_points=max_points, max_diagnostics=max_diagnostics)
+    for epoch in range(epochs):
+        if history.wants(epoch):  # the trainer diagnoses what the schedule keeps (and the latest record)
+            history.append(epoch, loss=0.0, grad_norm=[float(epoch)])
+    kept = _diagnosed(history)
+    stride = history.diagnostic_stride
+    assert stride & (stride - 1) == 0 and stride >= history.stride
+    assert kept[-1] == history.epochs[-1]  # the latest record keeps what it was given
+    assert [e for e in kept[:-1] if e % stride] == []
+    assert len(kept) <= history.max_diagnostics + 1 and history.max_diagnostics <= history.max_points
+    assert [g[0] for g in history["grad_norm"] if g is not None] == [float(e) for e in kept]
+
+
 # ---------------------------------------------------------- stop, test data
 def test_stop_mid_run_finishes_the_current_epoch():
     trainer = _trainer(optimizer="sgd")
