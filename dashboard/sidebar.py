@@ -16,7 +16,7 @@ import streamlit as st
 
 from nn_core import ACTIVATIONS, HEADS, INITIALIZERS, OPTIMIZERS
 from nn_core.config import PARAMS, Param, RunConfig, kind_of, reconcile
-from nn_core.datasets import DATASETS
+from nn_core.datasets import DATASETS, MAX_CSV_BYTES
 from nn_core.network import MAX_HIDDEN_LAYERS
 
 GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
@@ -236,7 +236,7 @@ def _dataset_extras(name: str, box) -> None:
         box.caption(DATASETS[name].description)
     else:
         box.file_uploader("CSV file (x1, x2, label or target)", type=["csv"], key="csv_upload",
-                          on_change=_keep_upload)
+                          on_change=_keep_upload, max_upload_size=MAX_CSV_BYTES // 1_000_000)
 
 
 UPLOAD = "playground_csv"  # (file name, bytes) of the last upload; kept across page switches

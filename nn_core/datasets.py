@@ -20,6 +20,7 @@ import numpy as np
 
 MAX_CSV_BYTES = 5_000_000
 MAX_CSV_ROWS = 50_000
+MAX_CSV_VALUE = 1e6  # larger inputs or targets overflow a network's first step
 MAX_CLASSES = 8
 FAR = 1e307  # the domain of points beyond ±FAR is clipped there, so its padding cannot overflow
 N_RANGE = (4, 5000)
@@ -364,6 +365,9 @@ def _floats(rows: list[tuple[int, list[str]]], j: int, col: str) -> np.ndarray:
             raise DataError(f"Column '{col}' has {what} {where}.") from None
         if not math.isfinite(value):
             raise DataError(f"Column '{col}' has the non-finite value {_quote(cell)} {where}.")
+        if abs(value) > MAX_CSV_VALUE:
+            raise DataError(f"Column '{col}' has the value {_quote(cell)} {where}, beyond ±{MAX_CSV_VALUE:,.0f}: "
+                            "rescale the data so a network can train on it.")
     return out
 
 

@@ -238,9 +238,5 @@ def test_the_server_accepts_the_largest_upload_the_loaders_allow(options):
     assert datasets.MAX_CSV_BYTES <= options["server.maxUploadSize"] * 1024 * 1024
 
 
-@pytest.mark.xfail(strict=True, reason="lead: .streamlit/config.toml caps every upload at maxUploadSize = 5 (MiB), so "
-                                       "the restore uploader's promised 20 MB (dashboard/exports.py MAX_UPLOAD_MB, "
-                                       "enough for an 8x256 network's 12 MB JSON) is refused by the server with a "
-                                       "413; raise it to 20 and give the sidebar's CSV uploader max_upload_size=5")
 def test_the_server_accepts_a_saved_run_as_large_as_the_restore_panel_promises(options):
     assert exports.MAX_UPLOAD_MB <= options["server.maxUploadSize"]
