@@ -3,9 +3,12 @@
 ``seed-000`` (a 2-2-1 ReLU/sigmoid net on two samples, summed gradients) prints
 its tutorial's table to the last digit. ``seed-002`` (XOR, 2-4-1 sigmoid,
 randn × 0.1) prints what the tutorial's *code* prints: its "Expected output"
-table was not produced by that code. With randn × 0.1 the four hidden units
-start almost identical, so the network sits on the symmetric saddle at
-ln 2 ≈ 0.6931 until about epoch 8,000, and only then learns.
+table was not produced by that code. (As printed, the code does not even run:
+``backward`` assigns ``b1`` and ``b2`` without receiving them, an
+UnboundLocalError; with them passed in, it prints this preset's table.) With
+randn × 0.1 the four hidden units start almost identical, so the network sits
+on the symmetric saddle at ln 2 ≈ 0.6931 until about epoch 8,000, and only
+then learns.
 """
 
 from __future__ import annotations
@@ -53,9 +56,10 @@ PRESETS: dict[str, Preset] = {
             1000, "Epoch {epoch:5d} | Loss: {loss:.4f}",
             ((0, 0.6928), (1000, 0.6823), (2000, 0.5471), (3000, 0.1702), (4000, 0.0669), (5000, 0.0390),
              (6000, 0.0271), (7000, 0.0204), (8000, 0.0162), (9000, 0.0132)),
-            "The article's 'Expected output' is not what its code prints: the code plateaus at "
-            "ln 2 ≈ 0.6931 until about epoch 8,000, because randn × 0.1 starts the four hidden units "
-            "almost identical (a symmetric saddle), and only then breaks symmetry and learns.",
+            "The article's 'Expected output' is not what its code prints: the code (once backward() is given "
+            "b1 and b2, which as printed raise UnboundLocalError) plateaus at ln 2 ≈ 0.6931 until about epoch "
+            "8,000, because randn × 0.1 starts the four hidden units almost identical (a symmetric saddle), "
+            "and only then breaks symmetry and learns.",
         ),
     ]
 }
