@@ -97,8 +97,13 @@ def measure(config: RunConfig) -> Outcome:
         epochs=list(h.epochs), losses=list(h.columns["loss"]),
         first_grad=list(grads[0]), last_grad=list(grads[-1]),
         peak_grad=[max(g[l] for g in grads) for l in range(n)],
-        first_dead=list(h.columns["dead_fraction"][0]), last_dead=list(h.columns["dead_fraction"][-1]),
+        first_dead=list(h.columns["dead_fraction"][0]), last_dead=list(_last_recorded(h, "dead_fraction")),
         first_saturated=list(h.columns["saturated_fraction"][0]), history=h)
+
+
+def _last_recorded(h, column: str) -> list:
+    """The newest per-layer values: records between diagnosed ones hold None."""
+    return next(values for values in reversed(h.columns[column]) if values is not None)
 
 
 def run_scenario(name: str) -> ScenarioResult:
