@@ -254,23 +254,24 @@ def train_and_draw(run, slots: Slots, view: View) -> None:
                 return  # a newer script run (a click) has taken over this session's run
             if trainer.epoch >= goal or trainer.done:
                 break
-            tick = time.perf_counter()
-            trainer.run(min(chunk, goal - trainer.epoch))
-            took = time.perf_counter() - tick
+            with state.cpu_turn():
+                tick = time.perf_counter()
+                trainer.run(min(chunk, goal - trainer.epoch))
+                took = time.perf_counter() - tick
         chunk = max(1, min(10_000, round(chunk * CHUNK_SECONDS / max(took, 1e-4))))
         now = time.perf_counter()
         if now - begun > QUIET_SECONDS:
             slots.progress.progress(min(1.0, (trainer.epoch - first) / max(1, goal - first)),
                                     text=f"Training… epoch {trainer.epoch:,} of {goal:,}")
             if now >= next_draw:
-                with lock:
+                with lock, state.cpu_turn():
                     draw(run, slots, view, live=True)
                 spent = time.perf_counter() - now
                 next_draw = time.perf_counter() + max(REFRESH_SECONDS, 2 * spent)
             if fresh:  # end the first run so the buttons (Stop!) become usable; the next run trains on
                 st.rerun()
     slots.progress.empty()
-    with lock:
+    with lock, state.cpu_turn():
         state.finished(run)
         draw(run, slots, view)
 

@@ -7,8 +7,10 @@ keyed by their full inputs. Nothing here is module-level mutable state.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import random
 import threading
 
@@ -183,6 +185,20 @@ def stopped() -> bool:
 
 
 # ------------------------------------------------------------------ one trainer at a time
+# Process-wide, and deliberately so: it holds no data, only a turn. Each session's training and drawing
+# is pure-Python-heavy NumPy work that holds the GIL; twenty sessions doing it at once would starve the
+# server's event loop (its health check took seconds). With at most one turn per core, the rest wait
+# without holding the GIL, and the server keeps answering.
+_CPU_TURNS = threading.BoundedSemaphore(max(1, min(2, os.cpu_count() or 1)))
+
+
+@contextlib.contextmanager
+def cpu_turn():
+    """Hold one of the process's CPU turns for a short burst of work (a chunk of training, one drawing)."""
+    with _CPU_TURNS:
+        yield
+
+
 def claim() -> tuple[threading.Lock, object]:
     """Make this script run the session's trainer; an older run still going sees it lost its claim.
 
