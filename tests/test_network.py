@@ -163,7 +163,7 @@ def test_per_layer_activations():
     assert net.activation == ["tanh", "relu", "sigmoid"]
     A1, A2, A3, out = net.layer_outputs(X)
     W, b = net.weights, net.biases
-    assert np.array_equal(A1, np.tanh(X @ W[0] + b[0]))
+    assert np.allclose(A1, np.tanh(X @ W[0] + b[0]), rtol=0, atol=1e-15)  # tanh via exp: within 4e-16
     assert np.array_equal(A2, np.maximum(A1 @ W[1] + b[1], 0.0))
     assert np.array_equal(A3, 1 / (1 + np.exp(-(A2 @ W[2] + b[2]))))
     assert np.array_equal(out, A3 @ W[3] + b[3])
@@ -189,3 +189,14 @@ def test_loss_and_gradients_returns_copies():
     assert all(np.array_equal(a, dW) for a, (dW, _) in zip(saved, grads))
     _, summed = net.loss_and_gradients(X, y, reduction="sum")
     np.testing.assert_allclose(summed[0][0], grads[0][0] * len(y), rtol=1e-12)
+
+
+def test_tanh_is_within_4e16_of_numpy_and_saturates_exactly():
+    """nnplay computes tanh through exp (faster on CPUs without a SIMD tanh): this is the price, bounded."""
+    from nn_core.activations import apply
+
+    z = np.concatenate([np.linspace(-400.0, 400.0, 200_001), [-1e300, 1e300, 0.0]])
+    a = apply("tanh", z.reshape(-1, 1)).ravel()
+    assert np.max(np.abs(a - np.tanh(z))) <= 4.5e-16
+    assert a[-3] == -1.0 and a[-2] == 1.0 and a[-1] == 0.0
+    assert np.all(np.abs(a) <= 1.0)
