@@ -137,18 +137,11 @@ def labels(configs: Sequence[RunConfig]) -> list[str]:
 
 
 # ---------------------------------------------------------------------- training
-def snapshot_count(config: RunConfig, limit: int = SNAPSHOTS) -> int:
-    """How many weight snapshots fit SNAPSHOT_BYTES for this network (2 to ``limit``)."""
-    sizes = [2, *config.hidden, max(2, config.classes)]
-    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    return int(min(limit, max(2, SNAPSHOT_BYTES // (8 * n_params))))
-
-
 def train_run(config: RunConfig, data: Dataset | None = None, *, label: str = "run",
               snapshots: int = SNAPSHOTS, chunk: int = CHUNK_EPOCHS,
               progress: Callable[[float], None] | None = None) -> RunResult:
     """Train one config for its epochs, in chunks (``progress(fraction)`` after each)."""
-    run = runs.prepare(config, data, snapshots=snapshot_count(config, snapshots))
+    run = runs.prepare(config, data, snapshots=snapshots, snapshot_bytes=SNAPSHOT_BYTES)
     started = time.perf_counter()
     total = max(run.config.epochs, 1)
     for _ in run.trainer.chunks(run.config.epochs, chunk):

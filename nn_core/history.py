@@ -33,6 +33,7 @@ class History:
         self.columns: dict[str, list] = {name: [] for name in SCALARS + PER_LAYER}
         self.log: list[dict] = []  # rows at every log_every epochs, never thinned
         self.status = "not started"
+        self.marks: list[tuple[int, str]] = []  # (epoch, "lr 0.03 → 0.1"): settings changed mid-run
         self.diverged_at: int | None = None
         self._scheduled = 0  # records whose epoch is a multiple of diagnostic_stride
 
@@ -57,6 +58,10 @@ class History:
             self._thin()
         if self._scheduled > self.max_diagnostics:
             self._thin_diagnostics()
+
+    def mark(self, epoch: int, text: str) -> None:
+        """Note that a setting changed before ``epoch``'s update (never thinned: there are few)."""
+        self.marks.append((int(epoch), str(text)))
 
     def set_latest(self, **values) -> None:
         """Fill columns of the latest record, e.g. diagnostics known only after the update."""

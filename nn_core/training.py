@@ -1,13 +1,19 @@
 """The training loop: it only coordinates forward, backward and update, and records.
 
 A :class:`Trainer` can be resumed: ``run(k)`` continues from where it stopped,
-so a UI can train in chunks, draw between them, and stop on request. A
-non-finite loss stops training with the weights of the last finite epoch.
+so a UI can train in chunks, draw between them, and stop on request. A live view
+trains in slices of optimizer steps instead (``run_steps``), because at the
+limits one epoch is thousands of steps and no frame can wait for it; either way
+the weights are bit-identical. Settings that keep the network's shape and data
+(learning rate, optimizer, L1/L2, batch size, decay) can change mid-run
+(``retune``), as in TF Playground. A non-finite loss stops training with the
+weights of the last finite epoch.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,7 +21,23 @@ from .activations import get_activation
 from .heads import accuracy, accuracy_against, get_head
 from .history import DIAGNOSTIC_POINTS, History
 from .network import MLP, REDUCTIONS, _packed
-from .optimizers import make_optimizer
+from .optimizers import OPTIMIZERS, make_optimizer
+
+SNAPSHOT_BYTES = 24 * 2**20  # weight snapshots one run may keep: an 8 × 256 network keeps 6, a small one 40
+RETUNABLE = {"lr": "lr", "l2": "l2", "l1": "l1", "lr_decay": "lr_decay", "batch_size": "batch_size",
+             "optimizer": "optimizer_name", "momentum": "momentum"}  # setting -> Trainer attribute
+
+
+@dataclass
+class _OpenEpoch:
+    """A mini-batch epoch in progress: its shuffled order, how far it got, its learning rate."""
+
+    order: np.ndarray
+    lr: float
+    norms: np.ndarray | None  # summed per-layer |dW| when this epoch's record takes diagnostics
+    start: int = 0
+    batches: int = 0
+
 
 
 class Trainer:
@@ -24,7 +46,7 @@ class Trainer:
     def __init__(self, net: MLP, X, y, *, lr=0.1, optimizer="sgd", batch_size=None, l2=0.0, l1=0.0,
                  lr_decay=0.0, reduction="mean", momentum=0.9, shuffle_seed=0, X_test=None, y_test=None,
                  diagnostics=True, max_points=1000, snapshots=40, log_every=None,
-                 max_diagnostics=DIAGNOSTIC_POINTS):
+                 max_diagnostics=DIAGNOSTIC_POINTS, snapshot_bytes=SNAPSHOT_BYTES):
         if reduction not in REDUCTIONS:
             raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
         for name, value in (("lr", lr), ("l2", l2), ("l1", l1), ("lr_decay", lr_decay)):
@@ -47,7 +69,8 @@ class Trainer:
         # the update and the backup are then one NumPy call each, with the same bits.
         self._flat = net.flat_parameters()
         self._step_params = self.params if self._flat is None else [self._flat]
-        self.optimizer = make_optimizer(optimizer, self._step_params, momentum=momentum)
+        self.momentum = float(momentum)
+        self.optimizer = make_optimizer(optimizer, self._step_params, momentum=self.momentum)
         self.optimizer_name = optimizer
         self.rng = np.random.RandomState(shuffle_seed)
         self.diagnostics = diagnostics
@@ -56,7 +79,7 @@ class Trainer:
         self._train_accuracy = accuracy_against(self.Y) if self.classify else None
         self._test_accuracy = accuracy_against(self.Y_test) if self.classify and has_test else None
         self.history = History(net.n_layers, max_points, max_diagnostics)
-        self.snapshot_limit = int(snapshots)
+        self.snapshot_limit = snapshot_count(self.params, snapshots, snapshot_bytes)
         self.snapshot_stride = 1
         self.snapshots: list[tuple[int, list, list]] = []  # (epoch, weights, biases)
         self._backup_flat, self._backup = _packed(self.params)  # parameters before the last update
@@ -66,6 +89,7 @@ class Trainer:
         self._stop = False
         self.epoch = 0  # epochs completed
         self._end = 0  # the epoch the current run() call trains up to
+        self._open: _OpenEpoch | None = None  # a mini-batch epoch that run_steps left part-way
 
     # --------------------------------------------------------------- control
     @property
@@ -81,23 +105,98 @@ class Trainer:
         self._stop = True
 
     def run(self, epochs: int) -> History:
-        """Train ``epochs`` more epochs (fewer if stopped or diverged)."""
+        """Train ``epochs`` more epochs (fewer if stopped or diverged).
+
+        An epoch that :meth:`run_steps` left part-way counts as the first of them.
+        """
         if self.done:
             return self.history
         self._stop = False
         self._end = self.epoch + int(epochs)
         self.history.status = "running"
-        one_epoch = self._full_batch_epoch if self.batch_size >= self.X.shape[0] else self._mini_batch_epoch
         with np.errstate(all="ignore"):
-            for _ in range(int(epochs)):
+            while self.epoch < self._end:
                 if self._stop:
                     self.history.status = f"stopped at epoch {self.epoch}"
                     return self.history
-                if not one_epoch():
+                if self._advance(math.inf) is None:
                     return self.history
-                self.epoch += 1
         self.history.status = f"trained {self.epoch} epochs"
         return self.history
+
+    def run_steps(self, steps: int) -> int:
+        """Train at most ``steps`` optimizer steps (mini-batches), stopping mid-epoch if need be.
+
+        Returns the steps taken (0 once diverged). A frame of live training asks
+        for as many steps as fit its time budget, so its length is bounded
+        whatever the batch size and data size; the weights are bit-identical to
+        training the same steps with :meth:`run`.
+        """
+        if self.done:
+            return 0
+        taken, budget = 0, max(1, int(steps))
+        self._end = self.epoch + 1  # the epoch recorded first in this slice also gets diagnostics
+        self.history.status = "running"
+        with np.errstate(all="ignore"):
+            while taken < budget:
+                done = self._advance(budget - taken)
+                if done is None:
+                    break
+                taken += done
+        if not self.done:
+            self.history.status = f"trained {self.epoch} epochs"
+        return taken
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return -(-self.X.shape[0] // self.batch_size)
+
+    @property
+    def mid_epoch(self) -> bool:
+        return self._open is not None
+
+    def retune(self, **settings) -> list[str]:
+        """Change settings that keep the network's shape and data, for the running network.
+
+        settings : any of lr, l2, l1, lr_decay, batch_size, optimizer, momentum.
+        The weights stay; a new optimizer starts with fresh state (its moments
+        belong to the old rule). Each change is marked in the history at this
+        epoch, so a loss curve can show where it happened. Returns the marks made.
+        """
+        changed = []
+        for name, value in settings.items():
+            value = self._checked(name, value)
+            old = getattr(self, RETUNABLE[name])
+            if value != old:
+                setattr(self, RETUNABLE[name], value)
+                changed.append((name, f"{name.replace('_', ' ')} {_show(old)} → {_show(value)}"))
+        names = {name for name, _ in changed}
+        if names & {"optimizer", "momentum"}:
+            self.optimizer = make_optimizer(self.optimizer_name, self._step_params, momentum=self.momentum)
+        if "batch_size" in names:
+            self._batch_X = np.empty((self.batch_size, self.X.shape[1]))
+            self._batch_Y = np.empty((self.batch_size, self.Y.shape[1]))
+        for _, mark in changed:
+            self.history.mark(self.epoch, mark)
+        return [mark for _, mark in changed]
+
+    def _checked(self, name: str, value):
+        if name not in RETUNABLE:
+            raise ValueError(f"{name!r} cannot change during a run; these can: {', '.join(RETUNABLE)}.")
+        if name == "optimizer":
+            if value not in OPTIMIZERS:
+                raise ValueError(f"Unknown optimizer {value!r}; choose one of: {', '.join(OPTIMIZERS)}.")
+            return value
+        if name == "batch_size":
+            return self._clamp_batch(value)
+        value = float(value)
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number ≥ 0; got {value!r}.")
+        return value
+
+    def _clamp_batch(self, batch_size) -> int:
+        n = self.X.shape[0]
+        return n if not batch_size else max(1, min(int(batch_size), n))
 
     def chunks(self, epochs: int, chunk: int = 25):
         """Generator: train ``epochs`` epochs, yielding the history after every ``chunk``."""
@@ -131,7 +230,19 @@ class Trainer:
             self._record_gradients([_norm(dW) for dW in cache.dW])
         return True
 
-    def _mini_batch_epoch(self) -> bool:
+    def _advance(self, budget: float) -> int | None:
+        """Up to ``budget`` more steps of the current epoch; None when the loss diverged."""
+        if self.batch_size >= self.X.shape[0] and self._open is None:
+            if not self._full_batch_epoch():
+                return None
+            self.epoch += 1
+            return 1
+        if self._open is None and not self._open_epoch():
+            return None
+        return self._batches(budget)
+
+    def _open_epoch(self) -> bool:
+        """Record the epoch (the loss before its updates), then shuffle its mini-batches."""
         net, X, Y = self.net, self.X, self.Y
         recording = self._recording()
         test = self._test_metrics() if recording else None
@@ -140,25 +251,34 @@ class Trainer:
         if not math.isfinite(loss):
             return self._diverged()
         diagnosed = recording and self._record(loss, cache, test)
-        norms = np.zeros(net.n_layers) if diagnosed else None
         self._save_backup()
-        order = self.rng.permutation(X.shape[0])
-        lr = self._lr()
-        n_batches = 0
-        for start in range(0, X.shape[0], self.batch_size):
-            idx = order[start:start + self.batch_size]
+        self._open = _OpenEpoch(order=self.rng.permutation(X.shape[0]), lr=self._lr(),
+                                norms=np.zeros(net.n_layers) if diagnosed else None)
+        return True
+
+    def _batches(self, budget: float) -> int:
+        """Train the open epoch's next mini-batches, at most ``budget``; close the epoch at its end."""
+        net, X, Y, e = self.net, self.X, self.Y, self._open
+        n, taken = X.shape[0], 0
+        while e.start < n and taken < budget:
+            idx = e.order[e.start:e.start + self.batch_size]
             Xb, Yb = self._batch_X[:len(idx)], self._batch_Y[:len(idx)]
             X.take(idx, axis=0, out=Xb)
             Y.take(idx, axis=0, out=Yb)
             batch = net.forward_cache(Xb)
             net.backward(batch, Yb, self.reduction, self.l2, self.l1)
-            if norms is not None:
-                norms += [_norm(dW) for dW in batch.dW]
-            self.optimizer.step(self._step_params, self._grads(batch), lr)
-            n_batches += 1
-        if norms is not None:
-            self._record_gradients(list(norms / n_batches))
-        return True
+            if e.norms is not None:
+                e.norms += [_norm(dW) for dW in batch.dW]
+            self.optimizer.step(self._step_params, self._grads(batch), e.lr)
+            e.start += len(idx)
+            e.batches += 1
+            taken += 1
+        if e.start >= n:
+            if e.norms is not None:
+                self._record_gradients(list(e.norms / e.batches))
+            self._open = None
+            self.epoch += 1
+        return taken
 
     def _save_backup(self) -> None:
         if self._flat is not None:
@@ -231,6 +351,10 @@ class Trainer:
             ratios.append(_norm(change) / base if base > 0 else math.nan)
         self.history.set_latest(grad_norm=grad_norms, update_ratio=ratios)
 
+    @property
+    def snapshot_bytes(self) -> int:
+        return sum(8 * p.size for p in self.params) * len(self.snapshots)
+
     def _snapshot(self, epoch: int) -> None:
         if self.snapshot_limit <= 0 or epoch % self.snapshot_stride:
             return
@@ -251,6 +375,23 @@ class Trainer:
                 out[f"{split}_loss"] = float(self.net.sample_losses(cache, Y).mean())
             out[f"{split}_accuracy"] = accuracy(cache.A[-1], Y) if self.classify else math.nan
         return out
+
+
+def snapshot_count(params, limit: int, budget: int = SNAPSHOT_BYTES) -> int:
+    """How many weight snapshots of ``params`` fit ``budget`` bytes: 2 to ``limit`` (0 keeps none).
+
+    Snapshots are what a replay slider scrubs through; bounding them in bytes
+    keeps a limit-size network's session as small as a default one's.
+    """
+    limit = int(limit)
+    if limit <= 0:
+        return 0
+    size = max(1, sum(8 * p.size for p in params))
+    return int(min(limit, max(2, budget // size)))
+
+
+def _show(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _norm(a: np.ndarray) -> float:

@@ -141,9 +141,10 @@ def test_as_result_wraps_a_playground_run():
 
 
 def test_snapshot_budget_shrinks_for_wide_networks():
-    assert C.snapshot_count(RunConfig()) == C.SNAPSHOTS
-    wide = RunConfig(hidden=(256,) * 8)
-    assert 2 <= C.snapshot_count(wide) < 5
+    small = C.train_run(RunConfig(epochs=100), label="small")
+    wide = C.train_run(RunConfig(hidden=(256,) * 8, epochs=20, n_samples=40), label="wide")
+    assert len(small.snapshots) > 16
+    assert 2 <= len(wide.snapshots) < 5
 
 
 def test_run_key_depends_on_config_and_data():
