@@ -1,12 +1,9 @@
-"""Hidden-layer activations: each defined once, beside its derivative.
+"""Hidden-layer activations: a registry of records, each a function beside its slope.
 
-Derivatives are written in terms of the activation's *output* A (as scikit-learn
-does), so the backward pass reuses what the forward pass cached and recomputes
-nothing. Every function works in place on preallocated arrays; a backward may
-also take a ``work`` buffer shaped like A for its slope, because allocating
-temporaries for a (2000, 32) layer costs more than the arithmetic. Such a
-backward says so with a ``takes_work`` attribute (a plain ``(A, dA)`` callable,
-e.g. a deliberately broken one, is still accepted).
+One protocol for the derivative: ``slope(A, out)`` writes f'(z) into ``out``, written through the
+activation's *output* a = f(z) (as scikit-learn does), so the backward pass reuses what the forward
+pass cached. ``forward(Z, out)`` writes f(Z). Both work in place on arrays the network allocated
+once. ``nn_core.reference`` has the same pairs written plainly; a test proves them equal.
 """
 
 from __future__ import annotations
@@ -16,58 +13,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LEAKY_SLOPE = 0.01
-ELU_ALPHA = 1.0
+from .reference import ELU_ALPHA, LEAKY_SLOPE
 
+# 0-d float64 operands: the same bits as the Python floats, converted faster by a ufunc (see "Why it is fast").
+ONE, TWO, MINUS_TWO, ZERO = (np.array(v) for v in (1.0, 2.0, -2.0, 0.0))
+for _c in (ONE, TWO, MINUS_TWO, ZERO):
+    _c.flags.writeable = False
 
-def _constant(value: float) -> np.ndarray:
-    """A read-only 0-d float64 array: as an operand it gives the same bits as the Python float,
-    and a ufunc converts it about 0.3 µs faster, which a tiny network pays several times an epoch."""
-    array = np.array(value, dtype=np.float64)
-    array.flags.writeable = False
-    return array
-
-
-ONE = _constant(1.0)
-TWO = _constant(2.0)
-MINUS_TWO = _constant(-2.0)
-ZERO = _constant(0.0)
-
-Forward = Callable[[np.ndarray, np.ndarray], None]  # (Z, out=A)
-Backward = Callable[..., None]  # (A, dA[, work]) -> dA *= f'(A) in place
-
-
-def _takes_work(backward: Backward) -> Backward:
-    """Mark a backward that accepts a scratch ``work`` array (it allocates one if given None)."""
-    backward.takes_work = True
-    return backward
-
-
-def _scratch(work, A):
-    return np.empty_like(A) if work is None else work
+InPlace = Callable[[np.ndarray, np.ndarray], None]  # (input, out)
 
 
 @dataclass(frozen=True)
 class Activation:
     name: str
     label: str
-    forward: Forward
-    backward: Backward
+    forward: InPlace  # (Z, out=A): A = f(Z)
+    slope: InPlace  # (A, out): f'(z) written through a = f(z)
     family: str  # "relu" (can die), "squash" (can saturate) or "linear"
     latex: str  # f(z), for the teaching pages
     derivative_latex: str  # f'(z) written with a = f(z)
     peak_slope: float = 1.0  # max of f'(z): a "saturated" unit has a slope far below it
+
+    def backward(self, A: np.ndarray, dA: np.ndarray, work: np.ndarray | None = None) -> None:
+        """dA ← dA ⊙ f'(Z) in place, the chain rule through this activation (work: scratch shaped like A)."""
+        work = np.empty_like(A) if work is None else work
+        self.slope(A, work)
+        np.multiply(dA, work, out=dA)
 
 
 def _relu(Z, A):
     np.maximum(Z, ZERO, out=A)
 
 
-@_takes_work
-def _relu_back(A, dA, work=None):
-    work = _scratch(work, A)
-    np.greater(A, ZERO, out=work)  # 1.0 / 0.0: the same product as multiplying by the mask
-    np.multiply(dA, work, out=dA)
+def _relu_slope(A, out):
+    np.greater(A, ZERO, out=out)  # 1.0 where the unit is on, else 0.0
 
 
 def _leaky(Z, A):
@@ -75,36 +54,28 @@ def _leaky(Z, A):
     np.maximum(A, Z, out=A)
 
 
-@_takes_work
-def _leaky_back(A, dA, work=None):
-    work = _scratch(work, A)
-    work.fill(LEAKY_SLOPE)
-    np.copyto(work, ONE, where=A > ZERO)
-    np.multiply(dA, work, out=dA)
+def _leaky_slope(A, out):
+    out.fill(LEAKY_SLOPE)
+    np.copyto(out, ONE, where=A > ZERO)
 
 
 def _sigmoid(Z, A):
-    # 1 / (1 + exp(-z)), the tutorials' exact formula, so their runs match bit for bit.
-    # exp(-z) overflows to inf for z < -709 and 1 / inf = 0 is then the right answer;
-    # callers silence that warning once, around their whole pass.
+    # 1 / (1 + exp(-z)), the tutorials' exact formula. exp(-z) overflows to inf for z < -709 and
+    # 1 / inf = 0 is then the right answer; callers silence that warning once, around their pass.
     np.negative(Z, out=A)
     np.exp(A, out=A)
     np.add(A, ONE, out=A)
     np.divide(ONE, A, out=A)
 
 
-@_takes_work
-def _sigmoid_back(A, dA, work=None):
-    work = _scratch(work, A)
-    np.subtract(ONE, A, out=work)
-    np.multiply(work, A, out=work)  # a (1 - a), bit for bit the tutorials' s * (1 - s)
-    np.multiply(dA, work, out=dA)
+def _sigmoid_slope(A, out):
+    np.subtract(ONE, A, out=out)
+    np.multiply(A, out, out=out)  # a (1 - a)
 
 
 def _tanh(Z, A):
-    # tanh z = 2 / (1 + e^(-2z)) - 1: within 4e-16 of np.tanh, and over twice as fast where NumPy has no
-    # SIMD float64 tanh (AVX2 CPUs), where tanh alone was 60 % of a mid-size epoch. e^(-2z) overflows to inf
-    # for z < -354 and the result is then exactly -1; callers silence that warning once, around their pass.
+    # 2 / (1 + e^(-2z)) - 1 (see "Why it is fast" in network.py). e^(-2z) overflows to inf
+    # for z < -354 and the result is then exactly -1.
     np.multiply(Z, MINUS_TWO, out=A)
     np.exp(A, out=A)
     np.add(A, ONE, out=A)
@@ -112,21 +83,17 @@ def _tanh(Z, A):
     np.subtract(A, ONE, out=A)
 
 
-@_takes_work
-def _tanh_back(A, dA, work=None):
-    work = _scratch(work, A)
-    np.multiply(A, A, out=work)
-    np.subtract(ONE, work, out=work)
-    np.multiply(dA, work, out=dA)
+def _tanh_slope(A, out):
+    np.multiply(A, A, out=out)
+    np.subtract(ONE, out, out=out)  # 1 - a²
 
 
 def _linear(Z, A):
     np.copyto(A, Z)
 
 
-@_takes_work
-def _linear_back(A, dA, work=None):
-    pass
+def _linear_slope(A, out):
+    out.fill(1.0)
 
 
 def _elu(Z, A):
@@ -136,13 +103,10 @@ def _elu(Z, A):
     np.copyto(A, Z, where=Z > ZERO)
 
 
-@_takes_work
-def _elu_back(A, dA, work=None):
+def _elu_slope(A, out):
     # For z <= 0, a = alpha (e^z - 1), so f'(z) = alpha e^z = a + alpha.
-    work = _scratch(work, A)
-    np.add(A, ELU_ALPHA, out=work)
-    np.copyto(work, ONE, where=A > ZERO)
-    np.multiply(dA, work, out=dA)
+    np.add(A, ELU_ALPHA, out=out)
+    np.copyto(out, ONE, where=A > ZERO)
 
 
 def _softplus(Z, A):
@@ -150,39 +114,39 @@ def _softplus(Z, A):
     np.logaddexp(Z, ZERO, out=A)
 
 
-@_takes_work
-def _softplus_back(A, dA, work=None):
+def _softplus_slope(A, out):
     # f'(z) = sigmoid(z) = 1 - e^-a.
-    work = _scratch(work, A)
-    np.negative(A, out=work)
-    np.expm1(work, out=work)
-    np.negative(work, out=work)
-    np.multiply(dA, work, out=dA)
+    np.negative(A, out=out)
+    np.expm1(out, out=out)
+    np.negative(out, out=out)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("relu", "ReLU", _relu, _relu_back, "relu",
+        Activation("relu", "ReLU", _relu, _relu_slope, "relu",
                    r"\max(0, z)", r"\mathbb{1}[a > 0]"),
-        Activation("leaky_relu", "Leaky ReLU", _leaky, _leaky_back, "relu",
+        Activation("leaky_relu", "Leaky ReLU", _leaky, _leaky_slope, "relu",
                    r"\max(0.01z, z)", r"1 \text{ if } a > 0 \text{ else } 0.01"),
-        Activation("sigmoid", "Sigmoid", _sigmoid, _sigmoid_back, "squash",
+        Activation("sigmoid", "Sigmoid", _sigmoid, _sigmoid_slope, "squash",
                    r"\frac{1}{1 + e^{-z}}", r"a\,(1 - a)", 0.25),
-        Activation("tanh", "Tanh", _tanh, _tanh_back, "squash",
+        Activation("tanh", "Tanh", _tanh, _tanh_slope, "squash",
                    r"\tanh z", r"1 - a^2"),
-        Activation("linear", "Linear", _linear, _linear_back, "linear",
+        Activation("linear", "Linear", _linear, _linear_slope, "linear",
                    r"z", r"1"),
-        Activation("elu", "ELU", _elu, _elu_back, "relu",
+        Activation("elu", "ELU", _elu, _elu_slope, "relu",
                    r"z \text{ if } z > 0 \text{ else } e^{z} - 1", r"1 \text{ if } a > 0 \text{ else } a + 1"),
-        Activation("softplus", "Softplus", _softplus, _softplus_back, "linear",
+        Activation("softplus", "Softplus", _softplus, _softplus_slope, "linear",
                    r"\log(1 + e^{z})", r"1 - e^{-a}"),
     ]
 }
 
 
-def get_activation(name: str) -> Activation:
-    """Look an activation up by name; unknown names list the valid ones."""
+def get_activation(name) -> Activation:
+    """Look an activation up by name (an Activation record is returned as it is); unknown names list
+    the valid ones."""
+    if isinstance(name, Activation):
+        return name
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
@@ -192,15 +156,17 @@ def get_activation(name: str) -> Activation:
 
 
 def apply(name: str, Z: np.ndarray) -> np.ndarray:
-    """Out-of-place convenience for notebooks and tests."""
-    A = np.empty_like(Z, dtype=float)
+    """Out-of-place f(Z), for notebooks and tests."""
+    Z = np.asarray(Z, dtype=float)
+    A = np.empty_like(Z)
     with np.errstate(over="ignore"):
-        get_activation(name).forward(np.asarray(Z, dtype=float), A)
+        get_activation(name).forward(Z, A)
     return A
 
 
 def derivative(name: str, A: np.ndarray) -> np.ndarray:
-    """f'(z) expressed through the output a = f(z)."""
-    d = np.ones_like(A, dtype=float)
-    get_activation(name).backward(np.asarray(A, dtype=float), d)
-    return d
+    """Out-of-place f'(z), expressed through the output a = f(z)."""
+    A = np.asarray(A, dtype=float)
+    out = np.empty_like(A)
+    get_activation(name).slope(A, out)
+    return out

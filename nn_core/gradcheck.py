@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .activations import ACTIVATIONS, get_activation
 from .network import MLP
 
 TOLERANCE = 1e-6
@@ -97,9 +98,12 @@ class Breakage:
 
 
 def _without_activation_derivative(net, X, y, reduction, l2, l1):
-    # Same forward pass, but the backward pass treats every hidden unit as linear.
-    broken = net.copy()
-    broken._hidden = tuple(replace(a, backward=lambda A, dA: None) for a in net._hidden)
+    # The same network built with records whose slope is the linear one (1 everywhere): the same
+    # forward pass, but the backward pass treats every hidden unit as linear.
+    unit_slope = ACTIVATIONS["linear"].slope
+    broken = MLP(**{**net.config(), "activation": [replace(get_activation(name), slope=unit_slope)
+                                                   for name in net.hidden_activations]})
+    broken.set_parameters(net.parameters())
     return broken.loss_and_gradients(X, y, reduction, l2, l1)[1]
 
 

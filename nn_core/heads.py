@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ZERO, _sigmoid
+from .activations import ACTIVATIONS
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,9 @@ class Head:
     activate: Callable[[np.ndarray, np.ndarray], None]  # (Z, out=A)
     sample_losses: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (Z, Y) -> (n,)
     loss_latex: str
-    loss_sum: Callable[[np.ndarray, np.ndarray], float] | None = None  # (Z, Y) -> sum of sample_losses, same bits
 
     def total_loss(self, Z: np.ndarray, Y: np.ndarray) -> float:
         """The sum of the sample losses, as a float (what a trainer needs every epoch)."""
-        if self.loss_sum is not None:
-            return self.loss_sum(Z, Y)
         return float(np.add.reduce(self.sample_losses(Z, Y)))
 
 
@@ -39,35 +36,9 @@ def _softmax(Z, A):
     A /= A.sum(axis=1, keepdims=True)
 
 
-def _identity(Z, A):
-    np.copyto(A, Z)
-
-
-def _bce_terms(Z, Y):
-    # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|),
-    # evaluated in that order, in place on two temporaries: it runs every epoch.
-    log_term = np.abs(Z)
-    np.negative(log_term, out=log_term)
-    np.exp(log_term, out=log_term)
-    np.log1p(log_term, out=log_term)
-    loss = np.maximum(Z, ZERO)
-    zy = np.multiply(Z, Y)
-    np.subtract(loss, zy, out=loss)
-    np.add(loss, log_term, out=loss)
-    return loss
-
-
 def _bce(Z, Y):
-    return np.add.reduce(_bce_terms(Z, Y), axis=1)
-
-
-def _bce_sum(Z, Y):
-    terms = _bce_terms(Z, Y)
-    if terms.shape[1] != 1:
-        terms = np.add.reduce(terms, axis=1)
-    # One output: the (n, 1) terms are the sample losses, and summing them whole is the same
-    # pairwise sum as summing the (n,) vector, without the row-sum call.
-    return float(np.add.reduce(terms, axis=None))
+    # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|): no log(0), no overflow.
+    return (np.maximum(Z, 0.0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
 
 
 def _cross_entropy(Z, Y):
@@ -84,13 +55,13 @@ HEADS: dict[str, Head] = {
     h.name: h
     for h in [
         Head("sigmoid", "Sigmoid + binary cross-entropy", "binary cross-entropy",
-             "classification", _sigmoid, _bce,
-             r"L = -\frac{1}{n}\sum_i \left[y_i \log a_i + (1 - y_i)\log(1 - a_i)\right]", _bce_sum),
+             "classification", ACTIVATIONS["sigmoid"].forward, _bce,
+             r"L = -\frac{1}{n}\sum_i \left[y_i \log a_i + (1 - y_i)\log(1 - a_i)\right]"),
         Head("softmax", "Softmax + cross-entropy", "cross-entropy",
              "classification", _softmax, _cross_entropy,
              r"L = -\frac{1}{n}\sum_i \sum_k y_{ik} \log a_{ik}"),
         Head("linear", "Linear + mean squared error", "mean squared error (½·MSE)",
-             "regression", _identity, _half_squared_error,
+             "regression", ACTIVATIONS["linear"].forward, _half_squared_error,
              r"L = \frac{1}{n}\sum_i \tfrac12 \lVert a_i - y_i \rVert^2"),
     ]
 }

@@ -1,10 +1,8 @@
 """Optimizers: each a small class holding its own state, with one ``step``.
 
-``step(params, grads, lr)`` updates the parameter arrays in place. State and
-scratch arrays are allocated once, in ``__init__``, and every update works in
-place, so a step allocates nothing; the trainer never branches on a name. The
-updates are elementwise, so stepping one flat array of all parameters gives
-the same bits as stepping each array.
+``step(params, grads, lr)`` updates the parameter arrays in place; state is allocated in
+``__init__``, and the trainer never branches on a name. The updates are elementwise, so stepping one
+flat array of all parameters gives the same bits as stepping each array.
 """
 
 from __future__ import annotations
@@ -19,12 +17,11 @@ class SGD:
     latex = r"\theta \leftarrow \theta - \eta\, g"
 
     def __init__(self, params, **_):
-        self._tmp = [np.empty_like(p) for p in params]
+        pass
 
     def step(self, params, grads, lr):
-        for p, g, tmp in zip(params, grads, self._tmp):
-            np.multiply(g, lr, out=tmp)
-            p -= tmp
+        for p, g in zip(params, grads):
+            p -= g * lr
 
 
 class Momentum:
@@ -36,19 +33,14 @@ class Momentum:
     def __init__(self, params, momentum=0.9, nesterov=False, **_):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self.velocity = [np.zeros_like(p) for p in params]
-        self._tmp = [np.empty_like(p) for p in params]
-        self._look = [np.empty_like(p) for p in params] if self.nesterov else self._tmp
 
     def step(self, params, grads, lr):
         mu = self.momentum
-        for p, g, v, tmp, look in zip(params, grads, self.velocity, self._tmp, self._look):
-            np.multiply(g, lr, out=tmp)
+        for p, g, v in zip(params, grads, self.velocity):
             v *= mu
-            v -= tmp
+            v -= g * lr
             if self.nesterov:
-                np.multiply(v, mu, out=look)
-                look -= tmp
-                p += look
+                p += mu * v - g * lr
             else:
                 p += v
 
@@ -62,19 +54,12 @@ class RMSProp:
     def __init__(self, params, rho=0.9, eps=1e-8, **_):
         self.rho, self.eps = float(rho), float(eps)
         self.square = [np.zeros_like(p) for p in params]
-        self._tmp = [np.empty_like(p) for p in params]
 
     def step(self, params, grads, lr):
-        for p, g, s, tmp in zip(params, grads, self.square, self._tmp):
+        for p, g, s in zip(params, grads, self.square):
             s *= self.rho
-            np.multiply(g, 1.0 - self.rho, out=tmp)
-            tmp *= g
-            s += tmp
-            np.sqrt(s, out=tmp)
-            tmp += self.eps
-            np.divide(g, tmp, out=tmp)
-            tmp *= lr
-            p -= tmp
+            s += (1.0 - self.rho) * g * g
+            p -= g / (np.sqrt(s) + self.eps) * lr
 
 
 class Adam:
@@ -89,27 +74,18 @@ class Adam:
         self.t = 0
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
-        self._tmp = [np.empty_like(p) for p in params]
 
     def step(self, params, grads, lr):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         correction1 = 1.0 - b1 ** self.t
         correction2 = 1.0 - b2 ** self.t
-        for p, g, m, v, tmp in zip(params, grads, self.m, self.v, self._tmp):
+        for p, g, m, v in zip(params, grads, self.m, self.v):
             m *= b1
-            np.multiply(g, 1.0 - b1, out=tmp)
-            m += tmp
+            m += (1.0 - b1) * g
             v *= b2
-            np.multiply(g, 1.0 - b2, out=tmp)
-            tmp *= g
-            v += tmp
-            np.divide(v, correction2, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            tmp += self.eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= lr / correction1
-            p -= tmp
+            v += (1.0 - b2) * g * g
+            p -= m / (np.sqrt(v / correction2) + self.eps) * (lr / correction1)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Momentum, "rmsprop": RMSProp, "adam": Adam}

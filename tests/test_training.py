@@ -69,19 +69,21 @@ def test_resuming_equals_one_long_run(batch_size, optimizer):
 
 
 @pytest.mark.parametrize("batch_size, optimizer", [(None, "momentum"), (16, "adam")])
-def test_a_net_with_a_replaced_array_trains_the_same(batch_size, optimizer):
-    """Parameters are views of one flat array, which makes an update one call; a net whose
-    array was replaced (not edited in place) takes the per-array path, with the same bits."""
-    packed, unpacked = (_trainer(batch_size=batch_size, optimizer=optimizer, lr=0.05) for _ in range(2))
-    net = unpacked.net
-    assert net.flat_parameters() is not None
-    net.weights[1] = net.weights[1].copy()
-    unpacked = Trainer(net, SPIRAL.X_train, SPIRAL.y_train, X_test=SPIRAL.X_test, y_test=SPIRAL.y_test,
-                       batch_size=batch_size, optimizer=optimizer, lr=0.05)
-    assert net.flat_parameters() is None
-    packed.run(25)
-    unpacked.run(25)
-    assert _fingerprint(packed) == _fingerprint(unpacked)
+def test_loaded_parameters_stay_views_and_train_the_same(batch_size, optimizer):
+    """Parameters are views of one flat array (an update is one call); an array cannot be swapped
+    for another, and a net loaded with set_parameters() trains bit for bit like the original."""
+    original, loaded = (_trainer(batch_size=batch_size, optimizer=optimizer, lr=0.05) for _ in range(2))
+    net = loaded.net
+    with pytest.raises(TypeError):
+        net.weights[1] = net.weights[1].copy()
+    net.set_parameters([np.zeros_like(p) for p in net.parameters()])
+    net.set_parameters(original.net.parameters())
+    assert all(p.base is net.flat_parameters() for p in net.parameters())
+    loaded = Trainer(net, SPIRAL.X_train, SPIRAL.y_train, X_test=SPIRAL.X_test, y_test=SPIRAL.y_test,
+                     batch_size=batch_size, optimizer=optimizer, lr=0.05)
+    original.run(25)
+    loaded.run(25)
+    assert _fingerprint(original) == _fingerprint(loaded)
 
 
 @settings(max_examples=12, deadline=None)
