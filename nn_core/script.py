@@ -5,9 +5,9 @@ data, and prints the same loss table as the engine, digit for digit. For that
 it performs the engine's floating-point operations in the engine's order
 (sigmoid as 1 / (1 + exp(-z)), the mean taken after the matmul, p -= lr·g, ...).
 
-It is built from small per-name code snippets (one registry per kind: hidden
-activations, output heads, optimizers), so a script holds only the code its run
-uses. It is generated from validated values only: names are checked against the
+Its algorithm is ``nn_core.reference``'s own source (``inspect.getsource``): the
+activation pairs, the output and loss, init, forward and backward that its run
+uses, then small per-name snippets for the targets, accuracy and optimizer. It is generated from validated values only: names are checked against the
 registries, numbers are written with ``repr(float(x))`` or ``int(x)``, and the
 one free-form string (the table line format) is checked and embedded with
 ``repr``. No user text reaches the code unescaped.
@@ -15,13 +15,14 @@ one free-form string (the table line format) is checked and embedded with
 
 from __future__ import annotations
 
+import inspect
 import math
 import string
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations
+from . import reference
 from .activations import ACTIVATIONS
 from .config import PARAMS, RunConfig
 from .datasets import Dataset
@@ -53,91 +54,13 @@ class Snippet:
     constants: tuple = ()
 
 
-ACTIVATION_CODE: dict[str, Snippet] = {
-    "relu": Snippet('''
-def relu(Z):
-    return np.maximum(Z, 0.0)
-
-
-def relu_backward(A, dA):
-    """dL/dZ = dL/dA * f'(Z); ReLU's slope is 1 where the unit is on (A > 0), else 0."""
-    return dA * (A > 0.0)
-'''),
-    "leaky_relu": Snippet('''
-def leaky_relu(Z):
-    return np.maximum(Z * LEAKY_SLOPE, Z)
-
-
-def leaky_relu_backward(A, dA):
-    """dL/dZ = dL/dA * f'(Z); the slope is 1 where the unit is on, LEAKY_SLOPE elsewhere."""
-    return dA * np.where(A > 0.0, 1.0, LEAKY_SLOPE)
-''', (("LEAKY_SLOPE", "LEAKY_SLOPE"),)),
-    "sigmoid": Snippet('''
-def sigmoid(Z):
-    return 1.0 / (1.0 + np.exp(-Z))
-
-
-def sigmoid_backward(A, dA):
-    """dL/dZ = dL/dA * f'(Z), with the sigmoid's slope written through its output: a (1 - a)."""
-    return dA * (A * (1.0 - A))
-'''),
-    "tanh": Snippet('''
-def tanh(Z):
-    # tanh z, written as nnplay computes it (within 4e-16 of np.tanh, and faster)
-    return 2.0 / (1.0 + np.exp(Z * -2.0)) - 1.0
-
-
-def tanh_backward(A, dA):
-    """dL/dZ = dL/dA * f'(Z), with tanh's slope written through its output: 1 - a^2."""
-    return dA * (1.0 - A * A)
-'''),
-    "linear": Snippet('''
-def linear(Z):
-    return Z.copy()
-
-
-def linear_backward(A, dA):
-    """The identity has slope 1: the gradient passes through unchanged."""
-    return dA
-'''),
-    "elu": Snippet('''
-def elu(Z):
-    """z for z > 0, ELU_ALPHA (e^z - 1) otherwise."""
-    return np.where(Z > 0.0, Z, np.expm1(np.minimum(Z, 0.0)) * ELU_ALPHA)
-
-
-def elu_backward(A, dA):
-    """For z <= 0, a = alpha (e^z - 1), so the slope alpha e^z equals a + alpha."""
-    return dA * np.where(A > 0.0, 1.0, A + ELU_ALPHA)
-''', (("ELU_ALPHA", "ELU_ALPHA"),)),
-    "softplus": Snippet('''
-def softplus(Z):
-    """log(1 + e^z), computed so that it never overflows."""
-    return np.logaddexp(Z, 0.0)
-
-
-def softplus_backward(A, dA):
-    """The slope of softplus is sigmoid(z) = 1 - e^(-a)."""
-    return dA * -np.expm1(-A)
-'''),
-}
+ACTIVATION_CONSTANTS = {"leaky_relu": ("LEAKY_SLOPE",), "elu": ("ELU_ALPHA",)}  # reference's, used by its pair
 
 HEAD_CODE: dict[str, Snippet] = {
     "sigmoid": Snippet('''
 def targets(y):
     """Labels 0/1 as a column: shape (n, 1)."""
     return np.asarray(y, dtype=np.float64).reshape(-1, 1)
-
-
-def output_activation(Z):
-    """Sigmoid: the probability of class 1."""
-    return 1.0 / (1.0 + np.exp(-Z))
-
-
-def sample_losses(Z, Y):
-    """Binary cross-entropy of each sample, from the logits Z (never log(0), never overflows):
-    -[y log s(z) + (1 - y) log(1 - s(z))] = max(z, 0) - z y + log(1 + e^-|z|)."""
-    return (np.maximum(Z, 0.0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
 
 
 def accuracy(A, Y):
@@ -152,19 +75,6 @@ def targets(y):
     return Y
 
 
-def output_activation(Z):
-    """Softmax: one probability per class; subtracting the row max avoids overflow."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
-
-
-def sample_losses(Z, Y):
-    """Cross-entropy of each sample, from the logits: log(sum_k e^z_k) - z_true."""
-    m = Z.max(axis=1, keepdims=True)
-    log_sum = np.log(np.exp(Z - m).sum(axis=1, keepdims=True)) + m
-    return (Y * (log_sum - Z)).sum(axis=1)
-
-
 def accuracy(A, Y):
     """Fraction of samples whose most probable class is the true one."""
     return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1))) / A.shape[0]
@@ -173,16 +83,6 @@ def accuracy(A, Y):
 def targets(y):
     """Regression targets as a column: shape (n, 1)."""
     return np.asarray(y, dtype=np.float64).reshape(-1, 1)
-
-
-def output_activation(Z):
-    """Linear output: the prediction is the logit itself."""
-    return Z.copy()
-
-
-def sample_losses(Z, Y):
-    """Half the squared error of each sample."""
-    return 0.5 * ((Z - Y) ** 2).sum(axis=1)
 '''),
 }
 
@@ -240,7 +140,8 @@ def step(params, grads, lr, state):
 ''', (("BETA1", "beta1"), ("BETA2", "beta2"), ("EPS", "eps"))),
 }
 
-assert set(ACTIVATION_CODE) == set(ACTIVATIONS), "a hidden activation has no script snippet"
+assert set(reference.ACTIVATIONS) == set(ACTIVATIONS), "a hidden activation has no reference pair"
+assert set(reference.HEADS) == set(HEADS), "an output head has no reference pair"
 assert set(HEAD_CODE) == set(HEADS), "an output head has no script snippet"
 assert set(OPTIMIZER_CODE) == set(OPTIMIZERS), "an optimizer has no script snippet"
 
@@ -354,7 +255,7 @@ class _Writer:
 
     def source(self) -> str:
         sections = [self.header(), self.settings(), self.data_section(), self.activation_section(),
-                    self.head_section(), NETWORK_CODE, self.backward_section(), self.optimizer_section(),
+                    self.head_section(), self.network_section(), self.optimizer_section(),
                     self.training_section()]
         return "\n\n".join(s.strip("\n") + "\n" for s in sections)
 
@@ -403,17 +304,15 @@ np.seterr(all="ignore")
             lines.append(f"BATCH_SIZE = {int(self.trainer.batch_size)}")
         if c.lr_decay:
             lines.append(f"LR_DECAY = {float(c.lr_decay)!r}  # lr = LR / (1 + LR_DECAY * epoch)")
-        if c.l2:
-            lines.append(f"L2 = {float(c.l2)!r}  # adds L2 / 2 * sum(W^2) to the loss")
-        if c.l1:
-            lines.append(f"L1 = {float(c.l1)!r}  # adds L1 * sum(|W|) to the loss")
+        lines.append(f"REDUCTION = {c.reduction!r}  # of the per-sample gradients: 'mean' or 'sum'")
+        lines.append(f"L2 = {float(c.l2)!r}  # adds L2 / 2 * sum(W^2) to the loss")
+        lines.append(f"L1 = {float(c.l1)!r}  # adds L1 * sum(|W|) to the loss")
         lines.append(f"LOG_EVERY = {int(self.log_every)}")
         lines.append(f"LINE = {self.line!r}")
         result = RESULT_LINES["classification" if self.classify else "regression"]
         lines.append(f"RESULT_LINES = ({result[0]!r}, {result[1]!r})")
-        used = [ACTIVATION_CODE[name] for name in dict.fromkeys(net.hidden_activations)]
-        for snippet in used:
-            lines += [f"{name} = {float(getattr(activations, attr))!r}" for name, attr in snippet.constants]
+        for used in dict.fromkeys(net.hidden_activations):
+            lines += [f"{name} = {float(getattr(reference, name))!r}" for name in ACTIVATION_CONSTANTS.get(used, ())]
         optimizer = make_optimizer(self.trainer.optimizer_name, [np.zeros(1)], momentum=c.momentum)
         lines += [f"{name} = {float(getattr(optimizer, attr))!r}"
                   for name, attr in OPTIMIZER_CODE[self.trainer.optimizer_name].constants]
@@ -431,45 +330,24 @@ np.seterr(all="ignore")
 
     def activation_section(self) -> str:
         names = self.net.hidden_activations
-        code = "".join(ACTIVATION_CODE[name].code for name in dict.fromkeys(names))
-        pairs = ", ".join(f"({name}, {name}_backward)" for name in names)
+        code = "\n\n\n".join(_source(f) for name in dict.fromkeys(names) for f in reference.ACTIVATIONS[name])
+        pairs = ", ".join(f"({name}, {name}_slope)" for name in names)
         return ("# ----------------------------------------------------------------------------- hidden activations\n"
-                + code + "\n\n# (f, f') for each hidden layer, first to last\n" + f"HIDDEN = [{pairs}]\n")
+                "# Each is a pair (f, f'), the slope f' written through the output A = f(Z).\n"
+                + code + "\n\n\n# (f, f') for each hidden layer, first to last\n" + f"HIDDEN = [{pairs}]\n")
 
     def head_section(self) -> str:
+        output, sample_losses = reference.HEADS[self.net.output]
+        shared = output.__name__ in {f.__name__ for name in self.net.hidden_activations
+                                     for f in reference.ACTIVATIONS[name]}
+        code = "\n\n\n".join(([] if shared else [_source(output)]) + [_source(sample_losses)])
         return ("# ----------------------------------------------------------------------------- output and loss\n"
-                + HEAD_CODE[self.net.output].code)
+                + code + "\n\n\n" + f"HEAD = ({output.__name__}, {sample_losses.__name__})  "
+                "# output activation, per-sample loss\n\n" + HEAD_CODE[self.net.output].code)
 
-    def backward_section(self) -> str:
-        c = self.config
-        mean = ("        dW /= n  # mean over the batch, taken after the sum\n"
-                "        db /= n\n") if c.reduction == "mean" else \
-            "        # (summed over the batch, not averaged: the run uses reduction 'sum')\n"
-        size = "    n = Y.shape[0]  # samples in this batch\n" if c.reduction == "mean" else ""
-        penalty = ""
-        if c.l2:
-            penalty += "        dW += L2 * weights[l]  # gradient of the L2 penalty\n"
-        if c.l1:
-            penalty += "        dW += L1 * np.sign(weights[l])  # gradient of the L1 penalty\n"
-        return f'''
-def backward(As, Y, weights):
-    """Gradients [dW1, db1, dW2, db2, ...] of the loss, from the last layer to the first.
-
-    It reuses the forward pass's outputs As; nothing is recomputed.
-    """
-{size}    grads = [None] * (2 * len(weights))
-    D = As[-1] - Y  # dL/dZ at the output: A - Y, for this output and its matching loss
-    for l in range(len(weights) - 1, -1, -1):
-        dW = As[l].T @ D  # (n_in, n) @ (n, n_out): each weight's share of the error
-        db = D.sum(axis=0, keepdims=True)
-{mean}        if l > 0:
-            dA = D @ weights[l].T  # send the error back through the weights...
-            D_below = HIDDEN[l - 1][1](As[l], dA)  # ...and through the activation's slope
-{penalty}        grads[2 * l], grads[2 * l + 1] = dW, db
-        if l > 0:
-            D = D_below
-    return grads
-'''
+    def network_section(self) -> str:
+        return ("# ----------------------------------------------------------------------------- network\n"
+                + "\n\n\n".join(_source(f) for f in (reference.init_params, reference.forward, reference.backward)))
 
     def optimizer_section(self) -> str:
         return ("# ----------------------------------------------------------------------------- optimizer\n"
@@ -478,34 +356,34 @@ def backward(As, Y, weights):
     def training_section(self) -> str:
         lr = "LR / (1.0 + LR_DECAY * epoch)" if self.config.lr_decay else "LR"
         if self.full_batch:
-            update = '''        grads = backward(As, Y_train, weights)  # 2. backward pass
+            update = '''        grads = backward(As, Y_train, weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass
         step(params, grads, lr, state)  # 3. update the weights in place
 '''
         else:
             update = '''        order = shuffle.permutation(n)  # a new seeded shuffle every epoch
         for start in range(0, n, BATCH_SIZE):
             idx = order[start:start + BATCH_SIZE]
-            _, A_batch = forward(X_train[idx], weights, biases)
-            grads = backward(A_batch, Y_train[idx], weights)  # 2. backward pass on the batch
+            _, A_batch = forward(X_train[idx], weights, biases, HIDDEN, HEAD[0])
+            grads = backward(A_batch, Y_train[idx], weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass on the batch
             step(params, grads, lr, state)  # 3. update the weights in place
 '''
         shuffle = "    shuffle = np.random.RandomState(SEED)  # the mini-batch order\n" if not self.full_batch else ""
         if self.classify:
-            report = "    _, As = forward(X_train, weights, biases)\n" \
+            report = "    _, As = forward(X_train, weights, biases, HIDDEN, HEAD[0])\n" \
                      "    print(RESULT_LINES[0].format(train=accuracy(As[-1], Y_train)))\n"
             if self.has_test:
-                report += "    _, As = forward(X_test, weights, biases)\n" \
+                report += "    _, As = forward(X_test, weights, biases, HIDDEN, HEAD[0])\n" \
                           "    print(RESULT_LINES[1].format(test=accuracy(As[-1], targets(y_test))))\n"
         else:
-            report = "    Zs, _ = forward(X_train, weights, biases)\n" \
-                     "    print(RESULT_LINES[0].format(train=float(sample_losses(Zs[-1], Y_train).mean())))\n"
+            report = "    Zs, _ = forward(X_train, weights, biases, HIDDEN, HEAD[0])\n" \
+                     "    print(RESULT_LINES[0].format(train=float(HEAD[1](Zs[-1], Y_train).mean())))\n"
             if self.has_test:
-                report += "    Zs, _ = forward(X_test, weights, biases)\n" \
-                          "    print(RESULT_LINES[1].format(test=float(sample_losses(Zs[-1], targets(y_test)).mean())))\n"
+                report += "    Zs, _ = forward(X_test, weights, biases, HIDDEN, HEAD[0])\n" \
+                          "    print(RESULT_LINES[1].format(test=float(HEAD[1](Zs[-1], targets(y_test)).mean())))\n"
         return f'''
 # ----------------------------------------------------------------------------- training
 def main():
-    weights, biases = init_params()
+    weights, biases = init_params(LAYER_SIZES, WEIGHT_SCALES, SEED, HIDDEN_BIAS)
     params = [p for pair in zip(weights, biases) for p in pair]  # [W1, b1, W2, b2, ...]
     Y_train = targets(y_train)
     n = X_train.shape[0]
@@ -513,8 +391,8 @@ def main():
 {shuffle}    previous = [p.copy() for p in params]
     for epoch in range(EPOCHS):
         # 1. Forward pass on all training points. The loss printed is measured before this epoch's update.
-        Zs, As = forward(X_train, weights, biases)
-        loss = float(sample_losses(Zs[-1], Y_train).sum()) / n
+        Zs, As = forward(X_train, weights, biases, HIDDEN, HEAD[0])
+        loss = float(HEAD[1](Zs[-1], Y_train).sum()) / n  # the mean sample loss (the penalty is not printed)
         if not np.isfinite(loss):
             print(f"diverged at epoch {{epoch}}")
             if epoch > 0:  # go back to the weights of the last epoch whose loss was finite
@@ -534,29 +412,9 @@ if __name__ == "__main__":
 '''
 
 
-NETWORK_CODE = '''
-# ----------------------------------------------------------------------------- network
-def init_params():
-    """Weights W (n_in, n_out) drawn in order W1, W2, ... from one seeded generator; biases b (1, n_out)."""
-    rng = np.random.RandomState(SEED)
-    weights, biases = [], []
-    for l, (n_in, n_out) in enumerate(zip(LAYER_SIZES[:-1], LAYER_SIZES[1:])):
-        weights.append(rng.randn(n_in, n_out) * WEIGHT_SCALES[l])
-        is_output = l == len(LAYER_SIZES) - 2
-        biases.append(np.full((1, n_out), 0.0 if is_output else HIDDEN_BIAS))
-    return weights, biases
-
-
-def forward(X, weights, biases):
-    """Every layer's pre-activation Z = A_prev @ W + b and output A = f(Z); As[0] is X itself."""
-    Zs, As = [], [X]
-    for l, (W, b) in enumerate(zip(weights, biases)):
-        Z = As[-1] @ W + b
-        A = HIDDEN[l][0](Z) if l < len(HIDDEN) else output_activation(Z)
-        Zs.append(Z)
-        As.append(A)
-    return Zs, As
-'''
+def _source(function) -> str:
+    """A reference function's source, as the file holds it."""
+    return inspect.getsource(function).strip("\n")
 
 
 def _matrix(name: str, X: np.ndarray) -> str:
