@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import nn_core  # noqa: E402
 from nn_core import MLP, Trainer, datasets  # noqa: E402
 from nn_core.presets import PRESETS  # noqa: E402
 from nn_core.runs import prepare  # noqa: E402
@@ -245,6 +246,18 @@ def engine_preset(name: str, diagnostics: bool) -> Workload:
     return setup
 
 
+def notebook_train(epochs: int) -> Workload:
+    """Exactly what a notebook user calls on seed-002's network and data, every default left alone:
+    ``nn_core.train(net, X, y, lr=1.0, epochs=10000)``."""
+
+    def setup():
+        data = datasets.make("xor", test_ratio=0.0)
+        net = MLP([2, 4, 1], activation="sigmoid", output="sigmoid", init="normal", init_scale=0.1, seed=42)
+        return lambda: nn_core.train(net, data.X_train, data.y_train, lr=1.0, epochs=epochs)
+
+    return setup
+
+
 def rows(quick: bool) -> list[Row]:
     scale = 5 if quick else 1
     seed_epochs = 10_000 // scale
@@ -257,6 +270,8 @@ def rows(quick: bool) -> list[Row]:
         variant = "diagnostics" if diag else "no diagnostics"
         out.append(Row("seed-002 preset (2-4-1 sigmoid, 4 pts)", variant, 10_000,
                        engine_preset("seed-002", diag), ("seed-002 tutorial code",)))
+    out.append(Row("seed-002: nn_core.train(net, X, y, lr=1.0, epochs=10000)", "defaults", 10_000,
+                   notebook_train(10_000), ("seed-002 tutorial code",)))
     for diag in (True, False):
         variant = "diagnostics" if diag else "no diagnostics"
         out.append(Row("2-8-8-1 tanh, 200 pts, full batch", variant, 2000 // scale,

@@ -436,7 +436,10 @@ def train(net: MLP, X, y, lr=0.1, epochs=100, batch_size=None, optimizer="sgd", 
     mini-batches of B with a seeded shuffle every epoch (``shuffle_seed``).
     Other options: lr_decay (lr / (1 + decay·epoch)), reduction, momentum,
     diagnostics, max_points, max_diagnostics, snapshots, log_every.
+    Unlike :class:`Trainer` (whose snapshots feed the app's replays), it keeps no weight
+    snapshots unless asked (``snapshots=40``): a notebook user reads the history.
     """
+    options.setdefault("snapshots", 0)
     trainer = Trainer(net, X, y, lr=lr, optimizer=optimizer, batch_size=batch_size, l2=l2, l1=l1,
                       X_test=X_test, y_test=y_test, **options)
     return trainer.run(epochs)
