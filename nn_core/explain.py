@@ -9,6 +9,7 @@ computes. Works for any depth: layer l has Z_l = A_{l-1}·W_l + b_l, A_l = f(Z_l
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -249,9 +250,9 @@ class Lesson:
         Only the first MAX_LESSON_ROWS samples are kept, so every row can be shown.
         """
         net = MLP(layer_sizes, activation=activation, output=output, init=init, init_scale=init_scale, seed=seed)
-        for mine, theirs in zip(net.parameters(), [p for pair in zip(weights or [], biases or []) for p in pair]):
-            if mine.shape == theirs.shape:
-                mine[...] = theirs
+        given = [p for pair in zip(weights or [], biases or []) for p in pair]
+        net.set_parameters([theirs if np.shape(theirs) == mine.shape else mine
+                            for mine, theirs in itertools.zip_longest(net.parameters(), given[:2 * net.n_layers])])
         return cls(net, np.asarray(X)[:MAX_LESSON_ROWS], np.asarray(y)[:MAX_LESSON_ROWS], lr, reduction)
 
     @property
@@ -327,13 +328,11 @@ def replay(name: str, config=None) -> Replay:
     h, net, data = result.history, result.net, result.data
     probs = net.forward(data.X_train)
     predictions = [{"input": [float(v) for v in x], "target": float(t[0]), "probability": float(p[0]),
-                    "predicted": int(p[0] > 0.5)} for x, t, p in zip(data.X_train, data.y_train, probs)]
+                    "predicted": int(p[0] >= 0.5)} for x, t, p in zip(data.X_train, data.y_train, probs)]
     symmetry = []
     probe = net.copy()
     for epoch, weights, biases in result.trainer.snapshots:
-        for mine, W, b, bb in zip(probe.weights, weights, probe.biases, biases):
-            mine[...] = W
-            b[...] = bb
+        probe.set_parameters([p for pair in zip(weights, biases) for p in pair])
         symmetry.append((epoch, hidden_unit_spread(probe, data.X_train)[0]))
     curve = History(net.n_layers, CURVE_POINTS)
     for epoch, loss, acc in zip(h.epochs, h.columns["loss"], h.columns["accuracy"]):

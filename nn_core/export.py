@@ -271,8 +271,7 @@ def from_dict(d) -> tuple[MLP, cfg.RunConfig | None]:
         net = MLP(**network)
     except ValueError as error:
         raise ExportError(str(error)) from None
-    for mine, loaded in zip(net.parameters(), [p for pair in zip(weights, biases) for p in pair]):
-        mine[...] = loaded
+    net.set_parameters([p for pair in zip(weights, biases) for p in pair])
     return net, config
 
 

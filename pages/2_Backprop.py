@@ -1,8 +1,11 @@
 """Backprop, step by step: one training step of a small network, stage by stage, with the real numbers."""
 
+import inspect
+
 import streamlit as st
 
 from dashboard import charts, teaching
+from nn_core import reference
 from dashboard.page import setup_page
 
 setup_page(
@@ -25,6 +28,10 @@ with step_tab:
     if len(lesson.trainer.history):
         with st.expander("Loss over the steps taken so far"):
             st.altair_chart(charts.loss_chart(lesson.trainer.history), width="stretch")
+    with st.expander("The code"):
+        st.markdown("The whole algorithm in plain NumPy: forward, loss, backward, update. The engine computes "
+                    "exactly this, faster (a test checks it bit for bit); this is `nn_core/reference.py` itself.")
+        st.code(inspect.getsource(reference), language="python", line_numbers=True)
 
 with check_tab:
     st.markdown("Is the backward pass right? Compare each gradient with a **central difference**: nudge one "
