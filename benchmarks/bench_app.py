@@ -54,7 +54,7 @@ def first_load() -> AppTest:
     st.cache_data.clear()
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
-    if at.exception or at.session_state["playground_run"].trainer.epoch != 300:
+    if at.exception or at.session_state["playground.run"].trainer.epoch != 300:
         raise RuntimeError(f"the default page did not train: {at.exception}")
     return at
 
@@ -64,12 +64,12 @@ def first_toggle(repeats: int) -> tuple[float, float]:
     wall, cpu = [], []
     for _ in range(repeats):
         at = first_load()
-        toggle = at.toggle(key="view_log").set_value(True)
+        toggle = at.toggle(key="playground.view.log").set_value(True)
         w, c = time.perf_counter(), time.process_time()
         toggle.run()
         wall.append(time.perf_counter() - w)
         cpu.append(time.process_time() - c)
-        if at.session_state["playground_run"].trainer.epoch != 300 or at.exception:
+        if at.session_state["playground.run"].trainer.epoch != 300 or at.exception:
             raise RuntimeError("a display toggle retrained the network")
     return statistics.median(wall), statistics.median(cpu)
 

@@ -23,7 +23,7 @@ from nn_core.scenarios import SCENARIOS
 
 from . import charts
 from .experiment_charts import FLOW_VIEWS, activation_histogram_chart, boundary_multiples, flow_chart, has_flow
-from .state import RUN as PLAYGROUND_RUN
+from .keys import RUN as PLAYGROUND_RUN
 
 SEVERITY_BOX = {"problem": "error", "warning": "warning", "note": "info"}
 SEVERITY_ICON = {"problem": ":material/error:", "warning": ":material/warning:", "note": ":material/lightbulb:",

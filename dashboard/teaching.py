@@ -17,8 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import matrices
-from dashboard.state import RUN as PLAYGROUND_RUN
-from dashboard.state import SERIAL as PLAYGROUND_SERIAL
+from dashboard.keys import RUN as PLAYGROUND_RUN
+from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
 from nn_core import explain
 from nn_core.activations import get_activation
 from nn_core.gradcheck import BREAKAGES, get_breakage

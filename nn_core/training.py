@@ -364,15 +364,16 @@ class Trainer:
             self.snapshots = [s for s in self.snapshots if s[0] % self.snapshot_stride == 0]
 
     # ------------------------------------------------------------ evaluation
-    def evaluate(self) -> dict:
-        """Loss and accuracy of the current weights on train and test data."""
+    def evaluate(self, net: MLP | None = None) -> dict:
+        """Loss and accuracy of the current weights (or of ``net``, e.g. a snapshot) on train and test data."""
+        net = self.net if net is None else net
         out = {}
         for split, X, Y in (("train", self.X, self.Y), ("test", self.X_test, self.Y_test)):
             if X is None:
                 continue
             with np.errstate(all="ignore"):
-                cache = self.net.forward_cache(X)
-                out[f"{split}_loss"] = float(self.net.sample_losses(cache, Y).mean())
+                cache = net.forward_cache(X)
+                out[f"{split}_loss"] = float(net.sample_losses(cache, Y).mean())
             out[f"{split}_accuracy"] = accuracy(cache.A[-1], Y) if self.classify else math.nan
         return out
 

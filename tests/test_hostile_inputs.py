@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import state
+from dashboard import keys
+from dashboard.playground import state
 from nn_core import cli, export, runs
 from nn_core.config import MAX_EPOCHS, RunConfig, parse, to_query
 from nn_core.datasets import make, to_csv
@@ -68,7 +69,7 @@ class Page:
 
     @property
     def run_state(self) -> runs.Run:
-        return self.at.session_state[state.RUN]
+        return self.at.session_state[keys.RUN]
 
 
 def assert_clean(page: Page) -> None:
@@ -88,11 +89,11 @@ def assert_one_message(page: Page, kind: str, phrase: str) -> str:
 
 
 def assert_trains_again(page: Page) -> None:
-    """The app still works: Step 1 trains one more epoch (after Reset, if the run had diverged)."""
+    """The app still works: Step trains one more epoch (after Reset, if the run had diverged)."""
     if page.run_state.trainer.done:
         page.click("Reset")
     epoch = page.run_state.trainer.epoch
-    page.click("Step 1")
+    page.click("Step")
     assert_clean(page)
     assert page.run_state.trainer.epoch == epoch + 1 and np.isfinite(page.run_state.history.last_loss)
 
@@ -114,42 +115,44 @@ class Move:
 
 
 # A user pushing every control of one family to its limits in one session, one move after the other:
-# each move retrains, so each is also the "still usable" check of the move before it.
+# a move of a data or network setting retrains, one of a training setting applies to the running network
+# (the run stays at its epoch); either way each is also the "still usable" check of the move before it.
 SIDEBAR = {
     "learning rate": [
-        Move("1e-4 (the minimum)", "select_slider", "cfg_lr", 1e-4, "learning rate",
+        Move("1e-4 (the minimum)", "select_slider", "playground.cfg.lr", 1e-4, "learning rate",
              lambda run: run.config.lr == 1e-4 and run.trainer.epoch == 20),
-        Move("10 (the maximum)", "select_slider", "cfg_lr", 10.0, "learning rate",
+        Move("10 (the maximum)", "select_slider", "playground.cfg.lr", 10.0, "learning rate",
              lambda run: run.config.lr == 10.0 and (run.trainer.epoch == 20 or run.trainer.done)),
     ],
-    "epochs": [
-        Move("1", "number_input", "cfg_epochs", 1, "epochs", lambda run: run.trainer.epoch == 1),
-        Move("100,001 (refused by the widget)", "number_input", "cfg_epochs", MAX_EPOCHS + 1, None,
-             lambda run: run.config.epochs <= MAX_EPOCHS and run.trainer.epoch == run.config.epochs),
+    "epochs": [  # only where Play pauses by itself: the run stays as it is
+        Move("1", "number_input", "playground.cfg.epochs", 1, None,
+             lambda run: run.config.epochs == 1 and run.trainer.epoch == 20),
+        Move("100,001 (refused by the widget)", "number_input", "playground.cfg.epochs", MAX_EPOCHS + 1, None,
+             lambda run: run.config.epochs <= MAX_EPOCHS and run.trainer.epoch == 20),
     ],
     "network": [
-        Move("width 1", "number_input", "cfg_hidden_0", 1, "hidden layers",
+        Move("width 1", "number_input", "playground.cfg.hidden.0", 1, "hidden layers",
              lambda run: run.net.layer_sizes == [2, 1, 4, 1]),
-        Move("width 256", "number_input", "cfg_hidden_0", 256, "hidden layers",
+        Move("width 256", "number_input", "playground.cfg.hidden.0", 256, "hidden layers",
              lambda run: run.net.layer_sizes == [2, 256, 4, 1]),
-        Move("width 0 (refused by the widget)", "number_input", "cfg_hidden_0", 0, None,
+        Move("width 0 (refused by the widget)", "number_input", "playground.cfg.hidden.0", 0, None,
              lambda run: run.net.layer_sizes[1] in (1, 256)),
-        Move("8 hidden layers", "number_input", "cfg_hidden_n", 8, "hidden layers",
+        Move("8 hidden layers", "number_input", "playground.cfg.hidden.n", 8, "hidden layers",
              lambda run: len(run.net.layer_sizes) == 10),
-        Move("9 hidden layers (refused by the widget)", "number_input", "cfg_hidden_n", 9, None,
+        Move("9 hidden layers (refused by the widget)", "number_input", "playground.cfg.hidden.n", 9, None,
              lambda run: len(run.net.layer_sizes) <= 10),
     ],
     "data and batch": [
-        Move("samples 4", "number_input", "cfg_n_samples", 4, "samples",
+        Move("samples 4", "number_input", "playground.cfg.n_samples", 4, "samples",
              lambda run: run.data.n_train + run.data.n_test == 4),
-        Move("batch size 5000, larger than the data", "number_input", "cfg_batch_size", 5000, "batch size",
+        Move("batch size 5000, larger than the data", "number_input", "playground.cfg.batch_size", 5000, "batch size",
              lambda run: run.trainer.batch_size == run.data.n_train == 3),
-        Move("test ratio 0.9 on 4 samples", "slider", "cfg_test_ratio", 0.9, "test ratio",
+        Move("test ratio 0.9 on 4 samples", "slider", "playground.cfg.test_ratio", 0.9, "test ratio",
              lambda run: run.data.n_train == 1 and run.data.n_test == 3),
-        Move("noise 1", "slider", "cfg_noise", 1.0, "noise", lambda run: run.config.noise == 1.0),
-        Move("samples 5000", "number_input", "cfg_n_samples", 5000, "samples",
+        Move("noise 1", "slider", "playground.cfg.noise", 1.0, "noise", lambda run: run.config.noise == 1.0),
+        Move("samples 5000", "number_input", "playground.cfg.n_samples", 5000, "samples",
              lambda run: run.data.n_train + run.data.n_test == 5000),
-        Move("largest weight seed", "number_input", "cfg_seed", 2**31 - 1, "weight seed",
+        Move("largest weight seed", "number_input", "playground.cfg.seed", 2**31 - 1, "weight seed",
              lambda run: run.config.seed == 2**31 - 1),
     ],
 }
@@ -177,27 +180,26 @@ def test_eight_layers_of_256_units_train_and_draw():
     assert_trains_again(page)
 
 
-def test_100000_epochs_from_the_url_are_the_limit_and_step_and_stop_still_work():
-    """The URL asks for 10⁹ epochs: clamped to 100,000 with one sentence. The run is pre-built untrained
-    (training 100,000 epochs would take a minute), so Step, Stop and the Train button's promise are checked."""
+def test_100000_epochs_from_the_url_are_the_limit_and_step_still_works():
+    """The URL asks for 10⁹ epochs: clamped to 100,000 with one sentence. The run is pre-built untrained and
+    paused (playing 100,000 epochs would take minutes), so Step and the Play button's promise are checked."""
     config, _ = parse({"epochs": "1e9", "dataset": "toy", "hidden": ""})
     assert config.epochs == MAX_EPOCHS
     token = tuple(getattr(config, name) for name in state.DATA_ARGS)
-    session = {state.RUN: runs.prepare(config), state.RUN_KEY: (config, token), state.TARGET: 0}
+    session = {keys.RUN: runs.prepare(config), keys.RUN_KEY: (state.structure(config), token),
+               keys.PLAYING: False}
     page = Page.open(query={"epochs": "1e9", "dataset": "toy", "hidden": ""}, session=session)
     assert_clean(page)
     assert_one_message(page, "warning", "Epochs: “1e9” is outside 1…100000. Using “100000” instead.")
-    assert page.at.number_input(key="cfg_epochs").value == MAX_EPOCHS
-    train = next(b for b in page.at.button if b.label == "Train")
-    assert "100,000 more epochs" in train.help
-    page.click("Step 10")
-    assert page.run_state.trainer.epoch == 10
-    page.click("Stop")
-    assert page.at.session_state[state.TARGET] == 10
-    assert any("Stopped at epoch 10" in c.value for c in page.at.caption)
-    page.click("Step 1")
+    assert page.at.number_input(key="playground.cfg.epochs").value == MAX_EPOCHS
+    play = next(b for b in page.at.button if b.label == "Play")
+    assert "100,000" in play.help
+    page.click("Step")
+    assert page.run_state.trainer.epoch == 1
+    assert not page.at.session_state[keys.PLAYING]
+    page.click("Step")
     assert_clean(page)
-    assert page.run_state.trainer.epoch == 11
+    assert page.run_state.trainer.epoch == 2
 
 
 # ------------------------------------------------------------------ 2. query parameters (the Playground's URL)
@@ -342,7 +344,7 @@ def csv_page() -> Page:
 
 
 def _upload(page: Page, name: str, content: bytes, mime: str = "text/csv") -> Page:
-    page.at.file_uploader(key="csv_upload").set_value((name, content, mime))
+    page.at.file_uploader(key="playground.csv_upload").set_value((name, content, mime))
     return page.run()
 
 
@@ -378,7 +380,7 @@ def test_a_file_of_another_type_never_reaches_the_app():
     page = _upload(Page.open(query={"dataset": "csv", "epochs": "20"}), "evil.exe", b"MZ", "application/x-dosexec")
     # Streamlit raises before the page runs; config.toml's showErrorDetails = "type" redacts the details.
     assert len(page.at.exception) == 1 and "redacted" in page.at.exception[0].message
-    assert "playground_csv" not in page.at.session_state
+    assert "playground.csv" not in page.at.session_state
     page.run()
     assert_clean(page)
     _upload(page, "moons.csv", GOOD_CSV)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import tracemalloc
 
 import numpy as np
+import pyarrow as pa
 import pytest
-from streamlit import dataframe_util
 from test_hostile_inputs import Page, assert_clean, assert_one_message
+from test_page_playground import png_pixels
 
-from dashboard import charts
+from dashboard.playground import frames
+from dashboard.playground.panels import View
 from nn_core import MLP, compare, runs
 from nn_core.config import RunConfig
-from nn_core.datasets import make
 from nn_core.grids import LIMIT, finite, network_grids
 
 # A run that diverges at epoch 4: linear units multiply the error instead of squashing it.
@@ -24,14 +25,17 @@ DIVERGING = RunConfig(activation="linear", hidden=(8, 8, 8), init_scale=10.0, lr
 
 
 # ------------------------------------------------------------------ divergence in the Playground
-def heatmap_values(page: Page) -> list[np.ndarray]:
-    """The cell values of every heatmap on the page (the decision boundary and the hidden units)."""
-    out = []
+def live_numbers(page: Page) -> dict[str, np.ndarray]:
+    """The numbers the live view draws: weights, biases and curves (pictures are PNGs, checked to decode)."""
+    out = {}
     for element in page.at.get("vega_lite_chart"):
         for dataset in element.proto.datasets:
-            frame = dataframe_util.convert_arrow_bytes_to_pandas_df(dataset.data.data)
-            if {"i", "j", "value"} <= set(frame.columns):
-                out.append(frame["value"].to_numpy(dtype=np.float64))
+            frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+            if "url" in frame:
+                assert all(png_pixels(url).size for url in frame["url"])
+            for column in ("weight", "bias", "value"):
+                if column in frame and dataset.name in ("edges", "nodes", "loss_curve"):
+                    out[f"{dataset.name}.{column}"] = frame[column].to_numpy(dtype=np.float64)
     return out
 
 
@@ -44,12 +48,15 @@ def test_divergence_is_caught_said_and_reset_recovers():
     assert run.history.diverged_at == 4 and run.trainer.epoch == 4
     assert_one_message(page, "error", "Diverged at epoch 4 — try a lower learning rate, then press Reset.")
     assert all(np.isfinite(p).all() for p in run.net.parameters())  # the last finite epoch's weights are kept
-    heatmaps = heatmap_values(page)
-    assert len(heatmaps) == 2  # the boundary, and the hidden units
-    for values in heatmaps:  # every picture of the diverged network is drawable
-        assert np.isfinite(values).all() and np.abs(values).max() <= LIMIT
+    numbers = live_numbers(page)
+    assert set(numbers) == {"edges.weight", "nodes.bias", "loss_curve.value"}
+    for name, values in numbers.items():  # everything the diverged network shows is drawable
+        values = values[~np.isnan(values)] if name == "nodes.bias" else values  # inputs have no bias
+        assert np.isfinite(values).all(), name
+        if name != "loss_curve.value":  # curves are float64; weights and biases are clipped for drawing
+            assert np.abs(values).max() <= LIMIT, name
 
-    page.click("Step 10")  # a diverged run stays where it stopped
+    page.click("Step")  # a diverged run stays where it stopped
     assert page.run_state is run and run.trainer.epoch == 4
 
     page.click("Reset")
@@ -58,8 +65,10 @@ def test_divergence_is_caught_said_and_reset_recovers():
     assert page.run_state.trainer.epoch == 0 and not page.boxes("error")
     assert all(np.array_equal(a, b) for a, b in zip(page.run_state.net.parameters(), fresh.net.parameters()))
 
-    page.at.select_slider(key="cfg_lr").set_value(1e-4)
-    page.run()  # a lower learning rate, as the message advises, trains the whole run
+    page.at.select_slider(key="playground.cfg.lr").set_value(1e-4)
+    page.run()  # a lower learning rate, as the message advises, then Reset and Play: the whole run trains
+    page.click("Reset")
+    page.click("Play")
     assert_clean(page)
     assert page.run_state.trainer.epoch == 100 and page.run_state.history.diverged_at is None
     assert not page.boxes("error")
@@ -111,17 +120,23 @@ def test_big_network_grids_computed_in_blocks_are_plottable():
     assert_plottable(grids)
 
 
-def test_every_chart_of_a_1e150_network_builds_without_a_warning():
-    """pyproject turns RuntimeWarnings into errors: a float32 cast of 1e150 ("overflow in cast") would fail here."""
-    data = make("plane", n=40, seed=0)
-    net = _net("relu", "linear", 1e150)
-    grids = network_grids(net, data.domain, resolution=40)
-    for chart in (charts.boundary_chart(grids, data), charts.boundary_chart(grids, data, discretize=True),
-                  charts.neurons_chart(grids.hidden, net.hidden_activations), charts.network_chart(net)):
-        for frame in charts.to_spec(chart)["datasets"].values():
-            dataframe_util.convert_anything_to_arrow_bytes(frame)  # what the page sends to the browser
-            if "value" in frame:  # a heatmap's cells
-                assert np.isfinite(frame["value"]).all() and frame["value"].abs().max() <= LIMIT
+def test_every_picture_of_a_1e150_network_builds_without_a_warning():
+    """pyproject turns RuntimeWarnings into errors: an overflow while colouring or drawing 1e150 would fail here."""
+    run = runs.prepare(RunConfig(dataset="plane", output="linear", hidden=(5, 4), activation="relu", n_samples=40))
+    for W in run.net.weights:
+        W *= 1e150
+    for view in (View(False, False, True), View(True, True, False)):
+        frame = frames.frame(run, run.net, view, final=True)
+        for name, table in frame.datasets.items():
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as writer:  # what the page sends to the browser
+                writer.write_table(table)
+            for column in ("weight", "bias"):
+                if column in table.column_names:
+                    values = table[column].to_numpy(zero_copy_only=False)
+                    values = values[~np.isnan(values)]
+                    assert np.isfinite(values).all() and np.abs(values).max() <= LIMIT, name
+        assert all(png_pixels(url).size for url in frame.datasets["units"]["url"].to_pylist())
 
 
 def test_histograms_and_replay_frames_of_a_diverged_run_are_finite():

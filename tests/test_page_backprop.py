@@ -211,7 +211,7 @@ def test_the_playgrounds_network_is_offered_only_when_there_is_one():
     run = prepare(RunConfig())  # the Playground's default: xor cloud, 2-4-4-1 tanh
     run.train(25)
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["playground_run"] = run
+    at.session_state["playground.run"] = run
     at.run()
     assert at.radio(key="backprop_source").options[-1] == "The Playground's network"
     at.radio(key="backprop_source").set_value("The Playground's network").run()
@@ -234,7 +234,7 @@ def test_a_large_playground_network_checks_gradients_on_request():
 
     run = prepare(RunConfig(hidden=(48, 48)))
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["playground_run"] = run
+    at.session_state["playground.run"] = run
     at.session_state["backprop_source"] = "The Playground's network"
     at.run()
     assert not at.exception
@@ -250,7 +250,7 @@ def test_the_lesson_follows_the_playground_when_it_trains_more():
     run = prepare(RunConfig())
     run.train(10)
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["playground_run"] = run
+    at.session_state["playground.run"] = run
     at.session_state["backprop_source"] = "The Playground's network"
     at.run()
     np.testing.assert_array_equal(shown_matrices(at)["W1"], run.net.weights[0])

@@ -3,12 +3,16 @@ round-trips, bad input gets one clear sentence, and display toggles never retrai
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
-from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from nn_core import runs
@@ -36,17 +40,44 @@ def vega_charts(at: AppTest) -> dict[str, tuple[dict, dict]]:
     out = {}
     for element in at.get("vega_lite_chart"):
         spec = json.loads(element.proto.spec)
-        frames = {d.name: dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets}
+        frames = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in element.proto.datasets}
         out[spec.get("description", "").split(":")[0]] = (spec, frames)
     return out
 
 
+def live(at: AppTest) -> dict:
+    """The live view's datasets by name."""
+    return vega_charts(at)["live view"][1]
+
+
 def the_run(at: AppTest) -> runs.Run:
-    return at.session_state["playground_run"]
+    return at.session_state["playground.run"]
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A number of the line above the live view, e.g. metric(at, "Train loss") -> "0.1092"."""
+    if label in ("R² (test)", "RMSE (test)"):
+        return next(m.value for m in at.metric if m.label == label)
+    line = next(m.value for m in at.markdown if "Train loss" in m.value)
+    return re.search(re.escape(label) + r" \*\*([^*]+)\*\*", line).group(1)
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def png_pixels(url: str) -> np.ndarray:
+    """(h, w, 3) uint8 pixels of a data-URL PNG written by dashboard.pictures (8-bit RGB, filter 0)."""
+    data = base64.b64decode(url.split(",", 1)[1])
+    w, h = struct.unpack(">II", data[16:24])
+    at, idat = 8, b""
+    while at < len(data):
+        (length,), kind = struct.unpack(">I", data[at:at + 4]), data[at + 4:at + 8]
+        if kind == b"IDAT":
+            idat += data[at + 8:at + 8 + length]
+        at += 12 + length
+    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, 1 + 3 * w)
+    return raw[:, 1:].reshape(h, w, 3)
 
 
 @pytest.fixture(scope="module")
@@ -55,77 +86,111 @@ def default_page() -> AppTest:
 
 
 # ------------------------------------------------------------------ first load
-def test_first_load_trains_the_default_run(default_page):
+def test_first_load_plays_the_default_run_to_its_budget_and_pauses(default_page):
     at = default_page
     run = the_run(at)
     assert run.config == RunConfig() and run.trainer.epoch == 300
     assert metric(at, "Epoch") == "300"
-    reference = runs.run(RunConfig())  # same seed, same bits
+    reference = runs.run(RunConfig())  # same seed, same bits, trained in whole epochs
+    assert [p.tobytes() for p in run.net.parameters()] == [p.tobytes() for p in reference.net.parameters()]
     assert metric(at, "Train loss") == f"{reference.trainer.evaluate()['train_loss']:.4f}"
-    assert set(vega_charts(at)) == {"decision boundary", "loss per epoch, train and test",
-                                    "accuracy per epoch, train and test", "network", "confusion matrix",
-                                    "hidden units"}
+    assert button(at, "Play") and not [b for b in at.button if b.label == "Pause"]  # it paused by itself
+    assert set(vega_charts(at)) == {"live view", "confusion matrix"}
     assert dict(at.query_params) == {}  # the defaults need no URL parameters
     assert not at.warning and not at.error
 
 
-def test_loss_and_accuracy_charts_carry_the_history(default_page):
+def test_curves_carry_the_history(default_page):
     history = the_run(default_page).history
-    charts = vega_charts(default_page)
-    _, (loss,) = charts["loss per epoch, train and test"][0], charts["loss per epoch, train and test"][1].values()
-    assert loss["epoch"].tolist() == history.epochs
-    assert np.array_equal(loss["train"].to_numpy(), np.array(history.columns["loss"]))
-    assert np.array_equal(loss["test"].to_numpy(), np.array(history.columns["test_loss"]))
-    (accuracy,) = charts["accuracy per epoch, train and test"][1].values()
-    assert np.array_equal(accuracy["train"].to_numpy(), np.array(history.columns["accuracy"]))
+    frames = live(default_page)
+    for name, train, test in (("loss_curve", "loss", "test_loss"), ("accuracy_curve", "accuracy", "test_accuracy")):
+        curve = frames[name]
+        for split, column in (("train", train), ("test", test)):
+            rows = curve[curve["split"] == split]
+            assert rows["epoch"].tolist() == history.epochs
+            assert np.array_equal(rows["value"].to_numpy(), np.array(history.columns[column]))
 
 
-def test_boundary_chart_carries_the_grid_and_the_points(default_page):
+def test_boundary_picture_is_the_networks_output_and_the_points_are_the_data(default_page):
     run = the_run(default_page)
-    spec, frames = vega_charts(default_page)["decision boundary"]
-    cells = next(f for f in frames.values() if "value" in f)
-    points = next(f for f in frames.values() if "split" in f)
-    grid = network_grids(run.net, run.data.domain)
-    assert len(cells) == 100 * 100
-    assert np.allclose(cells["value"].to_numpy(), grid.output[..., 0].ravel(), atol=1e-6)  # float32 payload
+    frames = live(default_page)
+    front = frames["picture_front"]["front"][0]
+    pixels = png_pixels(frames[f"picture_{front}"]["url"][0])
+    assert pixels.shape == (100, 100, 3)
+    grid = network_grids(run.net, run.data.domain, 100)
+    p = grid.output[..., 0]
+    blue, orange = pixels[..., 2].astype(int) - pixels[..., 0], pixels[..., 0].astype(int) - pixels[..., 2]
+    upright = p[::-1]  # the picture's top row is the plane's highest x2
+    assert np.all(blue[upright > 0.6] > 0) and np.all(orange[upright < 0.4] > 0)
+    points = frames["points"]
     train = points[points["split"] == "train"]
     assert np.array_equal(train[["x1", "x2"]].to_numpy(), run.data.X_train)
     assert (points["split"] == "test").sum() == run.data.n_test
     assert train["target"].tolist() == [f"class {int(k)}" for k in run.data.y_train.ravel()]
 
 
-def test_network_and_confusion_charts_carry_the_weights_and_scores(default_page):
+def test_network_carries_every_weight_and_a_picture_per_unit(default_page):
     run = the_run(default_page)
-    charts = vega_charts(default_page)
-    edges = next(f for f in charts["network"][1].values() if "weight" in f)
+    frames = live(default_page)
     expected = np.concatenate([W.ravel() for W in run.net.weights])  # 2-4-4-1: every weight is drawn
-    assert np.array_equal(np.sort(edges["weight"].to_numpy()), np.sort(expected))
-    (confusion,) = charts["confusion matrix"][1].values()
+    assert np.array_equal(np.sort(frames["edges"]["weight"].to_numpy()), np.sort(expected))
+    nodes = frames["nodes"]
+    assert len(nodes) == 2 + 4 + 4 + 1
+    assert nodes["bias"].dropna().tolist() == [float(b) for B in run.net.biases for b in B.ravel()]
+    front = frames["units_front"]["front"][0]
+    pictures = [png_pixels(url) for url in frames[f"units_{front}"]["url"]]
+    assert len(pictures) == 11 and all(p.shape == (24, 24, 3) for p in pictures)
+    x1 = pictures[0]  # input x1: orange on the left, blue on the right
+    assert x1[12, 0, 0] > x1[12, 0, 2] and x1[12, -1, 2] > x1[12, -1, 0]
+
+
+def test_confusion_matrix_carries_the_scores(default_page):
+    run = the_run(default_page)
+    (confusion,) = vega_charts(default_page)["confusion matrix"][1].values()
     assert confusion["count"].tolist() == scores(run.net, run.data)["confusion"].ravel().tolist()
 
 
-def test_hidden_unit_chart_has_one_picture_per_unit(default_page):
-    (frame,) = vega_charts(default_page)["hidden units"][1].values()
-    assert sorted(set(zip(frame["layer"], frame["unit"]))) == [(l, u) for l in (1, 2) for u in (1, 2, 3, 4)]
-
-
-# ------------------------------------------------------------------ controls
-def test_changing_a_control_retrains_and_says_so():
+# ------------------------------------------------------------------ settings that apply to the running network
+def test_a_learning_rate_change_keeps_the_trained_weights():
     at = run_page()
-    before = metric(at, "Train loss")
-    at.select_slider(key="cfg_lr").set_value(1.0).run()
-    assert not at.exception
     run = the_run(at)
-    assert run.config.lr == 1.0 and run.trainer.epoch == 300
-    assert metric(at, "Train loss") != before
-    assert any("learning rate" in i.value and "restarted" in i.value for i in at.info)
+    weights = [p.copy() for p in run.net.parameters()]
+    loss = metric(at, "Train loss")
+    at.select_slider(key="playground.cfg.lr").set_value(1.0).run()
+    assert not at.exception
+    assert the_run(at) is run and run.trainer.epoch == 300 and run.trainer.lr == 1.0
+    assert all(np.array_equal(a, b) for a, b in zip(weights, run.net.parameters()))
+    assert metric(at, "Train loss") == loss  # the train loss stays where it was
+    assert run.history.marks == [(300, "lr 0.3 → 1")]
+    assert any("keeps its weights" in i.value for i in at.info)
+    assert list(live(at)["loss_marks"]["epoch"]) == [300]  # the loss chart marks the change
     assert dict(at.query_params) == {"lr": "1.0"}  # the URL follows the controls
+    button(at, "Step").click().run()
+    assert the_run(at) is run and run.trainer.epoch == 301
+
+
+def test_optimizer_and_batch_size_apply_to_the_running_network():
+    at = run_page()
+    run = the_run(at)
+    at.selectbox(key="playground.cfg.optimizer").set_value("adam").run()
+    at.number_input(key="playground.cfg.batch_size").set_value(16).run()
+    assert the_run(at) is run and run.trainer.optimizer_name == "adam" and run.trainer.batch_size == 16
+    assert [m for _, m in run.history.marks] == ["optimizer sgd → adam", "batch size 160 → 16"]
+
+
+def test_a_network_change_restarts_and_says_so():
+    at = run_page()
+    first = the_run(at)
+    at.number_input(key="playground.cfg.hidden.0").set_value(6).run()
+    run = the_run(at)
+    assert run is not first and run.net.layer_sizes == [2, 6, 4, 1] and run.trainer.epoch == 300
+    assert any("hidden layers" in i.value and "restarted" in i.value for i in at.info)
 
 
 def test_data_controls_reset_the_run_and_change_the_points():
     at = run_page()
     first = the_run(at)
-    at.slider(key="cfg_noise").set_value(0.3).run()
+    at.slider(key="playground.cfg.noise").set_value(0.3).run()
     run = the_run(at)
     assert run is not first and run.data.n_train == first.data.n_train
     assert not np.array_equal(run.data.X_train, first.data.X_train)
@@ -136,48 +201,56 @@ def test_display_toggles_never_retrain():
     at = run_page()
     run = the_run(at)
     weights = [W.copy() for W in run.net.weights]
-    epoch, serial = run.trainer.epoch, at.session_state["playground_serial"]
-    at.toggle(key="view_log").set_value(True).run()
-    at.toggle(key="view_discretize").set_value(True).run()
-    at.toggle(key="view_test").set_value(False).run()
+    epoch, serial = run.trainer.epoch, at.session_state["playground.serial"]
+    at.toggle(key="playground.view.log").set_value(True).run()
+    at.toggle(key="playground.view.discretize").set_value(True).run()
+    at.toggle(key="playground.view.test").set_value(False).run()
     assert not at.exception
-    assert the_run(at) is run and run.trainer.epoch == epoch and at.session_state["playground_serial"] == serial
+    assert the_run(at) is run and run.trainer.epoch == epoch and at.session_state["playground.serial"] == serial
     assert all(np.array_equal(a, b) for a, b in zip(weights, run.net.weights))
-    charts = vega_charts(at)
-    loss_spec = charts["loss per epoch, train and test"][0]
-    assert loss_spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
-    boundary_spec, frames = charts["decision boundary"]
-    assert boundary_spec["layer"][0]["encoding"]["color"]["scale"]["type"] == "threshold"
-    points = next(f for f in frames.values() if "split" in f)
-    assert set(points["split"]) == {"train"}
+    spec, frames = vega_charts(at)["live view"]
+    assert json.dumps(spec).count('"type": "log"') == 1  # the loss axis
+    assert set(frames["points"]["split"]) == {"train"}
+    front = frames["picture_front"]["front"][0]
+    colours = {tuple(c) for c in png_pixels(frames[f"picture_{front}"]["url"][0]).reshape(-1, 3)}
+    assert len(colours) == 2  # discretized: two flat colours
     assert not [i for i in at.info if "restarted" in i.value]
 
 
-def test_step_reset_and_new_seed_buttons():
+# ------------------------------------------------------------------ play, step, reset, replay
+def test_step_reset_play_and_new_seed_buttons():
     at = run_page()
-    at.button[2].click().run()  # Step 10
-    assert the_run(at).trainer.epoch == 310
-    at.button[3].click().run()  # Reset: same seed, same initial weights, untrained
+    button(at, "Step").click().run()
+    assert the_run(at).trainer.epoch == 301
+    button(at, "Reset").click().run()  # same seed, same initial weights, untrained and paused
     run = the_run(at)
     fresh = runs.prepare(RunConfig())
-    assert run.trainer.epoch == 0
+    assert run.trainer.epoch == 0 and button(at, "Play")
     assert all(np.array_equal(a, b) for a, b in zip(run.net.weights, fresh.net.weights))
-    assert any("Not trained yet" in i.value for i in at.info)
-    at.button[1].click().run()  # Step 1
-    assert the_run(at).trainer.epoch == 1
-    at.button[4].click().run()  # New seed: a different start, trained again, and in the URL
+    assert any("Not trained yet" in c.value for c in at.caption) or metric(at, "Epoch") == "0"
+    button(at, "Play").click().run()  # below the budget, Play pauses by itself at it
+    assert the_run(at).trainer.epoch == 300 and button(at, "Play")
+    button(at, "New seed").click().run()  # a different start, trained again, and in the URL
     run = the_run(at)
     assert run.config.seed != 0 and run.trainer.epoch == 300
     assert at.query_params["seed"] == str(run.config.seed)
 
 
-def test_stop_keeps_the_run_where_it_is():
+def test_replay_slider_scrubs_back_to_a_snapshot():
     at = run_page()
-    at.button[5].click().run()  # Stop (AppTest cannot interrupt a run; the callback pins the target epoch)
-    assert at.session_state["playground_target"] == the_run(at).trainer.epoch == 300
-    assert any("Stopped at epoch 300" in c.value for c in at.caption)
-    at.button[0].click().run()  # Train continues from there
-    assert the_run(at).trainer.epoch == 600
+    run = the_run(at)
+    epochs = [s[0] for s in run.trainer.snapshots]
+    assert len(epochs) > 10
+    at.select_slider(key="playground.replay").set_value(epochs[3]).run()
+    assert the_run(at) is run and run.trainer.epoch == 300  # nothing retrained
+    assert metric(at, "Replaying epoch") == f"{epochs[3]:,}"
+    frames = live(at)
+    assert frames["loss_marks"]["kind"].tolist() == ["replay"] and frames["loss_marks"]["epoch"].tolist() == [epochs[3]]
+    replayed = runs.prepare(RunConfig())
+    replayed.train(epochs[3])
+    assert metric(at, "Train loss") == f"{replayed.trainer.evaluate()['train_loss']:.4f}"
+    at.select_slider(key="playground.replay").set_value("now").run()
+    assert metric(at, "Epoch") == "300"
 
 
 def test_a_diverged_run_says_so_and_reset_recovers():
@@ -185,9 +258,9 @@ def test_a_diverged_run_says_so_and_reset_recovers():
     run = the_run(at)
     assert run.history.diverged_at is not None
     assert any(f"Diverged at epoch {run.history.diverged_at} — try a lower learning rate" in e.value for e in at.error)
-    at.button[0].click().run()  # Train cannot continue a diverged run: it stays where it stopped
+    button(at, "Play").click().run()  # Play cannot continue a diverged run: it stays where it stopped
     assert the_run(at) is run and run.trainer.epoch == run.history.diverged_at and at.error
-    at.button[3].click().run()
+    button(at, "Reset").click().run()
     assert the_run(at).trainer.epoch == 0 and not at.error
 
 
@@ -197,7 +270,7 @@ def test_query_params_round_trip():
     at = run_page(to_query(wanted))
     run = the_run(at)
     assert run.config == wanted and run.trainer.epoch == 120
-    assert at.number_input(key="cfg_hidden_1").value == 3 and at.selectbox(key="cfg_activation").value == "relu"
+    assert at.number_input(key="playground.cfg.hidden.1").value == 3 and at.selectbox(key="playground.cfg.activation").value == "relu"
     assert dict(at.query_params) == to_query(wanted)
     assert not at.warning
 
@@ -210,7 +283,7 @@ def test_bad_query_params_fall_back_with_one_warning():
     run = the_run(at)
     assert run.config == RunConfig(epochs=50)  # the valid value is kept, the rest are defaults
     assert dict(at.query_params) == {"epochs": "50"}  # the URL is rewritten clean
-    at.toggle(key="view_log").set_value(True).run()
+    at.toggle(key="playground.view.log").set_value(True).run()
     assert not at.warning  # said once, not on every rerun
 
 
@@ -221,6 +294,7 @@ def test_multiclass_data_switches_to_softmax_and_says_so():
     assert any("softmax" in w.value for w in at.warning)
     (confusion,) = vega_charts(at)["confusion matrix"][1].values()
     assert len(confusion) == 9
+    assert {"accuracy_curve", "loss_curve"} <= set(live(at))
 
 
 def test_regression_shows_r2_and_rmse():
@@ -234,11 +308,11 @@ def test_regression_shows_r2_and_rmse():
 
 # ------------------------------------------------------------------ CSV
 def test_a_bad_csv_shows_the_loaders_sentence_and_the_page_keeps_working():
-    at = run_page({"dataset": "csv"}, {"playground_csv": ("points.csv", b"x1,x2\n1,2\n3,4\n")})
+    at = run_page({"dataset": "csv"}, {"playground.csv": ("points.csv", b"x1,x2\n1,2\n3,4\n")})
     assert len(at.error) == 1
     assert at.error[0].value.startswith("points.csv: The CSV is missing column label (or target)")
-    assert at.selectbox(key="cfg_dataset").value == "csv"  # the sidebar is still there
-    at.selectbox(key="cfg_dataset").set_value("moons").run()
+    assert at.selectbox(key="playground.cfg.dataset").value == "csv"  # the sidebar is still there
+    at.selectbox(key="playground.cfg.dataset").set_value("moons").run()
     assert not at.exception and not at.error and the_run(at).data.name == "moons"
 
 
@@ -250,21 +324,18 @@ def test_csv_without_a_file_explains_the_format():
 
 def test_a_good_csv_trains_on_its_points():
     data = make("moons", n=60, noise=0.05, seed=3)
-    at = run_page({"dataset": "csv", "epochs": "20"}, {"playground_csv": ("moons.csv", to_csv(data))})
+    at = run_page({"dataset": "csv", "epochs": "20"}, {"playground.csv": ("moons.csv", to_csv(data))})
     run = the_run(at)
     assert run.data.name == "csv" and run.data.n_train + run.data.n_test == 60
     assert np.array_equal(run.data.X_train, data.X_train)  # the file's split column is honoured
     assert run.trainer.epoch == 20 and not at.error
 
 
-def test_a_long_first_run_hands_over_and_still_shows_the_link_warning(monkeypatch):
-    from dashboard import panels
-
-    monkeypatch.setattr(panels, "QUIET_SECONDS", 0.0)  # every first run now counts as long
+def test_a_first_run_hands_over_and_still_shows_the_link_warning():
     at = run_page({"epochs": "400", "lr": "fast"})
-    assert the_run(at).trainer.epoch == 400  # the second run trained on to the target
+    assert the_run(at).trainer.epoch == 400  # the second run played on to the budget
     assert len(at.warning) == 1 and "Learning rate" in at.warning[0].value
-    at.toggle(key="view_log").set_value(True).run()
+    at.toggle(key="playground.view.log").set_value(True).run()
     assert not at.warning
 
 

@@ -155,7 +155,7 @@ EVIL_CSV = (b'x1,x2,label,note,"import os"\n'
 def evil_run() -> runs.Run:
     """The Playground's run on a CSV uploaded under a hostile name, with hostile extra columns and odd labels."""
     page = Page.open(PLAYGROUND, query={"dataset": "csv", "epochs": "30"})
-    page.at.file_uploader(key="csv_upload").set_value((EVIL_NAME, EVIL_CSV, "text/csv"))
+    page.at.file_uploader(key="playground.csv_upload").set_value((EVIL_NAME, EVIL_CSV, "text/csv"))
     page.run()
     assert_clean(page)
     run = page.run_state

@@ -3,7 +3,7 @@
 Each parameter kind maps to one ``Widget`` record that knows how to draw the
 control and how to put a config value into it, so the URL, the sidebar and the
 run all come from the one declared table. A widget's value lives under
-``cfg_<name>`` in st.session_state; pages never read widgets directly.
+``keys.widget(name)`` in st.session_state; pages never read widgets directly.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from nn_core.config import PARAMS, Param, RunConfig, kind_of, reconcile
 from nn_core.datasets import DATASETS, MAX_CSV_BYTES
 from nn_core.network import MAX_HIDDEN_LAYERS
 
+from .. import keys
+
 GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
+GROUP_NOTES = {"data": "Changing these starts a new run.", "network": "Changing these starts a new run.",
+               "training": "These apply to the running network, as it trains."}
 ADVANCED = ("init", "init_scale", "bias_init", "momentum", "l1", "lr_decay", "reduction")  # in a collapsed expander
-NOTES = "playground_notes"  # sentences from the last automatic adjustment, shown once
 
 
 def key(name: str) -> str:
-    return f"cfg_{name}"
+    return keys.widget(name)
 
 
 # ------------------------------------------------------------------ value lists and labels
@@ -64,7 +67,7 @@ HELP = {
     "output": "The output unit and the loss it is trained with; chosen to fit the data.",
     "seed": "Seed of the initial weights: same seed, same starting network, same run.",
     "lr": "How big a step each update takes. Too large and the loss explodes; too small and it crawls.",
-    "epochs": "How many passes over the training data one press of Train makes.",
+    "epochs": "The epoch budget: a new run plays until this epoch and pauses. Press Play again to go on.",
     "batch_size": "Points per update; 0 means all of them (full batch).",
     "l2": "Penalty on large weights (weight decay); 0 switches it off.",
 }
@@ -122,13 +125,13 @@ def _draw_choice(param, box, disabled):
 
 
 def _layer_key(i: int) -> str:
-    return f"{key('hidden')}_{i}"
+    return f"{key('hidden')}.{i}"
 
 
 def _draw_widths(param, box, disabled):
     common = _common(param, disabled)
     n = int(box.number_input("Hidden layers", min_value=0, max_value=MAX_HIDDEN_LAYERS, step=1,
-                             key=key("hidden_n"), help=common["help"], on_change=on_change, disabled=disabled))
+                             key=key("hidden.n"), help=common["help"], on_change=on_change, disabled=disabled))
     widths = []
     columns = box.columns(4) if n else []
     for i in range(n):
@@ -141,7 +144,7 @@ def _draw_widths(param, box, disabled):
 
 
 def _write_widths(param, value):
-    st.session_state[key("hidden_n")] = len(value)
+    st.session_state[key("hidden.n")] = len(value)
     for i, width in enumerate(value):
         st.session_state[_layer_key(i)] = int(width)
 
@@ -194,7 +197,7 @@ def from_state(base: RunConfig | None = None) -> RunConfig:
     values = {}
     for param in PARAMS:
         if param.kind == "widths":
-            n = state.get(key("hidden_n"))
+            n = state.get(key("hidden.n"))
             if n is not None:
                 values["hidden"] = tuple(int(state.get(_layer_key(i), 4)) for i in range(int(n)))
         elif key(param.name) in state:
@@ -204,13 +207,14 @@ def from_state(base: RunConfig | None = None) -> RunConfig:
 
 def on_change() -> None:
     """Keep the output head fitting the data (e.g. softmax for 3 classes) before the rerun draws it."""
+    st.session_state.pop(keys.URL_WARNINGS, None)  # the learner has moved on from the link
     config = from_state()
     if config.dataset == "csv":
         return  # the kind is known only once the file is read; runs.prepare adjusts and says so
     fixed, notes = reconcile(config, kind_of(config))
     if notes:
         st.session_state[key("output")] = fixed.output
-        st.session_state[NOTES] = notes
+        st.session_state[keys.NOTES] = notes
 
 
 def draw() -> RunConfig:
@@ -220,6 +224,8 @@ def draw() -> RunConfig:
     boxes = {name: st.sidebar.container() for name in GROUPS}
     for name, title in GROUPS.items():
         boxes[name].subheader(title)
+        if name in GROUP_NOTES:
+            boxes[name].caption(GROUP_NOTES[name])
     advanced = st.sidebar.expander("Advanced settings")
     for param in PARAMS:
         box = advanced if param.name in ADVANCED else boxes[param.group]
@@ -235,17 +241,14 @@ def _dataset_extras(name: str, box) -> None:
     if name in DATASETS:
         box.caption(DATASETS[name].description)
     else:
-        box.file_uploader("CSV file (x1, x2, label or target)", type=["csv"], key="csv_upload",
+        box.file_uploader("CSV file (x1, x2, label or target)", type=["csv"], key=keys.UPLOADER,
                           on_change=_keep_upload, max_upload_size=MAX_CSV_BYTES // 1_000_000)
 
 
-UPLOAD = "playground_csv"  # (file name, bytes) of the last upload; kept across page switches
-
-
 def _keep_upload() -> None:
-    upload = st.session_state.get("csv_upload")
+    upload = st.session_state.get(keys.UPLOADER)
     if upload is None:
-        st.session_state.pop(UPLOAD, None)
+        st.session_state.pop(keys.UPLOAD, None)
     else:
-        st.session_state[UPLOAD] = (upload.name, upload.getvalue())
+        st.session_state[keys.UPLOAD] = (upload.name, upload.getvalue())
 

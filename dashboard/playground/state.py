@@ -1,38 +1,29 @@
 """The Playground's session: config from the URL, the data, the run, and what the buttons do.
 
-Everything a session owns lives in st.session_state under the keys below; pure
-results (datasets, grids) are shared between sessions through st.cache_data,
-keyed by their full inputs. Nothing here is module-level mutable state.
+Everything a session owns lives in st.session_state under the keys in
+``dashboard.keys``; pure results (datasets) are shared between sessions
+through st.cache_data, keyed by their full inputs. Nothing here is
+module-level mutable state.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
 import random
-import threading
+from dataclasses import fields
 
 import streamlit as st
 
 from nn_core import datasets, runs
-from nn_core.config import PARAM_BY_NAME, RunConfig, parse, to_query
-from nn_core.grids import NetworkGrids, network_grids
+from nn_core.config import PARAM_BY_NAME, RunConfig, parse, reconcile, to_query
+from nn_core.training import RETUNABLE
 
+from .. import keys
 from . import sidebar
 
-PERMANENT = "playground_config"  # the last config, so coming back from another page restores it
-RUN = "playground_run"  # nn_core.runs.Run being shown
-RUN_KEY = "playground_run_key"  # (config, data token) the run was built from
-SERIAL = "playground_serial"  # bumps whenever the run object is replaced (chart memo key)
-TARGET = "playground_target"  # epoch the run should reach; the page trains until it gets there
-STOPPED = "playground_stopped"
-LOCK = "playground_lock"  # guards the run: a superseded script run may still be finishing a chunk
-RUNNER = "playground_runner"  # token of the script run that owns the training loop
-URL_WARNINGS = "playground_url_warnings"
-FRESH = "playground_fresh"  # set on a session's first run, whose widgets the browser shows only once it ends
 DATA_ARGS = ("dataset", "n_samples", "noise", "data_seed", "test_ratio", "classes")
+LIVE_SETTINGS = tuple(RETUNABLE)  # change the running network (as in TF Playground) instead of restarting it
+BUDGET_ONLY = ("epochs",)  # only says where Play pauses by itself
 
 
 # ------------------------------------------------------------------ config and URL
@@ -43,25 +34,29 @@ def start() -> list[str]:
     repeated on every run until :func:`said` (a long first run hands over to a second).
     """
     if not sidebar.initialised():
-        st.session_state[FRESH] = True
+        st.session_state[keys.FRESH] = True
         query = st.query_params.to_dict()
         if query:
             config, warnings = parse(query)
         else:
-            config, warnings = st.session_state.get(PERMANENT, RunConfig()), []
+            config, warnings = st.session_state.get(keys.CONFIG, RunConfig()), []
         sidebar.write(config)
-        st.session_state[URL_WARNINGS] = warnings
-    return list(st.session_state.get(URL_WARNINGS, []))
+        st.session_state[keys.URL_WARNINGS] = warnings
+    return list(st.session_state.get(keys.URL_WARNINGS, []))
 
 
 def said() -> None:
-    """The page has run to its end, so its one-time messages have been seen."""
-    st.session_state.pop(URL_WARNINGS, None)
+    """The learner has acted (a callback), so the messages about the link have been seen.
+
+    Not at the end of a page run: a playing page reruns by itself (to hand over
+    its first run, or when it pauses), and each of those runs must still say them.
+    """
+    st.session_state.pop(keys.URL_WARNINGS, None)
 
 
 def publish(config: RunConfig) -> None:
     """The one place that writes the shareable URL (and the copy that survives page switches)."""
-    st.session_state[PERMANENT] = config
+    st.session_state[keys.CONFIG] = config
     wanted = to_query(config)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
@@ -95,7 +90,7 @@ def dataset(config: RunConfig):
     if config.dataset != "csv":
         args = tuple(getattr(config, name) for name in DATA_ARGS)
         return generated(*args), args, None
-    upload = st.session_state.get(sidebar.UPLOAD)
+    upload = st.session_state.get(keys.UPLOAD)
     if upload is None:
         return None, None, None
     name, content = upload
@@ -105,131 +100,149 @@ def dataset(config: RunConfig):
 
 
 # ------------------------------------------------------------------ the run
-def current_run(config: RunConfig, data, token) -> tuple[runs.Run, str | None]:
-    """The session's run for this config and data: kept if they are unchanged, otherwise a fresh one.
+def structure(config: RunConfig) -> RunConfig:
+    """The settings that shape the network or its data: a change to any of them starts a new run."""
+    base = RunConfig()
+    return config.replace(**{name: getattr(base, name) for name in LIVE_SETTINGS + BUDGET_ONLY})
 
-    A fresh run is set to train ``config.epochs`` epochs. Returns the run and, if a
-    previous run was replaced, one sentence saying what changed.
+
+def current_run(config: RunConfig, data, token) -> runs.Run:
+    """The session's run for this config and data.
+
+    Kept if its structure is unchanged, with any changed training setting
+    applied to the running network (:meth:`Trainer.retune`); otherwise a fresh
+    run, which plays to the epoch budget. What happened is said by
+    :func:`notice` until the next change.
     """
-    key = (config, token)
-    previous = st.session_state.get(RUN_KEY)
-    if RUN in st.session_state and previous == key:
-        return st.session_state[RUN], None
-    _replace(runs.prepare(config, data), target=config.epochs)
-    st.session_state[RUN_KEY] = key
-    return st.session_state[RUN], None if previous is None else changed_sentence(previous, key)
+    key = (structure(config), token)
+    previous = st.session_state.get(keys.RUN_KEY)
+    run = st.session_state.get(keys.RUN)
+    if run is not None and previous == key:
+        _apply_live_settings(run, config)
+        return run
+    run = runs.prepare(config, data)
+    _replace(run)
+    st.session_state[keys.RUN_KEY] = key
+    play(goal=config.epochs)
+    if previous is not None:
+        st.session_state[keys.NOTICE] = changed_sentence(previous, key)
+    return run
+
+
+def _apply_live_settings(run: runs.Run, config: RunConfig) -> None:
+    old = run.config
+    if old == config:
+        return
+    wanted = {name: getattr(config, name) for name in LIVE_SETTINGS if getattr(old, name) != getattr(config, name)}
+    if "batch_size" in wanted:
+        wanted["batch_size"] = wanted["batch_size"] or None
+    run.trainer.retune(**wanted)
+    run.config, _ = reconcile(config, run.data.kind)
+    if wanted:
+        changes = [f"the {PARAM_BY_NAME[name].label.lower()} from {_show(getattr(old, name))} to "
+                   f"{_show(getattr(config, name))}" for name in LIVE_SETTINGS if name in wanted]
+        st.session_state[keys.NOTICE] = (f"Changed {_and(changes)} at epoch {run.trainer.epoch:,}: the network "
+                                         "keeps its weights and trains on with the new setting (marked on the "
+                                         "loss curve).")
+    st.session_state.pop(keys.PACE, None)  # a new batch size or optimizer changes the cost of a step
+
+
+def _show(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def changed_sentence(previous, key) -> str:
     (old, old_token), (new, new_token) = previous, key
-    names = [PARAM_BY_NAME[f].label.lower() for f in new.to_dict() if getattr(old, f) != getattr(new, f)]
+    names = [PARAM_BY_NAME[f.name].label.lower() for f in fields(new) if getattr(old, f.name) != getattr(new, f.name)]
     if not names and old_token != new_token:
         names = ["the uploaded file"]
     what = ", ".join(names[:3]) + (" and more" if len(names) > 3 else "")
     return f"You changed {what}, so the network restarted from its initial weights and is training again."
 
 
-def _replace(run: runs.Run, target: int) -> None:
-    st.session_state[RUN] = run
-    st.session_state[SERIAL] = st.session_state.get(SERIAL, 0) + 1
-    st.session_state[TARGET] = target
-    st.session_state[STOPPED] = False
+def notice() -> str | None:
+    return st.session_state.get(keys.NOTICE)
 
 
-def target() -> int:
-    return int(st.session_state.get(TARGET, 0))
+def _replace(run: runs.Run) -> None:
+    st.session_state[keys.RUN] = run
+    st.session_state[keys.SERIAL] = st.session_state.get(keys.SERIAL, 0) + 1
+    st.session_state.pop(keys.PACE, None)
+    st.session_state.pop(keys.REPLAY, None)
 
 
-def finished(run: runs.Run) -> None:
-    """After training: a diverged run stays where it stopped (Train does nothing until Reset)."""
-    if run.trainer.done:
-        st.session_state[TARGET] = run.trainer.epoch
+def serial() -> int:
+    return int(st.session_state.get(keys.SERIAL, 0))
 
 
-# ------------------------------------------------------------------ buttons (on_click callbacks)
-def train_more() -> None:
-    run = st.session_state.get(RUN)
+# ------------------------------------------------------------------ playing (button callbacks)
+def playing() -> bool:
+    return bool(st.session_state.get(keys.PLAYING))
+
+
+def goal() -> int | None:
+    return st.session_state.get(keys.GOAL)
+
+
+def play(goal: int | None = None) -> None:
+    st.session_state[keys.PLAYING] = True
+    st.session_state[keys.GOAL] = goal
+    st.session_state.pop(keys.REPLAY, None)
+
+
+def pause() -> None:
+    st.session_state[keys.PLAYING] = False
+
+
+def toggle_play() -> None:
+    """Play trains until paused; before the epoch budget is reached it pauses there, as a new run does."""
+    said()
+    run = st.session_state.get(keys.RUN)
+    if run is None:
+        return
+    st.session_state.pop(keys.NOTICE, None)
+    if playing():
+        pause()
+    elif run.trainer.epoch < run.config.epochs:
+        play(goal=run.config.epochs)
+    else:
+        play(goal=None)
+
+
+def step() -> None:
+    """One epoch (one pass over the training data), then pause, as TF Playground's step button."""
+    said()
+    run = st.session_state.get(keys.RUN)
     if run is not None:
-        st.session_state[TARGET] = run.trainer.epoch + run.config.epochs
-        st.session_state[STOPPED] = False
-
-
-def step(epochs: int) -> None:
-    run = st.session_state.get(RUN)
-    if run is not None:
-        st.session_state[TARGET] = run.trainer.epoch + int(epochs)
-        st.session_state[STOPPED] = False
+        st.session_state.pop(keys.NOTICE, None)
+        play(goal=run.trainer.epoch + 1)
 
 
 def reset() -> None:
-    """Same config, same seed: back to the very same initial weights, untrained."""
-    run = st.session_state.get(RUN)
+    """Same config, same seed: back to the very same initial weights, untrained and paused."""
+    said()
+    run = st.session_state.get(keys.RUN)
     if run is not None:
-        _replace(runs.prepare(run.config, run.data), target=0)
+        st.session_state.pop(keys.NOTICE, None)
+        _replace(runs.prepare(run.config, run.data))
+        pause()
 
 
 def new_seed() -> None:
-    """A different random start; the changed seed then resets and retrains the run like any setting."""
+    """A different random start; the changed seed then restarts the run like any network setting."""
     st.session_state[sidebar.key("seed")] = random.randrange(2**31 - 1)
 
 
-def stop() -> None:
-    run = st.session_state.get(RUN)
-    if run is not None:
-        st.session_state[TARGET] = run.trainer.epoch
-        st.session_state[STOPPED] = True
-
-
-def stopped() -> bool:
-    return bool(st.session_state.get(STOPPED))
-
-
-# ------------------------------------------------------------------ one trainer at a time
-# Process-wide, and deliberately so: it holds no data, only a turn. Each session's training and drawing
-# is pure-Python-heavy NumPy work that holds the GIL; twenty sessions doing it at once would starve the
-# server's event loop (its health check took seconds). With at most one turn per core, the rest wait
-# without holding the GIL, and the server keeps answering.
-_CPU_TURNS = threading.BoundedSemaphore(max(1, min(2, os.cpu_count() or 1)))
-
-
-@contextlib.contextmanager
-def cpu_turn():
-    """Hold one of the process's CPU turns for a short burst of work (a chunk of training, one drawing)."""
-    with _CPU_TURNS:
-        yield
-
-
-def claim() -> tuple[threading.Lock, object]:
-    """Make this script run the session's trainer; an older run still going sees it lost its claim.
-
-    Streamlit starts the new run (e.g. after a click on Stop) while the old one is
-    still finishing its current chunk, so both touch the same Run: every training
-    step and every drawing happens under the returned lock, after checking the claim.
-    """
-    token = object()
-    st.session_state[RUNNER] = token
-    return st.session_state.setdefault(LOCK, threading.Lock()), token
+def reached(run: runs.Run) -> bool:
+    """Whether Play has nothing more to do: paused, at its goal, or diverged."""
+    target = goal()
+    return not playing() or run.trainer.done or (target is not None and run.trainer.epoch >= target)
 
 
 def fresh() -> bool:
-    """True once, on the session's first run (Streamlit keeps its widgets greyed out until that run ends)."""
-    return bool(st.session_state.pop(FRESH, False))
-
-
-def owns(token: object) -> bool:
-    return st.session_state.get(RUNNER) is token
-
-
-# ------------------------------------------------------------------ cached pictures
-@st.cache_data(max_entries=16, show_spinner=False)
-def _grids(weights_key: str, _net, domain: tuple, resolution: int, hidden_resolution: int,
-           max_units: int) -> NetworkGrids:
-    return network_grids(_net, domain, resolution, hidden_resolution=hidden_resolution, max_units=max_units)
-
-
-def grids(net, domain, hidden_resolution: int, max_units: int, resolution: int = 100) -> NetworkGrids:
-    """The boundary and hidden-unit grids, shared between sessions whose networks are bit-identical."""
-    digest = hashlib.sha1(json.dumps(net.config(), sort_keys=True).encode())
-    for p in net.parameters():
-        digest.update(p.tobytes())
-    return _grids(digest.hexdigest(), net, tuple(domain), resolution, hidden_resolution, max_units)
+    """True once, on the session's first run (Streamlit keeps its widgets disabled until that run ends)."""
+    return bool(st.session_state.pop(keys.FRESH, False))

@@ -1,0 +1,113 @@
+"""What a learner sees of live training, in headless Chromium: frames per second, and time to the first frame.
+
+    python benchmarks/bench_live.py [--seconds 6]
+
+For each scenario the Playground opens at a link, is reset (paused, untrained),
+and Play is clicked. A script in the page watches the decision boundary's
+picture on every animation frame and counts the frames in which it changed:
+those are the redraws a learner sees. Streamlit's own floor is measured in the
+same run: a one-chart page (``floor_page.py``) that updates one 50 × 50 PNG every
+50 ms. Page-open times (navigation → first chart drawn, median of 3, warm
+server) are measured for every page beside the floor page's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser_util import browser, page_paths, streamlit_server, wait_for_app  # noqa: E402
+
+SCENARIOS = {
+    "default XOR (2-4-4-1, full batch)": "",
+    "two spirals, 2-8-8-1, 500 points, batch 10": "?dataset=spiral&n_samples=500&hidden=8,8&batch_size=10&lr=0.03"
+                                                  "&optimizer=adam&epochs=3000",
+}
+WATCH = """() => {
+  window.__redraws = [];
+  let last = null;
+  const picture = () => {
+    for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+      const images = chart.querySelectorAll('image');
+      if (images.length === 1) return images[0].getAttribute('href');
+    }
+    return null;
+  };
+  const tick = (t) => {
+    const now = picture();
+    if (now !== null && now !== last) { window.__redraws.push(performance.now()); last = now; }
+    window.__watching = requestAnimationFrame(tick);
+  };
+  window.__watching = requestAnimationFrame(tick);
+}"""
+
+
+def measure_play(page, url: str, seconds: float, play_label: str = "Play") -> tuple[float, float]:
+    """(seconds from the click on Play to the first new picture, redraws per second after it)."""
+    page.evaluate(WATCH)
+    page.wait_for_timeout(300)
+    clicked = page.evaluate("() => performance.now()")
+    page.get_by_role("button", name=play_label).click()
+    page.wait_for_timeout(seconds * 1000)
+    redraws = [t for t in page.evaluate("() => window.__redraws") if t > clicked]
+    page.evaluate("() => cancelAnimationFrame(window.__watching)")
+    if len(redraws) < 2:
+        return float("nan"), 0.0
+    first = (redraws[0] - clicked) / 1000
+    span = (redraws[-1] - redraws[0]) / 1000
+    return first, (len(redraws) - 1) / span if span > 0 else 0.0
+
+
+def open_to_first_chart(page, url: str) -> float:
+    """Seconds from navigation to the first drawn chart (svg or canvas inside a Vega-Lite element)."""
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas',
+                           timeout=60_000)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=6.0, help="seconds of Play counted per scenario")
+    parser.add_argument("--repeats", type=int, default=3, help="page opens per page (median)")
+    args = parser.parse_args()
+    with streamlit_server() as app, streamlit_server("benchmarks/floor_page.py") as floor, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1400, "height": 950})
+        print("Frames while training (headless Chromium, 1400 x 950):")
+        page.goto(floor.url)
+        wait_for_app(page)
+        print("  floor page open", flush=True)
+        first, fps = measure_play(page, floor.url, args.seconds)
+        print(f"  {'floor: one-chart page, 50x50 PNG every 50 ms':48s} first frame {first:5.2f} s   {fps:5.1f} fps")
+        for name, query in SCENARIOS.items():
+            page.goto(app.url + "/Playground" + query)
+            wait_for_app(page)
+            print("  opened", name, flush=True)
+            page.get_by_role("button", name="Reset").click()
+            wait_for_app(page)
+            first, fps = measure_play(page, app.url, args.seconds)
+            print(f"  {name:48s} first frame {first:5.2f} s   {fps:5.1f} fps")
+            page.get_by_role("button", name="Pause").click()
+            wait_for_app(page)
+        print(f"Page open to first chart (warm server, median of {args.repeats}):")
+        floor_times = []
+        for _ in range(args.repeats):
+            floor_times.append(open_to_first_chart(page, floor.url))
+        base = statistics.median(floor_times)
+        print(f"  {'floor: one-chart page':48s} {base:5.2f} s   1.00x")
+        for name, path in page_paths().items():
+            open_to_first_chart(page, app.url + path)  # warm: caches and the server's first import
+            times = [open_to_first_chart(page, app.url + path) for _ in range(args.repeats)]
+            median = statistics.median(times)
+            print(f"  {name:48s} {median:5.2f} s   {median / base:4.2f}x")
+
+
+if __name__ == "__main__":
+    main()

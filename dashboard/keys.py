@@ -1,0 +1,40 @@
+"""Every st.session_state key the Playground uses, in one place, named ``playground.<what>``.
+
+A widget's key is ``playground.cfg.<setting>`` (the config table's name), so a
+test or a callback can reach any control by the name the URL and CLI use.
+"""
+
+from __future__ import annotations
+
+PREFIX = "playground"
+
+
+def widget(name: str) -> str:
+    """The widget key of config setting ``name`` (e.g. "lr" → "playground.cfg.lr")."""
+    return f"{PREFIX}.cfg.{name}"
+
+
+CONFIG = f"{PREFIX}.config"  # the last config, so coming back from another page restores it
+RUN = f"{PREFIX}.run"  # the nn_core.runs.Run being shown
+RUN_KEY = f"{PREFIX}.run_key"  # (the settings that shape the network and data, data token) the run was built from
+SERIAL = f"{PREFIX}.serial"  # bumps whenever the run object is replaced
+PLAYING = f"{PREFIX}.playing"  # True while Play is on
+GOAL = f"{PREFIX}.goal"  # epoch at which Play pauses by itself (None: until paused)
+SPEED = f"{PREFIX}.speed"  # epochs per frame, a label of live.SPEEDS
+REPLAY = f"{PREFIX}.replay"  # the replay slider: an epoch of a snapshot, or None for now
+LOCK = f"{PREFIX}.lock"  # guards the run: a superseded script run may still be finishing a frame
+RUNNER = f"{PREFIX}.runner"  # token of the script run that owns the live loop
+PACE = f"{PREFIX}.pace"  # measured seconds per optimizer step of this run, for sizing a frame's slice
+URL_WARNINGS = f"{PREFIX}.url_warnings"
+FRESH = f"{PREFIX}.fresh"  # set on a session's first run, whose widgets the browser enables only once it ends
+NOTES = f"{PREFIX}.notes"  # sentences from the last automatic adjustment, shown once
+NOTICE = f"{PREFIX}.notice"  # what the last change did to the run, shown until the next change
+UPLOAD = f"{PREFIX}.csv"  # (file name, bytes) of the last upload; kept across page switches
+UPLOADER = f"{PREFIX}.csv_upload"  # the file-uploader widget itself
+SPECS = f"{PREFIX}.specs"  # (chart, structure) -> Vega-Lite spec, built once per run structure
+BUFFERS = f"{PREFIX}.buffers"  # chart -> (its spec, live_charts.ImageBuffers): what the browser holds
+PLAY_BUTTON = f"{PREFIX}.play"  # one widget whose label says Play or Pause
+VIEW_LOG = f"{PREFIX}.view.log"
+VIEW_DISCRETIZE = f"{PREFIX}.view.discretize"
+VIEW_TEST = f"{PREFIX}.view.test"
+MORE = f"{PREFIX}.more"  # which detail panel is open below the live view

@@ -1,0 +1,233 @@
+"""Chart specs built once and fed named datasets: the charts that redraw every frame of live training.
+
+Each builder returns an Altair chart whose data are *named* (``alt.NamedData``)
+rather than inline, and depends only on what stays fixed while a run trains
+(the data's domain and kind, the network's layer sizes, display options). The
+frame's data arrive separately (``dashboard.playground.frames``), so the spec a
+browser receives is identical from frame to frame and it only swaps the data.
+Pictures are PNG ``image`` marks: one mark per picture, not one per pixel.
+
+A browser shows nothing for an image mark until its new picture has loaded,
+so a picture that changed every frame would flicker. Pictures are therefore
+double-buffered: two datasets ``<name>_a`` and ``<name>_b`` hold the last two
+pictures and a one-row dataset ``<name>_front`` says which one to show (see
+``ImageBuffers``). A frame writes the hidden buffer and shows it from the next
+frame on, when it has long loaded; the buffer it does not write keeps its
+bytes, so the browser keeps its loaded picture.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+
+from .palette import CLASS_COLOURS, EDGE_ZERO, INK, MARK, NEGATIVE, POSITIVE, SPLIT_COLOURS
+
+NODE_UNITS = 8  # units drawn per layer in the network graph (TF Playground's own maximum); the rest are counted
+NODE_SIZE = 30  # pixels of a unit's picture
+NODE_PITCH = 42  # pixels between the centres of two units of a layer
+NETWORK_WIDTH = 460
+CURVE_WIDTH = 190
+PLANE_SIZE = 300
+CURVE_HEIGHT = 130
+LOG_FLOOR = 1e-12  # a log axis cannot show 0; losses below this are drawn at it
+FIXED_SIZE = alt.AutoSizeParams(type="pad")
+SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
+TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}
+LEGEND = {"orient": "bottom", "direction": "horizontal", "symbolSize": 70, "title": None}
+CANVAS = {"embedOptions": {"renderer": "canvas"}}  # one canvas redraw beats updating hundreds of SVG nodes
+BUFFERS = ("a", "b")
+
+
+def named(name: str) -> alt.NamedData:
+    return alt.NamedData(name=name)
+
+
+def buffered(name: str, layer) -> list:
+    """Two copies of an image layer, over ``<name>_a`` and ``<name>_b``; only the front one is opaque.
+
+    ``layer(chart)`` adds the mark and encodings to a chart of one buffer's data.
+    """
+    front = alt.LookupData(data=named(f"{name}_front"), key="buffer_key", fields=["front"])
+    return [layer(alt.Chart(named(f"{name}_{b}")).transform_lookup(lookup="buffer_key", from_=front),
+                  alt.condition(f"datum.front == '{b}'", alt.value(1), alt.value(0))) for b in BUFFERS]
+
+
+# ------------------------------------------------------------------ the plane
+def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, show_test: bool,
+                        has_test: bool) -> alt.LayerChart:
+    """Datasets: buffered ``picture`` (one row: the corners and a PNG data URL) and ``points`` (x1, x2, target, split)."""
+    x0, x1, y0, y1 = map(float, domain)
+    x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[y0, y1], nice=False, zero=False)
+    x, y = alt.X("x0:Q", title="x1", scale=x_scale), alt.Y("y0:Q", title="x2", scale=y_scale)
+    pictures = buffered("picture", lambda chart, opacity: chart.mark_image(aspect=False, clip=True).encode(
+        x=x, x2="x1:Q", y=y, y2="y1:Q", url="url:N", opacity=opacity))
+    splits = ["train", "test"] if show_test and has_test else ["train"]
+    shape = alt.Shape("split:N", scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]),
+                      legend=alt.Legend(symbolFillColor="#b8c2cc", symbolStrokeColor=INK, **LEGEND))
+    if kind == "regression":
+        fill = alt.Fill("target:Q", legend=None, scale=alt.Scale(
+            domain=[-target_limit, 0, target_limit], range=[NEGATIVE, "#ffffff", POSITIVE], clamp=True))
+        target = alt.Tooltip("target:Q", format=".3f")
+    else:
+        names = [f"class {k}" for k in range(max(2, n_classes))]
+        fill = alt.Fill("target:N", legend=alt.Legend(**LEGEND),
+                        scale=alt.Scale(domain=names, range=list(CLASS_COLOURS[:len(names)])))
+        target = alt.Tooltip("target:N")
+    dots = alt.Chart(named("points")).encode(
+        x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=fill, shape=shape,
+        tooltip=[alt.Tooltip("x1:Q", format=".3f"), alt.Tooltip("x2:Q", format=".3f"), target,
+                 alt.Tooltip("split:N")])
+    layers = [*pictures, dots.transform_filter(alt.datum.split == "train").mark_point(
+        size=40, strokeWidth=1, stroke=TRAIN_STROKE[kind], fillOpacity=1)]
+    if "test" in splits:
+        layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
+            size=50, strokeWidth=1.4, stroke=INK, fillOpacity=1))
+    return alt.layer(*layers).properties(
+        width=PLANE_SIZE, height=PLANE_SIZE,
+        description="decision boundary: the network's output over the input plane, with the data points")
+
+
+# ------------------------------------------------------------------ the network
+def node_positions(sizes) -> tuple[list[int], list[np.ndarray]]:
+    """(units drawn per layer, their y positions): first unit on top, layers centred."""
+    shown = [min(n, NODE_UNITS) for n in sizes]
+    return shown, [(n - 1) / 2 - np.arange(n, dtype=np.float64) for n in shown]
+
+
+def network_height(sizes) -> int:
+    return NODE_PITCH * max(min(n, NODE_UNITS) for n in sizes) + 30
+
+
+def network_spec_chart(sizes, width: int = 440) -> alt.LayerChart:
+    """Datasets: ``edges`` (layer, i, j, y, y2, weight, signed, width), ``nodes`` (x, y, name, bias), ``more``
+    (x, y, text) and the buffered ``units`` (x, y, url: each unit's picture).
+
+    Edge width and colour are the weight (blue +, orange −, scaled to the
+    largest drawn weight); each unit shows its own picture, framed in its bias's colour.
+    """
+    L = len(sizes) - 1
+    names = ["input"] + [f"hidden {l}" for l in range(1, L)] + ["output"]
+    height = network_height(sizes)
+    extent = max(min(n, NODE_UNITS) for n in sizes) / 2
+    x = alt.X("x:Q", title=None, scale=alt.Scale(domain=[-0.35, L + 0.35], nice=False),
+              axis=alt.Axis(values=list(range(L + 1)), labelExpr=f"{names!r}[datum.value]", grid=False,
+                            ticks=False, domain=False, orient="top", labelFontSize=11))
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-extent, extent], nice=False))
+    sign = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, EDGE_ZERO, POSITIVE], clamp=True)
+    wires = alt.Chart(named("edges")).transform_calculate(
+        x="datum.layer", x2="datum.layer + 1",
+        name="'W' + (datum.layer + 1) + '[' + (datum.i + 1) + ',' + (datum.j + 1) + ']'").mark_rule(opacity=0.8).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q", color=alt.Color("signed:Q", scale=sign, legend=None),
+        strokeWidth=alt.StrokeWidth("width:Q", scale=None, legend=None),
+        tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", format=".4f")])
+    pictures = buffered("units", lambda chart, opacity: chart.mark_image(width=NODE_SIZE, height=NODE_SIZE).encode(
+        x=x, y=y, url="url:N", opacity=opacity))
+    frames = alt.Chart(named("nodes")).mark_square(size=(NODE_SIZE + 3) ** 2, filled=False, strokeWidth=2.5).encode(
+        x=x, y=y, stroke=alt.condition("isValid(datum.bias)", alt.Stroke(
+            "bias:Q", scale=alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, "#999999", POSITIVE], clamp=True),
+            legend=None), alt.value(INK)),
+        tooltip=[alt.Tooltip("name:N", title="unit"), alt.Tooltip("bias:Q", format=".4f")])
+    more = alt.Chart(named("more")).mark_text(fontSize=11, color="#555").encode(x=x, y=y, text="text:N")
+    return alt.layer(wires, *pictures, frames, more).properties(
+        width=width, height=height,
+        description="network: weights as edges, each unit's output over the plane inside its node")
+
+
+# ------------------------------------------------------------------ curves
+def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False, width: int | None = None,
+                     prefix: str = "") -> alt.LayerChart:
+    """Datasets: ``<prefix>curve`` (epoch, split, value) and ``<prefix>marks`` (epoch, text, kind).
+
+    The one curve builder: train and test lines, a hover rule with the exact
+    values, and a labelled rule where a setting changed or a snapshot is replayed.
+    """
+    fmt = ".2%" if percent else ".6g"
+    if percent:
+        y_scale = alt.Scale(domain=[0, 1])
+    elif log_scale:
+        y_scale = alt.Scale(type="log")
+    else:
+        y_scale = alt.Scale(zero=True)
+    colour = alt.Color("split:N", title=None, legend=alt.Legend(orient="top", direction="horizontal", offset=2),
+                       scale=alt.Scale(domain=["train", "test"], range=[SPLIT_COLOURS["train"], SPLIT_COLOURS["test"]]))
+    x = alt.X("epoch:Q", title="epoch", axis=alt.Axis(format="~s", tickCount=5))
+    lines = alt.Chart(named(f"{prefix}curve")).mark_line(strokeWidth=2).encode(
+        x=x, y=alt.Y("value:Q", title=title, scale=y_scale, axis=alt.Axis(format="%" if percent else "~g",
+                                                                         tickCount=4)),
+        color=colour, strokeDash=alt.StrokeDash("split:N", legend=None, scale=alt.Scale(
+            domain=["train", "test"], range=[[1, 0], [5, 3]])))
+    hover = alt.selection_point(name=f"{prefix}hover", nearest=True, on="pointerover", fields=["epoch"], empty=False)
+    rule = alt.Chart(named(f"{prefix}curve")).transform_pivot("split", value="value", groupby=["epoch"]).mark_rule(
+        color="#888", strokeWidth=8).encode(
+        x=x, opacity=alt.condition(hover, alt.value(0.25), alt.value(0)),
+        tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train:Q", title=f"train {title}", format=fmt),
+                 alt.Tooltip("test:Q", title=f"test {title}", format=fmt)]).add_params(hover)
+    marks = alt.Chart(named(f"{prefix}marks")).mark_rule(color=MARK, strokeWidth=1.5, strokeDash=[3, 2]).encode(
+        x=x, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("text:N", title="what")])
+    chart = alt.layer(lines, rule, marks).properties(height=CURVE_HEIGHT, description=f"{title} per epoch")
+    return chart if width is None else chart.properties(width=width)
+
+
+def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test: bool, has_test: bool,
+               sizes, log_scale: bool) -> alt.HConcatChart:
+    """The Playground's live view as one chart: the network with the curves under it, and the boundary.
+
+    One chart, not four: each frame is then one message to the browser and one
+    redraw of one canvas, which is what keeps 20 frames a second affordable.
+    Datasets: those of the network and boundary charts, ``loss_curve``,
+    ``loss_marks`` and, for classification, ``accuracy_curve`` and ``accuracy_marks``.
+    """
+    width = NETWORK_WIDTH
+    curves = [curve_spec_chart("loss", log_scale, width=CURVE_WIDTH if kind != "regression" else width,
+                               prefix="loss_")]
+    if kind != "regression":
+        curves.append(curve_spec_chart("accuracy", percent=True, width=CURVE_WIDTH, prefix="accuracy_"))
+    left = alt.vconcat(network_spec_chart(sizes, width), alt.hconcat(*curves, spacing=28), spacing=14)
+    plane = boundary_spec_chart(domain, kind, n_classes, target_limit, show_test, has_test)
+    return alt.hconcat(left, plane, spacing=36).configure_view(stroke=None).properties(
+        autosize=FIXED_SIZE, usermeta=CANVAS,
+        description="live view: the network, the loss and accuracy curves, and the decision boundary")
+
+
+class ImageBuffers:
+    """The two buffers of each picture dataset of one chart, and which one the browser shows.
+
+    ``datasets(tables, now)`` turns a frame's tables into what the spec reads:
+    a changed picture goes into the hidden buffer, which becomes the front one
+    on the next call (when the browser has loaded it) or at once when ``now``
+    (a single redraw, with no animation to flicker). The other buffer keeps the
+    very same table, so Streamlit sends the same bytes and the browser keeps it.
+    """
+
+    def __init__(self, names: tuple[str, ...]):
+        self.names = names
+        self.tables: dict[str, dict[str, object]] = {name: {} for name in names}
+        self.front = dict.fromkeys(names, "a")
+        self.pending: dict[str, str | None] = dict.fromkeys(names)
+
+    def datasets(self, tables: dict, now: bool) -> dict:
+        out = {k: v for k, v in tables.items() if k not in self.names}
+        for name in self.names:
+            held, table = self.tables[name], tables[name]
+            if self.pending[name]:
+                self.front[name], self.pending[name] = self.pending[name], None
+            front = self.front[name]
+            if front not in held or not held[front].equals(table):
+                back = "b" if front == "a" else "a"
+                held[back] = table
+                if now or front not in held:
+                    self.front[name] = back
+                else:
+                    self.pending[name] = back
+            for b in BUFFERS:
+                out[f"{name}_{b}"] = held.get(b, table)
+            out[f"{name}_front"] = _front_table(self.front[name])
+        return out
+
+
+def _front_table(buffer: str):
+    import pyarrow as pa
+
+    return pa.table({"buffer_key": ["0"], "front": [buffer]})

@@ -1,0 +1,26 @@
+"""Every colour nnplay draws with, declared once (TF Playground's orange and blue).
+
+Charts (Altair), images (NumPy PNGs) and matrices all take their colours from
+here, so a sign, a class or a split looks the same on every page.
+"""
+
+from __future__ import annotations
+
+NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # below zero / class 0, above zero / class 1; also a weight's sign
+NEUTRAL = "#ffffff"  # zero, or a toss-up between two classes
+CLASS_COLOURS = (NEGATIVE, POSITIVE, "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+SPLIT_COLOURS = {"train": "#1f5fa8", "test": "#e8741a"}
+RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
+BROKEN = "#c0392b"  # a run set up to fail, beside its fix in POSITIVE
+MARK = "#d62728"  # a marked epoch on a curve: a setting changed, or the replayed snapshot
+INK = "#222222"  # outlines of test points and nodes
+EDGE_ZERO = "#dddddd"  # a weight near zero
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def tint(colour: str, amount: float = 0.4) -> str:
+    """``colour`` mixed with white, e.g. a background lighter than the points drawn on it."""
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb(colour))

@@ -1,0 +1,1 @@
+"""The Playground page: its session state, sidebar, panels, per-frame pictures and the live loop."""

@@ -1,0 +1,133 @@
+"""The live loop: train a slice, draw a frame, wait for the next frame; until paused.
+
+Each frame trains for a bounded time (a number of optimizer steps sized from
+the measured time of one step, never whole epochs), then computes the frame's
+pictures and sends only new data to charts whose specs the browser already
+has. Frames are paced to FRAME_SECONDS: sent faster, they pile up in the
+browser and it draws fewer of them.
+
+Pause, or any other control, ends this script run at the next Streamlit call
+(at most one frame later): Streamlit then reruns the page, which finds the run
+in st.session_state and, if still playing, carries on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import streamlit as st
+
+from .. import keys
+from . import state
+
+FRAME_SECONDS = 0.05  # 20 frames a second: what a browser draws of these charts without a backlog
+TRAIN_SECONDS = 0.025  # a frame's slice of training, at most (the rest is drawing and sending)
+MAX_STEPS = 100_000
+
+
+@dataclass(frozen=True)
+class Speed:
+    label: str
+    epochs: float  # epochs per frame; math.inf = as many as fit the slice
+
+
+SPEEDS = {s.label: s for s in (
+    Speed("1 epoch / frame", 1), Speed("3 epochs / frame", 3), Speed("10 epochs / frame", 10),
+    Speed("30 epochs / frame", 30), Speed("100 epochs / frame", 100), Speed("as fast as it goes", math.inf))}
+DEFAULT_SPEED = "3 epochs / frame"  # the default XOR run learns over about five seconds of frames
+
+
+# ------------------------------------------------------------------ one trainer at a time per core
+# Process-wide, and deliberately so: it holds no data, only a turn. Each session's training and drawing
+# is Python-heavy NumPy work that holds the GIL; twenty sessions doing it at once would starve the
+# server's event loop. With at most one turn per core, the rest wait without holding the GIL, and since
+# every turn is one bounded slice, a session at the limits cannot keep the others waiting for long.
+_CPU_TURNS = threading.BoundedSemaphore(max(1, min(2, os.cpu_count() or 1)))
+
+
+@contextlib.contextmanager
+def cpu_turn():
+    """Hold one of the process's CPU turns for one bounded burst (a slice of training, one frame's pictures)."""
+    with _CPU_TURNS:
+        yield
+
+
+def lock() -> threading.Lock:
+    """The session's run lock: a superseded script run may still be in its frame."""
+    return st.session_state.setdefault(keys.LOCK, threading.Lock())
+
+
+def claim() -> tuple[threading.Lock, object]:
+    """Make this script run the session's trainer; an older run still going sees it lost its claim.
+
+    Streamlit starts the new run (e.g. after a click on Pause) while the old one may
+    still be in its frame, so both touch the same Run: every slice of training and
+    every drawing happens under the returned lock, after checking the claim.
+    """
+    token = object()
+    st.session_state[keys.RUNNER] = token
+    return lock(), token
+
+
+def owns(token: object) -> bool:
+    return st.session_state.get(keys.RUNNER) is token
+
+
+# ------------------------------------------------------------------ slices
+def slice_steps(trainer, speed: Speed, goal: int | None, seconds_per_step: float | None) -> int:
+    """Optimizer steps for this frame: the speed's epochs, but never more than fit TRAIN_SECONDS or the goal."""
+    per_epoch = trainer.steps_per_epoch
+    wanted = speed.epochs * per_epoch
+    if goal is not None:
+        wanted = min(wanted, (goal - trainer.epoch) * per_epoch)
+    if seconds_per_step:
+        wanted = min(wanted, max(1.0, TRAIN_SECONDS / seconds_per_step))
+    else:
+        wanted = min(wanted, 1)  # the first slice measures a step
+    return int(max(1, min(wanted, MAX_STEPS)))
+
+
+def train_slice(run, speed: Speed) -> None:
+    """One frame's training, timed, so the next slice fits its budget (an EMA of the time per step)."""
+    trainer = run.trainer
+    steps = slice_steps(trainer, speed, state.goal(), st.session_state.get(keys.PACE))
+    started = time.perf_counter()
+    taken = trainer.run_steps(steps)
+    if taken:
+        measured = (time.perf_counter() - started) / taken
+        previous = st.session_state.get(keys.PACE)
+        st.session_state[keys.PACE] = measured if previous is None else 0.7 * previous + 0.3 * measured
+
+
+def play(run, draw_frame, draw_final) -> None:
+    """While playing: train a slice, draw it, wait for the frame's time; at the end draw the final picture.
+
+    ``draw_frame(final=False)`` draws the run's current state; ``draw_final()`` the finished picture.
+    When Play pauses by itself (goal reached, or diverged) the page reruns once, so the
+    Play button, the replay slider and the details show the paused run.
+    """
+    lock, me = claim()
+    fresh = state.fresh()
+    speed = SPEEDS.get(st.session_state.get(keys.SPEED), SPEEDS[DEFAULT_SPEED])
+    while not state.reached(run):
+        begun = time.perf_counter()
+        with lock:
+            if not owns(me):
+                return  # a newer script run (a click) has taken this session's run over
+            with cpu_turn():
+                train_slice(run, speed)
+        draw_frame(final=False)
+        if fresh:  # end the first run so the controls (Pause!) become usable; the rerun plays on
+            st.rerun()
+        rest = FRAME_SECONDS - (time.perf_counter() - begun)
+        if rest > 0:
+            time.sleep(rest)
+    if state.playing():  # reached its goal, or diverged: pause, and redraw the controls and details once
+        state.pause()
+        st.rerun()
+    draw_final()

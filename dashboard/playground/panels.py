@@ -1,0 +1,252 @@
+"""The Playground's panels: controls, the live view on one screen, and the details below it.
+
+The page calls these in order. The live view is a set of placeholders the
+live loop refills every frame; the details (confusion matrix, gradient flow,
+export) are drawn once per script run, below the fold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import streamlit as st
+
+from nn_core import metrics
+from nn_core.compare import snapshot_index
+from nn_core.datasets import make as make_dataset
+from nn_core.datasets import to_csv
+
+from .. import charts, experiments, exports, keys, live_charts
+from . import frames, live, state
+
+CAPTIONS = {
+    "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
+              "white where unsure. Circles are training points; dark-outlined diamonds are test points.",
+    "multiclass": "Background: the class the network predicts at every point, pale where unsure. Circles are "
+                  "training points; dark-outlined diamonds are test points.",
+    "regression": "Background: the network's prediction at every point (blue high, orange low); points are "
+                  "coloured by their true target. Dark-outlined diamonds are test points.",
+}
+NETWORK_CAPTION = ("Each square is a unit's output over the plane (blue positive, orange negative), its frame "
+                   "coloured by its bias. Lines are weights: **thicker** = larger, **blue** +, **orange** −.")
+
+
+@dataclass(frozen=True)
+class View:
+    """Display-only choices: changing them redraws and never retrains."""
+
+    log_scale: bool
+    discretize: bool
+    show_test: bool
+
+
+@dataclass(frozen=True)
+class Slots:
+    metrics: object
+    chart: object
+
+
+# ------------------------------------------------------------------ messages
+def messages(url_warnings: list[str], run) -> None:
+    """Every one-sentence message about the link, the last change and adjusted settings."""
+    if url_warnings:
+        st.warning("Some settings in the link could not be used as given. " + " ".join(url_warnings))
+    notes = st.session_state.pop(keys.NOTES, []) + list(run.notes if run is not None else [])
+    notice = state.notice()
+    if notice:
+        st.info(notice, icon=":material/refresh:")
+    for note in dict.fromkeys(notes):
+        st.info(note, icon=":material/info:")
+    if run is not None and run.trainer.done:
+        st.error(f"Diverged at epoch {run.history.diverged_at} — try a lower learning rate, then press Reset.")
+
+
+def no_data(problem: str | None) -> None:
+    """The CSV choice without a usable file: say why, show the format, offer an example."""
+    if problem:
+        st.error(problem)
+    st.info("Upload a CSV in the sidebar with columns **x1, x2** and **label** (whole-number classes) or "
+            "**target** (numbers, for regression). An optional **split** column (train/test) fixes the split.")
+    example = make_dataset("xor_cloud", n=40, noise=0.1, seed=0)
+    st.download_button("Download an example CSV", to_csv(example), file_name="xor_cloud.csv", mime="text/csv")
+
+
+# ------------------------------------------------------------------ controls
+def controls(run) -> None:
+    """Play/Pause, Step, Reset, New seed and the speed, in one row as in TF Playground."""
+    cols = st.columns([1.1, 0.9, 0.9, 1.1, 2.4], vertical_alignment="bottom")
+    playing = state.playing()
+    cols[0].button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                   on_click=state.toggle_play, type="primary", width="stretch", key=keys.PLAY_BUTTON,
+                   help="Train until paused; a new run pauses by itself at its epoch budget "
+                        f"({run.config.epochs:,}, the Epochs setting).")
+    cols[1].button("Step", icon=":material/skip_next:", on_click=state.step, width="stretch",
+                   help="One epoch: one pass over the training data.")
+    cols[2].button("Reset", icon=":material/restart_alt:", on_click=state.reset, width="stretch",
+                   help="Back to the same initial weights (same seed), untrained.")
+    cols[3].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
+                   help="Start from different random initial weights.")
+    st.session_state.setdefault(keys.SPEED, live.DEFAULT_SPEED)
+    cols[4].select_slider("Speed", options=list(live.SPEEDS), key=keys.SPEED,
+                          help="Epochs trained between two frames (about 20 frames a second). The fastest "
+                               "setting trains as much as fits a frame.")
+
+
+def layout(run) -> tuple[Slots, View]:
+    """The live view on one screen: the numbers, then one chart of the network, curves and boundary."""
+    metrics_slot, chart = st.empty(), st.empty()
+    cols = st.columns([0.8, 0.8, 0.8, 2.2], vertical_alignment="center")
+    log_scale = cols[0].toggle("Log scale", key=keys.VIEW_LOG, on_change=state.said,
+                               help="Shows small losses late in training clearly.")
+    discretize = cols[1].toggle("Discretize", key=keys.VIEW_DISCRETIZE, on_change=state.said,
+                                help="Show only the decision (which side of the boundary), not the confidence.")
+    show_test = cols[2].toggle("Test points", value=True, key=keys.VIEW_TEST, on_change=state.said)
+    with cols[3]:
+        replay_slider(run)
+    left, right = st.columns([1.45, 1])
+    left.caption(NETWORK_CAPTION)
+    right.caption(CAPTIONS[run.data.kind])
+    return Slots(metrics_slot, chart), View(log_scale, discretize, show_test)
+
+
+def replay_slider(run) -> None:
+    """Scrub back through the run's snapshots while paused (boundary, units, metrics and a marker on the curves)."""
+    epochs = [int(s[0]) for s in run.trainer.snapshots]
+    if state.playing() or len(epochs) < 2:
+        st.session_state.pop(keys.REPLAY, None)
+        return
+    options = epochs + ["now"] if epochs[-1] != run.trainer.epoch else epochs[:-1] + ["now"]
+    if st.session_state.get(keys.REPLAY) not in options:
+        st.session_state[keys.REPLAY] = "now"
+    st.select_slider("Replay", options=options, key=keys.REPLAY,
+                     format_func=lambda e: "now" if e == "now" else f"epoch {e:,}",
+                     help="Go back to an earlier moment of this run; Play continues from now.")
+
+
+def replayed() -> int | None:
+    value = st.session_state.get(keys.REPLAY)
+    return None if value in (None, "now") else int(value)
+
+
+# ------------------------------------------------------------------ specs (built once) and frames
+def _spec(name: str, structure: tuple, build) -> dict:
+    """The chart's spec for this structure, built once per session and reused by every frame."""
+    memo = st.session_state.setdefault(keys.SPECS, {})
+    spec = memo.get((name, structure))
+    if spec is None:
+        if len(memo) > 16:
+            memo.clear()
+        spec = memo[(name, structure)] = charts.to_spec(build())
+    return spec
+
+
+def live_spec(run, view: View) -> dict:
+    """The live chart's spec for this run's structure and the display options (built once, reused)."""
+    data = run.data
+    shape = (data.domain, data.kind, data.n_classes, frames.target_limit(data), view.show_test, bool(data.n_test),
+             tuple(run.net.layer_sizes), view.log_scale)
+    return _spec("live", shape, lambda: live_charts.live_chart(*shape))
+
+
+def compute(run, view: View, final: bool) -> frames.Frame:
+    """This moment's frame (a replayed snapshot's when the slider is set), under the run's lock."""
+    at = replayed()
+    net = run.net if at is None else _snapshot_net(run, at)
+    with live.lock(), live.cpu_turn():
+        return frames.frame(run, net, view, at=at, final=final)
+
+
+def _snapshot_net(run, epoch: int):
+    _, weights, biases = run.trainer.snapshots[snapshot_index(run.trainer.snapshots, epoch)]
+    net = run.net.copy()
+    for target, source in zip(net.weights + net.biases, list(weights) + list(biases)):
+        target[...] = source
+    return net
+
+
+BUFFERED = ("picture", "units")  # the datasets of pictures, double-buffered (live_charts.ImageBuffers)
+
+
+def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True) -> None:
+    """Fill the live view: the same spec as last frame, with this frame's data.
+
+    ``now``: a single redraw rather than a frame of an animation (pictures show at once).
+    """
+    spec = live_spec(run, view)
+    held = st.session_state.get(keys.BUFFERS)
+    if held is None or held[0] is not spec:  # a new spec is a new view in the browser, with nothing loaded
+        held = st.session_state[keys.BUFFERS] = (spec, live_charts.ImageBuffers(BUFFERED))
+    slots.metrics.markdown(metrics_line(frame, replayed() is not None))
+    slots.chart.vega_lite_chart(spec={**spec, "datasets": held[1].datasets(frame.datasets, now)}, width="content")
+
+
+def metrics_line(frame: frames.Frame, replaying: bool) -> str:
+    """One line of the numbers a learner watches: one element per frame, cheap for the browser."""
+    m = frame.metrics
+    last = (f"Test R² **{_number(m['test_r2'])}**" if "test_r2" in m
+            else f"Test accuracy **{_percent(m.get('test_accuracy'))}**")
+    epoch = "Replaying epoch" if replaying else "Epoch"
+    return (f"{epoch} **{frame.epoch:,}** · "
+            f"Train loss **{_number(m.get('train_loss'))}** · Test loss **{_number(m.get('test_loss'))}** · {last}")
+
+
+def _number(value) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+def _percent(value) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.1f} %"
+
+
+def live_view(run, slots: Slots, view: View) -> None:
+    """Draw now; then, while playing, let the live loop refill the view frame by frame."""
+    def draw(final: bool) -> None:
+        send(run, compute(run, view, final), slots, view, now=final)
+
+    draw(final=not state.playing())
+    if state.playing():
+        live.play(run, draw_frame=draw, draw_final=lambda: draw(final=True))
+
+
+# ------------------------------------------------------------------ details, below the live view
+def scores(run) -> None:
+    """Confusion matrix (classification) or R² and RMSE (regression), as of this script run."""
+    data = run.data
+    s = metrics.scores(run.net, data)
+    if data.kind == "regression":
+        st.subheader("Scores")
+        a, b = st.columns(2)
+        a.metric("R² (test)", _number(s["test_r2"]), help="1 is a perfect fit; 0 is no better than the mean.")
+        b.metric("RMSE (test)", _number(s["test_rmse"]), help="Typical size of an error, in target units.")
+        st.caption(f"On the training points: R² {_number(s['train_r2'])}, RMSE {_number(s['train_rmse'])}.")
+        return
+    st.subheader("Confusion matrix")
+    st.vega_lite_chart(spec=charts.to_spec(charts.confusion_chart(s["confusion"])))
+    st.caption(f"Counts on the {s['confusion_split']} points at epoch {run.trainer.epoch:,}: rows are the true "
+               "class, columns what the network predicted. The diagonal holds the correct answers.")
+
+
+EXTRAS = {
+    "Gradient flow": lambda run: experiments.diagnostics_panel(run, "playground.diagnostics"),
+    "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
+}
+
+
+def details(run) -> None:
+    """Below the live view: scores, and gradient-flow diagnostics and downloads on request."""
+    st.divider()
+    left, right = st.columns([1, 1.4], gap="large")
+    with left:
+        scores(run)
+    with right:
+        st.subheader("More about this run")
+        choice = st.segmented_control(
+            "More about this run", list(EXTRAS), key=keys.MORE, label_visibility="collapsed",
+            help="Gradient flow: per-layer gradient norms, update sizes, dead or saturated units, and findings. "
+                 "Export: the weights (JSON, .npz), the history and data (CSV), a NumPy script, the charts.")
+        if choice is None:
+            st.caption("Choose **Gradient flow** to see how the error signal reaches each layer, or **Export** "
+                       "to download this run. To restore a saved run, use the Experiments page.")
+            return
+    EXTRAS[choice](run)
