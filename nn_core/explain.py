@@ -134,7 +134,7 @@ def training_step(net: MLP, X, y, lr: float, reduction: str = "mean") -> list[St
             W = net.weights[l - 1]
             with np.errstate(all="ignore"):
                 dA = np.dot(dZ[l - 1], W.T)  # the engine's own product
-            slope = derivative(act.name, A[l - 1])
+            slope = derivative(act.name, A[l - 1], Z[l - 2])
             stages.append(Stage(
                 f"dA{l - 1}", "backward", f"Error sent back to layer {l - 1}",
                 _sub(r"dA_{k} = dZ_{l}\,W_{l}^{\top}", k=l - 1, l=l),
@@ -144,9 +144,10 @@ def training_step(net: MLP, X, y, lr: float, reduction: str = "mean") -> list[St
             stages.append(Stage(
                 f"dZ{l - 1}", "backward", f"Through the activation of layer {l - 1}",
                 _sub(r"dZ_{k} = dA_{k} \odot f'(Z_{k}),\quad f'(z) = ", k=l - 1) + act.derivative_latex,
-                ((f"dZ{l - 1}", dZ[l - 2]), (f"dA{l - 1}", dA), (f"f'(Z{l - 1})", slope)), (f"A{l - 1}",),
+                ((f"dZ{l - 1}", dZ[l - 2]), (f"dA{l - 1}", dA), (f"f'(Z{l - 1})", slope)),
+                (f"Z{l - 1}",) if act.reads_z else (f"A{l - 1}",),
                 f"The chain rule multiplies by the slope of {act.label} at each unit, computed from the cached "
-                f"output a = f(z), so nothing is recomputed."))
+                + ("weighted sum z" if act.reads_z else "output a = f(z)") + ", so nothing is recomputed."))
     stages.append(_update_stage(net, dW, db, lr))
     return stages
 

@@ -242,7 +242,7 @@ class MLP:
             if l > 0:
                 np.dot(D[l], W[l].T, out=D[l - 1])  # dA: the error sent back through the weights
                 slope = cache.work[l - 1]
-                self._activations[l - 1].slope(A[l], slope)
+                self._activations[l - 1].slope(cache.Z[l - 1], A[l], slope)
                 D[l - 1] *= slope  # dZ = dA ⊙ f'(Z), the chain rule through the activation
         if reduction == "mean":
             cache.flat_grad /= Y.shape[0]  # every dW and db at once: the same division as one by one

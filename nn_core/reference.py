@@ -7,9 +7,9 @@ A fully connected network with weights W_l (n_in, n_out) and biases b_l (1, n_ou
     backward   dZ_L = A_L - Y;  dW_l = A_{l-1}ᵀ dZ_l;  db_l = Σ_i dZ_l;  dZ_{l-1} = dZ_l W_lᵀ ⊙ f'(Z_{l-1})
     update     p ← p - lr · g
 
-Each hidden activation is a pair (f, f'), the slope written through the output A = f(Z), so the backward
-pass reuses what the forward pass kept. Each output is paired with its matching loss so that dL/dZ_L is
-A_L - Y for all of them.
+Each hidden activation is a pair (f, f'); the slope f'(Z, A) reads what the forward pass kept, the output
+A = f(Z) where it can (tanh' = 1 - a²) and the weighted sum Z where it must (sine' = cos z), so nothing
+is recomputed. Each output is paired with its matching loss so that dL/dZ_L is A_L - Y for all of them.
 
 ``nn_core.network.MLP`` computes exactly this, faster (buffers reused, one flat parameter array; see
 "Why it is fast" in its module). tests/test_reference.py proves the two equal on random networks, bit for
@@ -20,6 +20,7 @@ import numpy as np
 
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
+GELU_C, GELU_K = 0.7978845608028654, 0.044715  # sqrt(2 / pi), and the cubic term of GELU's tanh approximation
 
 
 # ----------------------------------------------------------------------------- hidden activations: (f, f')
@@ -27,7 +28,7 @@ def relu(Z):
     return np.maximum(Z, 0.0)
 
 
-def relu_slope(A):  # 1 where the unit is on (a > 0), else 0
+def relu_slope(Z, A):  # 1 where the unit is on (a > 0), else 0
     return np.where(A > 0.0, 1.0, 0.0)
 
 
@@ -35,7 +36,7 @@ def leaky_relu(Z):
     return np.maximum(Z * LEAKY_SLOPE, Z)
 
 
-def leaky_relu_slope(A):
+def leaky_relu_slope(Z, A):
     return np.where(A > 0.0, 1.0, LEAKY_SLOPE)
 
 
@@ -43,7 +44,7 @@ def sigmoid(Z):
     return 1.0 / (1.0 + np.exp(-Z))
 
 
-def sigmoid_slope(A):
+def sigmoid_slope(Z, A):
     """σ'(z) = σ(z) (1 - σ(z)) = a (1 - a)."""
     return A * (1.0 - A)
 
@@ -53,7 +54,7 @@ def tanh(Z):
     return 2.0 / (1.0 + np.exp(Z * -2.0)) - 1.0
 
 
-def tanh_slope(A):
+def tanh_slope(Z, A):
     return 1.0 - A * A
 
 
@@ -61,7 +62,7 @@ def linear(Z):
     return Z.copy()
 
 
-def linear_slope(A):
+def linear_slope(Z, A):
     return np.ones_like(A)
 
 
@@ -70,7 +71,7 @@ def elu(Z):
     return np.where(Z > 0.0, Z, np.expm1(np.minimum(Z, 0.0)) * ELU_ALPHA)
 
 
-def elu_slope(A):
+def elu_slope(Z, A):
     """For z <= 0, a = alpha (e^z - 1), so the slope alpha e^z is a + alpha."""
     return np.where(A > 0.0, 1.0, A + ELU_ALPHA)
 
@@ -80,9 +81,42 @@ def softplus(Z):
     return np.logaddexp(Z, 0.0)
 
 
-def softplus_slope(A):
+def softplus_slope(Z, A):
     """The slope of softplus is sigmoid(z) = 1 - e^(-a)."""
     return -np.expm1(-A)
+
+
+def swish(Z):
+    """Swish, also called SiLU: z σ(z)."""
+    return Z * sigmoid(Z)
+
+
+def swish_slope(Z, A):
+    """σ(z) + z σ(z) (1 - σ(z)) = a + σ(z) (1 - a): it needs z, as swish is not one-to-one."""
+    return A + sigmoid(Z) * (1.0 - A)
+
+
+def gelu_u(Z):
+    return GELU_C * (Z + GELU_K * (Z * Z * Z))
+
+
+def gelu(Z):
+    """GELU, tanh approximation: ½ z (1 + tanh u) with u = c (z + k z³), written as z σ(2u) (the same)."""
+    return Z * sigmoid(2.0 * gelu_u(Z))
+
+
+def gelu_slope(Z, A):
+    """a = z s with s = σ(2u): f'(z) = s + a (1 - s) · 2 du/dz, and du/dz = c (1 + 3k z²)."""
+    S = sigmoid(2.0 * gelu_u(Z))
+    return S + A * (1.0 - S) * (2.0 * GELU_C * (1.0 + 3.0 * GELU_K * Z * Z))
+
+
+def sine(Z):
+    return np.sin(Z)
+
+
+def sine_slope(Z, A):  # cos z: the output sin z does not tell its sign
+    return np.cos(Z)
 
 
 ACTIVATIONS = {
@@ -93,6 +127,9 @@ ACTIVATIONS = {
     "linear": (linear, linear_slope),
     "elu": (elu, elu_slope),
     "softplus": (softplus, softplus_slope),
+    "swish": (swish, swish_slope),
+    "gelu": (gelu, gelu_slope),
+    "sine": (sine, sine_slope),
 }
 
 
@@ -162,7 +199,7 @@ def loss(Z, Y, sample_losses, weights, reduction="mean", l2=0.0, l1=0.0):
     return float(losses.mean() if reduction == "mean" else losses.sum()) + penalty
 
 
-def backward(As, Y, weights, hidden, reduction="mean", l2=0.0, l1=0.0):
+def backward(Zs, As, Y, weights, hidden, reduction="mean", l2=0.0, l1=0.0):
     """Gradients [dW1, db1, dW2, db2, ...] of the loss, from the last layer to the first.
 
     It reuses the forward pass's outputs As; nothing is recomputed.
@@ -179,7 +216,7 @@ def backward(As, Y, weights, hidden, reduction="mean", l2=0.0, l1=0.0):
             dW += l1 * np.sign(weights[l])  # the gradient of l1 Σ|W|
         grads[2 * l], grads[2 * l + 1] = dW, db
         if l > 0:  # send the error back through the weights, then through the activation's slope
-            D = (D @ weights[l].T) * hidden[l - 1][1](As[l])
+            D = (D @ weights[l].T) * hidden[l - 1][1](Zs[l - 1], As[l])
     return grads
 
 
@@ -194,6 +231,6 @@ def train_step(X, Y, weights, biases, hidden, head, lr, reduction="mean", l2=0.0
     output, sample_losses = head
     Zs, As = forward(X, weights, biases, hidden, output)
     value = loss(Zs[-1], Y, sample_losses, weights, reduction, l2, l1)
-    grads = backward(As, Y, weights, hidden, reduction, l2, l1)
+    grads = backward(Zs, As, Y, weights, hidden, reduction, l2, l1)
     sgd_step([p for pair in zip(weights, biases) for p in pair], grads, lr)
     return value

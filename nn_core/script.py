@@ -54,7 +54,8 @@ class Snippet:
     constants: tuple = ()
 
 
-ACTIVATION_CONSTANTS = {"leaky_relu": ("LEAKY_SLOPE",), "elu": ("ELU_ALPHA",)}  # reference's, used by its pair
+ACTIVATION_CONSTANTS = {"leaky_relu": ("LEAKY_SLOPE",), "elu": ("ELU_ALPHA",), "gelu": ("GELU_C", "GELU_K")}
+ACTIVATION_HELPERS = {"swish": ("sigmoid",), "gelu": ("sigmoid", "gelu_u")}  # reference functions its pair calls
 
 HEAD_CODE: dict[str, Snippet] = {
     "sigmoid": Snippet('''
@@ -330,16 +331,21 @@ np.seterr(all="ignore")
 
     def activation_section(self) -> str:
         names = self.net.hidden_activations
-        code = "\n\n\n".join(_source(f) for name in dict.fromkeys(names) for f in reference.ACTIVATIONS[name])
+        code = "\n\n\n".join(_source(f) for f in self._activation_functions())
         pairs = ", ".join(f"({name}, {name}_slope)" for name in names)
         return ("# ----------------------------------------------------------------------------- hidden activations\n"
                 "# Each is a pair (f, f'), the slope f' written through the output A = f(Z).\n"
                 + code + "\n\n\n# (f, f') for each hidden layer, first to last\n" + f"HIDDEN = [{pairs}]\n")
 
+    def _activation_functions(self) -> list:
+        """The reference functions the hidden layers use, each once: helpers first, then each (f, f')."""
+        names = dict.fromkeys(self.net.hidden_activations)
+        helpers = [getattr(reference, h) for name in names for h in ACTIVATION_HELPERS.get(name, ())]
+        return list(dict.fromkeys(helpers + [f for name in names for f in reference.ACTIVATIONS[name]]))
+
     def head_section(self) -> str:
         output, sample_losses = reference.HEADS[self.net.output]
-        shared = output.__name__ in {f.__name__ for name in self.net.hidden_activations
-                                     for f in reference.ACTIVATIONS[name]}
+        shared = output in self._activation_functions()
         code = "\n\n\n".join(([] if shared else [_source(output)]) + [_source(sample_losses)])
         return ("# ----------------------------------------------------------------------------- output and loss\n"
                 + code + "\n\n\n" + f"HEAD = ({output.__name__}, {sample_losses.__name__})  "
@@ -356,15 +362,15 @@ np.seterr(all="ignore")
     def training_section(self) -> str:
         lr = "LR / (1.0 + LR_DECAY * epoch)" if self.config.lr_decay else "LR"
         if self.full_batch:
-            update = '''        grads = backward(As, Y_train, weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass
+            update = '''        grads = backward(Zs, As, Y_train, weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass
         step(params, grads, lr, state)  # 3. update the weights in place
 '''
         else:
             update = '''        order = shuffle.permutation(n)  # a new seeded shuffle every epoch
         for start in range(0, n, BATCH_SIZE):
             idx = order[start:start + BATCH_SIZE]
-            _, A_batch = forward(X_train[idx], weights, biases, HIDDEN, HEAD[0])
-            grads = backward(A_batch, Y_train[idx], weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass on the batch
+            Z_batch, A_batch = forward(X_train[idx], weights, biases, HIDDEN, HEAD[0])
+            grads = backward(Z_batch, A_batch, Y_train[idx], weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass on the batch
             step(params, grads, lr, state)  # 3. update the weights in place
 '''
         shuffle = "    shuffle = np.random.RandomState(SEED)  # the mini-batch order\n" if not self.full_batch else ""

@@ -144,7 +144,7 @@ BAD = {
     "too many layers": (["train", "--hidden", "1,1,1,1,1,1,1,1,1"], "at most 8 hidden layers"),
     "negative epochs": (["train", "--epochs", "-5"], "--epochs: -5 is outside 1 to 100000."),
     "fractional epochs": (["train", "--epochs", "2.5"], "not a whole number"),
-    "unknown activation": (["train", "--activation", "swish"], "is not one of relu"),
+    "unknown activation": (["train", "--activation", "mish"], "is not one of relu"),
     "unknown preset": (["train", "--preset", "seed-003"], "seed-000, seed-002"),
     "bad log-every": (["train", "--log-every", "0"], "--log-every"),
     "output contradicts data": (["train", "--dataset", "plane", "--output", "sigmoid"], "needs --output linear"),

@@ -175,7 +175,7 @@ BAD_INPUTS = {
     "wrong version": _json(version=2),
     "bool version": _json(version=True),
     "unknown top-level key": _json(extra=1),
-    "unknown activation": _json(**{"network.activation": "swish"}),
+    "unknown activation": _json(**{"network.activation": "mish"}),
     "unknown output": _json(**{"network.output": "relu"}),
     "code as activation": _json(**{"network.activation": "relu\nimport os"}),
     "too many layers": _json(**{"network.layer_sizes": [2] + [3] * 9 + [1]}),
@@ -232,7 +232,7 @@ def test_messages_name_the_problem():
             load(BAD_INPUTS[name])
         return str(caught.value)
 
-    assert "swish" in message("unknown activation") and "relu" in message("unknown activation")
+    assert "mish" in message("unknown activation") and "relu" in message("unknown activation")
     assert "W1" in message("wrong shape") and "(2, 3)" in message("wrong shape")
     assert "NaN" in message("npz NaN") or "infinite" in message("npz NaN")
     assert "pickle" in message("npz object array (pickle)")
@@ -314,6 +314,10 @@ COVERAGE = [  # together: every activation, head, optimizer, reduction, init and
               lr=0.05, epochs=20, l2=0.001, l1=0.001, momentum=0.5),
     RunConfig(dataset="spiral", hidden=(4,), activation="sigmoid", lr=10.0, epochs=50, init_scale=10.0),
     RunConfig(dataset="moons", hidden=(3,), activation="linear", optimizer="momentum", momentum=0.2, lr=0.5,
+    RunConfig(dataset="circle", n_samples=60, hidden=(5,), activation="swish", optimizer="adam", lr=0.05, epochs=20),
+    RunConfig(dataset="blobs", classes=3, output="softmax", n_samples=60, hidden=(4, 3), activation="gelu",
+              batch_size=16, lr=0.1, epochs=15),
+    RunConfig(dataset="plane", output="linear", n_samples=60, hidden=(6,), activation="sine", lr=0.05, epochs=20),
               epochs=20),
     # diverges at epoch 3: the script must stop there too, on the same weights
     RunConfig(dataset="multi_gaussian", output="linear", hidden=(16, 16), activation="relu", lr=10.0,

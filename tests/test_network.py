@@ -42,8 +42,8 @@ def test_width_limits():
 
 def test_bad_names_list_the_valid_ones():
     with pytest.raises(ValueError) as info:
-        MLP([2, 3, 1], activation="swish")
-    assert "swish" in str(info.value)
+        MLP([2, 3, 1], activation="mish")
+    assert "mish" in str(info.value)
     for name in ACTIVATIONS:
         assert name in str(info.value)
     with pytest.raises(ValueError, match="sigmoid.*softmax.*linear"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nn_core import ACTIVATIONS, HEADS, MLP, Trainer, reference
-from nn_core.activations import ELU_ALPHA, LEAKY_SLOPE, apply, derivative
+from nn_core.activations import ELU_ALPHA, GELU_C, GELU_K, LEAKY_SLOPE, apply, derivative
 
 CASES = list(itertools.product(sorted(ACTIVATIONS), sorted(HEADS), ("mean", "sum"), ((0.0, 0.0), (0.01, 0.003))))
 
@@ -55,7 +55,7 @@ def test_engine_equals_the_reference_bit_for_bit(activation, head, reduction, pe
 
         loss, grads = net.loss_and_gradients(X, Y, reduction, l2, l1)
         assert loss == reference.loss(Zs[-1], Y, sample_losses, weights, reduction, l2, l1)
-        expected = reference.backward(As, Y, weights, hidden, reduction, l2, l1)
+        expected = reference.backward(Zs, As, Y, weights, hidden, reduction, l2, l1)
         assert _bits(g for pair in grads for g in pair) == _bits(expected)
 
         # One update: the Trainer's SGD step on its flat array against reference.train_step.
@@ -71,20 +71,35 @@ def test_each_activation_pair_is_the_engines_in_place_pair(name):
     with np.errstate(all="ignore"):
         A = f(Z)
         assert apply(name, Z).tobytes() == A.tobytes()
-        assert derivative(name, A).tobytes() == slope(A).tobytes()
+        assert derivative(name, A, Z).tobytes() == slope(Z, A).tobytes()
 
 
 def test_central_differences_agree_with_each_reference_slope():
     Z = np.linspace(-3, 3, 61).reshape(-1, 1) + 0.013  # off ReLU's corner
     for name, (f, slope) in reference.ACTIVATIONS.items():
         numeric = (f(Z + 1e-6) - f(Z - 1e-6)) / 2e-6
-        np.testing.assert_allclose(slope(f(Z)), numeric, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(slope(Z, f(Z)), numeric, atol=1e-6, err_msg=name)
+
+
+def test_gelu_is_the_tanh_approximation_and_swish_and_sine_their_textbook_forms():
+    Z = np.linspace(-8, 8, 161)
+    np.testing.assert_allclose(reference.gelu(Z), 0.5 * Z * (1 + np.tanh(np.sqrt(2 / np.pi) * (Z + 0.044715 * Z**3))),
+                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(reference.swish(Z), Z / (1 + np.exp(-Z)), rtol=1e-15, atol=1e-300)
+    assert reference.GELU_C == np.sqrt(2 / np.pi)
+    assert reference.sine(Z).tobytes() == np.sin(Z).tobytes()
+
+
+def test_slopes_that_need_z_say_so():
+    with pytest.raises(ValueError, match="needs the weighted sums Z"):
+        derivative("sine", np.zeros(3))
 
 
 def test_reference_constants_are_the_engines_and_the_file_is_small_and_plain():
-    assert (reference.LEAKY_SLOPE, reference.ELU_ALPHA) == (LEAKY_SLOPE, ELU_ALPHA)
+    assert (reference.LEAKY_SLOPE, reference.ELU_ALPHA, reference.GELU_C, reference.GELU_K) == (
+        LEAKY_SLOPE, ELU_ALPHA, GELU_C, GELU_K)
     source = inspect.getsource(reference)
-    assert len(source.splitlines()) <= 200
+    assert len(source.splitlines()) <= 260
     imports = {line.strip() for line in source.splitlines() if line.startswith(("import ", "from "))}
     assert imports == {"import numpy as np"}
     assert set(reference.ACTIVATIONS) == set(ACTIVATIONS) and set(reference.HEADS) == set(HEADS)
