@@ -2,8 +2,8 @@
 
     python benchmarks/bench_live.py [--seconds 6]
 
-For each scenario the Playground opens at a link, is reset (paused, untrained),
-and Play is clicked. A script in the page watches the decision boundary's
+For each scenario the Playground opens at a link (paused, untrained), and Play
+is clicked. A script in the page watches the decision boundary's
 picture on every animation frame and counts the frames in which it changed:
 those are the redraws a learner sees. Streamlit's own floor is measured in the
 same run: a one-chart page (``floor_page.py``) that updates one 50 × 50 PNG every
@@ -29,18 +29,22 @@ SCENARIOS = {
     "two spirals, 2-8-8-1, 500 points, batch 10": "?dataset=spiral&n_samples=500&hidden=8,8&batch_size=10&lr=0.03"
                                                   "&optimizer=adam&epochs=3000",
 }
-WATCH = """() => {
+WATCH = """(region) => {
+  // Each animation frame, fingerprint the pixels of the decision boundary (the right third of the live
+  // chart's canvas; all of the floor page's) and note the frames in which they changed.
   window.__redraws = [];
   let last = null;
-  const picture = () => {
-    for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
-      const images = chart.querySelectorAll('image');
-      if (images.length === 1) return images[0].getAttribute('href');
-    }
-    return null;
+  const fingerprint = () => {
+    const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
+    if (!canvas || !canvas.width) return null;
+    const x0 = Math.floor(canvas.width * region), w = canvas.width - x0, h = canvas.height;
+    const pixels = canvas.getContext('2d').getImageData(x0, 0, w, h).data;
+    let hash = 0;
+    for (let k = 0; k < pixels.length; k += 61) hash = (hash * 31 + pixels[k]) % 2147483647;
+    return hash;
   };
-  const tick = (t) => {
-    const now = picture();
+  const tick = () => {
+    const now = fingerprint();
     if (now !== null && now !== last) { window.__redraws.push(performance.now()); last = now; }
     window.__watching = requestAnimationFrame(tick);
   };
@@ -48,12 +52,12 @@ WATCH = """() => {
 }"""
 
 
-def measure_play(page, url: str, seconds: float, play_label: str = "Play") -> tuple[float, float]:
+def measure_play(page, seconds: float, region: float) -> tuple[float, float]:
     """(seconds from the click on Play to the first new picture, redraws per second after it)."""
-    page.evaluate(WATCH)
+    page.evaluate(WATCH, region)
     page.wait_for_timeout(300)
     clicked = page.evaluate("() => performance.now()")
-    page.get_by_role("button", name=play_label).click()
+    page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(seconds * 1000)
     redraws = [t for t in page.evaluate("() => window.__redraws") if t > clicked]
     page.evaluate("() => cancelAnimationFrame(window.__watching)")
@@ -77,34 +81,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds of Play counted per scenario")
     parser.add_argument("--repeats", type=int, default=3, help="page opens per page (median)")
+    parser.add_argument("--pages-only", action="store_true", help="only the page-open times")
     args = parser.parse_args()
     with streamlit_server() as app, streamlit_server("benchmarks/floor_page.py") as floor, browser() as chromium:
         page = chromium.new_page(viewport={"width": 1400, "height": 950})
+        if not args.pages_only:
+            frames_while_training(page, app, floor, args.seconds)
+        open_times(page, app, floor, args.repeats)
+
+
+def frames_while_training(page, app, floor, seconds: float) -> None:
+    if True:
         print("Frames while training (headless Chromium, 1400 x 950):")
         page.goto(floor.url)
         wait_for_app(page)
-        print("  floor page open", flush=True)
-        first, fps = measure_play(page, floor.url, args.seconds)
+        first, fps = measure_play(page, seconds, region=0.0)
         print(f"  {'floor: one-chart page, 50x50 PNG every 50 ms':48s} first frame {first:5.2f} s   {fps:5.1f} fps")
         for name, query in SCENARIOS.items():
-            page.goto(app.url + "/Playground" + query)
+            page.goto(app.url + "/Playground" + query)  # it opens paused, untrained
             wait_for_app(page)
-            print("  opened", name, flush=True)
-            page.get_by_role("button", name="Reset").click()
-            wait_for_app(page)
-            first, fps = measure_play(page, app.url, args.seconds)
+            first, fps = measure_play(page, seconds, region=0.67)
             print(f"  {name:48s} first frame {first:5.2f} s   {fps:5.1f} fps")
             page.get_by_role("button", name="Pause").click()
             wait_for_app(page)
-        print(f"Page open to first chart (warm server, median of {args.repeats}):")
+
+
+
+def open_times(page, app, floor, repeats: int) -> None:
+    if True:
+        print(f"Page open to first chart (warm server, median of {repeats}):")
+        open_to_first_chart(page, floor.url)  # warm, as every page below is
         floor_times = []
-        for _ in range(args.repeats):
+        for _ in range(repeats):
             floor_times.append(open_to_first_chart(page, floor.url))
         base = statistics.median(floor_times)
         print(f"  {'floor: one-chart page':48s} {base:5.2f} s   1.00x")
         for name, path in page_paths().items():
             open_to_first_chart(page, app.url + path)  # warm: caches and the server's first import
-            times = [open_to_first_chart(page, app.url + path) for _ in range(args.repeats)]
+            times = [open_to_first_chart(page, app.url + path) for _ in range(repeats)]
             median = statistics.median(times)
             print(f"  {name:48s} {median:5.2f} s   {median / base:4.2f}x")
 

@@ -101,8 +101,9 @@ def network_height(sizes) -> int:
 
 
 def network_spec_chart(sizes, width: int = 440) -> alt.LayerChart:
-    """Datasets: ``edges`` (layer, i, j, y, y2, weight, signed, width), ``nodes`` (x, y, name, bias), ``more``
-    (x, y, text) and the buffered ``units`` (x, y, url: each unit's picture).
+    """Datasets: ``edges`` (x, y, x2, y2, weight, signed, width, name), ``nodes`` (x, y, name, bias), ``more``
+    (x, y, text), the buffered ``units`` (x, y, url: each unit's picture), and ``edge_hover`` and
+    ``node_hover``: the same rows as edges and nodes when paused, empty while playing.
 
     Edge width and colour are the weight (blue +, orange −, scaled to the
     largest drawn weight); each unit shows its own picture, framed in its bias's colour.
@@ -116,21 +117,23 @@ def network_spec_chart(sizes, width: int = 440) -> alt.LayerChart:
                             ticks=False, domain=False, orient="top", labelFontSize=11))
     y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-extent, extent], nice=False))
     sign = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, EDGE_ZERO, POSITIVE], clamp=True)
-    wires = alt.Chart(named("edges")).transform_calculate(
-        x="datum.layer", x2="datum.layer + 1",
-        name="'W' + (datum.layer + 1) + '[' + (datum.i + 1) + ',' + (datum.j + 1) + ']'").mark_rule(opacity=0.8).encode(
+    wires = alt.Chart(named("edges")).mark_rule(opacity=0.8).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", color=alt.Color("signed:Q", scale=sign, legend=None),
-        strokeWidth=alt.StrokeWidth("width:Q", scale=None, legend=None),
+        strokeWidth=alt.StrokeWidth("width:Q", scale=None, legend=None))
+    # Hover targets with the exact values: their own datasets, empty while playing (tooltips cost the browser).
+    wire_hover = alt.Chart(named("edge_hover")).mark_rule(opacity=0, strokeWidth=6).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q",
         tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", format=".4f")])
     pictures = buffered("units", lambda chart, opacity: chart.mark_image(width=NODE_SIZE, height=NODE_SIZE).encode(
         x=x, y=y, url="url:N", opacity=opacity))
+    bias = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, "#999999", POSITIVE], clamp=True)
     frames = alt.Chart(named("nodes")).mark_square(size=(NODE_SIZE + 3) ** 2, filled=False, strokeWidth=2.5).encode(
-        x=x, y=y, stroke=alt.condition("isValid(datum.bias)", alt.Stroke(
-            "bias:Q", scale=alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, "#999999", POSITIVE], clamp=True),
-            legend=None), alt.value(INK)),
-        tooltip=[alt.Tooltip("name:N", title="unit"), alt.Tooltip("bias:Q", format=".4f")])
+        x=x, y=y, stroke=alt.condition("isValid(datum.bias)", alt.Stroke("bias:Q", scale=bias, legend=None),
+                                       alt.value(INK)))
+    node_hover = alt.Chart(named("node_hover")).mark_square(size=(NODE_SIZE + 3) ** 2, opacity=0).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("name:N", title="unit"), alt.Tooltip("bias:Q", format=".4f")])
     more = alt.Chart(named("more")).mark_text(fontSize=11, color="#555").encode(x=x, y=y, text="text:N")
-    return alt.layer(wires, *pictures, frames, more).properties(
+    return alt.layer(wires, *pictures, frames, more, wire_hover, node_hover).properties(
         width=width, height=height,
         description="network: weights as edges, each unit's output over the plane inside its node")
 
@@ -138,10 +141,13 @@ def network_spec_chart(sizes, width: int = 440) -> alt.LayerChart:
 # ------------------------------------------------------------------ curves
 def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False, width: int | None = None,
                      prefix: str = "") -> alt.LayerChart:
-    """Datasets: ``<prefix>curve`` (epoch, split, value) and ``<prefix>marks`` (epoch, text, kind).
+    """Datasets: ``<prefix>curve`` (epoch, split, value), ``<prefix>hover`` (epoch, train, test) and
+    ``<prefix>marks`` (epoch, text, kind).
 
     The one curve builder: train and test lines, a hover rule with the exact
     values, and a labelled rule where a setting changed or a snapshot is replayed.
+    The hover rule has its own dataset so that live frames can leave it empty:
+    its tooltips are built per row in the browser, the costliest part of a frame.
     """
     fmt = ".2%" if percent else ".6g"
     if percent:
@@ -159,7 +165,7 @@ def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False,
         color=colour, strokeDash=alt.StrokeDash("split:N", legend=None, scale=alt.Scale(
             domain=["train", "test"], range=[[1, 0], [5, 3]])))
     hover = alt.selection_point(name=f"{prefix}hover", nearest=True, on="pointerover", fields=["epoch"], empty=False)
-    rule = alt.Chart(named(f"{prefix}curve")).transform_pivot("split", value="value", groupby=["epoch"]).mark_rule(
+    rule = alt.Chart(named(f"{prefix}hover")).mark_rule(
         color="#888", strokeWidth=8).encode(
         x=x, opacity=alt.condition(hover, alt.value(0.25), alt.value(0)),
         tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train:Q", title=f"train {title}", format=fmt),

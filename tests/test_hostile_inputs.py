@@ -43,13 +43,18 @@ class Page:
     runtime_warnings: list
 
     @classmethod
-    def open(cls, path: str = PLAYGROUND, query: dict | None = None, session: dict | None = None) -> Page:
+    def open(cls, path: str = PLAYGROUND, query: dict | None = None, session: dict | None = None,
+             play: bool = True) -> Page:
+        """Open a page; the Playground (which opens paused) then gets one press of Play, as a visitor would."""
         at = AppTest.from_file(path, default_timeout=120)
         for key, value in (query or {}).items():
             at.query_params[key] = value
         for key, value in (session or {}).items():
             at.session_state[key] = value
-        return cls(at, []).run()
+        page = cls(at, []).run()
+        if play and path == PLAYGROUND and any(b.label == "Play" for b in at.button):
+            page.click("Play")
+        return page
 
     def run(self) -> Page:
         """Run (after staging widget values on ``self.at``), recording warnings instead of raising them."""
@@ -188,7 +193,7 @@ def test_100000_epochs_from_the_url_are_the_limit_and_step_still_works():
     token = tuple(getattr(config, name) for name in state.DATA_ARGS)
     session = {keys.RUN: runs.prepare(config), keys.RUN_KEY: (state.structure(config), token),
                keys.PLAYING: False}
-    page = Page.open(query={"epochs": "1e9", "dataset": "toy", "hidden": ""}, session=session)
+    page = Page.open(query={"epochs": "1e9", "dataset": "toy", "hidden": ""}, session=session, play=False)
     assert_clean(page)
     assert_one_message(page, "warning", "Epochs: “1e9” is outside 1…100000. Using “100000” instead.")
     assert page.at.number_input(key="playground.cfg.epochs").value == MAX_EPOCHS
@@ -276,7 +281,7 @@ def _batches(cases: list[QueryCase]) -> list[list[QueryCase]]:
 def test_the_playground_answers_hostile_links_with_one_warning(group):
     query = {k: v for case in group for k, v in case.query.items()}
     query.setdefault("epochs", "20")
-    page = Page.open(query=query)
+    page = Page.open(query=query, play=False)  # the warning is said until the visitor acts
     assert_clean(page)
     (warning,) = page.boxes("warning") or [""]
     for case in group:
@@ -344,8 +349,13 @@ def csv_page() -> Page:
 
 
 def _upload(page: Page, name: str, content: bytes, mime: str = "text/csv") -> Page:
+    """Upload a file; a good one gets a new, paused run, which a visitor then plays (to its epoch budget)."""
     page.at.file_uploader(key="playground.csv_upload").set_value((name, content, mime))
-    return page.run()
+    page.run()
+    run = page.at.session_state[keys.RUN] if keys.RUN in page.at.session_state else None
+    if not page.at.exception and run is not None and run.trainer.epoch < run.config.epochs:
+        page.click("Play")
+    return page
 
 
 @pytest.mark.parametrize("content, phrase", [pytest.param(*row[1:], id=row[0]) for row in CSV])

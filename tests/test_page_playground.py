@@ -24,7 +24,9 @@ from nn_core.metrics import scores
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Playground.py")
 
 
-def run_page(query: dict | None = None, session: dict | None = None) -> AppTest:
+def run_page(query: dict | None = None, session: dict | None = None, play: bool = True) -> AppTest:
+    """Open the Playground (it opens paused, untrained) and, unless ``play`` is False, press Play once:
+    a new run plays to its epoch budget and pauses by itself."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
@@ -32,6 +34,9 @@ def run_page(query: dict | None = None, session: dict | None = None) -> AppTest:
         at.session_state[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    if play and "playground.run" in at.session_state:
+        next(b for b in at.button if b.label == "Play").click().run()
+        assert not at.exception, [e.value for e in at.exception]
     return at
 
 
@@ -86,7 +91,17 @@ def default_page() -> AppTest:
 
 
 # ------------------------------------------------------------------ first load
-def test_first_load_plays_the_default_run_to_its_budget_and_pauses(default_page):
+def test_the_page_opens_paused_on_the_untrained_network():
+    at = run_page(play=False)
+    run = the_run(at)
+    assert run.trainer.epoch == 0 and metric(at, "Epoch") == "0"
+    assert button(at, "Play") and "Pause" not in [b.label for b in at.button]
+    untrained = runs.prepare(RunConfig())
+    assert metric(at, "Train loss") == f"{untrained.trainer.evaluate()['train_loss']:.4f}"
+    assert set(live(at)) >= {"picture_a", "units_a", "edges", "points"}
+
+
+def test_play_trains_the_default_run_to_its_budget_and_pauses(default_page):
     at = default_page
     run = the_run(at)
     assert run.config == RunConfig() and run.trainer.epoch == 300
@@ -183,8 +198,8 @@ def test_a_network_change_restarts_and_says_so():
     first = the_run(at)
     at.number_input(key="playground.cfg.hidden.0").set_value(6).run()
     run = the_run(at)
-    assert run is not first and run.net.layer_sizes == [2, 6, 4, 1] and run.trainer.epoch == 300
-    assert any("hidden layers" in i.value and "restarted" in i.value for i in at.info)
+    assert run is not first and run.net.layer_sizes == [2, 6, 4, 1] and run.trainer.epoch == 0  # paused: untrained
+    assert any("hidden layers" in i.value and "restarted" in i.value and "press Play" in i.value for i in at.info)
 
 
 def test_data_controls_reset_the_run_and_change_the_points():
@@ -230,9 +245,9 @@ def test_step_reset_play_and_new_seed_buttons():
     assert any("Not trained yet" in c.value for c in at.caption) or metric(at, "Epoch") == "0"
     button(at, "Play").click().run()  # below the budget, Play pauses by itself at it
     assert the_run(at).trainer.epoch == 300 and button(at, "Play")
-    button(at, "New seed").click().run()  # a different start, trained again, and in the URL
+    button(at, "New seed").click().run()  # a different start, untrained and paused, and in the URL
     run = the_run(at)
-    assert run.config.seed != 0 and run.trainer.epoch == 300
+    assert run.config.seed != 0 and run.trainer.epoch == 0
     assert at.query_params["seed"] == str(run.config.seed)
 
 
@@ -276,7 +291,7 @@ def test_query_params_round_trip():
 
 
 def test_bad_query_params_fall_back_with_one_warning():
-    at = run_page({"lr": "fast", "hidden": "4,x", "bogus": "1", "epochs": "50"})
+    at = run_page({"lr": "fast", "hidden": "4,x", "bogus": "1", "epochs": "50"}, play=False)
     assert len(at.warning) == 1
     text = at.warning[0].value
     assert "Learning rate" in text and "Hidden layers" in text and "bogus" in text
@@ -288,10 +303,11 @@ def test_bad_query_params_fall_back_with_one_warning():
 
 
 def test_multiclass_data_switches_to_softmax_and_says_so():
-    at = run_page({"dataset": "multi_spiral", "classes": "3", "epochs": "50"})
+    at = run_page({"dataset": "multi_spiral", "classes": "3", "epochs": "50"}, play=False)
     run = the_run(at)
     assert run.config.output == "softmax" and run.data.n_classes == 3
     assert any("softmax" in w.value for w in at.warning)
+    button(at, "Play").click().run()
     (confusion,) = vega_charts(at)["confusion matrix"][1].values()
     assert len(confusion) == 9
     assert {"accuracy_curve", "loss_curve"} <= set(live(at))
@@ -331,12 +347,13 @@ def test_a_good_csv_trains_on_its_points():
     assert run.trainer.epoch == 20 and not at.error
 
 
-def test_a_first_run_hands_over_and_still_shows_the_link_warning():
-    at = run_page({"epochs": "400", "lr": "fast"})
-    assert the_run(at).trainer.epoch == 400  # the second run played on to the budget
+def test_the_link_warning_stays_until_the_learner_acts():
+    at = run_page({"epochs": "40", "lr": "fast"}, play=False)
     assert len(at.warning) == 1 and "Learning rate" in at.warning[0].value
-    at.toggle(key="playground.view.log").set_value(True).run()
-    assert not at.warning
+    at.run()  # a rerun of its own (e.g. the page pausing itself) still says it
+    assert len(at.warning) == 1
+    button(at, "Play").click().run()
+    assert the_run(at).trainer.epoch == 40 and not at.warning
 
 
 def test_more_about_this_run_shows_findings_and_downloads_on_request():

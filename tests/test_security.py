@@ -157,6 +157,7 @@ def evil_run() -> runs.Run:
     page = Page.open(PLAYGROUND, query={"dataset": "csv", "epochs": "30"})
     page.at.file_uploader(key="playground.csv_upload").set_value((EVIL_NAME, EVIL_CSV, "text/csv"))
     page.run()
+    page.click("Play")
     assert_clean(page)
     run = page.run_state
     assert run.data.n_classes == 3 and run.trainer.epoch == 30

@@ -111,15 +111,18 @@ def network_frames(net, grids, data) -> dict[str, pa.Table]:
             nodes.append((l, float(ys[l][k]), name, bias if math.isfinite(bias) else math.nan, url))
     weights = [np.nan_to_num(np.clip(W[:shown[l], :shown[l + 1]], -LIMIT, LIMIT)) for l, W in enumerate(net.weights)]
     top = max((float(np.abs(W).max()) for W in weights if W.size), default=1.0) or 1.0
-    columns = {name: [] for name in ("layer", "i", "j", "y", "y2", "weight")}
+    columns = {name: [] for name in ("x", "y", "x2", "y2", "weight")}
+    names = []
     for l, W in enumerate(weights):
         i, j = np.meshgrid(np.arange(shown[l]), np.arange(shown[l + 1]), indexing="ij")
-        for name, values in (("layer", np.full(i.size, l)), ("i", i.ravel()), ("j", j.ravel()),
-                             ("y", ys[l][i.ravel()]), ("y2", ys[l + 1][j.ravel()]), ("weight", W.ravel())):
+        for name, values in (("x", np.full(i.size, l)), ("y", ys[l][i.ravel()]), ("x2", np.full(i.size, l + 1)),
+                             ("y2", ys[l + 1][j.ravel()]), ("weight", W.ravel())):
             columns[name].append(values)
+        names += [f"W{l + 1}[{a + 1},{b + 1}]" for a, b in zip(i.ravel(), j.ravel())]
     edges = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()}
     edges["signed"] = edges["weight"] / top
     edges["width"] = 0.4 + 6.0 * np.abs(edges["signed"])
+    edges["name"] = pa.array(names, type=pa.string())
     more = [(l, float(ys[l][-1]) - 0.75, f"+{size - n} more") for l, (size, n) in enumerate(zip(sizes, shown))
             if size > n]
     x, y, name, bias, url = (list(column) for column in zip(*nodes))
@@ -151,12 +154,22 @@ def _output_url(grids, data, k: int) -> str:
     return pictures.data_url(pictures.signed(_thumb(2 * out[..., k] - 1)))  # P(class k), blue where likely
 
 
-def curve_frame(history, train: str, test: str, floor: float | None = None) -> pa.Table:
-    """Long table epoch, split, value for the splits that have a finite value (NaN is a gap, not a point)."""
-    epochs = np.asarray(history.epochs, dtype=np.int64)
+LIVE_CURVE_POINTS = 80  # points per curve in a live frame: a 190-pixel chart shows little more; each costs the browser
+
+
+def curve_frame(history, train: str, test: str, floor: float | None = None, points: int | None = None) -> pa.Table:
+    """Long table epoch, split, value for the splits that have a finite value (NaN is a gap, not a point).
+
+    ``points``: keep about that many records, evenly spread, always with the latest.
+    """
+    keep = slice(None)
+    if points and len(history.epochs) > points:
+        stride = -(-len(history.epochs) // points)
+        keep = np.unique(np.r_[np.arange(0, len(history.epochs), stride), len(history.epochs) - 1])
+    epochs = np.asarray(history.epochs, dtype=np.int64)[keep]
     parts = []
     for split, name in (("train", train), ("test", test)):
-        values = np.asarray(history.columns[name], dtype=np.float64)
+        values = np.asarray(history.columns[name], dtype=np.float64)[keep]
         values = np.where(np.isfinite(values), values, np.nan)
         if floor is not None:
             values = np.where(np.isnan(values), np.nan, np.maximum(values, floor))
@@ -165,6 +178,17 @@ def curve_frame(history, train: str, test: str, floor: float | None = None) -> p
     return pa.table({"epoch": np.tile(epochs, len(parts)),
                      "split": pa.array(np.repeat([p[0] for p in parts], len(epochs)).astype(str)),
                      "value": np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)})
+
+
+def hover_frame(history, train: str, test: str) -> pa.Table:
+    """Wide table epoch, train, test for the curves' hover tooltips."""
+    return pa.table({"epoch": np.asarray(history.epochs, dtype=np.int64),
+                     "train": np.asarray(history.columns[train], dtype=np.float64),
+                     "test": np.asarray(history.columns[test], dtype=np.float64)})
+
+
+NO_HOVER = pa.table({"epoch": pa.array([], pa.int64()), "train": pa.array([], pa.float64()),
+                     "test": pa.array([], pa.float64())})
 
 
 def marks_frame(history, at: int | None = None) -> pa.Table:
@@ -180,16 +204,25 @@ MARKS_SCHEMA = pa.schema([("epoch", pa.int64()), ("text", pa.string()), ("kind",
 
 
 def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
-    """Every dataset of the live charts for ``net`` (the run's network, or a replayed snapshot of it)."""
+    """Every dataset of the live chart for ``net`` (the run's network, or a replayed snapshot of it).
+
+    ``final``: the picture of a paused run (full resolution, and the curves' hover tooltips).
+    """
     data, history = run.data, run.history
     r = resolution(net, final)
     grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
     tables = {"picture": picture_frame(boundary_url(grids, data, view.discretize), data.domain),
               "points": points_frame(data, view.show_test), **network_frames(net, grids, data),
-              "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None),
+              "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None,
+                                        None if final else LIVE_CURVE_POINTS),
+              "loss_hover": hover_frame(history, "loss", "test_loss") if final else NO_HOVER,
               "loss_marks": marks_frame(history, at)}
+    for name, rows in (("edge_hover", "edges"), ("node_hover", "nodes")):
+        tables[name] = tables[rows] if final else tables[rows].slice(0, 0)
     if data.kind != "regression":
-        tables["accuracy_curve"] = curve_frame(history, "accuracy", "test_accuracy")
+        tables["accuracy_curve"] = curve_frame(history, "accuracy", "test_accuracy",
+                                               points=None if final else LIVE_CURVE_POINTS)
+        tables["accuracy_hover"] = hover_frame(history, "accuracy", "test_accuracy") if final else NO_HOVER
         tables["accuracy_marks"] = marks_frame(history, at)
     return Frame(run.trainer.epoch if at is None else int(at), tables, now_metrics(run, net, at))
 

@@ -114,7 +114,6 @@ def replay_slider(run) -> None:
     """Scrub back through the run's snapshots while paused (boundary, units, metrics and a marker on the curves)."""
     epochs = [int(s[0]) for s in run.trainer.snapshots]
     if state.playing() or len(epochs) < 2:
-        st.session_state.pop(keys.REPLAY, None)
         return
     options = epochs + ["now"] if epochs[-1] != run.trainer.epoch else epochs[:-1] + ["now"]
     if st.session_state.get(keys.REPLAY) not in options:
@@ -125,8 +124,9 @@ def replay_slider(run) -> None:
 
 
 def replayed() -> int | None:
+    """The epoch the replay slider shows, or None for now (always None while playing)."""
     value = st.session_state.get(keys.REPLAY)
-    return None if value in (None, "now") else int(value)
+    return None if state.playing() or value in (None, "now") else int(value)
 
 
 # ------------------------------------------------------------------ specs (built once) and frames

@@ -149,6 +149,58 @@ def _write_widths(param, value):
         st.session_state[_layer_key(i)] = int(width)
 
 
+def _activation_key(i: int) -> str:
+    return f"{key('activation')}.{i}"
+
+
+def _draw_activation(param, box, disabled):
+    """The main choice: one activation for every hidden layer (it resets the per-layer choices)."""
+    return box.selectbox(param.label, options=list(param.choices), format_func=LABELS["activation"],
+                         **{**_common(param, disabled), "on_change": _on_all_layers})
+
+
+def _write_activation(param, value):
+    names = list(value) if isinstance(value, tuple) else [value] * MAX_HIDDEN_LAYERS
+    st.session_state[key("activation")] = names[0]
+    for i in range(MAX_HIDDEN_LAYERS):
+        st.session_state[_activation_key(i)] = names[min(i, len(names) - 1)]
+
+
+def _on_all_layers() -> None:
+    for i in range(MAX_HIDDEN_LAYERS):
+        st.session_state[_activation_key(i)] = st.session_state[key("activation")]
+    on_change()
+
+
+def _on_one_layer() -> None:
+    """Per-layer choices that all agree are the main choice too."""
+    n = int(st.session_state.get(key("hidden.n"), 0))
+    names = {st.session_state.get(_activation_key(i)) for i in range(n)}
+    if len(names) == 1 and names <= set(ACTIVATIONS):
+        st.session_state[key("activation")] = names.pop()
+    on_change()
+
+
+def _layer_activations(main: str, n: int, box, disabled: bool):
+    """Advanced: one activation per hidden layer. Returns the config value: one name, or a tuple of n."""
+    if n:
+        box.caption("Activation of each hidden layer (the main choice sets them all).")
+    names = []
+    for i in range(n):
+        if st.session_state.get(_activation_key(i)) not in ACTIVATIONS:
+            st.session_state[_activation_key(i)] = main
+        names.append(box.selectbox(f"Layer {i + 1} activation", options=list(ACTIVATIONS), key=_activation_key(i),
+                                   format_func=LABELS["activation"], on_change=_on_one_layer, disabled=disabled))
+    return names[0] if n and len(set(names)) == 1 else tuple(names) if n else main
+
+
+def _activation_from(state: dict, n: int, main):
+    names = [state.get(_activation_key(i)) for i in range(n)]
+    if n and all(name in ACTIVATIONS for name in names) and len(set(names)) > 1:
+        return tuple(names)
+    return main
+
+
 WIDGETS: dict[str, Widget] = {
     "int": Widget(_draw_int, _set),
     "float": Widget(_draw_float, _set),
@@ -156,8 +208,10 @@ WIDGETS: dict[str, Widget] = {
     "zero_log": Widget(_draw_zero_log, _set),
     "choice": Widget(_draw_choice, _set),
     "widths": Widget(_draw_widths, _write_widths),
+    "activations": Widget(_draw_activation, _write_activation),
 }
-WIDGET_OF = {"l2": "zero_log", "l1": "zero_log", "lr_decay": "zero_log"}  # linear in PARAMS, but 0 or tiny
+WIDGET_OF = {"l2": "zero_log", "l1": "zero_log", "lr_decay": "zero_log",  # linear in PARAMS, but 0 or tiny
+             "activation": "activations"}
 
 
 def widget(param: Param) -> Widget:
@@ -202,6 +256,8 @@ def from_state(base: RunConfig | None = None) -> RunConfig:
                 values["hidden"] = tuple(int(state.get(_layer_key(i), 4)) for i in range(int(n)))
         elif key(param.name) in state:
             values[param.name] = state[key(param.name)]
+    if "activation" in values:
+        values["activation"] = _activation_from(state, len(values.get("hidden", base.hidden)), values["activation"])
     return base.replace(**values)
 
 
@@ -231,6 +287,8 @@ def draw() -> RunConfig:
         box = advanced if param.name in ADVANCED else boxes[param.group]
         disabled = not RELEVANT.get(param.name, lambda c: True)(current)
         values[param.name] = widget(param).draw(param, box, disabled)
+        if param.name == "activation":
+            values["activation"] = _layer_activations(values["activation"], len(values["hidden"]), advanced, disabled)
         if param.name == "dataset":
             _dataset_extras(values["dataset"], boxes["data"])
     return RunConfig(**values)

@@ -111,8 +111,10 @@ def current_run(config: RunConfig, data, token) -> runs.Run:
 
     Kept if its structure is unchanged, with any changed training setting
     applied to the running network (:meth:`Trainer.retune`); otherwise a fresh
-    run, which plays to the epoch budget. What happened is said by
-    :func:`notice` until the next change.
+    run. A page opens paused on the untrained network, as TF Playground does
+    (a shared link costs nothing until Play); a run replaced while playing
+    plays on, to its epoch budget. What happened is said by :func:`notice`
+    until the next change.
     """
     key = (structure(config), token)
     previous = st.session_state.get(keys.RUN_KEY)
@@ -123,7 +125,8 @@ def current_run(config: RunConfig, data, token) -> runs.Run:
     run = runs.prepare(config, data)
     _replace(run)
     st.session_state[keys.RUN_KEY] = key
-    play(goal=config.epochs)
+    if playing():
+        play(goal=config.epochs)
     if previous is not None:
         st.session_state[keys.NOTICE] = changed_sentence(previous, key)
     return run
@@ -161,7 +164,8 @@ def changed_sentence(previous, key) -> str:
     if not names and old_token != new_token:
         names = ["the uploaded file"]
     what = ", ".join(names[:3]) + (" and more" if len(names) > 3 else "")
-    return f"You changed {what}, so the network restarted from its initial weights and is training again."
+    again = "and is training again" if playing() else "untrained: press Play"
+    return f"You changed {what}, so the network restarted from its initial weights {again}."
 
 
 def notice() -> str | None:
@@ -172,7 +176,7 @@ def _replace(run: runs.Run) -> None:
     st.session_state[keys.RUN] = run
     st.session_state[keys.SERIAL] = st.session_state.get(keys.SERIAL, 0) + 1
     st.session_state.pop(keys.PACE, None)
-    st.session_state.pop(keys.REPLAY, None)
+    st.session_state[keys.REPLAY] = "now"  # before the slider is drawn: a new run is shown as it is now
 
 
 def serial() -> int:
@@ -191,7 +195,7 @@ def goal() -> int | None:
 def play(goal: int | None = None) -> None:
     st.session_state[keys.PLAYING] = True
     st.session_state[keys.GOAL] = goal
-    st.session_state.pop(keys.REPLAY, None)
+    st.session_state[keys.REPLAY] = "now"
 
 
 def pause() -> None:
