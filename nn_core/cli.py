@@ -42,6 +42,7 @@ and the weights of the last finite epoch are kept, saved and exported);
 Examples:
   {PROG} train --preset seed-002
   {PROG} train --dataset spiral --hidden 16,16 --activation tanh --lr 0.3 --epochs 2000
+  {PROG} train --dataset spiral --hidden 16,16 --activation relu,tanh --lr 0.1 --epochs 2000
   {PROG} train --csv points.csv --hidden 8 --optimizer adam --lr 0.01 --save run.json
   {PROG} train --preset seed-000 --export-script seed000.py
 """
@@ -174,6 +175,8 @@ def _train(args, out, err) -> int:
             data = load_csv(args.csv, test_ratio=config.test_ratio, seed=config.data_seed)
         except DataError as error:
             raise UsageError(f"--csv: {error}") from None
+    for param, problem in cfg.layer_problems(config):
+        raise UsageError(f"{flag(param)}: {problem.removeprefix(param.label + ': ')}")
     config, notes = _fit_output(config, data.kind if data else cfg.kind_of(config), explicit)
     log_every = (_positive_int(args.log_every, "--log-every") if args.log_every is not None
                  else preset.log_every if preset else default_log_every(config.epochs))

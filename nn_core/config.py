@@ -36,6 +36,7 @@ class Param:
     choices: tuple = ()
     log: bool = False  # shown on a log scale
     help: str = ""
+    per_layer: bool = False  # one value for every hidden layer, or a list with one per layer
 
 
 PARAMS: tuple[Param, ...] = (
@@ -47,7 +48,8 @@ PARAMS: tuple[Param, ...] = (
     Param("classes", "int", 3, "Classes", "data", 2, 8, help="Number of classes for blobs and the K-arm spiral."),
     Param("hidden", "widths", (4, 4), "Hidden layers", "network", 1, MAX_WIDTH,
           help=f"Width of each hidden layer, e.g. 4,4 (0 to {MAX_HIDDEN_LAYERS} layers)."),
-    Param("activation", "choice", "tanh", "Activation", "network", choices=tuple(ACTIVATIONS)),
+    Param("activation", "choice", "tanh", "Activation", "network", choices=tuple(ACTIVATIONS), per_layer=True,
+          help="One name for every hidden layer, or one per layer, e.g. relu,tanh."),
     Param("output", "choice", "sigmoid", "Output / loss", "network", choices=tuple(HEADS)),
     Param("init", "choice", "xavier", "Init", "network", choices=tuple(INITIALIZERS)),
     Param("init_scale", "float", 1.0, "Init scale", "network", 1e-3, 10.0, log=True),
@@ -75,7 +77,7 @@ class RunConfig:
     data_seed: int = 0
     classes: int = 3
     hidden: tuple = (4, 4)
-    activation: str = "tanh"
+    activation: str | tuple = "tanh"  # one name for every hidden layer, or a tuple of one per layer
     output: str = "sigmoid"
     init: str = "xavier"
     init_scale: float = 1.0
@@ -96,7 +98,9 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["hidden"] = list(self.hidden)
+        for param in PARAMS:
+            if isinstance(data[param.name], tuple):
+                data[param.name] = list(data[param.name])
         return data
 
 
@@ -110,6 +114,12 @@ def coerce(param: Param, raw) -> object:
         raw = raw.strip()
         if len(raw) > MAX_STRING:
             raise ValueError(f"{param.label}: the value is too long.")
+    if param.per_layer:
+        return _per_layer(param, raw)
+    return _one(param, raw)
+
+
+def _one(param: Param, raw) -> object:
     if param.kind == "choice":
         value = str(raw).lower() if isinstance(raw, str) else raw
         if value not in param.choices:
@@ -134,8 +144,25 @@ def coerce(param: Param, raw) -> object:
     return number
 
 
+def _per_layer(param: Param, raw) -> object:
+    """One value (every layer), or a tuple of one per layer from "relu,tanh" or a JSON list."""
+    if isinstance(raw, str):
+        parts = [p.strip() for p in raw.split(",")]
+        if len(parts) == 1:
+            return _one(param, parts[0])
+    elif isinstance(raw, (list, tuple)):
+        parts = list(raw)
+    else:
+        return _one(param, raw)
+    if not parts or len(parts) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"{param.label}: give one value, or a list of 1 to {MAX_HIDDEN_LAYERS}, one per hidden layer.")
+    return tuple(_one(param, part) for part in parts)
+
+
 def clamp(param: Param, value):
-    """``value`` moved into the param's range (each width, for hidden layers)."""
+    """``value`` moved into the param's range (each width, for hidden layers; each layer's value)."""
+    if param.per_layer and isinstance(value, tuple):
+        return tuple(clamp(replace(param, per_layer=False), v) for v in value)
     if param.kind in ("int", "float"):
         return type(value)(min(max(value, param.low), param.high))
     if param.kind == "widths":
@@ -234,8 +261,49 @@ def kind_of(config: RunConfig) -> str | None:
     return kind
 
 
+def layer_problems(config: RunConfig) -> list[tuple[Param, str]]:
+    """(param, sentence) for each per-layer list whose length is not the number of hidden layers."""
+    n = len(config.hidden)
+    problems = []
+    for param in PARAMS:
+        value = getattr(config, param.name)
+        if param.per_layer and isinstance(value, tuple) and len(value) != n:
+            layers = f"{n} hidden layer{'s' * (n != 1)}"
+            problems.append((param, f"{param.label}: {len(value)} values for {layers}; give one value for every "
+                                    f"layer, or one per layer."))
+    return problems
+
+
+def fit_layers(config: RunConfig) -> tuple[RunConfig, list[str]]:
+    """Per-layer lists of the wrong length fall back to their first value, for every layer; a list whose
+    values are all equal becomes that one value (so a config has one spelling)."""
+    changes, fixes = {}, []
+    for param, problem in layer_problems(config):
+        first = getattr(config, param.name)[0]
+        changes[param.name] = first
+        fixes.append(f"{problem} Using {_show(_query_value(param, first))} for every layer.")
+    for param in PARAMS:
+        value = changes.get(param.name, getattr(config, param.name))
+        if param.per_layer and isinstance(value, tuple) and len(value) and len(set(value)) == 1:
+            changes[param.name] = value[0]
+    return (replace(config, **changes) if changes else config), fixes
+
+
+def per_layer(config: RunConfig, name: str) -> list:
+    """The setting ``name`` as one value per hidden layer."""
+    value = getattr(config, name)
+    return list(value) if isinstance(value, tuple) else [value] * len(config.hidden)
+
+
 def reconcile(config: RunConfig, kind: str | None = None) -> tuple[RunConfig, list[str]]:
-    """Make the output head fit the problem: regression needs linear, K > 2 classes softmax."""
+    """Make per-layer lists fit the hidden layers (:func:`fit_layers`) and the output head fit the
+    problem: regression needs linear, K > 2 classes softmax."""
+    config, layer_fixes = fit_layers(config)
+    config, output_fixes = _fit_output(config, kind)
+    return config, layer_fixes + output_fixes
+
+
+def _fit_output(config: RunConfig, kind: str | None) -> tuple[RunConfig, list[str]]:
     kind = kind or kind_of(config)
     if kind is None:
         return config, []
@@ -257,8 +325,8 @@ def to_query(config: RunConfig) -> dict[str, str]:
 
 
 def _query_value(param: Param, value) -> str:
-    if param.kind == "widths":
-        return ",".join(map(str, value))
+    if param.kind == "widths" or isinstance(value, tuple):
+        return ",".join(_query_value(replace(param, kind="choice"), v) for v in value)
     return repr(value) if isinstance(value, float) else str(value)  # repr round-trips a float exactly
 
 

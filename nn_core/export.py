@@ -381,9 +381,14 @@ def _check_config(values, network: dict) -> cfg.RunConfig:
         raise ExportError("The saved config's hidden layers do not match the network's layer sizes.")
     if config.output != network["output"]:
         raise ExportError("The saved config's output does not match the network's output.")
-    if isinstance(network["activation"], str) and config.activation != network["activation"]:
+    problems = cfg.layer_problems(config)
+    if problems:
+        raise ExportError(f"The saved config is invalid: {problems[0][1]}")
+    n_hidden = len(network["layer_sizes"]) - 2
+    saved = network["activation"]
+    if cfg.per_layer(config, "activation") != ([saved] * n_hidden if isinstance(saved, str) else saved):
         raise ExportError("The saved config's activation does not match the network's activation.")
-    return config
+    return cfg.fit_layers(config)[0]
 
 
 def _is_int(x) -> bool:

@@ -174,18 +174,25 @@ def check_config(config: RunConfig) -> None:
         raise ExportError("The script export needs a RunConfig.")
     for param in PARAMS:
         value = getattr(config, param.name)
-        if param.kind == "choice":
-            ok = isinstance(value, str) and value in param.choices
-        elif param.kind == "widths":
-            ok = isinstance(value, (tuple, list)) and len(value) <= MAX_HIDDEN_LAYERS and all(
-                _is_int(w) and param.low <= w <= param.high for w in value)
-        elif param.kind == "int":
-            ok = _is_int(value) and param.low <= value <= param.high
+        if param.per_layer and isinstance(value, tuple):
+            ok = len(value) == len(config.hidden) and all(_valid(param, v) for v in value)
         else:
-            ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-                  and param.low <= value <= param.high)
+            ok = _valid(param, value)
         if not ok:
             raise ExportError(f"{param.label}: {_show(value)} is not a valid setting, so no script was written.")
+
+
+def _valid(param, value) -> bool:
+    """One value of ``param`` has its declared type and lies in its range or choices."""
+    if param.kind == "choice":
+        return isinstance(value, str) and value in param.choices
+    if param.kind == "widths":
+        return isinstance(value, (tuple, list)) and len(value) <= MAX_HIDDEN_LAYERS and all(
+            _is_int(w) and param.low <= w <= param.high for w in value)
+    if param.kind == "int":
+        return _is_int(value) and param.low <= value <= param.high
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and param.low <= value <= param.high)
 
 
 def check_line(line: str) -> str:

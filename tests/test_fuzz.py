@@ -37,7 +37,8 @@ scalars = st.one_of(
     st.integers(), st.integers(min_value=10**300, max_value=10**400),  # beyond float: OverflowError
     st.floats(), st.floats(width=16), st.text(max_size=30), st.text(alphabet=st.characters(), min_size=190,
                                                                      max_size=260),
-    st.sampled_from(["nan", "-inf", "1e400", "0x10", "4,4", "4;4", " 7 ", "١٢", "tanh", "CSV", "\x00", "\u202e"]),
+    st.sampled_from(["nan", "-inf", "1e400", "0x10", "4,4", "4;4", " 7 ", "١٢", "tanh", "CSV", "\x00", "\u202e",
+                     "relu,tanh", "relu,tanh,sine", "gelu,", ",", "0.5,0", "0.5,0,0.2"]),
 )
 json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                             st.dictionaries(st.text(max_size=5), inner, max_size=3)),

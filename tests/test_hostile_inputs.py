@@ -249,6 +249,13 @@ QUERY = [
     QueryCase("repeated key: the last one counts", {"lr": ["0.1", "0.03"]}, None, {"lr": 0.03}),
     QueryCase("Unicode digits are numbers", {"hidden": "４,٣"}, None, {"hidden": (4, 3)}),
     QueryCase("padded number", {"epochs": " 7 "}, None, {"epochs": 7}),
+    QueryCase("per-layer activations of the wrong length", {"activation": "relu,tanh,sine", "hidden": "4,4"},
+              "Activation: 3 values for 2 hidden layers; give one value for every layer, or one per layer. "
+              "Using “relu” for every layer.", {"activation": "relu"}),
+    QueryCase("an unknown name in the per-layer list", {"activation": "relu,<b>"}, "Activation: “<b>” is not one of",
+              {}),
+    QueryCase("one activation per layer", {"activation": "relu,gelu", "hidden": "3,3"}, None,
+              {"activation": ("relu", "gelu"), "hidden": (3, 3)}),
     QueryCase("an output that cannot fit the data", {"dataset": "plane"},
               "A regression problem needs a linear output", {"dataset": "plane", "output": "linear"}),
 ]
@@ -594,6 +601,9 @@ CLI = [
     ("save onto a folder", ["--epochs", "1", "--save", "{tmp}/dir.json"], "cannot write “dir.json”"),
     ("script with a bad extension", ["--export-script", "{tmp}/x.json"], "must end in .py"),
     ("log every 0", ["--log-every", "0"], "--log-every: “0” is not a whole number from 1 to 100000."),
+    ("activations of the wrong length", ["--hidden", "8,8", "--activation", "relu,tanh,sine"],
+     "--activation: 3 values for 2 hidden layers; give one value for every layer, or one per layer."),
+    ("an empty name in the activation list", ["--activation", "relu,,tanh"], "--activation: “” is not one of relu"),
 ]
 
 
