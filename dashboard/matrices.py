@@ -175,7 +175,7 @@ def gradcheck_chart(check) -> alt.Chart:
         y=alt.Y("shown error:Q", scale=alt.Scale(type="log", domain=[ERROR_FLOOR, 1]), title="relative error"),
         color=alt.Color("result:N", scale=alt.Scale(domain=["agrees", "disagrees"], range=[POSITIVE, BROKEN]),
                         legend=alt.Legend(title=None, orient="top")),
-        tooltip=["entry", alt.Tooltip("backprop:Q", format=".8g"), alt.Tooltip("central difference:Q", format=".8g"),
+        tooltip=["entry:N", alt.Tooltip("backprop:Q", format=".8g"), alt.Tooltip("central difference:Q", format=".8g"),
                  alt.Tooltip("relative error:Q", format=".2e")],
     )
     limit = alt.Chart(pd.DataFrame({"tolerance": [check.tolerance], "text": [f"tolerance {check.tolerance:.0e}"]}))
@@ -224,7 +224,7 @@ def layer_gradient_chart(outcomes: dict, field: str = "first_grad") -> alt.Layer
         xOffset=alt.XOffset("run:N", sort=runs), y=y,
         color=alt.Color("run:N", sort=runs, scale=alt.Scale(domain=runs, range=[BROKEN, POSITIVE][:len(runs)]),
                         legend=alt.Legend(title=None, orient="top")),
-        tooltip=["run", "layer", alt.Tooltip("gradient norm:Q", format=".3e")],
+        tooltip=["run:N", "layer:O", alt.Tooltip("gradient norm:Q", format=".3e")],
     )
     bars = base.mark_bar().encode(y2=alt.datum(low))
     text = base.mark_text(dy=-6, fontSize=9).encode(text="label:N")
@@ -257,7 +257,7 @@ def curves_chart(curves: dict, marks: dict | None = None, reference: float | Non
     scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=True)
     lines = alt.Chart(frame).mark_line(strokeWidth=2).encode(
         x=alt.X("epoch:Q"), y=alt.Y("loss:Q", scale=scale, title="loss" + (" (log)" if log_scale else "")),
-        color=colour, tooltip=["run", "epoch", alt.Tooltip("loss:Q", format=".6g")])
+        color=colour, tooltip=["run:N", "epoch:Q", alt.Tooltip("loss:Q", format=".6g")])
     layers = [lines]
     if reference is not None:
         ref = alt.Chart(pd.DataFrame({"loss": [reference], "text": [f"ln 2 ≈ {LN2:.4f}: a coin toss"
@@ -287,5 +287,5 @@ def symmetry_chart(curves: dict) -> alt.Chart:
         y=alt.Y("spread:Q", title="unit spread", scale=alt.Scale(zero=True)),
         color=alt.Color("run:N", sort=labels, title=None, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=labels, range=[POSITIVE, NEGATIVE, "#555"][:len(labels)])),
-        tooltip=["run", "epoch", alt.Tooltip("spread:Q", format=".4f")],
+        tooltip=["run:N", "epoch:Q", alt.Tooltip("spread:Q", format=".4f")],
     ).properties(height=260)

@@ -55,6 +55,12 @@ def playground_link(config, label: str = "Open in Playground") -> None:
         st.markdown(f"[{label}](/Playground?{urlencode(query)})")
 
 
+def lazy_expander(label: str, key: str):
+    """An expander whose content the page draws only while it is open (``.open``): a closed expander's
+    elements still reach the browser, and highlighting a long code listing costs it 0.5-1.5 s per page open."""
+    return st.expander(label, key=key, on_change="rerun")
+
+
 # ---------------------------------------------------------------- the lesson
 def playground_run():
     """The Playground's current run (an nn_core Run) if this session has one, else None."""
@@ -376,8 +382,9 @@ def tutorial(name: str, chart_module) -> None:
         playground_link(preset.config)
     with right:
         script_download(name)
-    with st.expander("The tutorial's code (runs as is: `python file.py`)"):
-        st.code(listing(name), language="python", line_numbers=True)
+    with lazy_expander("The tutorial's code (runs as is: `python file.py`)", f"tutorial_code_{name}") as code:
+        if code.open:
+            st.code(listing(name), language="python", line_numbers=True)
     TUTORIAL_NOTES[name]["before"](replay)
     tables, curve = st.columns([1, 1])
     with tables:
@@ -385,10 +392,35 @@ def tutorial(name: str, chart_module) -> None:
         show_tables(replay)
     with curve:
         st.markdown("**The loss curve** (nnplay's run)")
-        st.altair_chart(chart_module.loss_chart(replay.curve), width="stretch")
+        st.vega_lite_chart(tutorial_loss_spec(name), width="stretch")
     st.markdown("**Final predictions** (probability > 0.5 → 1)")
     st.dataframe(predictions_frame(replay), hide_index=True, width="content")
     TUTORIAL_NOTES[name]["after"](replay)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def tutorial_loss_spec(name: str) -> dict:
+    """The preset's loss curve as a Vega-Lite spec: built once per server (an Altair chart costs 50-150 ms to
+    build and validate), shared by every session."""
+    from dashboard import charts
+
+    return charts.to_spec(charts.loss_chart(tutorial_replay(name).curve))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def plateau_specs(init_scale: float, seed: int) -> tuple[dict, dict]:
+    """(loss curves, unit spread) specs of seed 002 beside its variant with ``init_scale`` and ``seed``."""
+    from dashboard import charts
+
+    replay, variant = tutorial_replay("seed-002"), tutorial_replay("seed-002", init_scale, seed)
+    tutorial_label, label = "tutorial: init 0.1, seed 42", f"init {init_scale:g}, seed {seed}"
+    curves, marks, spreads = ({tutorial_label: (replay.epochs, replay.losses)}, {tutorial_label: replay.plateau},
+                              {tutorial_label: replay.symmetry})
+    if variant.config != replay.config:
+        curves[label], marks[label], spreads[label] = (variant.epochs, variant.losses), variant.plateau, \
+            variant.symmetry
+    return (charts.to_spec(matrices.curves_chart(curves, marks)),
+            charts.to_spec(matrices.symmetry_chart(spreads)))
 
 
 def _summed_gradients(replay: explain.Replay) -> None:
@@ -442,16 +474,12 @@ def _plateau(replay: explain.Replay) -> None:
               delta=(f"{plateau - replay.plateau:+,} vs the tutorial's {replay.plateau:,}"
                      if plateau is not None and plateau != replay.plateau else None),
               delta_color="inverse")
-    tutorial_label, label = "tutorial: init 0.1, seed 42", f"init {scale:g}, seed {seed}"
-    curves, marks, spreads = ({tutorial_label: (replay.epochs, replay.losses)}, {tutorial_label: replay.plateau},
-                              {tutorial_label: replay.symmetry})
-    if variant.config != replay.config:
-        curves[label], marks[label], spreads[label] = (variant.epochs, variant.losses), plateau, variant.symmetry
+    loss_spec, spread_spec = plateau_specs(float(scale), int(seed))
     left, right = st.columns(2)
     left.markdown("**Loss**: the dotted line marks where the plateau ends")
-    left.altair_chart(matrices.curves_chart(curves, marks), width="stretch")
+    left.vega_lite_chart(loss_spec, width="stretch")
     right.markdown("**Unit spread**: how different the hidden units are")
-    right.altair_chart(matrices.symmetry_chart(spreads), width="stretch")
+    right.vega_lite_chart(spread_spec, width="stretch")
     right.caption("The largest root-mean-square gap between two hidden units' outputs over the 4 inputs: near 0 "
                   "while the units are clones, rising when symmetry breaks, just before the loss falls.")
 

@@ -5,8 +5,8 @@ import inspect
 import streamlit as st
 
 from dashboard import charts, teaching
-from nn_core import reference
 from dashboard.page import setup_page
+from nn_core import reference
 
 setup_page(
     "Backprop, step by step", ":material/account_tree:",
@@ -28,10 +28,11 @@ with step_tab:
     if len(lesson.trainer.history):
         with st.expander("Loss over the steps taken so far"):
             st.altair_chart(charts.loss_chart(lesson.trainer.history), width="stretch")
-    with st.expander("The code"):
-        st.markdown("The whole algorithm in plain NumPy: forward, loss, backward, update. The engine computes "
-                    "exactly this, faster (a test checks it bit for bit); this is `nn_core/reference.py` itself.")
-        st.code(inspect.getsource(reference), language="python", line_numbers=True)
+    with teaching.lazy_expander("The code", "backprop_code") as code:
+        if code.open:  # highlighting a long listing costs the browser ~0.5 s: only when opened
+            st.markdown("The whole algorithm in plain NumPy: forward, loss, backward, update. The engine computes "
+                        "exactly this, faster (a test checks it bit for bit); this is `nn_core/reference.py` itself.")
+            st.code(inspect.getsource(reference), language="python", line_numbers=True)
 
 with check_tab:
     st.markdown("Is the backward pass right? Compare each gradient with a **central difference**: nudge one "

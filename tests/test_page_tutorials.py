@@ -44,7 +44,11 @@ def test_page_shows_both_tutorials(page):
     assert [t.label for t in page.tabs] == ["Seed 000 · ReLU and sigmoid on two samples",
                                             "Seed 002 · XOR with a 2-4-1 network"]
     assert [s.value for s in page.subheader] == [PRESETS["seed-000"].title, PRESETS["seed-002"].title]
-    codes = [c.value for c in page.code]
+    assert not page.code  # the listings are drawn only once their expander is opened (page-open time)
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for name in PRESETS:
+        at.session_state[f"tutorial_code_{name}"] = True
+    codes = [c.value for c in at.run().code]
     assert codes == [teaching.listing("seed-000").strip(), teaching.listing("seed-002").strip()]
     assert "np.random.seed(42)" in codes[0] and "W1 = np.random.randn(2, 4) * 0.1" in codes[1]
     assert len(page.get("download_button")) == 2
