@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from .activations import ACTIVATIONS
 from .heads import HEADS
 from .initializers import INITIALIZERS
-from .network import MAX_HIDDEN_LAYERS, MAX_WIDTH
+from .network import MAX_DROPOUT, MAX_HIDDEN_LAYERS, MAX_WIDTH
 from .optimizers import OPTIMIZERS
 
 DATASET_NAMES = ("xor", "xor_cloud", "circle", "blobs", "spiral", "multi_spiral", "moons",
@@ -55,6 +55,9 @@ PARAMS: tuple[Param, ...] = (
     Param("init_scale", "float", 1.0, "Init scale", "network", 1e-3, 10.0, log=True),
     Param("bias_init", "float", 0.0, "Hidden bias init", "network", -10.0, 10.0),
     Param("seed", "int", 0, "Weight seed", "network", 0, 2**31 - 1),
+    Param("dropout", "float", 0.0, "Dropout", "network", 0.0, MAX_DROPOUT, per_layer=True,
+          help="Share of each hidden layer's units switched off at every training step (inverted dropout), "
+               "one rate for every layer or one per layer, e.g. 0.5,0. Evaluation and pictures never drop."),
     Param("lr", "float", 0.3, "Learning rate", "training", 1e-4, 10.0, log=True),
     Param("epochs", "int", 300, "Epochs", "training", 1, MAX_EPOCHS),
     Param("batch_size", "int", 0, "Batch size", "training", 0, 5000, help="0 means full batch."),
@@ -83,6 +86,7 @@ class RunConfig:
     init_scale: float = 1.0
     bias_init: float = 0.0
     seed: int = 0
+    dropout: float | tuple = 0.0  # one rate for every hidden layer, or a tuple of one per layer
     lr: float = 0.3
     epochs: int = 300
     batch_size: int = 0

@@ -35,14 +35,15 @@ from . import config as cfg
 from .activations import ACTIVATIONS
 from .heads import HEADS
 from .initializers import INITIALIZERS
-from .network import MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
+from .network import MAX_DROPOUT, MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
 
 FORMAT = "nnplay-mlp"
 VERSION = 1
 MAX_BYTES = 20_000_000  # far above the largest network (8 × 256² weights ≈ 12 MB of JSON)
 MAX_LOG_ROWS = 1000
 MAX_SEED = 2**32 - 1  # np.random.RandomState's limit
-NETWORK_KEYS = ("layer_sizes", "activation", "output", "init", "init_scale", "seed", "bias_init")
+NETWORK_KEYS = ("layer_sizes", "activation", "output", "init", "init_scale", "seed", "bias_init", "dropout")
+OPTIONAL_KEYS = {"dropout": 0.0}  # written since dropout exists; files from before it have none
 TOP_KEYS = ("format", "version", "network", "weights", "biases", "config", "history")
 _TOO_BIG = f"The file is larger than the {MAX_BYTES // 1_000_000} MB limit."
 
@@ -281,7 +282,7 @@ def _check_network(network) -> dict:
     unknown = [k for k in network if k not in NETWORK_KEYS]
     if unknown:
         raise ExportError(f"The network description has an unknown entry {cfg.quote(unknown[0])}.")
-    missing = [k for k in NETWORK_KEYS if k not in network]
+    missing = [k for k in NETWORK_KEYS if k not in network and k not in OPTIONAL_KEYS]
     if missing:
         raise ExportError(f"The network description is missing “{missing[0]}”.")
     sizes = network["layer_sizes"]
@@ -305,6 +306,12 @@ def _check_network(network) -> dict:
         raise ExportError(f"“seed” must be a whole number from 0 to {MAX_SEED}.")
     if not _is_finite(network["bias_init"]):
         raise ExportError("“bias_init” must be a finite number.")
+    network = {**OPTIONAL_KEYS, **network}
+    rates = [network["dropout"]] * n_hidden if _is_finite(network["dropout"]) else network["dropout"]
+    if not (isinstance(rates, list) and len(rates) == n_hidden
+            and all(_is_finite(p) and 0 <= p <= MAX_DROPOUT for p in rates)):
+        raise ExportError(f"“dropout” must be one rate from 0 to {MAX_DROPOUT} or a list of {n_hidden}, "
+                          "one per hidden layer.")
     return network
 
 
@@ -388,6 +395,9 @@ def _check_config(values, network: dict) -> cfg.RunConfig:
     saved = network["activation"]
     if cfg.per_layer(config, "activation") != ([saved] * n_hidden if isinstance(saved, str) else saved):
         raise ExportError("The saved config's activation does not match the network's activation.")
+    rates = network["dropout"]
+    if cfg.per_layer(config, "dropout") != ([rates] * n_hidden if _is_finite(rates) else rates):
+        raise ExportError("The saved config's dropout does not match the network's dropout.")
     return cfg.fit_layers(config)[0]
 
 

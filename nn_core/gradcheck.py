@@ -52,8 +52,8 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)
 
 
-def numeric_gradients(net: MLP, X, y, reduction="mean", l2=0.0, l1=0.0, eps=1e-5) -> list[np.ndarray]:
-    """Central differences for every parameter, in parameters() order."""
+def numeric_gradients(net: MLP, X, y, reduction="mean", l2=0.0, l1=0.0, eps=1e-5, masks=None) -> list[np.ndarray]:
+    """Central differences for every parameter, in parameters() order (``masks``: dropout held fixed)."""
     out = []
     for p in net.parameters():
         g = np.zeros_like(p)
@@ -61,9 +61,9 @@ def numeric_gradients(net: MLP, X, y, reduction="mean", l2=0.0, l1=0.0, eps=1e-5
         for i in range(flat.size):
             saved = flat[i]
             flat[i] = saved + eps
-            plus = net.loss(X, y, reduction, l2, l1)
+            plus = net.loss(X, y, reduction, l2, l1, masks)
             flat[i] = saved - eps
-            minus = net.loss(X, y, reduction, l2, l1)
+            minus = net.loss(X, y, reduction, l2, l1, masks)
             flat[i] = saved
             gflat[i] = (plus - minus) / (2 * eps)
         out.append(g)
@@ -75,14 +75,17 @@ def parameter_names(net: MLP) -> list[str]:
 
 
 def check_gradients(net: MLP, X, y, reduction="mean", l2=0.0, l1=0.0, eps=1e-5,
-                    tolerance=TOLERANCE, breakage: str | None = None) -> GradCheck:
-    """Compare the analytic gradient (possibly broken on purpose) with central differences."""
+                    tolerance=TOLERANCE, breakage: str | None = None, masks=None) -> GradCheck:
+    """Compare the analytic gradient (possibly broken on purpose) with central differences.
+
+    ``masks`` holds dropout still (e.g. ``net.draw_masks(len(X))``): with fresh masks at every
+    evaluation the loss would not be a function of the weights alone."""
     if breakage is None:
-        _, grads = net.loss_and_gradients(X, y, reduction, l2, l1)
+        _, grads = net.loss_and_gradients(X, y, reduction, l2, l1, masks)
     else:
         grads = get_breakage(breakage).gradients(net, X, y, reduction, l2, l1)
     analytic = [g for pair in grads for g in pair]
-    numeric = numeric_gradients(net, X, y, reduction, l2, l1, eps)
+    numeric = numeric_gradients(net, X, y, reduction, l2, l1, eps, masks)
     checks = [ParamCheck(name, a, n, relative_error(a, n))
               for name, a, n in zip(parameter_names(net), analytic, numeric)]
     return GradCheck(checks, tolerance)

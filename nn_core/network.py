@@ -28,17 +28,21 @@ The operations happen in the tutorials' own order, so their runs reproduce bit f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import reference
 from .activations import get_activation
 from .heads import as_targets, get_head
 from .initializers import get_initializer, initial_weights
 
 MAX_HIDDEN_LAYERS = 8
 MAX_WIDTH = 256
+MAX_DROPOUT = 0.9
 REDUCTIONS = ("mean", "sum")
+DROPOUT_STREAM = 1  # the masks come from RandomState([seed, DROPOUT_STREAM]), a stream of their own
 
 
 @dataclass
@@ -48,6 +52,9 @@ class Cache:
     A[0] is the input X; Z[l] and A[l + 1] belong to layer l + 1. D holds the deltas dL/dZ, one per
     layer; work[l] is scratch shaped like hidden layer l + 1's output, for its activation's slope.
     dW and db are the gradients, views of the one array flat_grad (in parameters() order).
+    masks holds the dropout scales of a training pass (one per hidden layer, None where a layer drops
+    nothing), or is None; dropped[l] is then hidden layer l + 1's output times its mask, what the next
+    layer read. A stays the output before dropout, which the slopes read.
     """
 
     Z: list
@@ -57,6 +64,8 @@ class Cache:
     flat_grad: np.ndarray
     dW: list
     db: list
+    masks: list | None = None
+    dropped: list = field(default_factory=list)
 
     @property
     def grads(self) -> list[np.ndarray]:
@@ -71,12 +80,15 @@ class MLP:
     of one flat array: edit the arrays in place, or load new values with :meth:`set_parameters`; the
     arrays themselves cannot be swapped for others.
     ``activation`` is one name for every hidden layer, or one per layer (names or Activation records).
+    ``dropout`` is one rate for every hidden layer or one per layer, 0 to 0.9: inverted dropout, in
+    training passes only (``forward_cache(X, train=True)``), from its own generator seeded by ``seed``.
     """
 
     def __init__(self, layer_sizes, activation="relu", output="sigmoid", init="he",
-                 init_scale=None, seed=0, bias_init=0.0):
+                 init_scale=None, seed=0, bias_init=0.0, dropout=0.0):
         self.layer_sizes = _check_sizes(layer_sizes)
         n_hidden = len(self.layer_sizes) - 2
+        self.dropout = _check_dropout(dropout, n_hidden)
         names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
         if len(names) != n_hidden:
             raise ValueError(f"Give one activation per hidden layer: {n_hidden} needed, {len(names)} given.")
@@ -96,6 +108,7 @@ class MLP:
         self._flat, views = _packed([p for pair in zip(weights, biases) for p in pair])
         self._weights, self._biases = tuple(views[0::2]), tuple(views[1::2])
         self._caches: dict[int, Cache] = {}
+        self.dropout_rng = np.random.RandomState([self.seed, DROPOUT_STREAM])
 
     # ------------------------------------------------------------------ info
     @property
@@ -137,10 +150,17 @@ class MLP:
     def n_parameters(self) -> int:
         return int(self._flat.size)
 
+    @property
+    def dropping(self) -> bool:
+        """True when some hidden layer has dropout: training passes then draw masks."""
+        return any(self.dropout)
+
     def config(self) -> dict:
+        rates = self.dropout
+        dropout = list(rates) if len(set(rates)) > 1 else rates[0] if rates else 0.0
         return {"layer_sizes": list(self.layer_sizes), "activation": self.activation,
                 "output": self.output, "init": self.init, "init_scale": self.init_scale,
-                "seed": self.seed, "bias_init": self.bias_init}
+                "seed": self.seed, "bias_init": self.bias_init, "dropout": dropout}
 
     def copy(self) -> MLP:
         clone = MLP(**self.config())
@@ -149,7 +169,8 @@ class MLP:
 
     def __repr__(self) -> str:
         acts = "/".join(self.hidden_activations) or "none"
-        return (f"MLP({'-'.join(map(str, self.layer_sizes))}, hidden={acts}, output={self.output}, "
+        drop = f", dropout={'/'.join(f'{p:g}' for p in self.dropout)}" if self.dropping else ""
+        return (f"MLP({'-'.join(map(str, self.layer_sizes))}, hidden={acts}, output={self.output}{drop}, "
                 f"params={self.n_parameters()})")
 
     # --------------------------------------------------------------- forward
@@ -166,18 +187,40 @@ class MLP:
             self._caches[n] = cache
         return cache
 
-    def forward_cache(self, X: np.ndarray) -> Cache:
+    def draw_masks(self, n: int) -> list:
+        """Fresh dropout scales for a batch of n, from the network's own generator (reference.dropout_masks)."""
+        return reference.dropout_masks(self.dropout_rng, n, self.layer_sizes[1:-1], self.dropout)
+
+    def forward_cache(self, X: np.ndarray, train: bool = False, masks: list | None = None) -> Cache:
         """Run the forward pass into reusable buffers. X : (n, n_in) float64.
 
+        A training pass (``train``) of a network with dropout draws fresh masks; ``masks`` gives fixed
+        ones instead (one (n, width) scale or None per hidden layer), e.g. for a gradient check.
+        Every other pass (loss records, evaluation, pictures) drops nothing.
         Hot path: the caller silences floating-point warnings (np.errstate) once.
         """
         cache = self._cache(X.shape[0])
+        if masks is None and train and self.dropping:
+            masks = self.draw_masks(X.shape[0])
+        cache.masks = masks
         cache.A[0] = a = X
-        for W, b, z, out, f in zip(self._weights, self._biases, cache.Z, cache.A[1:], self._functions):
+        if masks is None:
+            for W, b, z, out, f in zip(self._weights, self._biases, cache.Z, cache.A[1:], self._functions):
+                np.dot(a, W, out=z)
+                z += b
+                f(z, out)
+                a = out
+            return cache
+        if not cache.dropped:
+            cache.dropped = [np.empty_like(out) for out in cache.A[1:-1]]
+        layers = zip(self._weights, self._biases, cache.Z, cache.A[1:], self._functions)
+        for l, (W, b, z, out, f) in enumerate(layers):
             np.dot(a, W, out=z)
             z += b
             f(z, out)
             a = out
+            if l < len(masks) and masks[l] is not None:
+                a = np.multiply(out, masks[l], out=cache.dropped[l])  # what the next layer reads
         return cache
 
     def forward(self, X) -> np.ndarray:
@@ -234,13 +277,16 @@ class MLP:
 
         Hot path: the caller silences floating-point warnings (np.errstate) once.
         """
-        A, D, W, dW, db = cache.A, cache.D, self._weights, cache.dW, cache.db
+        A, D, W, dW, db, masks = cache.A, cache.D, self._weights, cache.dW, cache.db, cache.masks
         np.subtract(A[-1], Y, out=D[-1])  # dL/dZ_L = A_L - Y for every head
         for l in range(len(W) - 1, -1, -1):
-            np.dot(A[l].T, D[l], out=dW[l])
+            dropped = masks is not None and l > 0 and masks[l - 1] is not None
+            np.dot((cache.dropped[l - 1] if dropped else A[l]).T, D[l], out=dW[l])
             np.add.reduce(D[l], axis=0, keepdims=True, out=db[l])
             if l > 0:
                 np.dot(D[l], W[l].T, out=D[l - 1])  # dA: the error sent back through the weights
+                if dropped:
+                    D[l - 1] *= masks[l - 1]  # a dropped unit sends no error back
                 slope = cache.work[l - 1]
                 self._activations[l - 1].slope(cache.Z[l - 1], A[l], slope)
                 D[l - 1] *= slope  # dZ = dA ⊙ f'(Z), the chain rule through the activation
@@ -254,11 +300,13 @@ class MLP:
                     grad += l1 * np.sign(weights)
         return cache
 
-    def loss_and_gradients(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0):
+    def loss_and_gradients(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0,
+                           masks: list | None = None):
         """(loss, [(dW1, db1), ...]): the gradient is exactly that of the loss returned.
 
         reduction "mean" averages the sample losses, "sum" adds them; l2/l1 add
-        the penalty of :meth:`penalty` to both.
+        the penalty of :meth:`penalty` to both. ``masks``: fixed dropout scales (see
+        :meth:`forward_cache`), so that a gradient check can hold them still.
         """
         if reduction not in REDUCTIONS:
             raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
@@ -267,17 +315,18 @@ class MLP:
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {Y.shape[0]}.")
         with np.errstate(all="ignore"):
-            cache = self.forward_cache(X)
+            cache = self.forward_cache(X, masks=masks)
             losses = self.sample_losses(cache, Y)
             loss = float(losses.mean() if reduction == "mean" else losses.sum()) + self.penalty(l2, l1)
             self.backward(cache, Y, reduction, l2, l1)
         return loss, [(dW.copy(), db.copy()) for dW, db in zip(cache.dW, cache.db)]
 
-    def loss(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0) -> float:
+    def loss(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0,
+             masks: list | None = None) -> float:
         X = self._as_input(X)
         Y = self.targets(y)
         with np.errstate(all="ignore"):
-            losses = self.sample_losses(self.forward_cache(X), Y)
+            losses = self.sample_losses(self.forward_cache(X, masks=masks), Y)
         return float(losses.mean() if reduction == "mean" else losses.sum()) + self.penalty(l2, l1)
 
 
@@ -306,3 +355,14 @@ def _check_sizes(layer_sizes) -> list[int]:
     if any(s < 1 or s > MAX_WIDTH for s in sizes):
         raise ValueError(f"Every layer needs 1 to {MAX_WIDTH} units; got {sizes}.")
     return sizes
+
+
+def _check_dropout(dropout, n_hidden: int) -> tuple[float, ...]:
+    """One rate per hidden layer, each from 0 to MAX_DROPOUT."""
+    rates = [dropout] * n_hidden if isinstance(dropout, (int, float)) else list(dropout)
+    if len(rates) != n_hidden:
+        raise ValueError(f"Give one dropout rate, or one per hidden layer: {n_hidden} needed, {len(rates)} given.")
+    for p in rates:
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not (math.isfinite(p) and 0 <= p <= MAX_DROPOUT):
+            raise ValueError(f"A dropout rate must be a number from 0 to {MAX_DROPOUT}; got {p!r}.")
+    return tuple(float(p) for p in rates)

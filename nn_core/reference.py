@@ -176,11 +176,27 @@ def init_params(layer_sizes, scales, seed, hidden_bias=0.0):
     return weights, biases
 
 
-def forward(X, weights, biases, hidden, output):
-    """Every layer's Z = A_prev W + b and A = f(Z); As[0] is X. hidden: one (f, f') per hidden layer."""
+def dropout_masks(rng, n, widths, rates):
+    """Inverted dropout: per hidden layer an (n, width) scale, 0 for a dropped unit (probability p) and
+    1 / (1 - p) for a kept one, so each unit's expected output is unchanged; None where p is 0."""
+    return [(rng.random_sample((n, w)) >= p) / (1.0 - p) if p > 0 else None for w, p in zip(widths, rates)]
+
+
+def layer_input(As, masks, l):
+    """What layer l + 1 reads: As[l], times its dropout mask if it has one (training only)."""
+    if l == 0 or masks is None or masks[l - 1] is None:
+        return As[l]
+    return As[l] * masks[l - 1]
+
+
+def forward(X, weights, biases, hidden, output, masks=None):
+    """Every layer's Z = A_prev W + b and A = f(Z); As[0] is X. hidden: one (f, f') per hidden layer.
+
+    masks: dropout_masks(...) while training, else None. As keeps the outputs before dropout (the slopes
+    read them); layer_input applies the masks."""
     Zs, As = [], [X]
     for l, (W, b) in enumerate(zip(weights, biases)):
-        Z = As[-1] @ W + b
+        Z = layer_input(As, masks, l) @ W + b
         A = hidden[l][0](Z) if l < len(hidden) else output(Z)
         Zs.append(Z)
         As.append(A)
@@ -199,7 +215,7 @@ def loss(Z, Y, sample_losses, weights, reduction="mean", l2=0.0, l1=0.0):
     return float(losses.mean() if reduction == "mean" else losses.sum()) + penalty
 
 
-def backward(Zs, As, Y, weights, hidden, reduction="mean", l2=0.0, l1=0.0):
+def backward(Zs, As, Y, weights, hidden, reduction="mean", l2=0.0, l1=0.0, masks=None):
     """Gradients [dW1, db1, dW2, db2, ...] of the loss, from the last layer to the first.
 
     It reuses the forward pass's outputs As; nothing is recomputed.
@@ -208,15 +224,18 @@ def backward(Zs, As, Y, weights, hidden, reduction="mean", l2=0.0, l1=0.0):
     grads = [None] * (2 * len(weights))
     D = As[-1] - Y  # dL/dZ at the output: A - Y, for every output and its matching loss
     for l in range(len(weights) - 1, -1, -1):
-        dW = As[l].T @ D / n  # (n_in, n) @ (n, n_out): each weight's share of the error
+        dW = layer_input(As, masks, l).T @ D / n  # (n_in, n) @ (n, n_out): each weight's share of the error
         db = D.sum(axis=0, keepdims=True) / n
         if l2:
             dW += l2 * weights[l]  # the gradient of l2/2 ΣW²
         if l1:
             dW += l1 * np.sign(weights[l])  # the gradient of l1 Σ|W|
         grads[2 * l], grads[2 * l + 1] = dW, db
-        if l > 0:  # send the error back through the weights, then through the activation's slope
-            D = (D @ weights[l].T) * hidden[l - 1][1](Zs[l - 1], As[l])
+        if l > 0:  # send the error back through the weights, the dropout mask, then the activation's slope
+            D = D @ weights[l].T
+            if masks is not None and masks[l - 1] is not None:
+                D = D * masks[l - 1]  # a dropped unit sends no error back
+            D = D * hidden[l - 1][1](Zs[l - 1], As[l])
     return grads
 
 

@@ -29,7 +29,7 @@ from .datasets import Dataset
 from .export import ExportError
 from .heads import HEADS
 from .initializers import get_initializer
-from .network import MAX_HIDDEN_LAYERS
+from .network import DROPOUT_STREAM, MAX_HIDDEN_LAYERS
 from .optimizers import OPTIMIZERS, make_optimizer
 from .presets import PRESETS
 from .runs import prepare
@@ -315,6 +315,8 @@ np.seterr(all="ignore")
         lines.append(f"REDUCTION = {c.reduction!r}  # of the per-sample gradients: 'mean' or 'sum'")
         lines.append(f"L2 = {float(c.l2)!r}  # adds L2 / 2 * sum(W^2) to the loss")
         lines.append(f"L1 = {float(c.l1)!r}  # adds L1 * sum(|W|) to the loss")
+        if self.net.dropping:
+            lines.append(f"DROPOUT = {[float(p) for p in self.net.dropout]!r}  # per hidden layer, in training steps only")
         lines.append(f"LOG_EVERY = {int(self.log_every)}")
         lines.append(f"LINE = {self.line!r}")
         result = RESULT_LINES["classification" if self.classify else "regression"]
@@ -359,8 +361,10 @@ np.seterr(all="ignore")
                 "# output activation, per-sample loss\n\n" + HEAD_CODE[self.net.output].code)
 
     def network_section(self) -> str:
+        functions = [reference.init_params] + ([reference.dropout_masks] if self.net.dropping else [])
+        functions += [reference.layer_input, reference.forward, reference.backward]
         return ("# ----------------------------------------------------------------------------- network\n"
-                + "\n\n\n".join(_source(f) for f in (reference.init_params, reference.forward, reference.backward)))
+                + "\n\n\n".join(_source(f) for f in functions))
 
     def optimizer_section(self) -> str:
         return ("# ----------------------------------------------------------------------------- optimizer\n"
@@ -368,7 +372,13 @@ np.seterr(all="ignore")
 
     def training_section(self) -> str:
         lr = "LR / (1.0 + LR_DECAY * epoch)" if self.config.lr_decay else "LR"
-        if self.full_batch:
+        if self.full_batch and self.net.dropping:
+            update = '''        masks = dropout_masks(dropout_rng, n, LAYER_SIZES[1:-1], DROPOUT)  # this step's dropped units
+        Zs, As = forward(X_train, weights, biases, HIDDEN, HEAD[0], masks)
+        grads = backward(Zs, As, Y_train, weights, HIDDEN, REDUCTION, L2, L1, masks)  # 2. backward pass
+        step(params, grads, lr, state)  # 3. update the weights in place
+'''
+        elif self.full_batch:
             update = '''        grads = backward(Zs, As, Y_train, weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass
         step(params, grads, lr, state)  # 3. update the weights in place
 '''
@@ -376,11 +386,18 @@ np.seterr(all="ignore")
             update = '''        order = shuffle.permutation(n)  # a new seeded shuffle every epoch
         for start in range(0, n, BATCH_SIZE):
             idx = order[start:start + BATCH_SIZE]
-            Z_batch, A_batch = forward(X_train[idx], weights, biases, HIDDEN, HEAD[0])
-            grads = backward(Z_batch, A_batch, Y_train[idx], weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass on the batch
+{draw}            Z_batch, A_batch = forward(X_train[idx], weights, biases, HIDDEN, HEAD[0]{masks})
+            grads = backward(Z_batch, A_batch, Y_train[idx], weights, HIDDEN, REDUCTION, L2, L1{masks})  # 2. backward pass on the batch
             step(params, grads, lr, state)  # 3. update the weights in place
 '''
+            drops = self.net.dropping
+            update = update.replace("{draw}", "            masks = dropout_masks(dropout_rng, len(idx), LAYER_SIZES[1:-1], "
+                                              "DROPOUT)  # this step's dropped units\n" if drops else "")
+            update = update.replace("{masks}", ", masks" if drops else "")
         shuffle = "    shuffle = np.random.RandomState(SEED)  # the mini-batch order\n" if not self.full_batch else ""
+        if self.net.dropping:
+            shuffle += (f"    dropout_rng = np.random.RandomState([SEED, {DROPOUT_STREAM}])  "
+                        "# the dropout masks' own stream\n")
         if self.classify:
             report = "    _, As = forward(X_train, weights, biases, HIDDEN, HEAD[0])\n" \
                      "    print(RESULT_LINES[0].format(train=accuracy(As[-1], Y_train)))\n"

@@ -223,6 +223,8 @@ class Trainer:
         if not math.isfinite(loss):
             return self._diverged()
         diagnosed = recording and self._record(loss, cache, test)
+        if net.dropping:  # the loss above is without dropout; the gradient comes from a pass with fresh masks
+            cache = net.forward_cache(self.X, train=True)
         net.backward(cache, Y, self.reduction, self.l2, self.l1)
         self._save_backup()
         self.optimizer.step(self._step_params, self._grads(cache), self._lr())
@@ -265,7 +267,7 @@ class Trainer:
             Xb, Yb = self._batch_X[:len(idx)], self._batch_Y[:len(idx)]
             X.take(idx, axis=0, out=Xb)
             Y.take(idx, axis=0, out=Yb)
-            batch = net.forward_cache(Xb)
+            batch = net.forward_cache(Xb, train=True)
             net.backward(batch, Yb, self.reduction, self.l2, self.l1)
             if e.norms is not None:
                 e.norms += [_norm(dW) for dW in batch.dW]

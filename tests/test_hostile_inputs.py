@@ -256,6 +256,11 @@ QUERY = [
               {}),
     QueryCase("one activation per layer", {"activation": "relu,gelu", "hidden": "3,3"}, None,
               {"activation": ("relu", "gelu"), "hidden": (3, 3)}),
+    QueryCase("dropout of 1", {"dropout": "1"}, "Dropout: “1” is outside 0…0.9. Using “0.9” instead.",
+              {"dropout": 0.9}),
+    QueryCase("dropout rates of the wrong length", {"dropout": "0.5,0.5,0.5", "hidden": "4,4"},
+              "Dropout: 3 values for 2 hidden layers", {"dropout": 0.5}),
+    QueryCase("dropout nan in a list", {"dropout": "0.1,nan"}, "Dropout: “nan” is not a finite number.", {}),
     QueryCase("an output that cannot fit the data", {"dataset": "plane"},
               "A regression problem needs a linear output", {"dataset": "plane", "output": "linear"}),
 ]
@@ -604,6 +609,10 @@ CLI = [
     ("activations of the wrong length", ["--hidden", "8,8", "--activation", "relu,tanh,sine"],
      "--activation: 3 values for 2 hidden layers; give one value for every layer, or one per layer."),
     ("an empty name in the activation list", ["--activation", "relu,,tanh"], "--activation: “” is not one of relu"),
+    ("dropout 1", ["--dropout", "1"], "--dropout: 1 is outside 0 to 0.9."),
+    ("dropout rates of the wrong length", ["--hidden", "4", "--dropout", "0.1,0.2"],
+     "--dropout: 2 values for 1 hidden layer; give one value for every layer, or one per layer."),
+    ("dropout text", ["--dropout", "half"], "--dropout: “half” is not a number."),
 ]
 
 

@@ -46,3 +46,21 @@ def test_a_list_of_the_wrong_length_falls_back_with_one_warning():
     assert not at.exception
     assert any("3 values for 2 hidden layers" in w.value for w in at.warning)
     assert _run(at).net.hidden_activations == ("relu", "relu")
+
+
+def test_dropout_slider_and_a_per_layer_link():
+    at = _open({"hidden": "6,6", "dropout": "0.5,0"})
+    assert not at.exception
+    assert _run(at).net.dropout == (0.5, 0.0)
+    assert any("Dropout per layer: 0.5, 0" in c.value for c in at.caption)
+    at.slider(key=keys.widget("dropout")).set_value(0.2).run()
+    assert not at.exception
+    assert _run(at).net.dropout == (0.2, 0.2) and _run(at).config.dropout == 0.2
+    assert to_query(_run(at).config)["dropout"] == "0.2"
+
+
+def test_adding_a_layer_keeps_per_layer_choices_working():
+    at = _open({"hidden": "4,4", "activation": "relu,tanh"})
+    at.number_input(key=keys.widget("hidden.n")).set_value(3).run()
+    assert not at.exception
+    assert len(_run(at).net.hidden_activations) == 3

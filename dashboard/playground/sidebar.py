@@ -24,7 +24,8 @@ from .. import keys
 GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
 GROUP_NOTES = {"data": "Changing these starts a new run.", "network": "Changing these starts a new run.",
                "training": "These apply to the running network, as it trains."}
-ADVANCED = ("init", "init_scale", "bias_init", "momentum", "l1", "lr_decay", "reduction")  # in a collapsed expander
+ADVANCED = ("init", "init_scale", "bias_init", "dropout", "momentum", "l1", "lr_decay",
+            "reduction")  # in a collapsed expander
 
 
 def key(name: str) -> str:
@@ -201,6 +202,35 @@ def _activation_from(state: dict, n: int, main):
     return main
 
 
+def _rates_key() -> str:
+    return f"{key('dropout')}.layers"
+
+
+def _draw_rates(param, box, disabled):
+    """One slider for every hidden layer; a per-layer list from a link is kept until the slider moves."""
+    rate = float(box.slider(param.label, min_value=float(param.low), max_value=float(param.high), step=0.05,
+                            **{**_common(param, disabled), "on_change": _on_rate}))
+    rates = st.session_state.get(_rates_key())
+    n = int(st.session_state.get(key("hidden.n"), 0))
+    if rates is not None and len(rates) == n:
+        box.caption("Dropout per layer: " + ", ".join(f"{p:g}" for p in rates) + ". The slider sets every layer.")
+        return tuple(rates)
+    return rate
+
+
+def _write_rates(param, value):
+    st.session_state[key(param.name)] = float(max(value) if isinstance(value, tuple) else value)
+    if isinstance(value, tuple):
+        st.session_state[_rates_key()] = tuple(float(p) for p in value)
+    else:
+        st.session_state.pop(_rates_key(), None)
+
+
+def _on_rate() -> None:
+    st.session_state.pop(_rates_key(), None)
+    on_change()
+
+
 WIDGETS: dict[str, Widget] = {
     "int": Widget(_draw_int, _set),
     "float": Widget(_draw_float, _set),
@@ -209,9 +239,10 @@ WIDGETS: dict[str, Widget] = {
     "choice": Widget(_draw_choice, _set),
     "widths": Widget(_draw_widths, _write_widths),
     "activations": Widget(_draw_activation, _write_activation),
+    "rates": Widget(_draw_rates, _write_rates),
 }
 WIDGET_OF = {"l2": "zero_log", "l1": "zero_log", "lr_decay": "zero_log",  # linear in PARAMS, but 0 or tiny
-             "activation": "activations"}
+             "activation": "activations", "dropout": "rates"}
 
 
 def widget(param: Param) -> Widget:
@@ -258,6 +289,9 @@ def from_state(base: RunConfig | None = None) -> RunConfig:
             values[param.name] = state[key(param.name)]
     if "activation" in values:
         values["activation"] = _activation_from(state, len(values.get("hidden", base.hidden)), values["activation"])
+    rates = state.get(_rates_key())
+    if rates is not None and len(rates) == len(values.get("hidden", base.hidden)):
+        values["dropout"] = tuple(rates)
     return base.replace(**values)
 
 
