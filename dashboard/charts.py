@@ -9,6 +9,7 @@ with nn_core's numbers without a server.
 from __future__ import annotations
 
 import math
+import types
 
 import altair as alt
 import numpy as np
@@ -437,3 +438,92 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
         view.pop(key, None)
     spec["datasets"] = {name: frame for name, frame in frames.values()}
     return spec
+
+
+# ------------------------------------------------------------------ pictures as images
+# A heatmap of r × r rect marks costs the browser a Vega expression per cell (10,000 for a 100 × 100 grid:
+# about 1 s of a page open); the same picture as one PNG image mark costs a millisecond to encode.
+def background_picture(grids, data, discretize: bool = False) -> np.ndarray:
+    """(r, r, 3) RGB of what :func:`boundary_chart` draws as cells, top row = highest x2 (dashboard.pictures)."""
+    from . import pictures
+
+    values = boundary_values(grids, data.kind)
+    if data.kind == "binary":
+        return pictures.probability(values, discretize)
+    if data.kind == "multiclass":
+        return pictures.classes(grids.predicted, values, data.n_classes, discretize)
+    m = float(np.max(np.abs(data.y))) if len(data.y) else 1.0
+    return pictures.regression(np.clip(values, -LIMIT, LIMIT), m if math.isfinite(m) and m > 0 else 1.0, discretize)
+
+
+def picture_frame(url: str, xs: np.ndarray, ys: np.ndarray) -> pd.DataFrame:
+    """One row: the corners of the grid's cells (centres xs, ys) and the picture's data URL."""
+    dx, dy = float(xs[1] - xs[0]), float(ys[1] - ys[0])
+    return pd.DataFrame({"x0": [float(xs[0]) - dx / 2], "x1": [float(xs[-1]) + dx / 2],
+                         "y0": [float(ys[0]) - dy / 2], "y1": [float(ys[-1]) + dy / 2], "url": [url]})
+
+
+def boundary_image_chart(grids, data, discretize: bool = False, show_test: bool = True) -> alt.LayerChart:
+    """:func:`boundary_chart` with its background as one PNG image mark instead of one rect per cell.
+
+    Same points, legends and size. The background's colour legend comes from a transparent layer of two
+    points at the colour scale's ends. ``chart.layer[0].data`` is the picture's one row (corners, url).
+    """
+    from . import pictures
+
+    picture = picture_frame(pictures.data_url(background_picture(grids, data, discretize)), grids.xs, grids.ys)
+    x_scale = alt.Scale(domain=[float(picture.x0[0]), float(picture.x1[0])], nice=False)
+    y_scale = alt.Scale(domain=[float(picture.y0[0]), float(picture.y1[0])], nice=False)
+    x, y = alt.X("x0:Q", title="x1", scale=x_scale), alt.Y("y0:Q", title="x2", scale=y_scale)
+    layers = [alt.Chart(picture).mark_image(aspect=False, clip=True).encode(x=x, x2="x1:Q", y=y, y2="y1:Q",
+                                                                           url="url:N")]
+    if data.kind != "multiclass":  # its background has no legend
+        encoding, _ = BACKGROUND[data.kind](data, discretize)
+        ends = pd.DataFrame({"x0": [picture.x0[0]] * 2, "y0": [picture.y0[0]] * 2, "value": [0.0, 1.0]})
+        layers.append(alt.Chart(ends).mark_point(opacity=0).encode(x=x, y=y, color=encoding["color"]))
+    stand_in = types.SimpleNamespace(xs=grids.xs[:2], ys=grids.ys[:2], output=grids.output[:2, :2],
+                                     score=grids.score[:2, :2], predicted=grids.predicted[:2, :2])
+    for layer in boundary_chart(stand_in, data, discretize, show_test).layer[1:]:  # its train and test points
+        layer.encoding.x.scale, layer.encoding.y.scale = x_scale, y_scale
+        layers.append(layer)
+    return alt.layer(*layers).resolve_scale(color="independent").properties(
+        width=PLANE_SIZE, height=PLANE_SIZE, autosize=FIXED_SIZE, usermeta=CANVAS,
+        description="decision boundary: the network's output over the input plane, with the data points")
+
+
+def neurons_image_chart(layers: list, activations, widths=None, cell: int = 62) -> alt.VConcatChart:
+    """:func:`neurons_chart` with each unit's picture as one PNG image mark (one row per unit, not per cell).
+
+    ``layers`` : [(s, s, units) per hidden layer]; first MAX_UNITS units per layer, up to 8 per row.
+    Blue = positive output, orange = negative, white ≈ 0, saturating at ±1. Each row's data: layer, unit,
+    col, row (its place in the grid of pictures) and url.
+    """
+    from . import pictures
+
+    rows = []
+    for l, images in enumerate(layers, start=1):
+        width = widths[l - 1] if widths is not None else images.shape[-1]
+        shown = "" if width <= MAX_UNITS else f", first {MAX_UNITS} of {width} units"
+        n = min(images.shape[-1], MAX_UNITS)
+        per_row = max(1, min(width, MAX_UNITS, 8))
+        frame = pd.DataFrame({"layer": l, "unit": np.arange(1, n + 1), "col": np.arange(n) % per_row,
+                              "row": np.arange(n) // per_row,
+                              "url": [pictures.data_url(pictures.signed(images[..., k])) for k in range(n)]})
+        frame["label"] = "unit " + frame["unit"].astype(str)
+        lines = int(frame["row"].max()) + 1 if n else 1
+        pitch = cell + 18  # a picture and its label
+        x_scale = alt.Scale(domain=[0, per_row], nice=False)
+        y_scale = alt.Scale(domain=[0, lines], nice=False, reverse=True)
+        base = alt.Chart(frame).transform_calculate(centre_x="datum.col + 0.5")
+        pictures_ = base.transform_calculate(centre_y=f"datum.row + 0.5 + {9 / pitch!r}").mark_image(
+            aspect=False, width=cell, height=cell).encode(
+            x=alt.X("centre_x:Q", axis=None, scale=x_scale), y=alt.Y("centre_y:Q", axis=None, scale=y_scale),
+            url="url:N", tooltip=[alt.Tooltip("unit:O", title=f"layer {l}, unit")])
+        labels = base.mark_text(fontSize=10, baseline="top", dy=1).encode(
+            x=alt.X("centre_x:Q", axis=None, scale=x_scale), y=alt.Y("row:Q", axis=None, scale=y_scale),
+            text="label:N")
+        rows.append(alt.layer(pictures_, labels).properties(
+            width=per_row * (cell + 6), height=lines * pitch,
+            title=alt.TitleParams(f"hidden layer {l} ({activations[l - 1]}{shown})", fontSize=12, anchor="start")))
+    return alt.vconcat(*rows, spacing=12).configure_view(stroke=None).properties(
+        autosize=FIXED_SIZE, usermeta=CANVAS, description="hidden units: each unit's output over the input plane")

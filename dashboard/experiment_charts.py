@@ -5,7 +5,7 @@ Each builder takes compared runs (``nn_core.compare.RunResult``: label, history,
 DataFrame, so a test can read the plotted numbers back from ``chart.data``.
 No ``st.`` calls here: the panels that show these live in
 :mod:`dashboard.experiments`. The decision-boundary small multiples reuse
-:func:`dashboard.charts.boundary_chart`.
+:func:`dashboard.charts.boundary_image_chart`.
 """
 
 from __future__ import annotations
@@ -197,12 +197,12 @@ def activation_histogram_chart(histograms) -> alt.FacetChart:
 
 # ---------------------------------------------------------- decision boundaries
 def boundary_multiples(panels) -> alt.ConcatChart:
-    """Small multiples of :func:`dashboard.charts.boundary_chart`, three per row; only the last panel keeps
+    """Small multiples of :func:`dashboard.charts.boundary_image_chart` (each background one PNG), three per row; only the last panel keeps
     its legends (they are the same for every panel), so a row fits the page.
 
     ``panels`` : [(title, grids, data)], grids from nn_core.grids.network_grids.
     """
-    charts_ = [_as_subchart(charts.boundary_chart(grids, data).properties(
+    charts_ = [_as_subchart(charts.boundary_image_chart(grids, data).properties(
         width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title), legends=i == len(panels) - 1)
         for i, (title, grids, data) in enumerate(panels)]
     return alt.concat(*charts_, columns=FACET_COLUMNS, usermeta=charts.CANVAS)

@@ -7,6 +7,7 @@ Playground.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import altair as alt
@@ -129,20 +130,51 @@ def _stored_run(key: str, _result=None):
     return _result
 
 
+@st.cache_resource(show_spinner=False)
+def _pinned() -> dict:
+    """The default sweep's finished runs, kept for the server's lifetime and handed out without a copy (the
+    store above unpickles ~0.1 s of runs per page open, and may evict or expire them). Every visitor opens
+    the page on this sweep, so it is trained once per server. Read-only: callers copy before relabelling."""
+    return {}
+
+
+@st.cache_resource(show_spinner=False)
+def default_keys() -> frozenset:
+    """run_key of each run of the page's opening sweep (DEFAULT_SWEEP over RunConfig())."""
+    base = RunConfig()
+    data = make_dataset(base)
+    return frozenset(compare.run_key(c, data) for c in compare.sweep(base, DEFAULT_SWEEP[0],
+                                                                       compare.parse_values(*DEFAULT_SWEEP)))
+
+
 def cached_run(key: str):
+    if key in _pinned():
+        return copy.copy(_pinned()[key])
     try:
         return _stored_run(key)
     except _NotStored:
         return None
 
 
-def train_runs(configs, labels, data) -> list:
-    """Train (or fetch from the cache) every run, in chunks, with a progress bar while anything trains."""
+def store_run(key: str, result) -> None:
+    if key in default_keys():
+        _pinned()[key] = copy.copy(result)
+    else:
+        _stored_run(key, result)
+
+
+def train_runs(configs, labels, data, on_result=None) -> list:
+    """Train (or fetch from the cache) every run, in chunks, with a progress bar while anything trains.
+
+    ``on_result(results so far)`` is called after each run that had to be trained, so the page can show
+    the finished runs while the next one trains.
+    """
     results, bar = [], None
     total = len(configs)
     for i, (config, label) in enumerate(zip(configs, labels)):
         key = compare.run_key(config, data)
         result = cached_run(key)
+        trained = result is None
         if result is None:
             bar = bar or st.progress(0.0)
 
@@ -151,9 +183,11 @@ def train_runs(configs, labels, data) -> list:
                                                           f"{fraction:.0%}")
 
             result = compare.train_run(config, data, label=label, progress=progress)
-            _stored_run(key, result)
+            store_run(key, result)
         result.label = label
         results.append(result)
+        if trained and on_result is not None and i < total - 1:
+            on_result(list(results))
     if bar is not None:
         bar.empty()
     return results
@@ -334,7 +368,7 @@ def _column_config() -> dict:
 
 
 # ------------------------------------------------------------------------ results
-BOUNDARY_RESOLUTION = 50  # per small multiple: six of them stay light in the browser
+BOUNDARY_RESOLUTION = 80  # per small multiple (each one PNG picture, so cheap in the browser)
 DEFAULT_TARGET = 0.2
 SUMMARY_COLUMNS = {
     "same start as run 1": st.column_config.CheckboxColumn(
@@ -406,4 +440,4 @@ def restored_section(run) -> None:
         st.warning(f"Retraining these settings from scratch gives weights up to {gap:.3g} away from the saved ones: "
                    f"the saved run was probably stopped early or trained for extra steps.")
     grids = network_grids(run.net, run.data.domain, BOUNDARY_RESOLUTION * 2)
-    st.altair_chart(charts.boundary_chart(grids, run.data), width="content", key=f"{KEY}.restored.boundary")
+    st.altair_chart(charts.boundary_image_chart(grids, run.data), width="content", key=f"{KEY}.restored.boundary")

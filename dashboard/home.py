@@ -22,7 +22,7 @@ def _trained(config: RunConfig) -> tuple[dict, dict, float, dict]:
     run = runs.run(config)
     seconds = time.perf_counter() - start
     grids = network_grids(run.net, run.data.domain, hidden_resolution=2)
-    boundary = charts.to_spec(charts.boundary_chart(grids, run.data))
+    boundary = charts.to_spec(charts.boundary_image_chart(grids, run.data))  # one picture, not 10,000 cells
     loss = charts.to_spec(charts.loss_chart(run.history))
     return boundary, loss, seconds, run.trainer.evaluate()
 

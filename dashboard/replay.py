@@ -19,7 +19,7 @@ from nn_core.grids import network_grids
 from . import charts
 from .experiments import show_chart
 
-RESOLUTION = 60  # boundary grid per frame: fast to redraw while dragging
+RESOLUTION = 80  # boundary grid per frame (one PNG picture): fast to redraw while dragging
 UNIT_CELL = 48  # px per hidden-unit picture: eight in a row fit beside the boundary
 
 
@@ -47,7 +47,7 @@ def marked_loss_chart(result, epoch: int) -> alt.LayerChart:
 def boundary_at(result, index: int) -> alt.LayerChart:
     """The decision boundary of frame ``index`` of ``compare.frames(result)``."""
     grids = network_grids(compare.net_at(result, index), result.data.domain, RESOLUTION)
-    return charts.boundary_chart(grids, result.data).properties(width=240, height=240)
+    return charts.boundary_image_chart(grids, result.data).properties(width=240, height=240)
 
 
 def units_at(result, index: int) -> alt.VConcatChart:
@@ -55,7 +55,7 @@ def units_at(result, index: int) -> alt.VConcatChart:
     net = compare.net_at(result, index)
     size = charts.thumb_size(sum(min(w, charts.MAX_UNITS) for w in net.layer_sizes[1:-1]))
     grids = network_grids(net, result.data.domain, RESOLUTION, hidden_resolution=size, max_units=charts.MAX_UNITS)
-    return charts.neurons_chart(grids.hidden, net.hidden_activations, cell=UNIT_CELL)
+    return charts.neurons_image_chart(grids.hidden, net.hidden_activations, cell=UNIT_CELL)
 
 
 def replay_panel(result, key_prefix: str) -> None:

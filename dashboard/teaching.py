@@ -9,6 +9,7 @@ Session state (one permanent key each):
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -183,7 +184,41 @@ def show_stage(stage: explain.Stage, index: int, total: int) -> None:
         st.info(f"Reuses {names} from the forward pass's cache: stored then, not recomputed now.", icon=":material/recycling:")
     roles = [_role(stage, name, i == 0) for i, (name, _) in enumerate(stage.arrays)]
     per_row = 3 if stage.phase == "update" else 4  # the update: rows of new W ← W, dW
-    st.altair_chart(matrices.stage_chart(stage.arrays, roles, per_row), width="content")
+    st.vega_lite_chart(stage_spec(stage.arrays, roles, per_row), width="content")
+
+
+def _digest(*parts) -> str:
+    """A key for arrays and labels: names, shapes and exact bytes."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            digest.update(str((part.dtype, part.shape)).encode())
+            digest.update(np.ascontiguousarray(part).tobytes())
+        else:
+            digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+def stage_spec(arrays, roles, per_row: int) -> dict:
+    """The stage's matrices as a Vega-Lite spec, cached by their exact values: every visitor opens the page on
+    the same first stage, and building and validating its Altair chart costs ~0.5 s of the page's first chart."""
+    arrays = [(name, np.atleast_2d(np.asarray(a, dtype=np.float64))) for name, a in arrays]
+    key = _digest(per_row, *roles, *[part for name, a in arrays for part in (name, a)])
+    return _stage_spec(key, arrays, list(roles), per_row)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _stage_spec(key: str, _arrays, _roles, per_row: int) -> dict:
+    from dashboard import charts
+
+    return charts.to_spec(matrices.stage_chart(_arrays, _roles, per_row))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _gradcheck_spec(key: str, _check) -> dict:
+    from dashboard import charts
+
+    return charts.to_spec(matrices.gradcheck_chart(_check))
 
 
 def _role(stage: explain.Stage, name: str, first: bool) -> str:
@@ -260,7 +295,8 @@ def gradient_check(lesson: explain.Lesson) -> None:
                     "estimates its gradient without any calculus. Agreement to about 8 digits means the chain rule "
                     "was applied correctly everywhere.")
     left, right = st.columns([3, 2])
-    left.altair_chart(matrices.gradcheck_chart(check), width="stretch")
+    key = _digest(check.tolerance, *[part for p in check.params for part in (p.name, p.analytic, p.numeric)])
+    left.vega_lite_chart(_gradcheck_spec(key, check), width="stretch")
     right.dataframe(matrices.gradcheck_summary(check), hide_index=True, width="stretch",
                     column_config={"error": st.column_config.NumberColumn(format="%.1e")})
     with st.expander("Every entry: backprop, central difference, relative error"):

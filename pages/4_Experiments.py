@@ -16,16 +16,19 @@ setup_page(
 
 @st.fragment
 def results(configs, labels, data):
-    """Everything below the table. A fragment: its controls rerun only this part; runs come from the cache."""
-    runs = ex.train_runs(configs, labels, data)
-    ident = ex.ident_of(runs)
-
+    """Everything below the table. A fragment: its controls rerun only this part; runs come from the cache.
+    While runs train, the loss chart shows each finished one as it arrives."""
     st.subheader("2 · Loss curves")
     left, right, _ = st.columns([1, 1, 4])
     log_scale = left.toggle("Log scale", key=f"{ex.KEY}.log")
     show_test = right.toggle("Test loss (dashed)", value=True, key=f"{ex.KEY}.test")
+    curves = st.empty()
+    runs = ex.train_runs(configs, labels, data, on_result=lambda done: ex.show_chart(
+        lambda: xc.overlaid_loss_chart(done, log_scale, show_test), f"{ex.KEY}.loss.{len(done)}", container=curves,
+        width="stretch"))
+    ident = ex.ident_of(runs)
     ex.show_chart(lambda: xc.overlaid_loss_chart(runs, log_scale, show_test), f"{ex.KEY}.loss",
-                  (ident, log_scale, show_test), width="stretch")
+                  (ident, log_scale, show_test), container=curves, width="stretch")
     cap = None if log_scale else xc.loss_cap(runs)
     st.caption("Click a run in the legend to highlight it; hover a curve for exact values."
                + (f" Losses above {cap:.3g} are cut off: turn on the log scale to see all of them." if cap else ""))

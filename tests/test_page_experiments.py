@@ -264,3 +264,53 @@ def test_a_diverging_run_is_cut_off_on_a_linear_axis_but_not_on_a_log_axis():
     assert linear["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, cap]
     assert "domain" not in ex.overlaid_loss_chart(results, log_scale=True).to_dict()["layer"][0]["encoding"]["y"]["scale"]
     assert ex.loss_cap(compare.compare(compare.sweep(RunConfig(epochs=20), "lr", [0.1, 0.3]))) is None
+
+
+def _progressive_training():
+    import streamlit as st
+
+    from dashboard import experiments as ex
+    from nn_core import compare
+    from nn_core.config import RunConfig
+    from nn_core.runs import make_dataset
+
+    configs = compare.sweep(RunConfig(epochs=7, seed=11), "lr", [0.11, 0.21, 0.31])
+    seen = st.session_state.setdefault("seen", [])
+    ex.train_runs(configs, compare.labels(configs), make_dataset(configs[0]),
+                  on_result=lambda done: seen.append([r.label for r in done]))
+
+
+def test_runs_are_shown_as_they_finish_and_then_come_from_the_cache():
+    at = AppTest.from_function(_progressive_training, default_timeout=120).run()
+    assert not at.exception
+    # the page redraws the loss chart after each trained run but the last (then the full chart follows)
+    assert at.session_state["seen"] == [["lr 0.11"], ["lr 0.11", "lr 0.21"]]
+    at.run()  # every run is cached now: nothing trains, nothing is drawn early
+    assert at.session_state["seen"] == [["lr 0.11"], ["lr 0.11", "lr 0.21"]]
+
+
+def test_the_default_sweep_is_trained_once_and_shared_by_every_session():
+    from dashboard import experiments as ex
+    first = loss_chart_data(open_page())
+    keys = ex.default_keys()
+    assert len(keys) == 3 and set(ex._pinned()) == keys
+    runs = [ex.cached_run(k) for k in keys]
+    second = loss_chart_data(open_page())  # another session
+    assert all(ex.cached_run(k).net is r.net for k, r in zip(keys, runs))  # the very same trained networks
+    assert first.equals(second)
+
+
+def test_boundaries_and_replayed_units_are_pictures_of_the_trained_networks():
+    from dashboard import charts, pictures
+    from dashboard import experiments as ex
+    from nn_core.grids import network_grids
+    at = open_page()
+    expected = compare.compare(compare.sweep(RunConfig(), "activation", ["relu", "sigmoid", "tanh"]))
+    spec, frames = next((s, f) for s, f in chart_frames(at) if "concat" in s)
+    assert [panel["layer"][0]["mark"]["type"] for panel in spec["concat"]] == ["image"] * 3
+    urls = [f["url"][0] for f in frames if "url" in f.columns]
+    for url, r in zip(urls, expected, strict=True):
+        grids = network_grids(r.net, r.data.domain, ex.BOUNDARY_RESOLUTION)
+        assert url == pictures.data_url(charts.background_picture(grids, r.data))
+    units = next(f for _, fs in chart_frames(at) for f in fs if {"unit", "url"} <= set(f.columns))
+    assert units["unit"].tolist() == [1, 2, 3, 4]  # layer 1 of the replayed relu run (4, 4): one picture each

@@ -10,10 +10,12 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 from test_page_playground import vega_charts
 
+from dashboard import pictures
 from dashboard.home import EXAMPLE
 from dashboard.page import existing_pages
 from nn_core import runs
 from nn_core.config import to_query
+from nn_core.grids import network_grids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +43,16 @@ def test_home_shows_a_trained_xor_network_with_its_real_numbers():
     accuracy = 100 * reference.trainer.evaluate()["test_accuracy"]
     assert any(f"test accuracy **{accuracy:.1f} %**" in m.value for m in at.markdown)
     assert reference.trainer.evaluate()["test_accuracy"] > 0.85  # it really learned XOR
+    # The boundary is one PNG picture of the trained network's P(class 1) over the plane, not 10,000 cells.
+    spec, frames = charts["decision boundary"]
+    assert spec["layer"][0]["mark"]["type"] == "image"
+    picture = next(f for f in frames.values() if "url" in f.columns)
+    grids = network_grids(reference.net, reference.data.domain, hidden_resolution=2)
+    assert len(picture) == 1
+    assert picture["url"][0] == pictures.data_url(pictures.probability(grids.output[..., 0]))
+    assert picture["x0"][0] < reference.data.X[:, 0].min() and picture["x1"][0] > reference.data.X[:, 0].max()
+    points = next(f for f in frames.values() if "split" in f.columns)
+    assert len(points) == len(reference.data.X_train) + len(reference.data.X_test)
 
 
 def test_home_links_to_every_page_that_exists_and_no_other():
