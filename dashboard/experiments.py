@@ -69,10 +69,17 @@ def show_findings(result) -> None:
         box(f"**{f.message}** {f.advice}  \n:small[{f.numbers_text()}]", icon=SEVERITY_ICON[f.severity])
 
 
-def flow_tabs(results, key_prefix: str) -> None:
-    """Tabs of per-layer charts (one panel per run): gradient norm, update size, dead/saturated units."""
-    tabs = st.tabs([view.title for view in FLOW_VIEWS.values()])
+def flow_tabs(results, key_prefix: str, lazy: bool = False) -> None:
+    """Tabs of per-layer charts (one panel per run): gradient norm, update size, dead/saturated units.
+
+    ``lazy``: draw only the selected tab's chart (a tab switch reruns): a hidden tab's chart still costs the
+    browser its whole drawing when the page opens.
+    """
+    tabs = (st.tabs([view.title for view in FLOW_VIEWS.values()], key=f"{key_prefix}.flow.tab", on_change="rerun")
+            if lazy else st.tabs([view.title for view in FLOW_VIEWS.values()]))
     for tab, (column, view) in zip(tabs, FLOW_VIEWS.items()):
+        if lazy and not tab.open:
+            continue
         with tab:
             if not has_flow(results, column):
                 st.info("Nothing to show: no ReLU or sigmoid/tanh hidden layer, or no hidden layer at all."

@@ -47,18 +47,23 @@ def results(configs, labels, data):
 
     st.subheader("5 · Gradient flow")
     ex.findings_list(runs)
-    ex.flow_tabs(runs, ex.KEY)
+    ex.flow_tabs(runs, ex.KEY, lazy=True)
 
     st.subheader("6 · Inside one run")
     chosen = st.selectbox("Run", labels, key=f"{ex.KEY}.inside")
     run = runs[labels.index(chosen)]
-    replay_tab, hist_tab, export_tab = st.tabs(["Replay training", "Activation histograms", "Export"])
-    with replay_tab:
-        replay.replay_panel(run, f"{ex.KEY}.run")
-    with hist_tab:
-        ex.histogram_block(run, f"{ex.KEY}.run")
-    with export_tab:
-        exports.export_panel(run, f"{ex.KEY}.run", name=chosen)
+    # Only the selected tab is drawn (a hidden tab's charts cost the browser as much as visible ones).
+    replay_tab, hist_tab, export_tab = st.tabs(["Replay training", "Activation histograms", "Export"],
+                                               key=f"{ex.KEY}.run.tab", on_change="rerun")
+    if replay_tab.open:
+        with replay_tab:
+            replay.replay_panel(run, f"{ex.KEY}.run")
+    if hist_tab.open:
+        with hist_tab:
+            ex.histogram_block(run, f"{ex.KEY}.run")
+    if export_tab.open:
+        with export_tab:
+            exports.export_panel(run, f"{ex.KEY}.run", name=chosen)
 
 
 st.subheader("1 · Define the runs")

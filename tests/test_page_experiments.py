@@ -12,6 +12,7 @@ from dashboard.keys import RUN as PLAYGROUND_RUN
 from nn_core import compare
 from nn_core.config import RunConfig
 from nn_core.runs import make_dataset
+from dashboard.experiment_charts import FLOW_VIEWS
 from nn_core.scenarios import SCENARIOS
 
 PAGE = "../pages/4_Experiments.py"
@@ -72,7 +73,7 @@ def test_default_comparison_trains_every_run_and_draws_all_curves():
         str(compare.epochs_to_target(r.history, 0.2)) if compare.epochs_to_target(r.history, 0.2) is not None
         else "never" for r in expected]
     assert table["epochs to target"].tolist()[1] == "never"  # sigmoid never reaches loss 0.2 in 300 epochs
-    assert len(chart_frames(at)) >= 6  # curves, boundaries, 3 gradient-flow tabs, replay...
+    assert len(chart_frames(at)) >= 5  # curves, boundaries, the open gradient-flow tab, replay (3)
 
 
 def test_the_same_seed_gives_the_same_first_epoch_weights_across_runs():
@@ -156,7 +157,7 @@ def test_replay_slider_shows_the_snapshot_weights():
 
 
 def test_histograms_have_one_panel_per_hidden_layer_and_count_every_output():
-    at = open_page()
+    at = open_page(**{"exp.run.tab": "Activation histograms"})
     assert at.select_slider(key="exp.run.hist.epoch").value == 300  # starts on the final weights
     at.select_slider(key="exp.run.hist.epoch").set_value(0).run()
     frames = [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
@@ -167,8 +168,17 @@ def test_histograms_have_one_panel_per_hidden_layer_and_count_every_output():
     assert all(hist[hist["layer"] == name]["count"].sum() == 4 * n_train for name in hist["layer"].unique())
 
 
-def test_export_tab_offers_every_download():
+def test_only_the_open_tabs_are_drawn():
     at = open_page()
+    assert not [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
+    flows = [s["title"] for s, _ in chart_frames(at) if s.get("title") in [v.title for v in FLOW_VIEWS.values()]]
+    assert flows == ["Gradient norm per layer"]
+    at = open_page(**{"exp.flow.tab": "Update size per layer"})
+    assert [s["title"] for s, _ in chart_frames(at) if "facet" in s] == ["Update size per layer"]
+
+
+def test_export_tab_offers_every_download():
+    at = open_page(**{"exp.run.tab": "Export"})
     labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
     for label in ["Config + weights (.json)", "Config + weights (.npz)", "Training history (.csv)",
                   "Dataset (.csv)", "NumPy script (.py)"]:
