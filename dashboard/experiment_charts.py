@@ -83,12 +83,28 @@ def overlaid_loss_chart(results, log_scale: bool = False, show_test: bool = True
         strokeDash=alt.StrokeDash("split:N", title="data", scale=alt.Scale(domain=splits, range=[[1, 0], [5, 3]][:len(splits)])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
     ).add_params(pick)
-    points = base.mark_circle(size=45, clip=True).encode(
-        opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
-        tooltip=[alt.Tooltip("run:N"), alt.Tooltip("split:N", title="data"), alt.Tooltip("epoch:Q"),
-                 alt.Tooltip("loss:Q", format=".6g")],
+    # Hover: one rule per epoch whose tooltip lists every run's losses there. A hover point per row
+    # (1,800 for three runs) made the browser build a Voronoi cell for each: ~2.5 s of the page's first chart.
+    wide, columns = hover_frame(frame)
+    rule = alt.Chart(wide).mark_rule(color="#888", strokeWidth=8).encode(
+        x="epoch:Q", opacity=alt.condition(hover, alt.value(0.25), alt.value(0.0)),
+        tooltip=[alt.Tooltip("epoch:Q")] + [alt.Tooltip(f"{c}:Q", title=title, format=".6g")
+                                            for c, title in columns.items()],
     ).add_params(hover)
-    return alt.layer(lines, points).properties(height=300)
+    return alt.layer(lines, rule).properties(height=300, usermeta=charts.CANVAS)
+
+
+def hover_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Long loss frame → (one row per epoch with a column per run and split, {column: "run · split"}).
+
+    Columns are named c0, c1, …: a run label such as "lr 0.1" would read as a nested field in Vega."""
+    keys = list(dict.fromkeys(zip(frame["run"], frame["split"])))
+    columns = {f"c{i}": f"{run} · {split}" for i, (run, split) in enumerate(keys)}
+    wide = frame.pivot_table(index="epoch", columns=["run", "split"], values="loss", aggfunc="first")
+    out = pd.DataFrame({"epoch": wide.index.to_numpy()})
+    for name, key in zip(columns, keys):
+        out[name] = wide[key].to_numpy() if key in wide.columns else np.nan
+    return out, columns
 
 
 # ------------------------------------------------------------------- gradient flow
@@ -165,7 +181,7 @@ def flow_chart(results, column: str) -> alt.FacetChart:
         **encoding).properties(width=SMALL, height=160)
     return panel.facet(facet=alt.Facet("run:N", title=None, sort=[r.label for r in results],
                                        header=alt.Header(labelFontSize=12, labelLimit=320)),
-                       columns=FACET_COLUMNS).properties(title=view.title)
+                       columns=FACET_COLUMNS).properties(title=view.title, usermeta=charts.CANVAS)
 
 
 # ----------------------------------------------------------- activation histograms
@@ -192,7 +208,8 @@ def activation_histogram_chart(histograms) -> alt.FacetChart:
                  alt.Tooltip("right:Q", title="to", format=".3g"), alt.Tooltip("count:Q", title="outputs"),
                  alt.Tooltip("share:Q", format=".1%")],
     ).properties(width=SMALL, height=150)
-    return bars.facet(facet=alt.Facet("layer:N", title=None), columns=4).resolve_scale(x="independent")
+    return bars.facet(facet=alt.Facet("layer:N", title=None), columns=4).resolve_scale(x="independent").properties(
+        usermeta=charts.CANVAS)
 
 
 # ---------------------------------------------------------- decision boundaries

@@ -41,7 +41,7 @@ def marked_loss_chart(result, epoch: int) -> alt.LayerChart:
         tooltip=[alt.Tooltip("split:N", title="data"), "epoch:Q", alt.Tooltip("loss:Q", format=".6g")])
     rule = alt.Chart(pd.DataFrame({"epoch": [int(epoch)]})).mark_rule(color="#d62728", strokeWidth=2).encode(
         x="epoch:Q", tooltip=[alt.Tooltip("epoch:Q", title="replayed epoch")])
-    return alt.layer(lines, rule).properties(height=160)
+    return alt.layer(lines, rule).properties(height=160, usermeta=charts.CANVAS)
 
 
 def boundary_at(result, index: int) -> alt.LayerChart:
