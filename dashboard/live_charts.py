@@ -56,7 +56,8 @@ def buffered(name: str, layer) -> list:
 # ------------------------------------------------------------------ the plane
 def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, show_test: bool,
                         has_test: bool) -> alt.LayerChart:
-    """Datasets: buffered ``picture`` (one row: the corners and a PNG data URL) and ``points`` (x1, x2, target, split)."""
+    """Datasets: buffered ``picture`` (one row: the corners and a PNG data URL), and the points: as marks
+    (``points``: x1, x2, target, split, with tooltips) when paused, as one picture (``dots``) while playing."""
     x0, x1, y0, y1 = map(float, domain)
     x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False, zero=False)
@@ -79,7 +80,10 @@ def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, 
         x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=fill, shape=shape,
         tooltip=[alt.Tooltip("x1:Q", format=".3f"), alt.Tooltip("x2:Q", format=".3f"), target,
                  alt.Tooltip("split:N")])
-    layers = [*pictures, dots.transform_filter(alt.datum.split == "train").mark_point(
+    # While playing, the points are one picture (``dots``: corners and a URL) instead of marks to re-encode.
+    picture_of_dots = alt.Chart(named("dots")).mark_image(aspect=False, clip=True).encode(
+        x=x, x2="x1:Q", y=y, y2="y1:Q", url="url:N")
+    layers = [*pictures, picture_of_dots, dots.transform_filter(alt.datum.split == "train").mark_point(
         size=40, strokeWidth=1, stroke=TRAIN_STROKE[kind], fillOpacity=1)]
     if "test" in splits:
         layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
@@ -100,9 +104,16 @@ def network_height(sizes) -> int:
     return NODE_PITCH * max(min(n, NODE_UNITS) for n in sizes) + 30
 
 
-def network_spec_chart(sizes, width: int = 440) -> alt.LayerChart:
+def network_domain(sizes) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The network chart's x (layer) and y (unit) scale domains, which the units' picture spans exactly."""
+    extent = max(min(n, NODE_UNITS) for n in sizes) / 2
+    return (-0.35, len(sizes) - 1 + 0.35), (-extent, extent)
+
+
+def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
     """Datasets: ``edges`` (x, y, x2, y2, weight, signed, width, name), ``nodes`` (x, y, name, bias), ``more``
-    (x, y, text), the buffered ``units`` (x, y, url: each unit's picture), and ``edge_hover`` and
+    (x, y, text), the buffered ``units`` (one row: the plot's corners and one RGBA picture of every unit in
+    its node), and ``edge_hover`` and
     ``node_hover``: the same rows as edges and nodes when paused, empty while playing.
 
     Edge width and colour are the weight (blue +, orange −, scaled to the
@@ -111,11 +122,11 @@ def network_spec_chart(sizes, width: int = 440) -> alt.LayerChart:
     L = len(sizes) - 1
     names = ["input"] + [f"hidden {l}" for l in range(1, L)] + ["output"]
     height = network_height(sizes)
-    extent = max(min(n, NODE_UNITS) for n in sizes) / 2
-    x = alt.X("x:Q", title=None, scale=alt.Scale(domain=[-0.35, L + 0.35], nice=False),
-              axis=alt.Axis(values=list(range(L + 1)), labelExpr=f"{names!r}[datum.value]", grid=False,
-                            ticks=False, domain=False, orient="top", labelFontSize=11))
-    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-extent, extent], nice=False))
+    (left, right), (low, high) = network_domain(sizes)
+    axis = alt.Axis(values=list(range(L + 1)), labelExpr=f"{names!r}[datum.value]", grid=False, ticks=False,
+                    domain=False, orient="top", labelFontSize=11)
+    x = alt.X("x:Q", title=None, scale=alt.Scale(domain=[left, right], nice=False), axis=axis)
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[low, high], nice=False))
     sign = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, EDGE_ZERO, POSITIVE], clamp=True)
     wires = alt.Chart(named("edges")).mark_rule(opacity=0.8).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", color=alt.Color("signed:Q", scale=sign, legend=None),
@@ -124,8 +135,11 @@ def network_spec_chart(sizes, width: int = 440) -> alt.LayerChart:
     wire_hover = alt.Chart(named("edge_hover")).mark_rule(opacity=0, strokeWidth=6).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q",
         tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", format=".4f")])
-    pictures = buffered("units", lambda chart, opacity: chart.mark_image(width=NODE_SIZE, height=NODE_SIZE).encode(
-        x=x, y=y, url="url:N", opacity=opacity))
+    # every unit's picture in one transparent image over the whole plot: one image to load per frame
+    pictures = buffered("units", lambda chart, opacity: chart.mark_image(aspect=False).encode(
+        x=alt.X("x0:Q", title=None, scale=alt.Scale(domain=[left, right], nice=False), axis=axis),
+        x2="x1:Q", y=alt.Y("y0:Q", scale=alt.Scale(domain=[low, high], nice=False), axis=None), y2="y1:Q",
+        url="url:N", opacity=opacity))
     bias = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, "#999999", POSITIVE], clamp=True)
     frames = alt.Chart(named("nodes")).mark_square(size=(NODE_SIZE + 3) ** 2, filled=False, strokeWidth=2.5).encode(
         x=x, y=y, stroke=alt.condition("isValid(datum.bias)", alt.Stroke("bias:Q", scale=bias, legend=None),
@@ -172,7 +186,11 @@ def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False,
                  alt.Tooltip("test:Q", title=f"test {title}", format=fmt)]).add_params(hover)
     marks = alt.Chart(named(f"{prefix}marks")).mark_rule(color=MARK, strokeWidth=1.5, strokeDash=[3, 2]).encode(
         x=x, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("text:N", title="what")])
-    chart = alt.layer(lines, rule, marks).properties(height=CURVE_HEIGHT, description=f"{title} per epoch")
+    # While playing, the curves are one picture over the axis ranges it was drawn for (``<prefix>drawn``).
+    drawn = alt.Chart(named(f"{prefix}drawn")).mark_image(aspect=False).encode(
+        x=alt.X("x0:Q", axis=alt.Axis(format="~s", tickCount=5, title="epoch")), x2="x1:Q",
+        y=alt.Y("y0:Q", scale=y_scale), y2="y1:Q", url="url:N")
+    chart = alt.layer(lines, drawn, rule, marks).properties(height=CURVE_HEIGHT, description=f"{title} per epoch")
     return chart if width is None else chart.properties(width=width)
 
 
@@ -182,7 +200,7 @@ def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test
 
     One chart, not four: each frame is then one message to the browser and one
     redraw of one canvas, which is what keeps 20 frames a second affordable.
-    Datasets: those of the network and boundary charts, ``loss_curve``,
+    Datasets: ``metrics`` (one row: the line of numbers), those of the network and boundary charts, ``loss_curve``,
     ``loss_marks`` and, for classification, ``accuracy_curve`` and ``accuracy_marks``.
     """
     width = NETWORK_WIDTH
@@ -190,7 +208,9 @@ def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test
                                prefix="loss_")]
     if kind != "regression":
         curves.append(curve_spec_chart("accuracy", percent=True, width=CURVE_WIDTH, prefix="accuracy_"))
-    left = alt.vconcat(network_spec_chart(sizes, width), alt.hconcat(*curves, spacing=28), spacing=14)
+    numbers = alt.Chart(named("metrics")).mark_text(align="left", baseline="middle", fontSize=15, color=INK).encode(
+        text="text:N", x=alt.value(0), y=alt.value(10)).properties(width=width, height=20)
+    left = alt.vconcat(numbers, network_spec_chart(sizes, width), alt.hconcat(*curves, spacing=28), spacing=10)
     plane = boundary_spec_chart(domain, kind, n_classes, target_limit, show_test, has_test)
     return alt.hconcat(left, plane, spacing=36).configure_view(stroke=None).properties(
         autosize=FIXED_SIZE, usermeta=CANVAS,

@@ -22,16 +22,16 @@ BACKGROUND_TINT = 0.4  # the boundary's colours are lighter than the points draw
 
 
 def png(pixels: np.ndarray) -> bytes:
-    """(h, w, 3) uint8 RGB → PNG bytes (no filter, zlib level 1: small pictures, fast)."""
+    """(h, w, 3) uint8 RGB or (h, w, 4) RGBA → PNG bytes (no filter, zlib level 1: small pictures, fast)."""
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
-    h, w, _ = pixels.shape
-    raw = np.zeros((h, 1 + 3 * w), dtype=np.uint8)  # each scanline starts with filter type 0
-    raw[:, 1:] = pixels.reshape(h, 3 * w)
+    h, w, channels = pixels.shape
+    raw = np.zeros((h, 1 + channels * w), dtype=np.uint8)  # each scanline starts with filter type 0
+    raw[:, 1:] = pixels.reshape(h, channels * w)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", w, h, 8, {3: 2, 4: 6}[channels], 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1))
             + chunk(b"IEND", b""))
 
@@ -39,6 +39,24 @@ def png(pixels: np.ndarray) -> bytes:
 def data_url(pixels: np.ndarray) -> str:
     """A picture as a ``data:`` URL, which a Vega-Lite image mark draws without another request."""
     return "data:image/png;base64," + base64.b64encode(png(pixels)).decode("ascii")
+
+
+def sprite(size: tuple[int, int], tiles: list[tuple[float, float, np.ndarray]]) -> np.ndarray:
+    """(h, w, 4) transparent RGBA canvas with each (centre x, centre y, (t, t, 3) RGB tile) pasted on it.
+
+    One picture for every unit of the network: the browser loads one image per
+    frame instead of one per unit, which is what bounds a live frame's latency.
+    """
+    h, w = size
+    canvas = np.zeros((h, w, 4), dtype=np.uint8)
+    for cx, cy, tile in tiles:
+        t = tile.shape[0]
+        top, left = int(round(cy - t / 2)), int(round(cx - t / 2))
+        rows = slice(max(0, top), min(h, top + t))
+        cols = slice(max(0, left), min(w, left + t))
+        canvas[rows, cols, :3] = tile[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+        canvas[rows, cols, 3] = 255
+    return canvas
 
 
 def _ramp(low: str, mid: str, high: str, steps: int = 256) -> np.ndarray:
@@ -94,3 +112,48 @@ def regression(values: np.ndarray, limit: float, discretize: bool = False) -> np
         centres = (bands[:-1] + bands[1:]) / 2
         values = centres[np.clip(np.digitize(values, bands[1:-1]), 0, 5)]
     return _upright(_lookup(SIGNED_PALE, values, -limit, limit))
+
+
+DOT_SCALE = 2  # pixels per screen pixel in the points' picture, so the dots stay crisp on a sharp screen
+
+
+def _stamp(radius: float, stroke: float, diamond: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(fill alpha, stroke alpha) of one anti-aliased dot, centred in a small square patch."""
+    r, w = radius * DOT_SCALE, stroke * DOT_SCALE
+    reach = int(np.ceil(r + w)) + 1
+    ys, xs = np.mgrid[-reach:reach + 1, -reach:reach + 1] + 0.5 - 0.5
+    d = np.abs(xs) + np.abs(ys) if diamond else np.hypot(xs, ys)  # a diamond is a circle in the L1 norm
+    outer = np.clip(r + w / 2 - d + 0.5, 0, 1)
+    inner = np.clip(r - w / 2 - d + 0.5, 0, 1)
+    return inner, outer - inner
+
+
+def dots(size: int, points: np.ndarray, fills: np.ndarray, test: np.ndarray, train_stroke: str,
+         test_stroke: str) -> np.ndarray:
+    """(s, s, 4) RGBA picture of the data points: circles (train) and diamonds (test), anti-aliased.
+
+    points : (n, 2) pixel centres on a size × size plot (y down); fills : (n, 3) colours;
+    test : (n,) bool. Drawn in order, test points last. While a run plays, the points are
+    this one picture rather than hundreds of marks the browser re-encodes every frame.
+    """
+    s = size * DOT_SCALE
+    canvas = np.zeros((s, s, 4), dtype=np.float64)
+    stamps = {False: (_stamp(3.6, 1.0, False), np.array(rgb(train_stroke), dtype=np.float64)),
+              True: (_stamp(5.0, 1.4, True), np.array(rgb(test_stroke), dtype=np.float64))}
+    for i in np.argsort(test, kind="stable"):
+        (fill, ring), ink = stamps[bool(test[i])]
+        reach = fill.shape[0] // 2
+        cx, cy = np.round(points[i] * DOT_SCALE).astype(int)
+        top, left = cy - reach, cx - reach
+        rows, cols = slice(max(0, top), min(s, top + fill.shape[0])), slice(max(0, left), min(s, left + fill.shape[1]))
+        if rows.start >= rows.stop or cols.start >= cols.stop:
+            continue
+        sub = (slice(rows.start - top, rows.stop - top), slice(cols.start - left, cols.stop - left))
+        f, r = fill[sub][..., None], ring[sub][..., None]
+        alpha = f + r
+        patch = canvas[rows, cols]
+        patch[..., :3] = f * fills[i] + r * ink + patch[..., :3] * (1 - alpha)
+        patch[..., 3:] = alpha + patch[..., 3:] * (1 - alpha)
+    colour = np.where(canvas[..., 3:] > 0, canvas[..., :3] / np.maximum(canvas[..., 3:], 1e-9), 0)
+    out = np.concatenate([colour, canvas[..., 3:] * 255], axis=-1)
+    return np.round(np.clip(out, 0, 255)).astype(np.uint8)

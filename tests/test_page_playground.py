@@ -60,11 +60,11 @@ def the_run(at: AppTest) -> runs.Run:
 
 
 def metric(at: AppTest, label: str) -> str:
-    """A number of the line above the live view, e.g. metric(at, "Train loss") -> "0.1092"."""
+    """A number of the live view's line of numbers, e.g. metric(at, "Train loss") -> "0.1092"."""
     if label in ("R² (test)", "RMSE (test)"):
         return next(m.value for m in at.metric if m.label == label)
-    line = next(m.value for m in at.markdown if "Train loss" in m.value)
-    return re.search(re.escape(label) + r" \*\*([^*]+)\*\*", line).group(1)
+    line = live(at)["metrics"]["text"][0]
+    return re.search(re.escape(label) + r" (\S+( %)?)", line).group(1)
 
 
 def button(at: AppTest, label: str):
@@ -72,17 +72,18 @@ def button(at: AppTest, label: str):
 
 
 def png_pixels(url: str) -> np.ndarray:
-    """(h, w, 3) uint8 pixels of a data-URL PNG written by dashboard.pictures (8-bit RGB, filter 0)."""
+    """(h, w, 3 or 4) uint8 pixels of a data-URL PNG written by dashboard.pictures (8-bit RGB/RGBA, filter 0)."""
     data = base64.b64decode(url.split(",", 1)[1])
     w, h = struct.unpack(">II", data[16:24])
+    channels = {2: 3, 6: 4}[data[25]]
     at, idat = 8, b""
     while at < len(data):
         (length,), kind = struct.unpack(">I", data[at:at + 4]), data[at + 4:at + 8]
         if kind == b"IDAT":
             idat += data[at + 8:at + 8 + length]
         at += 12 + length
-    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, 1 + 3 * w)
-    return raw[:, 1:].reshape(h, w, 3)
+    raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, 1 + channels * w)
+    return raw[:, 1:].reshape(h, w, channels)
 
 
 @pytest.fixture(scope="module")
@@ -153,10 +154,16 @@ def test_network_carries_every_weight_and_a_picture_per_unit(default_page):
     assert len(nodes) == 2 + 4 + 4 + 1
     assert nodes["bias"].dropna().tolist() == [float(b) for B in run.net.biases for b in B.ravel()]
     front = frames["units_front"]["front"][0]
-    pictures = [png_pixels(url) for url in frames[f"units_{front}"]["url"]]
-    assert len(pictures) == 11 and all(p.shape == (24, 24, 3) for p in pictures)
-    x1 = pictures[0]  # input x1: orange on the left, blue on the right
-    assert x1[12, 0, 0] > x1[12, 0, 2] and x1[12, -1, 2] > x1[12, -1, 0]
+    (url,) = frames[f"units_{front}"]["url"]  # every unit's picture in one transparent image over the plot
+    sprite = png_pixels(url)
+    assert sprite.shape == (42 * 4 + 30, 460, 4)
+    opaque = sprite[..., 3] == 255
+    assert opaque.sum() == 11 * 30 * 30  # eleven 30-pixel pictures, nothing else
+    rows, cols = np.nonzero(opaque)
+    left = cols.min()  # the input layer is leftmost; x1 is its upper picture
+    top = rows[cols == left].min()
+    x1 = sprite[top:top + 30, left:left + 30]  # orange on the left, blue on the right
+    assert x1[15, 0, 0] > x1[15, 0, 2] and x1[15, -1, 2] > x1[15, -1, 0]
 
 
 def test_confusion_matrix_carries_the_scores(default_page):
@@ -224,7 +231,7 @@ def test_display_toggles_never_retrain():
     assert the_run(at) is run and run.trainer.epoch == epoch and at.session_state["playground.serial"] == serial
     assert all(np.array_equal(a, b) for a, b in zip(weights, run.net.weights))
     spec, frames = vega_charts(at)["live view"]
-    assert json.dumps(spec).count('"type": "log"') == 1  # the loss axis
+    assert json.dumps(spec).count('"type": "log"') == 2  # the loss axis, for its lines and its live picture
     assert set(frames["points"]["split"]) == {"train"}
     front = frames["picture_front"]["front"][0]
     colours = {tuple(c) for c in png_pixels(frames[f"picture_{front}"]["url"][0]).reshape(-1, 3)}

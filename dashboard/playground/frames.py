@@ -16,8 +16,22 @@ import pyarrow as pa
 from nn_core import metrics
 from nn_core.grids import LIMIT, network_grids
 
-from .. import pictures
-from ..live_charts import LOG_FLOOR, NODE_UNITS, node_positions
+from .. import drawing, pictures
+from ..drawing import INK_RGB
+from ..live_charts import (
+    CURVE_HEIGHT,
+    CURVE_WIDTH,
+    LOG_FLOOR,
+    NETWORK_WIDTH,
+    NODE_SIZE,
+    NODE_UNITS,
+    PLANE_SIZE,
+    TRAIN_STROKE,
+    network_domain,
+    network_height,
+    node_positions,
+)
+from ..palette import CLASS_COLOURS, INK, rgb
 
 # Pixels in a live picture: forward passes of grid × network must fit a frame, so big networks get fewer.
 BOUNDARY_PIXELS = (100, 60, 40, 24)
@@ -80,7 +94,36 @@ def points_frame(data, show_test: bool = True) -> pa.Table:
     return pa.table({"x1": X[:, 0], "x2": X[:, 1], "split": pa.array(split), "target": target})
 
 
-def network_frames(net, grids, data) -> dict[str, pa.Table]:
+_DOTS: dict = {}  # (data, show_test) -> the points' picture: fixed for a run, drawn once
+
+
+def dots_frame(data, show_test: bool) -> pa.Table:
+    """One row: the plane's corners and one RGBA picture of every point (what live frames draw)."""
+    key = (id(data), show_test)
+    if key not in _DOTS or _DOTS[key][0] is not data:
+        if len(_DOTS) > 16:
+            _DOTS.clear()
+        _DOTS[key] = (data, _dots_url(data, show_test))
+    x0, x1, y0, y1 = map(float, data.domain)
+    return pa.table({"x0": [x0], "x1": [x1], "y0": [y0], "y1": [y1], "url": [_DOTS[key][1]]})
+
+
+def _dots_url(data, show_test: bool) -> str:
+    splits = [(data.X_train, data.y_train, False)] + ([(data.X_test, data.y_test, True)] if show_test else [])
+    X = np.concatenate([X for X, _, _ in splits])
+    y = np.concatenate([y.reshape(-1) for _, y, _ in splits]).astype(np.float64)
+    test = np.concatenate([np.full(len(X), flag) for X, _, flag in splits])
+    x0, x1, y0, y1 = map(float, data.domain)
+    px = np.column_stack([(X[:, 0] - x0) / (x1 - x0) * PLANE_SIZE, (y1 - X[:, 1]) / (y1 - y0) * PLANE_SIZE])
+    if data.kind == "regression":
+        fills = pictures.regression(y[None, :], target_limit(data))[0].astype(np.float64)
+    else:
+        table = np.array([rgb(c) for c in CLASS_COLOURS], dtype=np.float64)
+        fills = table[np.clip(y.astype(np.intp), 0, len(table) - 1)]
+    return pictures.data_url(pictures.dots(PLANE_SIZE, px, fills, test, TRAIN_STROKE[data.kind], INK))
+
+
+def network_frames(net, grids, data, live: bool = False) -> dict[str, pa.Table]:
     """Nodes (with each unit's picture), edges (width and colour from the weight) and "+N more" notes.
 
     Inputs show x1 and x2 over the plane, hidden units their output, the output
@@ -93,22 +136,24 @@ def network_frames(net, grids, data) -> dict[str, pa.Table]:
     xs, ys_plane = grids.xs[_thumb_index(len(grids.xs))], grids.ys[_thumb_index(len(grids.ys))]
     inputs = (np.broadcast_to(xs / max(abs(x0), abs(x1)), (len(ys_plane), len(xs))),
               np.broadcast_to(ys_plane[:, None] / max(abs(y0), abs(y1)), (len(ys_plane), len(xs))))
-    nodes = []
+    nodes, tiles = [], []
     last = len(sizes) - 1
+    place = node_pixel(sizes)
     for l, n in enumerate(shown):
         for k in range(n):
             if l == 0:
                 name, bias = f"input x{k + 1}", math.nan
-                url = pictures.data_url(pictures.signed(inputs[k]))
+                tile = pictures.signed(inputs[k])
             else:
                 bias = float(np.clip(net.biases[l - 1][0, k], -LIMIT, LIMIT))
                 if l == last:
                     name = f"output {k + 1}"
-                    url = _output_url(grids, data, k)
+                    tile = _output_tile(grids, data, k)
                 else:
                     name = f"layer {l}, unit {k + 1}"
-                    url = pictures.data_url(pictures.signed(_thumb(grids.hidden[l - 1][..., k])))
-            nodes.append((l, float(ys[l][k]), name, bias if math.isfinite(bias) else math.nan, url))
+                    tile = pictures.signed(_thumb(grids.hidden[l - 1][..., k]))
+            nodes.append((l, float(ys[l][k]), name, bias if math.isfinite(bias) else math.nan))
+            tiles.append((*place(l, float(ys[l][k])), tile))
     weights = [np.nan_to_num(np.clip(W[:shown[l], :shown[l + 1]], -LIMIT, LIMIT)) for l, W in enumerate(net.weights)]
     top = max((float(np.abs(W).max()) for W in weights if W.size), default=1.0) or 1.0
     columns = {name: [] for name in ("x", "y", "x2", "y2", "weight")}
@@ -122,17 +167,36 @@ def network_frames(net, grids, data) -> dict[str, pa.Table]:
     edges = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()}
     edges["signed"] = edges["weight"] / top
     edges["width"] = 0.4 + 6.0 * np.abs(edges["signed"])
-    edges["name"] = pa.array(names, type=pa.string())
+    edges["name"] = np.array(names, dtype=object)
     more = [(l, float(ys[l][-1]) - 0.75, f"+{size - n} more") for l, (size, n) in enumerate(zip(sizes, shown))
             if size > n]
-    x, y, name, bias, url = (list(column) for column in zip(*nodes))
-    return {"nodes": pa.table({"x": x, "y": y, "name": name, "bias": bias}),
-            "units": pa.table({"buffer_key": ["0"] * len(x), "x": x, "y": y, "url": url}),
-            "edges": pa.table(edges),
+    x, y, name, bias = (list(column) for column in zip(*nodes))
+    (left, right), (low, high) = network_domain(sizes)
+    tiles = [(cx, cy, _enlarge(tile)) for cx, cy, tile in tiles]
+    if live:  # edges and frames drawn into the units' picture: the browser then redraws one image
+        wires = [(*place(xa, ya), *place(xb, yb), w, sgn) for xa, ya, xb, yb, w, sgn in zip(
+            edges["x"], edges["y"], edges["x2"], edges["y2"], edges["width"], edges["signed"])]
+        frames_ = [(cx, cy, NODE_SIZE + 3, INK_RGB if not math.isfinite(b) else drawing.signed_colour(b))
+                   for (cx, cy, _), b in zip(tiles, bias)]
+        units = pictures.data_url(drawing.network_layer(sprite_size(sizes), wires, frames_, tiles))
+        edges = {k: v[:0] for k, v in edges.items()}
+        x, y, name, bias = [], [], [], []
+    else:
+        units = pictures.data_url(pictures.sprite(sprite_size(sizes), tiles))
+    return {"nodes": pa.table({"x": pa.array(x, pa.int64()), "y": pa.array(y, pa.float64()),
+                               "name": pa.array(name, pa.string()), "bias": pa.array(bias, pa.float64())}),
+            "units": pa.table({"buffer_key": ["0"], "x0": [left], "x1": [right], "y0": [low], "y1": [high],
+                               "url": [units]}),
+            "edges": pa.table({k: pa.array(v, pa.string() if k == "name" else pa.float64()) for k, v in edges.items()}),
             "more": pa.table({"x": [m[0] for m in more], "y": [m[1] for m in more], "text": [m[2] for m in more]},
                              schema=MORE_SCHEMA)}
 
 
+NO_POINTS = pa.table({"x1": pa.array([], pa.float64()), "x2": pa.array([], pa.float64()),
+                      "split": pa.array([], pa.string()), "target": pa.array([], pa.string())})
+NO_DOTS = pa.table({"x0": pa.array([], pa.float64()), "x1": pa.array([], pa.float64()),
+                    "y0": pa.array([], pa.float64()), "y1": pa.array([], pa.float64()),
+                    "url": pa.array([], pa.string())})
 MORE_SCHEMA = pa.schema([("x", pa.int64()), ("y", pa.float64()), ("text", pa.string())])
 
 
@@ -145,13 +209,31 @@ def _thumb(image: np.ndarray) -> np.ndarray:
     return image[np.ix_(idx, idx)]
 
 
-def _output_url(grids, data, k: int) -> str:
+def _output_tile(grids, data, k: int) -> np.ndarray:
     out = grids.output
     if data.kind == "regression":
-        return pictures.data_url(pictures.regression(_thumb(out[..., k]), target_limit(data)))
+        return pictures.regression(_thumb(out[..., k]), target_limit(data))
     if out.shape[-1] == 1:
-        return pictures.data_url(pictures.probability(_thumb(out[..., 0])))
-    return pictures.data_url(pictures.signed(_thumb(2 * out[..., k] - 1)))  # P(class k), blue where likely
+        return pictures.probability(_thumb(out[..., 0]))
+    return pictures.signed(_thumb(2 * out[..., k] - 1))  # P(class k), blue where likely
+
+
+def sprite_size(sizes) -> tuple[int, int]:
+    """(h, w) of the units' picture: the network's plot area, pixel for pixel."""
+    return network_height(sizes), NETWORK_WIDTH
+
+
+def _enlarge(tile: np.ndarray) -> np.ndarray:
+    """A unit's NODE_PIXELS picture at the node's NODE_SIZE on screen (nearest pixel)."""
+    idx = np.arange(NODE_SIZE) * tile.shape[0] // NODE_SIZE
+    return tile[np.ix_(idx, idx)]
+
+
+def node_pixel(sizes):
+    """(layer, y) of a unit → (x, y) pixel of its centre in the units' picture."""
+    (left, right), (low, high) = network_domain(sizes)
+    h, w = sprite_size(sizes)
+    return lambda layer, y: ((layer - left) / (right - left) * w, (high - y) / (high - low) * h)
 
 
 LIVE_CURVE_POINTS = 80  # points per curve in a live frame: a 190-pixel chart shows little more; each costs the browser
@@ -178,6 +260,33 @@ def curve_frame(history, train: str, test: str, floor: float | None = None, poin
     return pa.table({"epoch": np.tile(epochs, len(parts)),
                      "split": pa.array(np.repeat([p[0] for p in parts], len(epochs)).astype(str)),
                      "value": np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)})
+
+
+NO_CURVE = pa.table({"epoch": pa.array([], pa.int64()), "split": pa.array([], pa.string()),
+                     "value": pa.array([], pa.float64())})
+
+
+def drawn_curves(history, train: str, test: str, run, log_scale: bool = False) -> pa.Table:
+    """One row: axis ranges and a picture of the train and test curves (what a live frame sends)."""
+    epochs = np.asarray(history.epochs, dtype=np.float64)
+    series = [(split, epochs, np.asarray(history.columns[name], dtype=np.float64))
+              for split, name in (("train", train), ("test", test))]
+    series = [(s_, e, v) for s_, e, v in series if len(v) and np.isfinite(v).any()]
+    goal = run.trainer.epoch + 1
+    x1 = max(goal, run.config.epochs) if run.trainer.epoch < run.config.epochs else drawing.nice_ceiling(goal)
+    if train == "accuracy":
+        y0, y1 = 0.0, 1.0
+    else:
+        finite = np.concatenate([v[np.isfinite(v)] for _, _, v in series]) if series else np.array([1.0])
+        if log_scale:
+            finite = np.maximum(finite, LOG_FLOOR)
+            y0 = 10.0 ** math.floor(math.log10(finite.min()))
+            y1 = 10.0 ** math.ceil(math.log10(finite.max()))
+            y1 = y1 if y1 > y0 else y0 * 10
+        else:
+            y0, y1 = 0.0, drawing.nice_ceiling(float(finite.max()))
+    picture = drawing.curves((CURVE_HEIGHT, CURVE_WIDTH), series, (0.0, float(x1)), (y0, y1), log_y=log_scale)
+    return pa.table({"x0": [0.0], "x1": [float(x1)], "y0": [y0], "y1": [y1], "url": [pictures.data_url(picture)]})
 
 
 def hover_frame(history, train: str, test: str) -> pa.Table:
@@ -212,19 +321,41 @@ def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
     r = resolution(net, final)
     grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
     tables = {"picture": picture_frame(boundary_url(grids, data, view.discretize), data.domain),
-              "points": points_frame(data, view.show_test), **network_frames(net, grids, data),
-              "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None,
-                                        None if final else LIVE_CURVE_POINTS),
+              "points": points_frame(data, view.show_test) if final else NO_POINTS,
+              "dots": NO_DOTS if final else dots_frame(data, view.show_test),
+              **network_frames(net, grids, data, live=not final),
+              "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None)
+              if final else NO_CURVE,
+              "loss_drawn": NO_DOTS if final else drawn_curves(history, "loss", "test_loss", run, view.log_scale),
               "loss_hover": hover_frame(history, "loss", "test_loss") if final else NO_HOVER,
               "loss_marks": marks_frame(history, at)}
     for name, rows in (("edge_hover", "edges"), ("node_hover", "nodes")):
         tables[name] = tables[rows] if final else tables[rows].slice(0, 0)
     if data.kind != "regression":
-        tables["accuracy_curve"] = curve_frame(history, "accuracy", "test_accuracy",
-                                               points=None if final else LIVE_CURVE_POINTS)
+        tables["accuracy_curve"] = curve_frame(history, "accuracy", "test_accuracy") if final else NO_CURVE
+        tables["accuracy_drawn"] = NO_DOTS if final else drawn_curves(history, "accuracy", "test_accuracy", run)
         tables["accuracy_hover"] = hover_frame(history, "accuracy", "test_accuracy") if final else NO_HOVER
         tables["accuracy_marks"] = marks_frame(history, at)
-    return Frame(run.trainer.epoch if at is None else int(at), tables, now_metrics(run, net, at))
+    epoch = run.trainer.epoch if at is None else int(at)
+    numbers = now_metrics(run, net, at)
+    tables["metrics"] = pa.table({"text": [metrics_text(epoch, numbers, at is not None)]})
+    return Frame(epoch, tables, numbers)
+
+
+def metrics_text(epoch: int, m: dict, replaying: bool) -> str:
+    """The line of numbers a learner watches, drawn in the live chart (one message a frame, not two)."""
+    last = (f"Test R² {_number(m['test_r2'])}" if "test_r2" in m
+            else f"Test accuracy {_percent(m.get('test_accuracy'))}")
+    return (f"{'Replaying epoch' if replaying else 'Epoch'} {epoch:,}    Train loss {_number(m.get('train_loss'))}"
+            f"    Test loss {_number(m.get('test_loss'))}    {last}")
+
+
+def _number(value) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+def _percent(value) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.1f} %"
 
 
 def now_metrics(run, net, at: int | None) -> dict[str, float]:

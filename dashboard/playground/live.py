@@ -28,6 +28,7 @@ from . import state
 FRAME_SECONDS = 0.05  # 20 frames a second: what a browser draws of these charts without a backlog
 TRAIN_SECONDS = 0.025  # a frame's slice of training, at most (the rest is drawing and sending)
 MAX_STEPS = 100_000
+TRACE = os.environ.get("NNPLAY_TRACE")  # a file to append each frame's timings to (benchmarks set it)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,11 @@ def play(run, draw_frame, draw_final) -> None:
                 return  # a newer script run (a click) has taken this session's run over
             with cpu_turn():
                 train_slice(run, speed)
+        trained = time.perf_counter()
         draw_frame(final=False)
+        if TRACE:
+            with open(TRACE, "a") as out:
+                out.write(f"{begun:.3f} train {1000 * (trained - begun):.1f} draw {1000 * (time.perf_counter() - trained):.1f}\n")
         if fresh:  # end the first run so the controls (Pause!) become usable; the rerun plays on
             st.rerun()
         rest = FRAME_SECONDS - (time.perf_counter() - begun)

@@ -43,7 +43,6 @@ class View:
 
 @dataclass(frozen=True)
 class Slots:
-    metrics: object
     chart: object
 
 
@@ -95,7 +94,7 @@ def controls(run) -> None:
 
 def layout(run) -> tuple[Slots, View]:
     """The live view on one screen: the numbers, then one chart of the network, curves and boundary."""
-    metrics_slot, chart = st.empty(), st.empty()
+    chart = st.empty()
     cols = st.columns([0.8, 0.8, 0.8, 2.2], vertical_alignment="center")
     log_scale = cols[0].toggle("Log scale", key=keys.VIEW_LOG, on_change=state.said,
                                help="Shows small losses late in training clearly.")
@@ -107,7 +106,7 @@ def layout(run) -> tuple[Slots, View]:
     left, right = st.columns([1.45, 1])
     left.caption(NETWORK_CAPTION)
     right.caption(CAPTIONS[run.data.kind])
-    return Slots(metrics_slot, chart), View(log_scale, discretize, show_test)
+    return Slots(chart), View(log_scale, discretize, show_test)
 
 
 def replay_slider(run) -> None:
@@ -177,18 +176,7 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True) -
     held = st.session_state.get(keys.BUFFERS)
     if held is None or held[0] is not spec:  # a new spec is a new view in the browser, with nothing loaded
         held = st.session_state[keys.BUFFERS] = (spec, live_charts.ImageBuffers(BUFFERED))
-    slots.metrics.markdown(metrics_line(frame, replayed() is not None))
     slots.chart.vega_lite_chart(spec={**spec, "datasets": held[1].datasets(frame.datasets, now)}, width="content")
-
-
-def metrics_line(frame: frames.Frame, replaying: bool) -> str:
-    """One line of the numbers a learner watches: one element per frame, cheap for the browser."""
-    m = frame.metrics
-    last = (f"Test R² **{_number(m['test_r2'])}**" if "test_r2" in m
-            else f"Test accuracy **{_percent(m.get('test_accuracy'))}**")
-    epoch = "Replaying epoch" if replaying else "Epoch"
-    return (f"{epoch} **{frame.epoch:,}** · "
-            f"Train loss **{_number(m.get('train_loss'))}** · Test loss **{_number(m.get('test_loss'))}** · {last}")
 
 
 def _number(value) -> str:

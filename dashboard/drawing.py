@@ -1,0 +1,122 @@
+"""Live frames drawn on the server: the network's edges and frames, and the loss and accuracy curves, as RGBA.
+
+While a run plays, the browser is the bottleneck: it re-encodes every mark of
+every changed dataset each frame (hundreds of curve points, edges, frames), so
+the live chart receives these few pictures instead and only redraws images.
+Paused, the chart shows the same things as marks again, with exact tooltips.
+Drawn with Pillow (a Streamlit dependency) at twice the size, then halved, for smooth lines.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .palette import EDGE_ZERO, INK, NEGATIVE, POSITIVE, SPLIT_COLOURS, rgb
+
+SUPERSAMPLE = 2
+DASH = (10, 6)  # test curves: dash and gap in pixels, as the chart's legend shows them
+
+
+def _mix(a: str, b: str, t: float) -> tuple[int, int, int]:
+    ca, cb = np.array(rgb(a), float), np.array(rgb(b), float)
+    return tuple(int(round(v)) for v in ca + (cb - ca) * t)
+
+
+_SIGNED = [(_mix(EDGE_ZERO, POSITIVE, t / 100) if t >= 0 else _mix(EDGE_ZERO, NEGATIVE, -t / 100))
+           for t in range(-100, 101)]
+
+
+def signed_colour(value: float) -> tuple[int, int, int]:
+    """−1 … 1 → orange … grey … blue, as the chart's scale for weights and biases."""
+    v = max(-1.0, min(1.0, value if math.isfinite(value) else 0.0))
+    return _SIGNED[int(round(v * 100)) + 100]
+
+
+def network_layer(size: tuple[int, int], edges: list, frames: list, tiles: list) -> np.ndarray:
+    """(h, w, 3) RGB on white: edges, then the units' tiles, then their framed squares.
+
+    edges : [(x, y, x2, y2, width, signed)]; frames : [(cx, cy, side, colour)]; tiles : [(cx, cy, (t, t, 3))],
+    all in the picture's pixels. Drawn at screen size (a live frame has no time to smooth them).
+    """
+    h, w = size
+    image = Image.new("RGB", (w, h), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    for x, y, x2, y2, width, signed in edges:
+        colour = signed_colour(signed)
+        faded = tuple(int(255 - (255 - c) * 0.8) for c in colour)  # the chart draws edges at 80 % opacity
+        draw.line([(x, y), (x2, y2)], fill=faded, width=max(1, round(width)))
+    for cx, cy, tile in tiles:
+        t = tile.shape[0]
+        image.paste(Image.fromarray(np.ascontiguousarray(tile)), (int(round(cx - t / 2)), int(round(cy - t / 2))))
+    for cx, cy, side, colour in frames:
+        half = side / 2
+        draw.rectangle([cx - half, cy - half, cx + half, cy + half], outline=colour, width=2)
+    return np.asarray(image)
+
+
+def curves(size: tuple[int, int], series: list, x_range: tuple[float, float], y_range: tuple[float, float],
+           log_y: bool = False) -> np.ndarray:
+    """(h, w, 4) RGBA of train (solid) and test (dashed) curves over the given axis ranges.
+
+    series : [(split, epochs (n,), values (n,))]; NaN values leave gaps.
+    """
+    h, w = size
+    s = SUPERSAMPLE
+    image = Image.new("RGBA", (w * s, h * s), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    (x0, x1), (y0, y1) = x_range, y_range
+    ty = (lambda v: np.log10(np.maximum(v, 1e-300))) if log_y else (lambda v: v)
+    b0, b1 = ty(np.float64(y0)), ty(np.float64(y1))
+    for split, epochs, values in series:
+        px = (np.asarray(epochs, float) - x0) / max(x1 - x0, 1e-12) * (w * s)
+        py = (b1 - ty(np.asarray(values, float))) / max(b1 - b0, 1e-12) * (h * s)
+        ok = np.isfinite(py)
+        colour = (*rgb(SPLIT_COLOURS[split]), 255)
+        for run in _runs(ok):
+            points = np.column_stack([px[run], np.clip(py[run], -h * s, 2 * h * s)])
+            if split == "test":
+                for piece in _dashes(points):
+                    draw.line([tuple(p) for p in piece], fill=colour, width=2 * s)
+            elif len(points) > 1:
+                draw.line([tuple(p) for p in points], fill=colour, width=2 * s, joint="curve")
+    return np.array(image.resize((w, h), Image.Resampling.BOX))
+
+
+def _runs(ok: np.ndarray):
+    """Index arrays of consecutive True stretches."""
+    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
+    for start, stop in zip(edges[0::2], edges[1::2]):
+        yield np.arange(start, stop)
+
+
+def _dashes(points: np.ndarray):
+    """Pieces of a polyline that are 'on' for a dashed stroke."""
+    if len(points) < 2:
+        return
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    total = float(steps.sum())
+    if total == 0:
+        return
+    at = np.cumsum(np.r_[0.0, steps])
+    period = (DASH[0] + DASH[1]) * SUPERSAMPLE
+    for start in np.arange(0.0, total, period):
+        stop = min(total, start + DASH[0] * SUPERSAMPLE)
+        ts = np.r_[start, at[(at > start) & (at < stop)], stop]
+        yield np.column_stack([np.interp(ts, at, points[:, 0]), np.interp(ts, at, points[:, 1])])
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 × 10^k at or above ``value``: an axis end that changes only now and then."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    k = math.floor(math.log10(value))
+    for m in (1, 2, 5, 10):
+        if m * 10 ** k >= value * (1 - 1e-12):
+            return float(m * 10 ** k)
+    return float(10 ** (k + 1))
+
+
+INK_RGB = rgb(INK)
