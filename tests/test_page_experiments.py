@@ -8,11 +8,11 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
+from dashboard.experiment_charts import FLOW_VIEWS
 from dashboard.keys import RUN as PLAYGROUND_RUN
 from nn_core import compare
 from nn_core.config import RunConfig
 from nn_core.runs import make_dataset
-from dashboard.experiment_charts import FLOW_VIEWS
 from nn_core.scenarios import SCENARIOS
 
 PAGE = "../pages/4_Experiments.py"
