@@ -57,7 +57,7 @@ def measure_play(page, seconds: float, region: float) -> tuple[float, float]:
     page.evaluate(WATCH, region)
     page.wait_for_timeout(300)
     clicked = page.evaluate("() => performance.now()")
-    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Play", exact=True).click()
     page.wait_for_timeout(seconds * 1000)
     redraws = [t for t in page.evaluate("() => window.__redraws") if t > clicked]
     page.evaluate("() => cancelAnimationFrame(window.__watching)")
@@ -102,7 +102,7 @@ def frames_while_training(page, app, floor, seconds: float) -> None:
             wait_for_app(page)
             first, fps = measure_play(page, seconds, region=0.67)
             print(f"  {name:48s} first frame {first:5.2f} s   {fps:5.1f} fps")
-            page.get_by_role("button", name="Pause").click()
+            page.get_by_role("button", name="Pause", exact=True).click()
             wait_for_app(page)
 
 

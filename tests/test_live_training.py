@@ -60,7 +60,7 @@ def test_a_limit_size_slice_is_bounded_in_time_however_big_an_epoch_is():
     elapsed = time.perf_counter() - started
     assert taken == 20 and trainer.epoch == 0
     # an epoch's forward pass for the record dominates the first slice; 20 steps are a small fraction of an epoch
-    assert elapsed < 0.5, f"20 steps took {elapsed:.2f} s"
+    assert elapsed < 2.0, f"20 steps took {elapsed:.2f} s"  # a whole epoch takes several seconds here
 
 
 def test_learning_rate_change_keeps_the_weights_and_is_marked():
