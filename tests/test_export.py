@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nn_core import ACTIVATIONS, HEADS, MLP, OPTIMIZERS, train
+from nn_core import ACTIVATIONS, HEADS, MLP, OPTIMIZERS, reference, train
 from nn_core.config import RunConfig
 from nn_core.datasets import load_csv, make, to_csv
 from nn_core.export import (
@@ -32,7 +32,6 @@ from nn_core.export import (
 from nn_core.heads import HEADS as HEAD_REGISTRY
 from nn_core.presets import PRESETS, run_preset
 from nn_core.runs import prepare
-from nn_core import reference
 from nn_core.script import HEAD_CODE, OPTIMIZER_CODE, export_script, result_lines
 
 FULL = "{epoch} {loss:.17g}"  # 17 significant digits: equal text means equal floats
@@ -314,11 +313,11 @@ COVERAGE = [  # together: every activation, head, optimizer, reduction, init and
               lr=0.05, epochs=20, l2=0.001, l1=0.001, momentum=0.5),
     RunConfig(dataset="spiral", hidden=(4,), activation="sigmoid", lr=10.0, epochs=50, init_scale=10.0),
     RunConfig(dataset="moons", hidden=(3,), activation="linear", optimizer="momentum", momentum=0.2, lr=0.5,
+              epochs=20),
     RunConfig(dataset="circle", n_samples=60, hidden=(5,), activation="swish", optimizer="adam", lr=0.05, epochs=20),
     RunConfig(dataset="blobs", classes=3, output="softmax", n_samples=60, hidden=(4, 3), activation="gelu",
               batch_size=16, lr=0.1, epochs=15),
     RunConfig(dataset="plane", output="linear", n_samples=60, hidden=(6,), activation="sine", lr=0.05, epochs=20),
-              epochs=20),
     # diverges at epoch 3: the script must stop there too, on the same weights
     RunConfig(dataset="multi_gaussian", output="linear", hidden=(16, 16), activation="relu", lr=10.0,
               epochs=100, init_scale=5.0),
