@@ -7,6 +7,8 @@ export) are drawn once per script run, below the fold.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass
 
@@ -129,23 +131,31 @@ def replayed() -> int | None:
 
 
 # ------------------------------------------------------------------ specs (built once) and frames
-def _spec(name: str, structure: tuple, build) -> dict:
-    """The chart's spec for this structure, built once per session and reused by every frame."""
-    memo = st.session_state.setdefault(keys.SPECS, {})
-    spec = memo.get((name, structure))
-    if spec is None:
-        if len(memo) > 16:
-            memo.clear()
-        spec = memo[(name, structure)] = charts.to_spec(build())
-    return spec
+@functools.lru_cache(maxsize=64)
+def _live_spec_text(shape: tuple) -> str:
+    """The live chart's spec as JSON, built once per server for each structure (Altair takes about a second)."""
+    return json.dumps(charts.to_spec(live_charts.live_chart(*shape)))
+
+
+@functools.lru_cache(maxsize=256)
+def _confusion_spec_text(counts: tuple) -> str:
+    spec = charts.to_spec(charts.confusion_chart(counts))
+    spec["datasets"] = {name: frame.to_dict("records") for name, frame in spec["datasets"].items()}
+    return json.dumps(spec)
 
 
 def live_spec(run, view: View) -> dict:
-    """The live chart's spec for this run's structure and the display options (built once, reused)."""
+    """The live chart's spec for this run's structure and display options: one object per session and
+    structure, so every frame sends the very same spec (and the image buffers know when it changed)."""
     data = run.data
     shape = (data.domain, data.kind, data.n_classes, frames.target_limit(data), view.show_test, bool(data.n_test),
              tuple(run.net.layer_sizes), view.log_scale)
-    return _spec("live", shape, lambda: live_charts.live_chart(*shape))
+    memo = st.session_state.setdefault(keys.SPECS, {})
+    if shape not in memo:
+        if len(memo) > 16:
+            memo.clear()
+        memo[shape] = json.loads(_live_spec_text(shape))
+    return memo[shape]
 
 
 def compute(run, view: View, final: bool) -> frames.Frame:
@@ -187,12 +197,16 @@ def _percent(value) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{100 * value:.1f} %"
 
 
-def live_view(run, slots: Slots, view: View) -> None:
-    """Draw now; then, while playing, let the live loop refill the view frame by frame."""
+def draw_now(run, slots: Slots, view: View) -> None:
+    """The live view's first picture of this script run, before the details below it are built."""
+    send(run, compute(run, view, final=not state.playing()), slots, view, now=not state.playing())
+
+
+def play_on(run, slots: Slots, view: View) -> None:
+    """While playing, let the live loop refill the view frame by frame (the page's last call)."""
     def draw(final: bool) -> None:
         send(run, compute(run, view, final), slots, view, now=final)
 
-    draw(final=not state.playing())
     if state.playing():
         live.play(run, draw_frame=draw, draw_final=lambda: draw(final=True))
 
@@ -210,7 +224,7 @@ def scores(run) -> None:
         st.caption(f"On the training points: R² {_number(s['train_r2'])}, RMSE {_number(s['train_rmse'])}.")
         return
     st.subheader("Confusion matrix")
-    st.vega_lite_chart(spec=charts.to_spec(charts.confusion_chart(s["confusion"])))
+    st.vega_lite_chart(spec=json.loads(_confusion_spec_text(tuple(map(tuple, s["confusion"].tolist())))))
     st.caption(f"Counts on the {s['confusion_split']} points at epoch {run.trainer.epoch:,}: rows are the true "
                "class, columns what the network predicted. The diagonal holds the correct answers.")
 
