@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nn_core.config import RunConfig, to_query  # noqa: E402
-from nn_core.runs import run as run_config  # noqa: E402
+from nn_core.runs import prepare  # noqa: E402
 
 TIMEOUT = 120.0  # seconds one session may take, at most
 
@@ -81,8 +81,8 @@ def session_config(i: int) -> RunConfig:
 
 
 def expected_text(config: RunConfig) -> str:
-    """The train loss the Playground shows for this config, as it formats it."""
-    return f"{run_config(config).trainer.evaluate()['train_loss']:.4f}"
+    """The train loss the Playground shows when it opens on this config (paused, untrained), as it formats it."""
+    return f"{prepare(config).trainer.evaluate()['train_loss']:.4f}"
 
 
 def one_session(port: int, config: RunConfig, result: dict) -> None:
