@@ -118,20 +118,6 @@ def test_neurons_chart_has_one_picture_per_unit_grouped_by_layer():
     assert charts.thumb_size(16) == 30 and charts.thumb_size(128) == 12
 
 
-def test_network_chart_draws_every_weight_with_its_sign_and_size():
-    net = MLP([2, 3, 1], activation="relu", seed=4)
-    nodes, edges = charts.network_frames(net)
-    assert len(nodes) == 2 + 3 + 1 and len(edges) == 2 * 3 + 3 * 1
-    row = edges[edges["name"] == "W1[2,3]"].iloc[0]
-    assert row["weight"] == net.weights[0][1, 2] and row["magnitude"] == abs(net.weights[0][1, 2])
-    assert (row["x"], row["x2"]) == (0, 1)
-    assert nodes[nodes["name"] == "layer 1, unit 2"]["bias"].iloc[0] == net.biases[0][0, 1]
-    spec = charts.network_chart(net).to_dict()
-    wires = spec["layer"][0]["encoding"]
-    assert wires["strokeWidth"]["field"] == "magnitude" and wires["color"]["field"] == "weight"
-    assert [t["field"] for t in wires["tooltip"]] == ["name", "weight"]
-
-
 def test_confusion_chart_writes_the_counts():
     matrix = np.array([[5, 1], [2, 7]])
     chart = charts.confusion_chart(matrix)
