@@ -21,8 +21,7 @@ if data is None:
 
 run = state.current_run(config, data, token)
 panels.messages(url_warnings, run)
-panels.controls(run)
-slots, view = panels.layout(run)
-panels.draw_now(run, slots, view)
+live_view = st.container()
 panels.details(run)
-panels.play_on(run, slots, view)
+with live_view:
+    panels.live_fragment()
