@@ -21,7 +21,8 @@ if data is None:
 
 run = state.current_run(config, data, token)
 panels.messages(url_warnings, run)
-live_view = st.container()
+panels.controls(run)
+slots, view = panels.layout(run)
+panels.draw_now(run, slots, view)
 panels.details(run)
-with live_view:
-    panels.live_fragment()
+panels.play_on(run, slots, view)

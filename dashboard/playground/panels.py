@@ -78,23 +78,20 @@ def controls(run) -> None:
     """Play/Pause, Step, Reset, New seed and the speed, in one row as in TF Playground."""
     cols = st.columns([1.1, 0.9, 0.9, 1.1, 2.4], vertical_alignment="bottom")
     playing = state.playing()
-    paused_now = cols[0].button(
-        "Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-        on_click=state.toggle_play, type="primary", width="stretch", key=keys.PLAY_BUTTON,
-        help=f"Train until paused; a new run pauses by itself at its epoch budget ({run.config.epochs:,}, the "
-             "Epochs setting).") and not state.playing()
+    cols[0].button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                   on_click=state.toggle_play, type="primary", width="stretch", key=keys.PLAY_BUTTON,
+                   help="Train until paused; a new run pauses by itself at its epoch budget "
+                        f"({run.config.epochs:,}, the Epochs setting).")
     cols[1].button("Step", icon=":material/skip_next:", on_click=state.step, width="stretch",
                    help="One epoch: one pass over the training data.")
-    reset = cols[2].button("Reset", icon=":material/restart_alt:", on_click=state.reset, width="stretch",
-                           help="Back to the same initial weights (same seed), untrained.")
-    new_seed = cols[3].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
-                              help="Start from different random initial weights.")
+    cols[2].button("Reset", icon=":material/restart_alt:", on_click=state.reset, width="stretch",
+                   help="Back to the same initial weights (same seed), untrained.")
+    cols[3].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
+                   help="Start from different random initial weights.")
     st.session_state.setdefault(keys.SPEED, live.DEFAULT_SPEED)
     cols[4].select_slider("Speed", options=list(live.SPEEDS), key=keys.SPEED,
                           help="Epochs trained between two frames (about 20 frames a second). The fastest "
                                "setting trains as much as fits a frame.")
-    if paused_now or reset or new_seed:
-        st.rerun()  # the whole page: the sidebar, the details and the link follow
 
 
 def layout(run) -> tuple[Slots, View]:
@@ -198,20 +195,6 @@ def _number(value) -> str:
 
 def _percent(value) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{100 * value:.1f} %"
-
-
-@st.fragment
-def live_fragment() -> None:
-    """The controls and the live view, as a fragment: Play, Step, the display toggles and the replay
-    slider rerun only this part of the page, so the first frame after a click is not kept waiting behind
-    the sidebar and the details. Pause, Reset and New seed rerun the whole page (the details and the
-    sidebar follow), and so does Play when it pauses by itself. The run is read from the session each
-    time, never kept from the page's last full run."""
-    run = st.session_state[keys.RUN]
-    controls(run)
-    slots, view = layout(run)
-    draw_now(run, slots, view)
-    play_on(run, slots, view)
 
 
 def draw_now(run, slots: Slots, view: View) -> None:
