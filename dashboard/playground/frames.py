@@ -236,22 +236,12 @@ def node_pixel(sizes):
     return lambda layer, y: ((layer - left) / (right - left) * w, (high - y) / (high - low) * h)
 
 
-LIVE_CURVE_POINTS = 80  # points per curve in a live frame: a 190-pixel chart shows little more; each costs the browser
-
-
-def curve_frame(history, train: str, test: str, floor: float | None = None, points: int | None = None) -> pa.Table:
-    """Long table epoch, split, value for the splits that have a finite value (NaN is a gap, not a point).
-
-    ``points``: keep about that many records, evenly spread, always with the latest.
-    """
-    keep = slice(None)
-    if points and len(history.epochs) > points:
-        stride = -(-len(history.epochs) // points)
-        keep = np.unique(np.r_[np.arange(0, len(history.epochs), stride), len(history.epochs) - 1])
-    epochs = np.asarray(history.epochs, dtype=np.int64)[keep]
+def curve_frame(history, train: str, test: str, floor: float | None = None) -> pa.Table:
+    """Long table epoch, split, value for the splits that have a finite value (NaN is a gap, not a point)."""
+    epochs = np.asarray(history.epochs, dtype=np.int64)
     parts = []
     for split, name in (("train", train), ("test", test)):
-        values = np.asarray(history.columns[name], dtype=np.float64)[keep]
+        values = np.asarray(history.columns[name], dtype=np.float64)
         values = np.where(np.isfinite(values), values, np.nan)
         if floor is not None:
             values = np.where(np.isnan(values), np.nan, np.maximum(values, floor))
