@@ -55,8 +55,9 @@ def test_every_page_renders_and_the_playground_retrains():
 
         for name, path in page_paths().items():
             open_page(page, server.url + path)
+            drawn = rendered_charts(page)  # waits until every visible chart has drawn (some appear late)
             charts = visible_charts(page)
-            assert rendered_charts(page) == charts, f"{name}: not every chart drew"
+            assert drawn == charts >= 1, f"{name}: {drawn} of {charts} charts drew"
             assert not exceptions(page), f"{name}: {exceptions(page)}"
             shot = screenshot(page, f"page-{name.replace(' ', '_')}")
             print(f"{name}: {charts} charts, screenshot {shot.relative_to(ROOT)}")
