@@ -23,7 +23,7 @@ from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
 from nn_core import explain
 from nn_core.activations import get_activation
 from nn_core.gradcheck import BREAKAGES, get_breakage
-from nn_core.heads import HEADS
+from nn_core.heads import HEADS, HEADS_FOR_KIND
 from nn_core.presets import PRESETS
 from nn_core.runs import make_dataset
 
@@ -119,7 +119,7 @@ def lesson_controls() -> explain.Lesson:
     activation = sb.selectbox("Hidden activation f", _activation_choices(), key="backprop_activation",
                               format_func=lambda n: get_activation(n).label)
     run = playground_run() if source == PLAYGROUND_SOURCE else None
-    outputs = explain.OUTPUTS_FOR_KIND[run.data.kind if run is not None else "binary"]
+    outputs = HEADS_FOR_KIND[run.data.kind if run is not None else "binary"]
     if st.session_state.get("backprop_output") not in outputs:
         st.session_state["backprop_output"] = outputs[0]
     output = sb.selectbox("Output / loss", outputs, key="backprop_output", format_func=lambda n: HEADS[n].label)

@@ -1,8 +1,9 @@
 """A run's configuration, declared once.
 
-``PARAMS`` is the single table of every setting: name, type, default, range or
-choices, and a label. The CLI flags, the app's sidebar, the shareable URL and
-the presets are all driven from it. Parsing is lenient and clamped: a bad value
+:class:`RunConfig` is the single table of every setting: each field carries its
+default, label, group, range or choices (imported from the modules that enforce
+them); ``PARAMS`` is read from it. The CLI flags, the app's sidebar, the
+shareable URL and the presets are all driven from it. Parsing is lenient and clamped: a bad value
 falls back to its default with one clear sentence, never an exception.
 """
 
@@ -10,17 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from .activations import ACTIVATIONS
-from .heads import HEADS
+from .datasets import DATASETS, DEPENDS_ON_CLASSES, MAX_CLASSES, N_RANGE, NOISE_RANGE, TEST_RATIO_RANGE
+from .heads import HEADS, HEADS_FOR_KIND
 from .initializers import INITIALIZERS
 from .network import MAX_DROPOUT, MAX_HIDDEN_LAYERS, MAX_WIDTH
 from .optimizers import OPTIMIZERS
 
-DATASET_NAMES = ("xor", "xor_cloud", "circle", "blobs", "spiral", "multi_spiral", "moons",
-                 "checkerboard", "plane", "multi_gaussian", "toy", "csv")
+DATASET_NAMES = (*DATASETS, "csv")
 MAX_EPOCHS = 100_000
+MAX_SEED = 2**31 - 1
 MAX_STRING = 200  # longer query values are rejected before any parsing
 
 
@@ -39,77 +41,62 @@ class Param:
     per_layer: bool = False  # one value for every hidden layer, or a list with one per layer
 
 
-PARAMS: tuple[Param, ...] = (
-    Param("dataset", "choice", "xor_cloud", "Dataset", "data", choices=DATASET_NAMES),
-    Param("n_samples", "int", 200, "Samples", "data", 4, 5000),
-    Param("noise", "float", 0.1, "Noise", "data", 0.0, 1.0, help="Std of the Gaussian noise added to the inputs."),
-    Param("test_ratio", "float", 0.2, "Test ratio", "data", 0.0, 0.9),
-    Param("data_seed", "int", 0, "Data seed", "data", 0, 2**31 - 1),
-    Param("classes", "int", 3, "Classes", "data", 2, 8, help="Number of classes for blobs and the K-arm spiral."),
-    Param("hidden", "widths", (4, 4), "Hidden layers", "network", 1, MAX_WIDTH,
-          help=f"Width of each hidden layer, e.g. 4,4 (0 to {MAX_HIDDEN_LAYERS} layers)."),
-    Param("activation", "choice", "tanh", "Activation", "network", choices=tuple(ACTIVATIONS), per_layer=True,
-          help="One name for every hidden layer, or one per layer, e.g. relu,tanh."),
-    Param("output", "choice", "sigmoid", "Output / loss", "network", choices=tuple(HEADS)),
-    Param("init", "choice", "xavier", "Init", "network", choices=tuple(INITIALIZERS)),
-    Param("init_scale", "float", 1.0, "Init scale", "network", 1e-3, 10.0, log=True),
-    Param("bias_init", "float", 0.0, "Hidden bias init", "network", -10.0, 10.0),
-    Param("seed", "int", 0, "Weight seed", "network", 0, 2**31 - 1),
-    Param("dropout", "float", 0.0, "Dropout", "network", 0.0, MAX_DROPOUT, per_layer=True,
-          help="Share of each hidden layer's units switched off at every training step (inverted dropout), "
-               "one rate for every layer or one per layer, e.g. 0.5,0. Evaluation and pictures never drop."),
-    Param("lr", "float", 0.3, "Learning rate", "training", 1e-4, 10.0, log=True),
-    Param("epochs", "int", 300, "Epochs", "training", 1, MAX_EPOCHS),
-    Param("batch_size", "int", 0, "Batch size", "training", 0, 5000, help="0 means full batch."),
-    Param("optimizer", "choice", "sgd", "Optimizer", "training", choices=tuple(OPTIMIZERS)),
-    Param("momentum", "float", 0.9, "Momentum", "training", 0.0, 0.999),
-    Param("l2", "float", 0.0, "L2", "training", 0.0, 1.0),
-    Param("l1", "float", 0.0, "L1", "training", 0.0, 1.0),
-    Param("lr_decay", "float", 0.0, "LR decay", "training", 0.0, 1.0, help="lr / (1 + decay · epoch)."),
-    Param("reduction", "choice", "mean", "Gradient reduction", "training", choices=("mean", "sum")),
-)
-PARAM_BY_NAME = {p.name: p for p in PARAMS}
+def setting(default, label: str, group: str, low: float | None = None, high: float | None = None, *,
+            choices: tuple = (), **more):
+    """A RunConfig field that carries its row of the table; the name and kind come from the field."""
+    kind = "choice" if choices else "widths" if isinstance(default, tuple) else type(default).__name__
+    row = Param("", kind, default, label, group, low, high, tuple(choices), **more)
+    return field(default=default, metadata={"param": row})
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    dataset: str = "xor_cloud"
-    n_samples: int = 200
-    noise: float = 0.1
-    test_ratio: float = 0.2
-    data_seed: int = 0
-    classes: int = 3
-    hidden: tuple = (4, 4)
-    activation: str | tuple = "tanh"  # one name for every hidden layer, or a tuple of one per layer
-    output: str = "sigmoid"
-    init: str = "xavier"
-    init_scale: float = 1.0
-    bias_init: float = 0.0
-    seed: int = 0
-    dropout: float | tuple = 0.0  # one rate for every hidden layer, or a tuple of one per layer
-    lr: float = 0.3
-    epochs: int = 300
-    batch_size: int = 0
-    optimizer: str = "sgd"
-    momentum: float = 0.9
-    l2: float = 0.0
-    l1: float = 0.0
-    lr_decay: float = 0.0
-    reduction: str = "mean"
+    """Every setting of a run, one line each: the table that the CLI flags, the sidebar, the URL, the
+    presets, the saved runs and the exported script are all read from."""
+
+    dataset: str = setting("xor_cloud", "Dataset", "data", choices=DATASET_NAMES)
+    n_samples: int = setting(200, "Samples", "data", *N_RANGE)
+    noise: float = setting(0.1, "Noise", "data", *NOISE_RANGE, help="Std of the Gaussian noise added to the inputs.")
+    test_ratio: float = setting(0.2, "Test ratio", "data", *TEST_RATIO_RANGE)
+    data_seed: int = setting(0, "Data seed", "data", 0, MAX_SEED)
+    classes: int = setting(3, "Classes", "data", 2, MAX_CLASSES,
+                           help="Number of classes for blobs and the K-arm spiral.")
+    hidden: tuple = setting((4, 4), "Hidden layers", "network", 1, MAX_WIDTH,
+                            help=f"Width of each hidden layer, e.g. 4,4 (0 to {MAX_HIDDEN_LAYERS} layers).")
+    activation: str | tuple = setting("tanh", "Activation", "network", choices=tuple(ACTIVATIONS), per_layer=True,
+                                      help="One name for every hidden layer, or one per layer, e.g. relu,tanh.")
+    output: str = setting("sigmoid", "Output / loss", "network", choices=tuple(HEADS))
+    init: str = setting("xavier", "Init", "network", choices=tuple(INITIALIZERS))
+    init_scale: float = setting(1.0, "Init scale", "network", 1e-3, 10.0, log=True)
+    bias_init: float = setting(0.0, "Hidden bias init", "network", -10.0, 10.0)
+    seed: int = setting(0, "Weight seed", "network", 0, MAX_SEED)
+    dropout: float | tuple = setting(
+        0.0, "Dropout", "network", 0.0, MAX_DROPOUT, per_layer=True,
+        help="Share of each hidden layer's units switched off at every training step (inverted dropout), "
+             "one rate for every layer or one per layer, e.g. 0.5,0. Evaluation and pictures never drop.")
+    lr: float = setting(0.3, "Learning rate", "training", 1e-4, 10.0, log=True)
+    epochs: int = setting(300, "Epochs", "training", 1, MAX_EPOCHS)
+    batch_size: int = setting(0, "Batch size", "training", 0, 5000, help="0 means full batch.")
+    optimizer: str = setting("sgd", "Optimizer", "training", choices=tuple(OPTIMIZERS))
+    momentum: float = setting(0.9, "Momentum", "training", 0.0, 0.999)
+    l2: float = setting(0.0, "L2", "training", 0.0, 1.0)
+    l1: float = setting(0.0, "L1", "training", 0.0, 1.0)
+    lr_decay: float = setting(0.0, "LR decay", "training", 0.0, 1.0, help="lr / (1 + decay · epoch).")
+    reduction: str = setting("mean", "Gradient reduction", "training", choices=("mean", "sum"))
 
     def replace(self, **changes) -> RunConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for param in PARAMS:
-            if isinstance(data[param.name], tuple):
-                data[param.name] = list(data[param.name])
+        for name, value in data.items():
+            if isinstance(value, tuple):
+                data[name] = list(value)
         return data
 
 
-assert [f.name for f in fields(RunConfig)] == [p.name for p in PARAMS], "PARAMS and RunConfig drifted"
-assert all(getattr(RunConfig(), p.name) == p.default for p in PARAMS), "PARAMS defaults drifted"
+PARAMS: tuple[Param, ...] = tuple(replace(f.metadata["param"], name=f.name) for f in fields(RunConfig))
+PARAM_BY_NAME = {p.name: p for p in PARAMS}
 
 
 def coerce(param: Param, raw) -> object:
@@ -250,19 +237,15 @@ def range_text(param: Param, between: str = " to ") -> str:
     return f"{_fmt(param.low)}{between}{_fmt(param.high)}"
 
 
-DATASET_KIND = {"plane": "regression", "multi_gaussian": "regression", "multi_spiral": "classes",
-                "blobs": "classes"}
-
-
 def kind_of(config: RunConfig) -> str | None:
     """"binary", "multiclass" or "regression" for a built-in dataset; None for a CSV,
     whose kind is known only once the file is read."""
-    if config.dataset == "csv":
+    spec = DATASETS.get(config.dataset)
+    if spec is None:
         return None
-    kind = DATASET_KIND.get(config.dataset, "binary")
-    if kind == "classes":
+    if spec.kind == DEPENDS_ON_CLASSES:
         return "binary" if config.classes == 2 else "multiclass"
-    return kind
+    return spec.kind
 
 
 def layer_problems(config: RunConfig) -> list[tuple[Param, str]]:
@@ -311,7 +294,7 @@ def _fit_output(config: RunConfig, kind: str | None) -> tuple[RunConfig, list[st
     kind = kind or kind_of(config)
     if kind is None:
         return config, []
-    wanted = {"regression": ("linear",), "multiclass": ("softmax",), "binary": ("sigmoid", "softmax")}[kind]
+    wanted = HEADS_FOR_KIND[kind]
     if config.output in wanted:
         return config, []
     fixed = replace(config, output=wanted[0])

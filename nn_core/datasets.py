@@ -205,11 +205,9 @@ def _multi_gaussian(n: int, noise: float, rng: Rng, classes: int) -> XY:
     return _jitter(X, noise, rng), (_BUMPS[:, 2] * np.exp(-d2 / (2 * 0.2**2))).sum(axis=1)
 
 
-DATASETS: dict[str, DatasetSpec] = {
+DATASETS: dict[str, DatasetSpec] = {  # in the order the app lists them
     "xor": DatasetSpec(_xor, "binary", "XOR (4 points)",
                        "The four corners of the unit square labelled by XOR.", fixed=True),
-    "toy": DatasetSpec(_toy, "binary", "Toy (2 points)",
-                       "Two hand-picked points, small enough to follow every number by hand.", fixed=True),
     "xor_cloud": DatasetSpec(_xor_cloud, "binary", "XOR cloud",
                              "Points in the four quadrants, labelled by whether the signs differ."),
     "circle": DatasetSpec(_circle, "binary", "Circle", "An inner disc surrounded by a ring of the other class."),
@@ -223,6 +221,8 @@ DATASETS: dict[str, DatasetSpec] = {
     "plane": DatasetSpec(_plane, "regression", "Plane (regression)", "The target is a linear function of x1 and x2."),
     "multi_gaussian": DatasetSpec(_multi_gaussian, "regression", "Gaussian bumps (regression)",
                                   "The target is a sum of six positive and negative Gaussian bumps."),
+    "toy": DatasetSpec(_toy, "binary", "Toy (2 points)",
+                       "Two hand-picked points, small enough to follow every number by hand.", fixed=True),
 }
 
 

@@ -222,7 +222,6 @@ def hidden_unit_spread(net: MLP, X) -> list[float]:
 
 
 # ------------------------------------------------------------------ lessons
-OUTPUTS_FOR_KIND = {"binary": ("sigmoid", "softmax", "linear"), "multiclass": ("softmax",), "regression": ("linear",)}
 MAX_LESSON_ROWS = 8  # a lesson shows every sample's row; more would not fit on a screen
 
 

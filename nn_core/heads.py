@@ -67,6 +67,11 @@ HEADS: dict[str, Head] = {
 }
 
 
+# The heads that fit each kind of problem, the usual one first: a linear head on 0/1 labels
+# would be regression on classes, so binary data gets sigmoid or softmax only.
+HEADS_FOR_KIND = {"binary": ("sigmoid", "softmax"), "multiclass": ("softmax",), "regression": ("linear",)}
+
+
 def get_head(name: str) -> Head:
     try:
         return HEADS[name]

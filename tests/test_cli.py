@@ -127,7 +127,7 @@ def test_lists_and_help(capsys):
     code, out, _ = _run(capsys, "presets")
     assert code == 0 and {"seed-000", "seed-002"} <= {line.split()[0] for line in out if line[:1] != " "}
     code, out, _ = _run(capsys, "datasets")
-    assert code == 0 and [line.split()[0] for line in out][:3] == ["xor", "toy", "xor_cloud"]
+    assert code == 0 and [line.split()[0] for line in out][:3] == ["xor", "xor_cloud", "circle"]
     code, out, _ = _run(capsys, "train", "--help")
     text = "\n".join(out)
     assert code == 0 and "Exit status: 0 trained; 1 the loss diverged" in text and "--init-scale" in text
