@@ -109,30 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ----------------------------------------------------------------------------- checking
-def _value(param: cfg.Param, raw: str):
-    """One flag's value, strictly: invalid or out-of-range values are errors, never clamped."""
-    where = flag(param)
-    try:
-        value = cfg.coerce(param, raw)
-    except ValueError as error:
-        raise UsageError(f"{where}: {str(error).removeprefix(param.label + ': ')}") from None
-    if cfg.clamp(param, value) != value:
-        what = "every width must be a whole number from" if param.kind == "widths" else f"{raw.strip()[:40]} is outside"
-        raise UsageError(f"{where}: {what} {cfg.range_text(param)}.")
-    return value
-
-
 def _config(args) -> tuple[cfg.RunConfig, set]:
-    """The run's config: the preset's (or the defaults) with every explicit flag applied."""
+    """The run's config: the preset's (or the defaults) with every explicit flag applied, strictly."""
     base = PRESETS[args.preset].config if args.preset else cfg.RunConfig()
-    given = {p.name: _value(p, getattr(args, p.name)) for p in cfg.PARAMS if getattr(args, p.name) is not None}
+    given = {p.name: getattr(args, p.name) for p in cfg.PARAMS if getattr(args, p.name) is not None}
+    try:
+        config = cfg.validate(given, base, heads=False)  # the head is fitted once the data's kind is known
+    except cfg.SettingError as error:
+        raise UsageError(f"{flag(error.param)}: {error.problem}") from None
     if args.csv is not None:
-        if given.get("dataset", "csv") != "csv":
-            raise UsageError(f"--csv and --dataset {given['dataset']} cannot be used together.")
-        given["dataset"] = "csv"
-    elif given.get("dataset") == "csv":
+        if "dataset" in given and config.dataset != "csv":
+            raise UsageError(f"--csv and --dataset {config.dataset} cannot be used together.")
+        return config.replace(dataset="csv"), {*given, "dataset"}
+    if config.dataset == "csv":
         raise UsageError("--dataset csv needs --csv FILE.")
-    return base.replace(**given), set(given)
+    return config, set(given)
 
 
 def _fit_output(config: cfg.RunConfig, kind: str, explicit: set) -> tuple[cfg.RunConfig, list[str]]:
@@ -175,8 +166,6 @@ def _train(args, out, err) -> int:
             data = load_csv(args.csv, test_ratio=config.test_ratio, seed=config.data_seed)
         except DataError as error:
             raise UsageError(f"--csv: {error}") from None
-    for param, problem in cfg.layer_problems(config):
-        raise UsageError(f"{flag(param)}: {problem.removeprefix(param.label + ': ')}")
     config, notes = _fit_output(config, data.kind if data else cfg.kind_of(config), explicit)
     log_every = (_positive_int(args.log_every, "--log-every") if args.log_every is not None
                  else preset.log_every if preset else default_log_every(config.epochs))

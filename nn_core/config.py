@@ -41,6 +41,15 @@ class Param:
     per_layer: bool = False  # one value for every hidden layer, or a list with one per layer
 
 
+class SettingError(ValueError):
+    """One setting that is not valid. ``str(error)`` is one sentence; ``problem`` is the same sentence
+    without the setting's label, for a caller that names the setting its own way (the CLI, by its flag)."""
+
+    def __init__(self, param: Param | None, problem: str):
+        super().__init__(f"{param.label}: {problem}" if param else problem)
+        self.param, self.problem = param, problem
+
+
 def setting(default, label: str, group: str, low: float | None = None, high: float | None = None, *,
             choices: tuple = (), **more):
     """A RunConfig field that carries its row of the table; the name and kind come from the field."""
@@ -100,11 +109,11 @@ PARAM_BY_NAME = {p.name: p for p in PARAMS}
 
 
 def coerce(param: Param, raw) -> object:
-    """One value of ``param`` from a string or a Python value; ValueError with a sentence if invalid."""
+    """One value of ``param`` from a string or a Python value; SettingError with a sentence if invalid."""
     if isinstance(raw, str):
         raw = raw.strip()
         if len(raw) > MAX_STRING:
-            raise ValueError(f"{param.label}: the value is too long.")
+            raise SettingError(param, "the value is too long.")
     if param.per_layer:
         return _per_layer(param, raw)
     return _one(param, raw)
@@ -114,23 +123,23 @@ def _one(param: Param, raw) -> object:
     if param.kind == "choice":
         value = str(raw).lower() if isinstance(raw, str) else raw
         if value not in param.choices:
-            raise ValueError(f"{param.label}: {_show(raw)} is not one of {', '.join(map(str, param.choices))}.")
+            raise SettingError(param, f"{_show(raw)} is not one of {', '.join(map(str, param.choices))}.")
         return value
     if param.kind == "widths":
         return _widths(param, raw)
     if isinstance(raw, bool):
-        raise ValueError(f"{param.label}: {_show(raw)} is not a number.")
+        raise SettingError(param, f"{_show(raw)} is not a number.")
     try:
         number = float(raw)
     except (TypeError, ValueError):
-        raise ValueError(f"{param.label}: {_show(raw)} is not a number.") from None
+        raise SettingError(param, f"{_show(raw)} is not a number.") from None
     except OverflowError:  # an int too large for a float, e.g. 10**400 from a JSON file
-        raise ValueError(f"{param.label}: {_show(raw)} is not a finite number.") from None
+        raise SettingError(param, f"{_show(raw)} is not a finite number.") from None
     if not math.isfinite(number):
-        raise ValueError(f"{param.label}: {_show(raw)} is not a finite number.")
+        raise SettingError(param, f"{_show(raw)} is not a finite number.")
     if param.kind == "int":
         if number != round(number):
-            raise ValueError(f"{param.label}: {_show(raw)} is not a whole number.")
+            raise SettingError(param, f"{_show(raw)} is not a whole number.")
         number = int(round(number))
     return number
 
@@ -146,7 +155,7 @@ def _per_layer(param: Param, raw) -> object:
     else:
         return _one(param, raw)
     if not parts or len(parts) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"{param.label}: give one value, or a list of 1 to {MAX_HIDDEN_LAYERS}, one per hidden layer.")
+        raise SettingError(param, f"give one value, or a list of 1 to {MAX_HIDDEN_LAYERS}, one per hidden layer.")
     return tuple(_one(param, part) for part in parts)
 
 
@@ -167,9 +176,9 @@ def _widths(param: Param, raw) -> tuple:
     elif isinstance(raw, (list, tuple)):
         parts = list(raw)
     else:
-        raise ValueError(f"{param.label}: {_show(raw)} is not a list of widths such as 4,4.")
+        raise SettingError(param, f"{_show(raw)} is not a list of widths such as 4,4.")
     if len(parts) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"{param.label}: at most {MAX_HIDDEN_LAYERS} hidden layers.")
+        raise SettingError(param, f"at most {MAX_HIDDEN_LAYERS} hidden layers.")
     widths = []
     for part in parts:
         try:
@@ -177,9 +186,9 @@ def _widths(param: Param, raw) -> tuple:
                 raise TypeError
             width = float(part)
         except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{param.label}: {_show(raw)} is not a list of widths such as 4,4.") from None
+            raise SettingError(param, f"{_show(raw)} is not a list of widths such as 4,4.") from None
         if not math.isfinite(width) or width != round(width):
-            raise ValueError(f"{param.label}: {_show(raw)} is not a list of whole numbers.")
+            raise SettingError(param, f"{_show(raw)} is not a list of whole numbers.")
         widths.append(int(width))
     return tuple(widths)
 
@@ -195,11 +204,10 @@ def _show(raw) -> str:
     return quote(raw if isinstance(raw, str) else repr(raw))
 
 
-def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) -> tuple[RunConfig, list[str]]:
+def parse(values: Mapping, base: RunConfig | None = None) -> tuple[RunConfig, list[str]]:
     """A RunConfig from loose values (query params, JSON); invalid ones keep ``base``'s.
 
-    Returns the config and the warnings, one sentence each. With ``strict`` the
-    first problem raises ValueError instead (the CLI's behaviour).
+    Returns the config and the warnings, one sentence each. :func:`validate` is the strict twin.
     """
     config = base or RunConfig()
     changes, warnings = {}, []
@@ -218,14 +226,61 @@ def parse(values: Mapping, base: RunConfig | None = None, strict: bool = False) 
             except ValueError as error:
                 problem, fallback = str(error), " Using the default."
         if problem:
-            if strict:
-                raise ValueError(problem)
             warnings.append(problem + fallback)
     config = replace(config, **changes)
     config, fixes = reconcile(config)
-    if fixes and strict:
-        raise ValueError(fixes[0])
     return config, warnings + fixes
+
+
+def validate(values: Mapping | RunConfig, base: RunConfig | None = None, *, heads: bool = True) -> RunConfig:
+    """The config ``values`` spell, checked strictly: nothing is clamped or guessed, and the first problem
+    raises :class:`SettingError`. Where nothing may be guessed (CLI flags, a saved run, the exported
+    script) this is the one check, and the fuzz tests' oracle.
+
+    Settings not in ``values`` come from ``base``. A RunConfig must also hold each value in its field's
+    own type (no "4" for a width). With ``heads`` the output must fit the data (the CLI checks that
+    itself, once a CSV has told it the kind).
+    """
+    if isinstance(values, RunConfig):
+        for param in PARAMS:
+            problem = _type_problem(param, getattr(values, param.name))
+            if problem:
+                raise SettingError(param, problem)
+        values = {param.name: getattr(values, param.name) for param in PARAMS}
+    changes = {}
+    for key, raw in values.items():
+        param = PARAM_BY_NAME.get(key)
+        if param is None:
+            raise SettingError(None, f"Unknown setting {_show(key)}.")
+        value = coerce(param, raw)
+        if clamp(param, value) != value:
+            what = "every width must be a whole number from" if param.kind == "widths" else f"{_show(raw)} is outside"
+            raise SettingError(param, f"{what} {range_text(param)}.")
+        changes[key] = value
+    config = replace(base or RunConfig(), **changes)
+    for param, problem in layer_problems(config):
+        raise SettingError(param, problem.removeprefix(f"{param.label}: "))
+    kind = kind_of(config)
+    if heads and kind and config.output not in HEADS_FOR_KIND[kind]:
+        raise SettingError(PARAM_BY_NAME["output"],
+                           f"a {kind} problem needs {HEADS_FOR_KIND[kind][0]}, not {config.output}.")
+    return fit_layers(config)[0]
+
+
+def _type_problem(param: Param, value) -> str | None:
+    """Why a RunConfig's own value is not of its field's type, or None."""
+    if param.per_layer and isinstance(value, tuple):
+        return next(filter(None, (_type_problem(replace(param, per_layer=False), v) for v in value)), None)
+    if param.kind == "choice":
+        ok = isinstance(value, str) and value in param.choices
+        return None if ok else f"{_show(value)} is not one of {', '.join(map(str, param.choices))}."
+    if param.kind == "widths":
+        ok = isinstance(value, tuple) and all(type(w) is int for w in value)
+        return None if ok else f"{_show(value)} is not a list of whole numbers such as 4,4."
+    if isinstance(value, str):
+        return "must be a number, not text."
+    number = (int,) if param.kind == "int" else (int, float)
+    return None if isinstance(value, number) and not isinstance(value, bool) else f"{_show(value)} is not a number."
 
 
 def _fmt(value) -> str:

@@ -358,39 +358,29 @@ def _matrix_from_lists(value, name: str, shape: tuple) -> np.ndarray:
 
 
 def _check_config(values, network: dict) -> cfg.RunConfig:
-    """Each setting must be valid and inside its declared range (no silent clamping on load)."""
+    """The saved settings, strictly (:func:`nn_core.config.validate`: no silent clamping on load), and they
+    must describe the saved network."""
     if not isinstance(values, dict):
         raise ExportError("The file's “config” entry must be an object.")
     known = {f.name for f in fields(cfg.RunConfig)}
-    changes = {}
-    for key, raw in values.items():
+    for key in values:
         if key not in known:
             raise ExportError(f"The saved config has an unknown setting {cfg.quote(key)}.")
-        param = cfg.PARAM_BY_NAME[key]
-        if isinstance(raw, bool) or not isinstance(raw, (str, int, float, list)):
-            raise ExportError(f"In the saved config, {param.label} has the invalid value {_show(raw)}.")
-        if param.kind in ("int", "float") and isinstance(raw, str):
-            raise ExportError(f"In the saved config, {param.label} must be a number, not text.")
-        try:
-            value = cfg.coerce(param, raw)
-        except ValueError as error:
-            raise ExportError(f"The saved config is invalid: {error}") from None
-        if param.kind == "widths" and not (isinstance(raw, list) and all(
-                _is_int(w) and param.low <= w <= param.high for w in raw)):
-            raise ExportError(f"In the saved config, {param.label} must be a list of widths from "
-                              f"{cfg.range_text(param)}.")
-        if cfg.clamp(param, value) != value:
-            raise ExportError(f"In the saved config, {param.label} {_show(raw)} is outside "
-                              f"{cfg.range_text(param)}.")
-        changes[key] = value
-    config = cfg.RunConfig(**changes)
+    saved = {key: tuple(raw) if isinstance(raw, list) else raw for key, raw in values.items()}
+    try:
+        config = cfg.validate(cfg.RunConfig(**saved), heads=False)
+        _check_matches(config, network)
+        return cfg.validate(config)  # and, now that it describes the network, its head fits its data
+    except cfg.SettingError as error:
+        raise ExportError(f"In the saved config, {error}") from None
+
+
+def _check_matches(config: cfg.RunConfig, network: dict) -> None:
+    """A config that names another network than the saved weights' is a tampered file."""
     if list(config.hidden) != network["layer_sizes"][1:-1]:
         raise ExportError("The saved config's hidden layers do not match the network's layer sizes.")
     if config.output != network["output"]:
         raise ExportError("The saved config's output does not match the network's output.")
-    problems = cfg.layer_problems(config)
-    if problems:
-        raise ExportError(f"The saved config is invalid: {problems[0][1]}")
     n_hidden = len(network["layer_sizes"]) - 2
     saved = network["activation"]
     if cfg.per_layer(config, "activation") != ([saved] * n_hidden if isinstance(saved, str) else saved):
@@ -398,7 +388,6 @@ def _check_config(values, network: dict) -> cfg.RunConfig:
     rates = network["dropout"]
     if cfg.per_layer(config, "dropout") != ([rates] * n_hidden if _is_finite(rates) else rates):
         raise ExportError("The saved config's dropout does not match the network's dropout.")
-    return cfg.fit_layers(config)[0]
 
 
 def _is_int(x) -> bool:

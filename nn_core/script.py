@@ -16,7 +16,6 @@ one free-form string (the table line format) is checked and embedded with
 from __future__ import annotations
 
 import inspect
-import math
 import string
 from dataclasses import dataclass
 
@@ -24,12 +23,12 @@ import numpy as np
 
 from . import reference
 from .activations import ACTIVATIONS
-from .config import PARAMS, RunConfig
+from .config import RunConfig, SettingError, validate
 from .datasets import Dataset
 from .export import ExportError
 from .heads import HEADS
 from .initializers import get_initializer
-from .network import DROPOUT_STREAM, MAX_HIDDEN_LAYERS
+from .network import DROPOUT_STREAM
 from .optimizers import OPTIMIZERS, make_optimizer
 from .presets import PRESETS
 from .runs import prepare
@@ -168,31 +167,15 @@ def result_lines(evaluation: dict, classify: bool) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- validation
-def check_config(config: RunConfig) -> None:
-    """Every field must have the declared type and lie in its declared range or choices."""
+def check_config(config: RunConfig) -> RunConfig:
+    """The config, strictly valid (:func:`nn_core.config.validate`), before any of it is written into code."""
     if not isinstance(config, RunConfig):
         raise ExportError("The script export needs a RunConfig.")
-    for param in PARAMS:
-        value = getattr(config, param.name)
-        if param.per_layer and isinstance(value, tuple):
-            ok = len(value) == len(config.hidden) and all(_valid(param, v) for v in value)
-        else:
-            ok = _valid(param, value)
-        if not ok:
-            raise ExportError(f"{param.label}: {_show(value)} is not a valid setting, so no script was written.")
-
-
-def _valid(param, value) -> bool:
-    """One value of ``param`` has its declared type and lies in its range or choices."""
-    if param.kind == "choice":
-        return isinstance(value, str) and value in param.choices
-    if param.kind == "widths":
-        return isinstance(value, (tuple, list)) and len(value) <= MAX_HIDDEN_LAYERS and all(
-            _is_int(w) and param.low <= w <= param.high for w in value)
-    if param.kind == "int":
-        return _is_int(value) and param.low <= value <= param.high
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and param.low <= value <= param.high)
+    try:
+        return validate(config)
+    except SettingError as error:
+        raise ExportError(f"{str(error).rstrip('.')}; that is not a valid setting, so no script was written.") \
+            from None
 
 
 def check_line(line: str) -> str:
@@ -224,11 +207,6 @@ def _is_int(x) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def _show(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "…"
-
-
 # ----------------------------------------------------------------------------- generation
 def export_script(config: RunConfig, data: Dataset | None = None, log_every: int | None = None,
                   line: str | None = None) -> str:
@@ -238,7 +216,7 @@ def export_script(config: RunConfig, data: Dataset | None = None, log_every: int
     ``line`` default to the preset's when ``config`` is a preset's, else to
     about ten rows of :data:`DEFAULT_LINE`.
     """
-    check_config(config)
+    config = check_config(config)
     preset = preset_for(config)
     line = check_line(line if line is not None else (preset.line if preset else DEFAULT_LINE))
     if log_every is None:

@@ -142,7 +142,7 @@ BAD = {
     "hidden not numbers": (["train", "--hidden", "4,x"], "--hidden: “4,x” is not a list of widths"),
     "hidden too wide": (["train", "--hidden", "4,300"], "from 1 to 256"),
     "too many layers": (["train", "--hidden", "1,1,1,1,1,1,1,1,1"], "at most 8 hidden layers"),
-    "negative epochs": (["train", "--epochs", "-5"], "--epochs: -5 is outside 1 to 100000."),
+    "negative epochs": (["train", "--epochs", "-5"], "--epochs: “-5” is outside 1 to 100000."),
     "fractional epochs": (["train", "--epochs", "2.5"], "not a whole number"),
     "unknown activation": (["train", "--activation", "mish"], "is not one of relu"),
     "unknown preset": (["train", "--preset", "seed-003"], "seed-000, seed-002"),

@@ -15,9 +15,9 @@ from nn_core.config import (
     parse,
     reconcile,
     to_query,
+    validate,
 )
 from nn_core.presets import PRESETS
-from nn_core.script import check_config
 
 
 def _one_sentence(text: str) -> None:
@@ -84,14 +84,28 @@ def test_invalid_values_fall_back_with_a_warning(name, raw):
     _one_sentence(warnings[0])
 
 
-def test_strict_mode_raises_on_the_first_problem():
-    for values in ({"lr": "abc"}, {"bogus": "1"}, {"epochs": "-5"}, {"dataset": "plane"},
-                   {"dataset": "multi_spiral", "classes": "4"}):
+def test_validate_raises_on_the_first_problem():
+    for values, sentence in (
+            ({"lr": "abc"}, "Learning rate: “abc” is not a number."),
+            ({"bogus": "1"}, "Unknown setting “bogus”."),
+            ({"epochs": "-5"}, "Epochs: “-5” is outside 1 to 100000."),
+            ({"hidden": "4,0"}, "Hidden layers: every width must be a whole number from 1 to 256."),
+            ({"dataset": "plane"}, "Output / loss: a regression problem needs linear, not sigmoid."),
+            ({"dataset": "multi_spiral", "classes": "4"}, "Output / loss: a multiclass problem needs softmax, "
+                                                          "not sigmoid."),
+            ({"activation": "relu,tanh,sine"}, "Activation: 3 values for 2 hidden layers; give one value for "
+                                               "every layer, or one per layer."),
+            (RunConfig(hidden=("4",)), "Hidden layers: “('4',)” is not a list of whole numbers such as 4,4."),
+            (RunConfig(lr="0.5"), "Learning rate: must be a number, not text."),
+            (RunConfig(activation="RELU"), "Activation: “RELU” is not one of " + ", ".join(PARAM_BY_NAME[
+                "activation"].choices) + ".")):
         with pytest.raises(ValueError) as caught:
-            parse(values, strict=True)
+            validate(values)
+        assert str(caught.value) == sentence
         _one_sentence(str(caught.value))
-    config, warnings = parse({"lr": "0.5", "dataset": "plane", "output": "linear"}, strict=True)
-    assert warnings == [] and config.output == "linear"
+    config = validate({"lr": "0.5", "dataset": "plane", "output": "linear"})
+    assert config == RunConfig(lr=0.5, dataset="plane", output="linear") == validate(config)
+    assert validate({"activation": "relu,relu"}) == RunConfig(activation="relu")  # one spelling
 
 
 # ----------------------------------------------------------------------------- reconcile
@@ -158,7 +172,7 @@ texts = st.one_of(
                        max_size=8))
 def test_parse_never_raises_and_always_gives_a_valid_config(values):
     config, warnings = parse(values)
-    check_config(config)  # every field of the declared type, inside its range or choices
+    assert validate(config) == config  # every field of the declared type, inside its range or choices
     assert reconcile(config)[1] == []
     for warning in warnings:
         assert isinstance(warning, str) and warning.rstrip().endswith(".")

@@ -15,14 +15,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nn_core import compare, export
-from nn_core.config import PARAMS, RunConfig, parse, reconcile
+from nn_core.config import PARAMS, RunConfig, parse, reconcile, validate
 from nn_core.datasets import MAX_CLASSES, DataError, Dataset, load_csv
 from nn_core.network import MLP
 from nn_core.runs import run
-from nn_core.script import check_config
+
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = [p.name for p in PARAMS]
+
+
+def assert_valid(config: RunConfig) -> None:
+    """The oracle: every field of its declared type, inside its range or choices, fitting the data."""
+    assert validate(config) == config
 
 
 def assert_sentence(text: str) -> None:
@@ -49,7 +54,7 @@ json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_
 @given(st.dictionaries(st.one_of(st.sampled_from(NAMES), st.text(max_size=12)), json_values, max_size=10))
 def test_parse_takes_any_json_like_values(values):
     config, warnings = parse(values)
-    check_config(config)  # every field of its declared type, inside its range or choices
+    assert_valid(config)
     assert reconcile(config)[1] == []
     assert len(warnings) <= len(values) + 1  # at most one per key, and one for an output that had to change
     for warning in warnings:
@@ -58,14 +63,14 @@ def test_parse_takes_any_json_like_values(values):
 
 @FUZZ
 @given(st.dictionaries(st.sampled_from(NAMES), json_values, min_size=1, max_size=4))
-def test_strict_parse_raises_only_its_sentence(values):
+def test_validate_raises_only_its_sentence_and_agrees_with_parse(values):
     try:
-        config, warnings = parse(values, strict=True)
+        config = validate(values)
     except ValueError as error:
         assert_sentence(str(error))
     else:
-        check_config(config)
-        assert warnings == []
+        assert_valid(config)
+        assert parse(values) == (config, [])  # what validate accepts, the lenient parser takes as it is
 
 
 # ------------------------------------------------------------------ the CSV loader
@@ -169,7 +174,7 @@ def restore(content: bytes):
         return None
     assert isinstance(net, MLP) and all(math.isfinite(float(abs(p).max())) for p in net.parameters())
     if config is not None:
-        check_config(config)
+        assert_valid(config)
     return net
 
 
@@ -198,4 +203,4 @@ def test_any_sweep_text_gives_runs_or_one_sentence(setting, text):
     configs = compare.sweep(RunConfig(), setting, values)
     assert compare.MIN_RUNS <= len(configs) <= compare.MAX_RUNS
     for config in configs:
-        check_config(config)
+        assert_valid(config)
