@@ -22,7 +22,7 @@ from nn_core.grids import network_grids
 from nn_core.runs import Run, make_dataset
 from nn_core.scenarios import SCENARIOS
 
-from . import charts
+from . import charts, controls
 from .experiment_charts import FLOW_VIEWS, activation_histogram_chart, boundary_multiples, flow_chart, has_flow
 from .keys import RUN as PLAYGROUND_RUN
 
@@ -297,13 +297,10 @@ def _shared_widgets(has_csv: bool) -> None:
     if ss[f"{KEY}.shared.dataset"] not in names:
         ss[f"{KEY}.shared.dataset"] = names[0]
     cols = st.columns(6)
-    cols[0].selectbox("Dataset", names, key=f"{KEY}.shared.dataset",
-                      format_func=lambda n: DATASETS[n].label if n in DATASETS else "Playground CSV")
+    controls.draw(PARAM_BY_NAME["dataset"], cols[0], key=f"{KEY}.shared.dataset", options=names, help="",
+                  labels=lambda n: DATASETS[n].label if n in DATASETS else "Playground CSV")
     for col, name in zip(cols[1:], ("n_samples", "noise", "classes", "data_seed", "seed")):
-        p = PARAM_BY_NAME[name]
-        step = 1 if p.kind == "int" else 0.05
-        col.number_input(p.label, min_value=p.low, max_value=p.high, step=step, key=f"{KEY}.shared.{name}",
-                         help=p.help or None)
+        controls.draw(PARAM_BY_NAME[name], col, key=f"{KEY}.shared.{name}", widget="number")
 
 
 def define_runs(playground_run=None):

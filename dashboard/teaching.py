@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import matrices
+from dashboard import controls, matrices
 from dashboard.keys import RUN as PLAYGROUND_RUN
 from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
 from nn_core import explain
 from nn_core.activations import get_activation
+from nn_core.config import PARAM_BY_NAME
 from nn_core.gradcheck import BREAKAGES, get_breakage
 from nn_core.heads import HEADS, HEADS_FOR_KIND
 from nn_core.presets import PRESETS
@@ -123,7 +124,7 @@ def lesson_controls() -> explain.Lesson:
     if st.session_state.get("backprop_output") not in outputs:
         st.session_state["backprop_output"] = outputs[0]
     output = sb.selectbox("Output / loss", outputs, key="backprop_output", format_func=lambda n: HEADS[n].label)
-    lr = sb.select_slider("Learning rate η", (0.01, 0.03, 0.1, 0.3, 1.0, 3.0), value=1.0, key="backprop_lr")
+    lr = controls.draw(PARAM_BY_NAME["lr"], sb, key="backprop_lr", label="Learning rate η", value=1.0)
     # The Playground's run and epoch are part of the settings: train it more, come back, and the lesson follows.
     marker = None if run is None else (st.session_state.get(PLAYGROUND_SERIAL), run.trainer.epoch)
     settings = (source, activation, output, lr, marker)
@@ -502,7 +503,7 @@ def _plateau(replay: explain.Replay) -> None:
     st.markdown("**Try it:** start from larger weights or another seed, and watch the plateau shorten or vanish.")
     c1, c2, c3 = st.columns([2, 1, 2])
     scale = c1.select_slider("Init scale (randn × …)", INIT_SCALES, value=0.1, key="tutorial_init_scale")
-    seed = c2.number_input("Seed", min_value=0, max_value=10_000, value=42, step=1, key="tutorial_seed")
+    seed = controls.draw(PARAM_BY_NAME["seed"], c2, key="tutorial_seed", label="Seed", value=42)
     variant = tutorial_replay("seed-002", float(scale), int(seed))
     plateau = variant.plateau
     c3.metric(f"Epochs on the plateau (loss ≥ {explain.PLATEAU_LOSS})",

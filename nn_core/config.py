@@ -10,7 +10,7 @@ falls back to its default with one clear sentence, never an exception.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from .activations import ACTIVATIONS
@@ -39,6 +39,14 @@ class Param:
     log: bool = False  # shown on a log scale
     help: str = ""
     per_layer: bool = False  # one value for every hidden layer, or a list with one per layer
+    widget: str = ""  # the app's control, when not the kind's own (e.g. "zero_log": 0, then a log scale)
+    step: float | None = None  # a slider's step, when not a hundredth of the range
+    advanced: bool = False  # the sidebar keeps it in the collapsed "Advanced settings"
+    applies: Callable[[RunConfig], bool] | None = None  # when it matters; the sidebar greys it out otherwise
+    labels: Callable[[object], str] = str  # how a choice is shown
+
+    def applies_to(self, config: RunConfig) -> bool:
+        return self.applies is None or self.applies(config)
 
 
 class SettingError(ValueError):
@@ -58,40 +66,83 @@ def setting(default, label: str, group: str, low: float | None = None, high: flo
     return field(default=default, metadata={"param": row})
 
 
+def _generated(c: RunConfig) -> bool:
+    return c.dataset in DATASETS and not DATASETS[c.dataset].fixed
+
+
+def _split(c: RunConfig) -> bool:
+    return c.dataset == "csv" or _generated(c)
+
+
+def _uses_classes(c: RunConfig) -> bool:
+    return c.dataset in DATASETS and DATASETS[c.dataset].uses_classes
+
+
+def _uses_momentum(c: RunConfig) -> bool:
+    return OPTIMIZERS[c.optimizer].uses_momentum
+
+
+def _label_of(registry: Mapping, **more: str) -> Callable[[object], str]:
+    return lambda name: more[name] if name in more else registry[name].label
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Every setting of a run, one line each: the table that the CLI flags, the sidebar, the URL, the
     presets, the saved runs and the exported script are all read from."""
 
-    dataset: str = setting("xor_cloud", "Dataset", "data", choices=DATASET_NAMES)
-    n_samples: int = setting(200, "Samples", "data", *N_RANGE)
-    noise: float = setting(0.1, "Noise", "data", *NOISE_RANGE, help="Std of the Gaussian noise added to the inputs.")
-    test_ratio: float = setting(0.2, "Test ratio", "data", *TEST_RATIO_RANGE)
-    data_seed: int = setting(0, "Data seed", "data", 0, MAX_SEED)
-    classes: int = setting(3, "Classes", "data", 2, MAX_CLASSES,
+    dataset: str = setting(
+        "xor_cloud", "Dataset", "data", choices=DATASET_NAMES, labels=_label_of(DATASETS, csv="Your CSV file…"),
+        help="The points to learn from. Pick 'Your CSV file…' to upload columns x1, x2 and label (or target).")
+    n_samples: int = setting(200, "Samples", "data", *N_RANGE, applies=_generated,
+                             help="How many points to generate (train + test).")
+    noise: float = setting(0.1, "Noise", "data", *NOISE_RANGE, step=0.01, applies=_generated,
+                           help="Std of the Gaussian noise added to the inputs.")
+    test_ratio: float = setting(0.2, "Test ratio", "data", *TEST_RATIO_RANGE, step=0.05, applies=_split,
+                                help="Share of the points held out to test the network; they are never trained on.")
+    data_seed: int = setting(0, "Data seed", "data", 0, MAX_SEED, applies=_split,
+                             help="Seed of the random points: the same seed always gives the same data.")
+    classes: int = setting(3, "Classes", "data", 2, MAX_CLASSES, applies=_uses_classes,
                            help="Number of classes for blobs and the K-arm spiral.")
-    hidden: tuple = setting((4, 4), "Hidden layers", "network", 1, MAX_WIDTH,
-                            help=f"Width of each hidden layer, e.g. 4,4 (0 to {MAX_HIDDEN_LAYERS} layers).")
-    activation: str | tuple = setting("tanh", "Activation", "network", choices=tuple(ACTIVATIONS), per_layer=True,
-                                      help="One name for every hidden layer, or one per layer, e.g. relu,tanh.")
-    output: str = setting("sigmoid", "Output / loss", "network", choices=tuple(HEADS))
-    init: str = setting("xavier", "Init", "network", choices=tuple(INITIALIZERS))
-    init_scale: float = setting(1.0, "Init scale", "network", 1e-3, 10.0, log=True)
-    bias_init: float = setting(0.0, "Hidden bias init", "network", -10.0, 10.0)
-    seed: int = setting(0, "Weight seed", "network", 0, MAX_SEED)
+    hidden: tuple = setting(
+        (4, 4), "Hidden layers", "network", 1, MAX_WIDTH,
+        help="Each hidden layer is a row of units; more units and layers can bend the boundary more. "
+             f"Width of each hidden layer, e.g. 4,4 (0 to {MAX_HIDDEN_LAYERS} layers).")
+    activation: str | tuple = setting(
+        "tanh", "Activation", "network", choices=tuple(ACTIVATIONS), per_layer=True, widget="activations",
+        labels=_label_of(ACTIVATIONS),
+        help="The non-linearity applied by every hidden unit. One name for every hidden layer, or one per layer, "
+             "e.g. relu,tanh.")
+    output: str = setting("sigmoid", "Output / loss", "network", choices=tuple(HEADS), labels=_label_of(HEADS),
+                          help="The output unit and the loss it is trained with; chosen to fit the data.")
+    init: str = setting("xavier", "Init", "network", choices=tuple(INITIALIZERS), labels=_label_of(INITIALIZERS),
+                        advanced=True)
+    init_scale: float = setting(1.0, "Init scale", "network", 1e-3, 10.0, log=True, advanced=True)
+    bias_init: float = setting(0.0, "Hidden bias init", "network", -10.0, 10.0, step=0.1, advanced=True)
+    seed: int = setting(0, "Weight seed", "network", 0, MAX_SEED,
+                        help="Seed of the initial weights: same seed, same starting network, same run.")
     dropout: float | tuple = setting(
-        0.0, "Dropout", "network", 0.0, MAX_DROPOUT, per_layer=True,
+        0.0, "Dropout", "network", 0.0, MAX_DROPOUT, per_layer=True, widget="rates", step=0.05, advanced=True,
         help="Share of each hidden layer's units switched off at every training step (inverted dropout), "
              "one rate for every layer or one per layer, e.g. 0.5,0. Evaluation and pictures never drop.")
-    lr: float = setting(0.3, "Learning rate", "training", 1e-4, 10.0, log=True)
-    epochs: int = setting(300, "Epochs", "training", 1, MAX_EPOCHS)
-    batch_size: int = setting(0, "Batch size", "training", 0, 5000, help="0 means full batch.")
-    optimizer: str = setting("sgd", "Optimizer", "training", choices=tuple(OPTIMIZERS))
-    momentum: float = setting(0.9, "Momentum", "training", 0.0, 0.999)
-    l2: float = setting(0.0, "L2", "training", 0.0, 1.0)
-    l1: float = setting(0.0, "L1", "training", 0.0, 1.0)
-    lr_decay: float = setting(0.0, "LR decay", "training", 0.0, 1.0, help="lr / (1 + decay · epoch).")
-    reduction: str = setting("mean", "Gradient reduction", "training", choices=("mean", "sum"))
+    lr: float = setting(0.3, "Learning rate", "training", 1e-4, 10.0, log=True,
+                        help="How big a step each update takes. Too large and the loss explodes; too small and it "
+                             "crawls.")
+    epochs: int = setting(300, "Epochs", "training", 1, MAX_EPOCHS,
+                          help="The epoch budget: a new run plays until this epoch and pauses. Press Play again "
+                               "to go on.")
+    batch_size: int = setting(0, "Batch size", "training", 0, 5000,
+                              help="Points per update; 0 means all of them (full batch).")
+    optimizer: str = setting("sgd", "Optimizer", "training", choices=tuple(OPTIMIZERS), labels=_label_of(OPTIMIZERS))
+    momentum: float = setting(0.9, "Momentum", "training", 0.0, 0.999, step=0.01, advanced=True,
+                              applies=_uses_momentum)
+    l2: float = setting(0.0, "L2", "training", 0.0, 1.0, widget="zero_log",
+                        help="Penalty on large weights (weight decay); 0 switches it off.")
+    l1: float = setting(0.0, "L1", "training", 0.0, 1.0, widget="zero_log", advanced=True)
+    lr_decay: float = setting(0.0, "LR decay", "training", 0.0, 1.0, widget="zero_log", advanced=True,
+                              help="lr / (1 + decay · epoch).")
+    reduction: str = setting("mean", "Gradient reduction", "training", choices=("mean", "sum"), advanced=True,
+                             labels={"mean": "mean over the batch", "sum": "sum over the batch"}.get)
 
     def replace(self, **changes) -> RunConfig:
         return replace(self, **changes)

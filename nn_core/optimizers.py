@@ -7,13 +7,14 @@ flat array of all parameters gives the same bits as stepping each array.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
 class SGD:
     """p ← p − lr·g, exactly the tutorials' update."""
 
-    label = "SGD"
     latex = r"\theta \leftarrow \theta - \eta\, g"
 
     def __init__(self, params, **_):
@@ -27,7 +28,6 @@ class SGD:
 class Momentum:
     """v ← μv − lr·g; p ← p + v (Nesterov: p ← p + μv − lr·g)."""
 
-    label = "Momentum"
     latex = r"v \leftarrow \mu v - \eta g,\quad \theta \leftarrow \theta + v"
 
     def __init__(self, params, momentum=0.9, nesterov=False, **_):
@@ -48,7 +48,6 @@ class Momentum:
 class RMSProp:
     """s ← ρs + (1−ρ)g²; p ← p − lr·g / (√s + ε)."""
 
-    label = "RMSProp"
     latex = r"s \leftarrow \rho s + (1-\rho) g^2,\quad \theta \leftarrow \theta - \frac{\eta\, g}{\sqrt{s} + \epsilon}"
 
     def __init__(self, params, rho=0.9, eps=1e-8, **_):
@@ -65,7 +64,6 @@ class RMSProp:
 class Adam:
     """Adam with bias correction (Kingma & Ba, 2015)."""
 
-    label = "Adam"
     latex = (r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
              r"\theta \leftarrow \theta - \eta \frac{\hat m}{\sqrt{\hat v} + \epsilon}")
 
@@ -88,15 +86,29 @@ class Adam:
             p -= m / (np.sqrt(v / correction2) + self.eps) * (lr / correction1)
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Momentum, "rmsprop": RMSProp, "adam": Adam}
+@dataclass(frozen=True)
+class Optimizer:
+    """Registry record: the class that steps, the name the app shows, and the settings it reads."""
+
+    label: str
+    make: type
+    nesterov: bool = False
+    uses_momentum: bool = False
+
+
+OPTIMIZERS: dict[str, Optimizer] = {
+    "sgd": Optimizer("SGD (plain)", SGD),
+    "momentum": Optimizer("Momentum", Momentum, uses_momentum=True),
+    "nesterov": Optimizer("Nesterov momentum", Momentum, nesterov=True, uses_momentum=True),
+    "rmsprop": Optimizer("RMSProp", RMSProp),
+    "adam": Optimizer("Adam", Adam),
+}
 
 
 def make_optimizer(name: str, params, **hyper):
-    """An optimizer for ``params``; "nesterov" is momentum with the Nesterov look-ahead."""
+    """An optimizer for ``params``, with the hyper-parameters it reads (the others are ignored)."""
     try:
-        cls = OPTIMIZERS[name]
+        spec = OPTIMIZERS[name]
     except (KeyError, TypeError):
         raise ValueError(f"Unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}.") from None
-    if name == "nesterov":
-        hyper["nesterov"] = True
-    return cls(params, **hyper)
+    return spec.make(params, **{**hyper, "nesterov": spec.nesterov})

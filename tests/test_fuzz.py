@@ -20,7 +20,6 @@ from nn_core.datasets import MAX_CLASSES, DataError, Dataset, load_csv
 from nn_core.network import MLP
 from nn_core.runs import run
 
-
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = [p.name for p in PARAMS]
 

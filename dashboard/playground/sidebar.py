@@ -1,128 +1,48 @@
-"""The Playground's sidebar, generated from nn_core.config.PARAMS.
+"""The Playground's sidebar, generated from the config table (nn_core.config.PARAMS).
 
-Each parameter kind maps to one ``Widget`` record that knows how to draw the
-control and how to put a config value into it, so the URL, the sidebar and the
-run all come from the one declared table. A widget's value lives under
-``keys.widget(name)`` in st.session_state; pages never read widgets directly.
+Each setting's row names its control (dashboard.controls draws the plain ones), its
+group, whether it is advanced and when it applies; this module adds only the
+controls that span several widgets (hidden widths, per-layer activations and
+dropout rates). A widget's value lives under ``keys.widget(name)`` in
+st.session_state; pages never read widgets directly.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
-from nn_core import ACTIVATIONS, HEADS, INITIALIZERS, OPTIMIZERS
-from nn_core.config import PARAMS, Param, RunConfig, kind_of, reconcile
+from nn_core import ACTIVATIONS
+from nn_core.config import PARAM_BY_NAME, PARAMS, Param, RunConfig, kind_of, reconcile
 from nn_core.datasets import DATASETS, MAX_CSV_BYTES
 from nn_core.network import MAX_HIDDEN_LAYERS
 
-from .. import keys
+from .. import controls, keys
 
 GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
 GROUP_NOTES = {"data": "Changing these starts a new run.", "network": "Changing these starts a new run.",
                "training": "These apply to the running network, as it trains."}
-ADVANCED = ("init", "init_scale", "bias_init", "dropout", "momentum", "l1", "lr_decay",
-            "reduction")  # in a collapsed expander
 
 
 def key(name: str) -> str:
     return keys.widget(name)
 
 
-# ------------------------------------------------------------------ value lists and labels
-def log_values(low: float, high: float) -> list[float]:
-    """1-3-10 steps from ``low`` to ``high``, e.g. 1e-4, 3e-4, 1e-3, …, 3, 10."""
-    values = {low, high}
-    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
-        for mantissa in (1, 3):
-            v = float(f"{mantissa}e{exponent}")
-            if low <= v <= high:
-                values.add(v)
-    return sorted(values)
-
-
-def zero_log_values(param: Param) -> list[float]:
-    """0, then 1e-5 … high on a log grid: for penalties and decay, where 0 means off."""
-    return [0.0] + log_values(1e-5, param.high)
-
-
-LABELS: dict[str, Callable[[object], str]] = {
-    "dataset": lambda n: DATASETS[n].label if n in DATASETS else "Your CSV file…",
-    "activation": lambda n: ACTIVATIONS[n].label,
-    "output": lambda n: HEADS[n].label,
-    "init": lambda n: INITIALIZERS[n].label,
-    "optimizer": lambda n: {"nesterov": "Nesterov momentum", "sgd": "SGD (plain)"}.get(n, OPTIMIZERS[n].label),
-    "reduction": lambda n: {"mean": "mean over the batch", "sum": "sum over the batch"}[n],
-}
-STEPS = {"noise": 0.01, "test_ratio": 0.05, "momentum": 0.01, "bias_init": 0.1}
-HELP = {
-    "dataset": "The points to learn from. Pick 'Your CSV file…' to upload columns x1, x2 and label (or target).",
-    "n_samples": "How many points to generate (train + test).",
-    "test_ratio": "Share of the points held out to test the network; they are never trained on.",
-    "data_seed": "Seed of the random points: the same seed always gives the same data.",
-    "hidden": "Each hidden layer is a row of units; more units and layers can bend the boundary more.",
-    "activation": "The non-linearity applied by every hidden unit.",
-    "output": "The output unit and the loss it is trained with; chosen to fit the data.",
-    "seed": "Seed of the initial weights: same seed, same starting network, same run.",
-    "lr": "How big a step each update takes. Too large and the loss explodes; too small and it crawls.",
-    "epochs": "The epoch budget: a new run plays until this epoch and pauses. Press Play again to go on.",
-    "batch_size": "Points per update; 0 means all of them (full batch).",
-    "l2": "Penalty on large weights (weight decay); 0 switches it off.",
-}
-
-
-def fmt_number(value) -> str:
-    return f"{value:g}"
-
-
-# ------------------------------------------------------------------ one record per kind
+# ------------------------------------------------------------------ one record per widget kind
 @dataclass(frozen=True)
 class Widget:
     draw: Callable[[Param, object, bool], object]  # (param, container, disabled) -> value
     write: Callable[[Param, object], None]  # put a config value into session state
 
 
-def _common(param: Param, disabled: bool) -> dict:
-    text = " ".join(t for t in (HELP.get(param.name, ""), param.help) if t)
-    return {"key": key(param.name), "disabled": disabled, "help": text or None, "on_change": on_change}
-
-
 def _set(param: Param, value) -> None:
     st.session_state[key(param.name)] = value
 
 
-def _draw_int(param, box, disabled):
-    return int(box.number_input(param.label, min_value=int(param.low), max_value=int(param.high), step=1,
-                                **_common(param, disabled)))
-
-
-def _draw_float(param, box, disabled):
-    step = STEPS.get(param.name, (param.high - param.low) / 100)
-    return float(box.slider(param.label, min_value=float(param.low), max_value=float(param.high), step=step,
-                            **_common(param, disabled)))
-
-
-def _options_with_current(param: Param, options: list) -> list:
-    current = st.session_state.get(key(param.name))
-    return sorted({*options, current}) if isinstance(current, float) else options
-
-
-def _draw_log(param, box, disabled):
-    options = _options_with_current(param, log_values(param.low, param.high))
-    return float(box.select_slider(param.label, options=options, format_func=fmt_number, **_common(param, disabled)))
-
-
-def _draw_zero_log(param, box, disabled):
-    options = _options_with_current(param, zero_log_values(param))
-    return float(box.select_slider(param.label, options=options, format_func=fmt_number, **_common(param, disabled)))
-
-
-def _draw_choice(param, box, disabled):
-    return box.selectbox(param.label, options=list(param.choices), format_func=LABELS.get(param.name, str),
-                         **_common(param, disabled))
+def _draw_plain(param, box, disabled):
+    return controls.draw(param, box, key=key(param.name), disabled=disabled, on_change=on_change)
 
 
 def _layer_key(i: int) -> str:
@@ -130,9 +50,8 @@ def _layer_key(i: int) -> str:
 
 
 def _draw_widths(param, box, disabled):
-    common = _common(param, disabled)
-    n = int(box.number_input("Hidden layers", min_value=0, max_value=MAX_HIDDEN_LAYERS, step=1,
-                             key=key("hidden.n"), help=common["help"], on_change=on_change, disabled=disabled))
+    n = int(box.number_input(param.label, min_value=0, max_value=MAX_HIDDEN_LAYERS, step=1,
+                             key=key("hidden.n"), help=param.help or None, on_change=on_change, disabled=disabled))
     widths = []
     columns = box.columns(4) if n else []
     for i in range(n):
@@ -156,8 +75,8 @@ def _activation_key(i: int) -> str:
 
 def _draw_activation(param, box, disabled):
     """The main choice: one activation for every hidden layer (it resets the per-layer choices)."""
-    return box.selectbox(param.label, options=list(param.choices), format_func=LABELS["activation"],
-                         **{**_common(param, disabled), "on_change": _on_all_layers})
+    return controls.draw(param, box, key=key(param.name), widget="choice", disabled=disabled,
+                         on_change=_on_all_layers)
 
 
 def _write_activation(param, value):
@@ -191,7 +110,7 @@ def _layer_activations(main: str, n: int, box, disabled: bool):
         if st.session_state.get(_activation_key(i)) not in ACTIVATIONS:
             st.session_state[_activation_key(i)] = main
         names.append(box.selectbox(f"Layer {i + 1} activation", options=list(ACTIVATIONS), key=_activation_key(i),
-                                   format_func=LABELS["activation"], on_change=_on_one_layer, disabled=disabled))
+                                   format_func=PARAM_BY_NAME["activation"].labels, on_change=_on_one_layer, disabled=disabled))
     return names[0] if n and len(set(names)) == 1 else tuple(names) if n else main
 
 
@@ -208,8 +127,7 @@ def _rates_key() -> str:
 
 def _draw_rates(param, box, disabled):
     """One slider for every hidden layer; a per-layer list from a link is kept until the slider moves."""
-    rate = float(box.slider(param.label, min_value=float(param.low), max_value=float(param.high), step=0.05,
-                            **{**_common(param, disabled), "on_change": _on_rate}))
+    rate = controls.draw(param, box, key=key(param.name), widget="float", disabled=disabled, on_change=_on_rate)
     rates = st.session_state.get(_rates_key())
     n = int(st.session_state.get(key("hidden.n"), 0))
     if rates is not None and len(rates) == n:
@@ -232,36 +150,15 @@ def _on_rate() -> None:
 
 
 WIDGETS: dict[str, Widget] = {
-    "int": Widget(_draw_int, _set),
-    "float": Widget(_draw_float, _set),
-    "log": Widget(_draw_log, _set),
-    "zero_log": Widget(_draw_zero_log, _set),
-    "choice": Widget(_draw_choice, _set),
     "widths": Widget(_draw_widths, _write_widths),
     "activations": Widget(_draw_activation, _write_activation),
     "rates": Widget(_draw_rates, _write_rates),
 }
-WIDGET_OF = {"l2": "zero_log", "l1": "zero_log", "lr_decay": "zero_log",  # linear in PARAMS, but 0 or tiny
-             "activation": "activations", "dropout": "rates"}
+PLAIN = Widget(_draw_plain, _set)
 
 
 def widget(param: Param) -> Widget:
-    return WIDGETS[WIDGET_OF.get(param.name) or ("log" if param.log else param.kind)]
-
-
-# ------------------------------------------------------------------ when a control matters
-def _generated(c: RunConfig) -> bool:
-    return c.dataset in DATASETS and not DATASETS[c.dataset].fixed
-
-
-RELEVANT: dict[str, Callable[[RunConfig], bool]] = {
-    "n_samples": _generated,
-    "noise": _generated,
-    "test_ratio": lambda c: c.dataset == "csv" or _generated(c),
-    "data_seed": lambda c: c.dataset == "csv" or _generated(c),
-    "classes": lambda c: c.dataset in DATASETS and DATASETS[c.dataset].uses_classes,
-    "momentum": lambda c: c.optimizer in ("momentum", "nesterov"),
-}
+    return WIDGETS.get(controls.widget_kind(param), PLAIN)
 
 
 # ------------------------------------------------------------------ state <-> config
@@ -318,8 +215,8 @@ def draw() -> RunConfig:
             boxes[name].caption(GROUP_NOTES[name])
     advanced = st.sidebar.expander("Advanced settings")
     for param in PARAMS:
-        box = advanced if param.name in ADVANCED else boxes[param.group]
-        disabled = not RELEVANT.get(param.name, lambda c: True)(current)
+        box = advanced if param.advanced else boxes[param.group]
+        disabled = not param.applies_to(current)
         values[param.name] = widget(param).draw(param, box, disabled)
         if param.name == "activation":
             values["activation"] = _layer_activations(values["activation"], len(values["hidden"]), advanced, disabled)
