@@ -31,14 +31,23 @@ SCENARIOS = {
 }
 WATCH = """(region) => {
   // Each animation frame, fingerprint the pixels of the decision boundary (the right third of the live
-  // chart's canvas; all of the floor page's) and note the frames in which they changed.
+  // view, all of the floor page's chart) and note the frames in which they changed. The live view is a
+  // canvas-drawn Vega-Lite chart when paused and one picture (an <img>) while playing: either is read.
   window.__redraws = [];
   let last = null;
+  const copy = document.createElement('canvas');
   const fingerprint = () => {
+    const img = document.querySelector('[data-testid="stImage"] img');
     const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
-    if (!canvas || !canvas.width) return null;
-    const x0 = Math.floor(canvas.width * region), w = canvas.width - x0, h = canvas.height;
-    const pixels = canvas.getContext('2d').getImageData(x0, 0, w, h).data;
+    let source = null, w = 0, h = 0;
+    if (img && img.complete && img.naturalWidth) { source = img; w = img.naturalWidth; h = img.naturalHeight; }
+    else if (canvas && canvas.width) { source = canvas; w = canvas.width; h = canvas.height; }
+    if (!source) return null;
+    const x0 = Math.floor(w * region);
+    copy.width = w - x0; copy.height = h;
+    const g = copy.getContext('2d', {willReadFrequently: true});
+    g.drawImage(source, x0, 0, w - x0, h, 0, 0, w - x0, h);
+    const pixels = g.getImageData(0, 0, w - x0, h).data;
     let hash = 0;
     for (let k = 0; k < pixels.length; k += 61) hash = (hash * 31 + pixels[k]) % 2147483647;
     return hash;

@@ -85,6 +85,37 @@ def curves(size: tuple[int, int], series: list, x_range: tuple[float, float], y_
     return np.array(image.resize((w, h), Image.Resampling.BOX))
 
 
+DOT_SUPERSAMPLE = 4
+TRAIN_DOT = (3.6, 1.0)  # radius and outline width in pixels, as the chart's circles
+TEST_DOT = (5.0, 1.4)  # and its diamonds
+
+
+def dots(size: int, points: np.ndarray, fills: np.ndarray, test: np.ndarray, train_stroke: str,
+         test_stroke: str) -> np.ndarray:
+    """(size, size, 4) RGBA picture of the data points: circles (train) and diamonds (test), smoothed.
+
+    points : (n, 2) pixel centres on the size × size plot (y down); fills : (n, 3) colours;
+    test : (n,) bool. Test points are drawn last, on top, as in the chart.
+    """
+    s = DOT_SUPERSAMPLE
+    image = Image.new("RGBA", (size * s, size * s), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    inks = {False: (*rgb(train_stroke), 255), True: (*rgb(test_stroke), 255)}
+    for i in np.argsort(test, kind="stable"):
+        is_test = bool(test[i])
+        radius, stroke = TEST_DOT if is_test else TRAIN_DOT
+        cx, cy = points[i] * s
+        r, w = radius * s, max(1, round(stroke * s))
+        fill = tuple(int(c) for c in np.round(fills[i])) + (255,)
+        if is_test:
+            draw.polygon([(cx, cy - r), (cx + r, cy), (cx, cy + r), (cx - r, cy)], fill=fill, outline=inks[True],
+                         width=w)
+        else:
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=fill, outline=inks[False], width=w)
+    # averaged down with premultiplied alpha, so the edges blend over whatever lies beneath
+    return np.asarray(image.convert("RGBa").resize((size, size), Image.Resampling.BOX).convert("RGBA"))
+
+
 def _runs(ok: np.ndarray):
     """Index arrays of consecutive True stretches."""
     edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))

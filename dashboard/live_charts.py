@@ -56,8 +56,8 @@ def buffered(name: str, layer) -> list:
 # ------------------------------------------------------------------ the plane
 def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, show_test: bool,
                         has_test: bool) -> alt.LayerChart:
-    """Datasets: buffered ``picture`` (one row: the corners and a PNG data URL), and the points: as marks
-    (``points``: x1, x2, target, split, with tooltips) when paused, as one picture (``dots``) while playing."""
+    """Datasets: buffered ``picture`` (one row: the corners and a PNG data URL), and ``points`` (x1, x2,
+    target, split), as marks with tooltips."""
     x0, x1, y0, y1 = map(float, domain)
     x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False, zero=False)
@@ -80,10 +80,7 @@ def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, 
         x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=fill, shape=shape,
         tooltip=[alt.Tooltip("x1:Q", format=".3f"), alt.Tooltip("x2:Q", format=".3f"), target,
                  alt.Tooltip("split:N")])
-    # While playing, the points are one picture (``dots``: corners and a URL) instead of marks to re-encode.
-    picture_of_dots = alt.Chart(named("dots")).mark_image(aspect=False, clip=True).encode(
-        x=x, x2="x1:Q", y=y, y2="y1:Q", url="url:N")
-    layers = [*pictures, picture_of_dots, dots.transform_filter(alt.datum.split == "train").mark_point(
+    layers = [*pictures, dots.transform_filter(alt.datum.split == "train").mark_point(
         size=40, strokeWidth=1, stroke=TRAIN_STROKE[kind], fillOpacity=1)]
     if "test" in splits:
         layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
@@ -160,8 +157,6 @@ def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False,
 
     The one curve builder: train and test lines, a hover rule with the exact
     values, and a labelled rule where a setting changed or a snapshot is replayed.
-    The hover rule has its own dataset so that live frames can leave it empty:
-    its tooltips are built per row in the browser, the costliest part of a frame.
     """
     fmt = ".2%" if percent else ".6g"
     if percent:
@@ -186,11 +181,7 @@ def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False,
                  alt.Tooltip("test:Q", title=f"test {title}", format=fmt)]).add_params(hover)
     marks = alt.Chart(named(f"{prefix}marks")).mark_rule(color=MARK, strokeWidth=1.5, strokeDash=[3, 2]).encode(
         x=x, tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("text:N", title="what")])
-    # While playing, the curves are one picture over the axis ranges it was drawn for (``<prefix>drawn``).
-    drawn = alt.Chart(named(f"{prefix}drawn")).mark_image(aspect=False).encode(
-        x=alt.X("x0:Q", axis=alt.Axis(format="~s", tickCount=5, title="epoch")), x2="x1:Q",
-        y=alt.Y("y0:Q", scale=y_scale), y2="y1:Q", url="url:N")
-    chart = alt.layer(lines, drawn, rule, marks).properties(height=CURVE_HEIGHT, description=f"{title} per epoch")
+    chart = alt.layer(lines, rule, marks).properties(height=CURVE_HEIGHT, description=f"{title} per epoch")
     return chart if width is None else chart.properties(width=width)
 
 

@@ -30,17 +30,24 @@ VIEWPORT = {"width": 1400, "height": 1000}
 
 
 def boundary_fingerprint(page) -> int:
-    """A hash of the decision boundary's pixels (the right third of the live chart's canvas)."""
-    page.wait_for_function("""() => { const c = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
-                                       return c && c.width > 0; }""", timeout=30_000)
-    return page.evaluate("""() => {
+    """A hash of the decision boundary's pixels: the right third of the live view, which is one picture
+    (an <img>) while playing and a canvas-drawn chart when paused."""
+    return page.wait_for_function("""() => {
+        const img = document.querySelector('[data-testid="stImage"] img');
         const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
-        const x0 = Math.floor(canvas.width * 0.67);
-        const pixels = canvas.getContext('2d').getImageData(x0, 0, canvas.width - x0, canvas.height).data;
+        let source = null, w = 0, h = 0;
+        if (img && img.complete && img.naturalWidth) { source = img; w = img.naturalWidth; h = img.naturalHeight; }
+        else if (canvas && canvas.width) { source = canvas; w = canvas.width; h = canvas.height; }
+        if (!source) return null;
+        const x0 = Math.floor(w * 0.67), copy = document.createElement('canvas');
+        copy.width = w - x0; copy.height = h;
+        const g = copy.getContext('2d');
+        g.drawImage(source, x0, 0, w - x0, h, 0, 0, w - x0, h);
+        const pixels = g.getImageData(0, 0, w - x0, h).data;
         let hash = 0;
         for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
         return hash;
-    }""")
+    }""", timeout=30_000).json_value()
 
 
 def test_every_page_renders_and_the_playground_retrains():

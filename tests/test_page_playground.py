@@ -231,7 +231,7 @@ def test_display_toggles_never_retrain():
     assert the_run(at) is run and run.trainer.epoch == epoch and at.session_state["playground.serial"] == serial
     assert all(np.array_equal(a, b) for a, b in zip(weights, run.net.weights))
     spec, frames = vega_charts(at)["live view"]
-    assert json.dumps(spec).count('"type": "log"') == 2  # the loss axis, for its lines and its live picture
+    assert json.dumps(spec).count('"type": "log"') == 1  # the loss axis
     assert set(frames["points"]["split"]) == {"train"}
     front = frames["picture_front"]["front"][0]
     colours = {tuple(c) for c in png_pixels(frames[f"picture_{front}"]["url"][0]).reshape(-1, 3)}

@@ -16,11 +16,9 @@ import pyarrow as pa
 from nn_core import metrics
 from nn_core.grids import LIMIT, network_grids
 
-from .. import drawing, pictures
+from .. import drawing, live_picture, pictures
 from ..drawing import INK_RGB
 from ..live_charts import (
-    CURVE_HEIGHT,
-    CURVE_WIDTH,
     LOG_FLOOR,
     NETWORK_WIDTH,
     NODE_SIZE,
@@ -41,11 +39,14 @@ WORK_PER_FRAME = 3e7  # multiply-adds one picture may take (about 10 ms here)
 
 @dataclass(frozen=True)
 class Frame:
-    """Everything the live charts and metrics show for one state of a run."""
+    """Everything the live view shows for one state of a run: the paused chart's datasets, or, while
+    playing, the whole view as one picture (``dashboard.live_picture``)."""
 
     epoch: int
-    datasets: dict[str, pa.Table]  # the live chart's datasets by name
+    datasets: dict[str, pa.Table]  # the live chart's datasets by name (empty for a live picture)
     metrics: dict[str, float]
+    picture: str | None = None  # a PNG data URL of the whole view, while playing
+    width: int = 0  # its width in pixels
 
 
 def resolution(net, final: bool = False) -> int:
@@ -57,16 +58,14 @@ def resolution(net, final: bool = False) -> int:
     return BOUNDARY_PIXELS[-1]
 
 
-def boundary_url(grids, data, discretize: bool) -> str:
-    """The background of the decision-boundary chart as a PNG data URL."""
+def boundary_image(grids, data, discretize: bool) -> np.ndarray:
+    """(r, r, 3) the background of the decision-boundary chart."""
     out, kind = grids.output, data.kind
     if kind == "binary":
-        image = pictures.probability(out[..., 0] if out.shape[-1] == 1 else out[..., 1], discretize)
-    elif kind == "multiclass":
-        image = pictures.classes(grids.predicted, grids.score, data.n_classes, discretize)
-    else:
-        image = pictures.regression(grids.score, target_limit(data), discretize)
-    return pictures.data_url(image)
+        return pictures.probability(out[..., 0] if out.shape[-1] == 1 else out[..., 1], discretize)
+    if kind == "multiclass":
+        return pictures.classes(grids.predicted, grids.score, data.n_classes, discretize)
+    return pictures.regression(grids.score, target_limit(data), discretize)
 
 
 def target_limit(data) -> float:
@@ -94,21 +93,20 @@ def points_frame(data, show_test: bool = True) -> pa.Table:
     return pa.table({"x1": X[:, 0], "x2": X[:, 1], "split": pa.array(split), "target": target})
 
 
-_DOTS: dict = {}  # (data, show_test) -> the points' picture: fixed for a run, drawn once
+_DOTS: dict = {}  # (data, show_test) -> the points' picture at screen size: fixed for a run, drawn once
 
 
-def dots_frame(data, show_test: bool) -> pa.Table:
-    """One row: the plane's corners and one RGBA picture of every point (what live frames draw)."""
+def dots_image(data, show_test: bool) -> np.ndarray:
+    """(PLANE_SIZE, PLANE_SIZE, 4) RGBA picture of every point, as the live picture pastes it."""
     key = (id(data), show_test)
     if key not in _DOTS or _DOTS[key][0] is not data:
         if len(_DOTS) > 16:
             _DOTS.clear()
-        _DOTS[key] = (data, _dots_url(data, show_test))
-    x0, x1, y0, y1 = map(float, data.domain)
-    return pa.table({"x0": [x0], "x1": [x1], "y0": [y0], "y1": [y1], "url": [_DOTS[key][1]]})
+        _DOTS[key] = (data, _dots_picture(data, show_test))
+    return _DOTS[key][1]
 
 
-def _dots_url(data, show_test: bool) -> str:
+def _dots_picture(data, show_test: bool) -> np.ndarray:
     splits = [(data.X_train, data.y_train, False)] + ([(data.X_test, data.y_test, True)] if show_test else [])
     X = np.concatenate([X for X, _, _ in splits])
     y = np.concatenate([y.reshape(-1) for _, y, _ in splits]).astype(np.float64)
@@ -120,10 +118,20 @@ def _dots_url(data, show_test: bool) -> str:
     else:
         table = np.array([rgb(c) for c in CLASS_COLOURS], dtype=np.float64)
         fills = table[np.clip(y.astype(np.intp), 0, len(table) - 1)]
-    return pictures.data_url(pictures.dots(PLANE_SIZE, px, fills, test, TRAIN_STROKE[data.kind], INK))
+    return drawing.dots(PLANE_SIZE, px, fills, test, TRAIN_STROKE[data.kind], INK)
 
 
-def network_frames(net, grids, data, live: bool = False) -> dict[str, pa.Table]:
+@dataclass(frozen=True)
+class NetworkParts:
+    """What the network graph shows, in chart coordinates (layer, y) and in the network picture's pixels."""
+
+    nodes: list  # (layer, y, name, bias)
+    tiles: list  # (cx, cy, (NODE_SIZE, NODE_SIZE, 3) picture) in pixels
+    edges: dict  # columns x, y, x2, y2, weight, signed, width, name
+    more: list  # (layer, y, "+N more")
+
+
+def network_parts(net, grids, data) -> NetworkParts:
     """Nodes (with each unit's picture), edges (width and colour from the weight) and "+N more" notes.
 
     Inputs show x1 and x2 over the plane, hidden units their output, the output
@@ -153,7 +161,7 @@ def network_frames(net, grids, data, live: bool = False) -> dict[str, pa.Table]:
                     name = f"layer {l}, unit {k + 1}"
                     tile = pictures.signed(_thumb(grids.hidden[l - 1][..., k]))
             nodes.append((l, float(ys[l][k]), name, bias if math.isfinite(bias) else math.nan))
-            tiles.append((*place(l, float(ys[l][k])), tile))
+            tiles.append((*place(l, float(ys[l][k])), _enlarge(tile)))
     weights = [np.nan_to_num(np.clip(W[:shown[l], :shown[l + 1]], -LIMIT, LIMIT)) for l, W in enumerate(net.weights)]
     top = max((float(np.abs(W).max()) for W in weights if W.size), default=1.0) or 1.0
     columns = {name: [] for name in ("x", "y", "x2", "y2", "weight")}
@@ -170,19 +178,15 @@ def network_frames(net, grids, data, live: bool = False) -> dict[str, pa.Table]:
     edges["name"] = np.array(names, dtype=object)
     more = [(l, float(ys[l][-1]) - 0.75, f"+{size - n} more") for l, (size, n) in enumerate(zip(sizes, shown))
             if size > n]
-    x, y, name, bias = (list(column) for column in zip(*nodes))
+    return NetworkParts(nodes, tiles, edges, more)
+
+
+def network_frames(parts: NetworkParts, sizes) -> dict[str, pa.Table]:
+    """The network chart's datasets: nodes, edges, "+N more" notes, and every unit's picture in one image."""
+    x, y, name, bias = (list(column) for column in zip(*parts.nodes))
     (left, right), (low, high) = network_domain(sizes)
-    tiles = [(cx, cy, _enlarge(tile)) for cx, cy, tile in tiles]
-    if live:  # edges and frames drawn into the units' picture: the browser then redraws one image
-        wires = [(*place(xa, ya), *place(xb, yb), w, sgn) for xa, ya, xb, yb, w, sgn in zip(
-            edges["x"], edges["y"], edges["x2"], edges["y2"], edges["width"], edges["signed"])]
-        frames_ = [(cx, cy, NODE_SIZE + 3, INK_RGB if not math.isfinite(b) else drawing.signed_colour(b))
-                   for (cx, cy, _), b in zip(tiles, bias)]
-        units = pictures.data_url(drawing.network_layer(sprite_size(sizes), wires, frames_, tiles))
-        edges = {k: v[:0] for k, v in edges.items()}
-        x, y, name, bias = [], [], [], []
-    else:
-        units = pictures.data_url(pictures.sprite(sprite_size(sizes), tiles))
+    units = pictures.data_url(pictures.sprite(sprite_size(sizes), parts.tiles))
+    edges, more = parts.edges, parts.more
     return {"nodes": pa.table({"x": pa.array(x, pa.int64()), "y": pa.array(y, pa.float64()),
                                "name": pa.array(name, pa.string()), "bias": pa.array(bias, pa.float64())}),
             "units": pa.table({"buffer_key": ["0"], "x0": [left], "x1": [right], "y0": [low], "y1": [high],
@@ -192,11 +196,18 @@ def network_frames(net, grids, data, live: bool = False) -> dict[str, pa.Table]:
                              schema=MORE_SCHEMA)}
 
 
-NO_POINTS = pa.table({"x1": pa.array([], pa.float64()), "x2": pa.array([], pa.float64()),
-                      "split": pa.array([], pa.string()), "target": pa.array([], pa.string())})
-NO_DOTS = pa.table({"x0": pa.array([], pa.float64()), "x1": pa.array([], pa.float64()),
-                    "y0": pa.array([], pa.float64()), "y1": pa.array([], pa.float64()),
-                    "url": pa.array([], pa.string())})
+def network_picture(parts: NetworkParts, sizes) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
+    """(the network's plot as one RGB picture: edges, units' pictures, frames; its "+N more" notes in pixels)."""
+    place = node_pixel(sizes)
+    e = parts.edges
+    wires = [(*place(xa, ya), *place(xb, yb), w, sgn)
+             for xa, ya, xb, yb, w, sgn in zip(e["x"], e["y"], e["x2"], e["y2"], e["width"], e["signed"])]
+    frames_ = [(cx, cy, NODE_SIZE + 3, INK_RGB if not math.isfinite(node[3]) else drawing.signed_colour(node[3]))
+               for (cx, cy, _), node in zip(parts.tiles, parts.nodes)]
+    notes = [(*map(round, place(l, y)), text) for l, y, text in parts.more]
+    return drawing.network_layer(sprite_size(sizes), wires, frames_, parts.tiles), notes
+
+
 MORE_SCHEMA = pa.schema([("x", pa.int64()), ("y", pa.float64()), ("text", pa.string())])
 
 
@@ -252,12 +263,15 @@ def curve_frame(history, train: str, test: str, floor: float | None = None) -> p
                      "value": np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)})
 
 
-NO_CURVE = pa.table({"epoch": pa.array([], pa.int64()), "split": pa.array([], pa.string()),
-                     "value": pa.array([], pa.float64())})
 
+def curve_picture(history, train: str, test: str, run, size: tuple[int, int],
+                  log_scale: bool = False) -> tuple[np.ndarray, tuple]:
+    """(RGBA picture of the train and test curves, its axes (x1, y0, y1, log)): what a live picture shows.
 
-def drawn_curves(history, train: str, test: str, run, log_scale: bool = False) -> pa.Table:
-    """One row: axis ranges and a picture of the train and test curves (what a live frame sends)."""
+    The x axis runs to the epoch budget, then to the next round number past
+    the epoch; the y axis to a round number past the largest value. Both change
+    only now and then, so the axes behind the curves are drawn once for many frames.
+    """
     epochs = np.asarray(history.epochs, dtype=np.float64)
     series = [(split, epochs, np.asarray(history.columns[name], dtype=np.float64))
               for split, name in (("train", train), ("test", test))]
@@ -275,8 +289,8 @@ def drawn_curves(history, train: str, test: str, run, log_scale: bool = False) -
             y1 = y1 if y1 > y0 else y0 * 10
         else:
             y0, y1 = 0.0, drawing.nice_ceiling(float(finite.max()))
-    picture = drawing.curves((CURVE_HEIGHT, CURVE_WIDTH), series, (0.0, float(x1)), (y0, y1), log_y=log_scale)
-    return pa.table({"x0": [0.0], "x1": [float(x1)], "y0": [y0], "y1": [y1], "url": [pictures.data_url(picture)]})
+    picture = drawing.curves(size, series, (0.0, float(x1)), (y0, y1), log_y=log_scale)
+    return picture, (float(x1), y0, y1, bool(log_scale and train != "accuracy"))
 
 
 def hover_frame(history, train: str, test: str) -> pa.Table:
@@ -285,9 +299,6 @@ def hover_frame(history, train: str, test: str) -> pa.Table:
                      "train": np.asarray(history.columns[train], dtype=np.float64),
                      "test": np.asarray(history.columns[test], dtype=np.float64)})
 
-
-NO_HOVER = pa.table({"epoch": pa.array([], pa.int64()), "train": pa.array([], pa.float64()),
-                     "test": pa.array([], pa.float64())})
 
 
 def marks_frame(history, at: int | None = None) -> pa.Table:
@@ -303,33 +314,56 @@ MARKS_SCHEMA = pa.schema([("epoch", pa.int64()), ("text", pa.string()), ("kind",
 
 
 def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
-    """Every dataset of the live chart for ``net`` (the run's network, or a replayed snapshot of it).
+    """What the live view shows of ``net`` (the run's network, or a replayed snapshot of it).
 
-    ``final``: the picture of a paused run (full resolution, and the curves' hover tooltips).
+    ``final``: the paused chart's datasets (full resolution, with tooltips); otherwise the live picture.
     """
+    if not final:
+        return live_frame(run, net, view)
     data, history = run.data, run.history
-    r = resolution(net, final)
-    grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
-    tables = {"picture": picture_frame(boundary_url(grids, data, view.discretize), data.domain),
-              "points": points_frame(data, view.show_test) if final else NO_POINTS,
-              "dots": NO_DOTS if final else dots_frame(data, view.show_test),
-              **network_frames(net, grids, data, live=not final),
-              "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None)
-              if final else NO_CURVE,
-              "loss_drawn": NO_DOTS if final else drawn_curves(history, "loss", "test_loss", run, view.log_scale),
-              "loss_hover": hover_frame(history, "loss", "test_loss") if final else NO_HOVER,
+    grids = network_grids(net, data.domain, resolution(net, final=True), hidden_resolution=NODE_PIXELS,
+                          max_units=NODE_UNITS)
+    tables = {"picture": picture_frame(pictures.data_url(boundary_image(grids, data, view.discretize)), data.domain),
+              "points": points_frame(data, view.show_test),
+              **network_frames(network_parts(net, grids, data), net.layer_sizes),
+              "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None),
+              "loss_hover": hover_frame(history, "loss", "test_loss"),
               "loss_marks": marks_frame(history, at)}
-    for name, rows in (("edge_hover", "edges"), ("node_hover", "nodes")):
-        tables[name] = tables[rows] if final else tables[rows].slice(0, 0)
+    tables["edge_hover"], tables["node_hover"] = tables["edges"], tables["nodes"]
     if data.kind != "regression":
-        tables["accuracy_curve"] = curve_frame(history, "accuracy", "test_accuracy") if final else NO_CURVE
-        tables["accuracy_drawn"] = NO_DOTS if final else drawn_curves(history, "accuracy", "test_accuracy", run)
-        tables["accuracy_hover"] = hover_frame(history, "accuracy", "test_accuracy") if final else NO_HOVER
+        tables["accuracy_curve"] = curve_frame(history, "accuracy", "test_accuracy")
+        tables["accuracy_hover"] = hover_frame(history, "accuracy", "test_accuracy")
         tables["accuracy_marks"] = marks_frame(history, at)
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = now_metrics(run, net, at)
     tables["metrics"] = pa.table({"text": [metrics_text(epoch, numbers, at is not None)]})
     return Frame(epoch, tables, numbers)
+
+
+CURVES = {"loss": ("loss", "test_loss"), "accuracy": ("accuracy", "test_accuracy")}
+
+
+def live_frame(run, net, view) -> Frame:
+    """The whole live view as one picture, at the resolution a frame's budget allows."""
+    data, history, sizes = run.data, run.history, tuple(net.layer_sizes)
+    r = resolution(net)
+    grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
+    the = live_picture.layout(sizes, data.kind)
+    curves, axes = [], []
+    for title, box in the.curves:
+        picture, axis = curve_picture(history, *CURVES[title], run, (box.h, box.w), view.log_scale)
+        curves.append(picture)
+        axes.append(axis)
+    names = ("input", *(f"hidden {l}" for l in range(1, len(sizes) - 1)), "output")
+    backdrop = live_picture.backdrop(the, names, tuple(axes), tuple(map(float, data.domain)),
+                                     live_picture.legend_of(data.kind, data.n_classes))
+    network, notes = network_picture(network_parts(net, grids, data), sizes)
+    marks = [[e / axis[0] for e, _ in history.marks if e <= axis[0]] for axis in axes]
+    numbers = now_metrics(run, net, None)
+    image = live_picture.compose(the, backdrop, boundary_image(grids, data, view.discretize),
+                                 dots_image(data, view.show_test), network, notes, curves, marks,
+                                 metrics_text(run.trainer.epoch, numbers, False))
+    return Frame(run.trainer.epoch, {}, numbers, picture=pictures.data_url(image), width=the.width)
 
 
 def metrics_text(epoch: int, m: dict, replaying: bool) -> str:

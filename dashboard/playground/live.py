@@ -105,29 +105,40 @@ def train_slice(run, speed: Speed) -> None:
         st.session_state[keys.PACE] = measured if previous is None else 0.7 * previous + 0.3 * measured
 
 
-def play(run, draw_frame, draw_final) -> None:
+def chosen_speed() -> Speed:
+    return SPEEDS.get(st.session_state.get(keys.SPEED), SPEEDS[DEFAULT_SPEED])
+
+
+def first_slice(run) -> None:
+    """The slice of training a click on Play shows at once, before the page's details are built."""
+    with lock(), cpu_turn():
+        train_slice(run, chosen_speed())
+
+
+def play(run, draw_frame, draw_final, hand_over: bool = False) -> None:
     """While playing: train a slice, draw it, wait for the frame's time; at the end draw the final picture.
 
     ``draw_frame(final=False)`` draws the run's current state; ``draw_final()`` the finished picture.
-    When Play pauses by itself (goal reached, or diverged) the page reruns once, so the
-    Play button, the replay slider and the details show the paused run.
+    ``hand_over``: this is the session's first script run, whose widgets Streamlit keeps disabled until
+    it ends, so it ends after one frame and the rerun plays on. When Play pauses by itself (goal reached,
+    or diverged) the page reruns once, so the Play button, the replay slider and the details show the
+    paused run.
     """
     lock, me = claim()
-    fresh = state.fresh()
-    speed = SPEEDS.get(st.session_state.get(keys.SPEED), SPEEDS[DEFAULT_SPEED])
+    pace = chosen_speed()
     while not state.reached(run):
         begun = time.perf_counter()
         with lock:
             if not owns(me):
                 return  # a newer script run (a click) has taken this session's run over
             with cpu_turn():
-                train_slice(run, speed)
+                train_slice(run, pace)
         trained = time.perf_counter()
         draw_frame(final=False)
         if TRACE:
             with open(TRACE, "a") as out:
                 out.write(f"{begun:.3f} train {1000 * (trained - begun):.1f} draw {1000 * (time.perf_counter() - trained):.1f}\n")
-        if fresh:  # end the first run so the controls (Pause!) become usable; the rerun plays on
+        if hand_over:  # end the first run so the controls (Pause!) become usable; the rerun plays on
             st.rerun()
         rest = FRAME_SECONDS - (time.perf_counter() - begun)
         if rest > 0:

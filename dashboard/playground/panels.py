@@ -182,6 +182,10 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True) -
 
     ``now``: a single redraw rather than a frame of an animation (pictures show at once).
     """
+    if frame.picture is not None:  # playing: the whole view as one picture (dashboard.live_picture)
+        st.session_state.pop(keys.BUFFERS, None)  # the chart that comes back on Pause is a new view
+        slots.chart.image(frame.picture, width=frame.width)
+        return
     spec = live_spec(run, view)
     held = st.session_state.get(keys.BUFFERS)
     if held is None or held[0] is not spec:  # a new spec is a new view in the browser, with nothing loaded
@@ -198,8 +202,14 @@ def _percent(value) -> str:
 
 
 def draw_now(run, slots: Slots, view: View) -> None:
-    """The live view's first picture of this script run, before the details below it are built."""
-    send(run, compute(run, view, final=not state.playing()), slots, view, now=not state.playing())
+    """The live view's first picture of this script run, before the details below it are built.
+
+    Playing, it is already a frame of training: the first picture after a click on Play shows learning.
+    """
+    playing = state.playing()
+    if playing and not state.reached(run):
+        live.first_slice(run)
+    send(run, compute(run, view, final=not playing), slots, view, now=not playing)
 
 
 def play_on(run, slots: Slots, view: View) -> None:
@@ -207,8 +217,9 @@ def play_on(run, slots: Slots, view: View) -> None:
     def draw(final: bool) -> None:
         send(run, compute(run, view, final), slots, view, now=final)
 
+    fresh = state.fresh()  # the session's first run: its widgets work only once it ends
     if state.playing():
-        live.play(run, draw_frame=draw, draw_final=lambda: draw(final=True))
+        live.play(run, draw_frame=draw, draw_final=lambda: draw(final=True), hand_over=fresh)
 
 
 # ------------------------------------------------------------------ details, below the live view
