@@ -184,3 +184,20 @@ def test_warnings_stay_on_one_line_whatever_the_input():
         _, warnings = parse(values)
         for warning in warnings:
             _one_sentence(warning)
+
+
+def test_every_choice_has_a_name_to_show_and_nesterov_names_itself():
+    for param in PARAMS:
+        names = [param.labels(choice) for choice in param.choices]
+        assert all(isinstance(n, str) and n for n in names) and len(set(names)) == len(names), param.name
+    assert PARAM_BY_NAME["optimizer"].labels("nesterov") == "Nesterov momentum"
+    assert PARAM_BY_NAME["dataset"].labels("toy") == "Toy (2 points)"
+
+
+def test_a_setting_applies_only_where_it_matters():
+    momentum, classes = PARAM_BY_NAME["momentum"], PARAM_BY_NAME["classes"]
+    assert not momentum.applies_to(RunConfig(optimizer="sgd")) and not momentum.applies_to(RunConfig(optimizer="adam"))
+    assert momentum.applies_to(RunConfig(optimizer="momentum")) and momentum.applies_to(RunConfig(optimizer="nesterov"))
+    assert classes.applies_to(RunConfig(dataset="blobs")) and not classes.applies_to(RunConfig(dataset="moons"))
+    assert not PARAM_BY_NAME["noise"].applies_to(RunConfig(dataset="xor"))  # a fixed dataset has no noise
+    assert PARAM_BY_NAME["test_ratio"].applies_to(RunConfig(dataset="csv"))
