@@ -86,7 +86,7 @@ def _build_lesson(source: str, activation: str, output: str, lr: float) -> expla
         return explain.Lesson.build(sizes, activation, output, run.data.X_train, run.data.y_train, lr=lr,
                                     init=run.config.init, init_scale=run.config.init_scale, seed=run.config.seed,
                                     weights=run.net.weights, biases=run.net.biases,
-                                    reduction=run.config.reduction)
+                                    reduction=run.config.reduction, features=run.net.features)
     config = PRESETS["seed-002"].config
     data = make_dataset(config)
     sizes = [2, *config.hidden, _n_outputs(output, 2)]

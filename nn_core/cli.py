@@ -67,7 +67,7 @@ def _param_help(param: cfg.Param) -> str:
     if param.kind in ("int", "float"):
         low, high = (int(param.low), int(param.high)) if param.kind == "int" else (param.low, param.high)
         allowed = f", {low:g} to {high:g}" if param.kind == "float" else f", {low} to {high}"
-    default = ",".join(map(str, param.default)) if param.kind == "widths" else param.default
+    default = ",".join(map(str, param.default)) if param.kind in ("widths", "names") else param.default
     text = f"{param.label}{allowed} (default: {default})."
     return f"{text} {param.help}" if param.help else text
 
@@ -75,6 +75,8 @@ def _param_help(param: cfg.Param) -> str:
 def _metavar(param: cfg.Param) -> str:
     if param.kind == "choice":
         return "{" + ",".join(param.choices) + "}"
+    if param.kind == "names":
+        return "{" + ",".join(param.choices) + "},..."
     return {"int": "N", "float": "X", "widths": "W,W,..."}[param.kind]
 
 

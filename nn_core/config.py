@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from . import features as feature_registry
 from .activations import ACTIVATIONS
 from .datasets import DATASETS, DEPENDS_ON_CLASSES, MAX_CLASSES, N_RANGE, NOISE_RANGE, TEST_RATIO_RANGE
 from .heads import HEADS, HEADS_FOR_KIND
@@ -29,7 +30,7 @@ MAX_STRING = 200  # longer query values are rejected before any parsing
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # "int" | "float" | "choice" | "widths"
+    kind: str  # "int" | "float" | "choice" | "widths" | "names" (a set of choices, at least one)
     default: object
     label: str
     group: str  # "data" | "network" | "training"
@@ -61,7 +62,8 @@ class SettingError(ValueError):
 def setting(default, label: str, group: str, low: float | None = None, high: float | None = None, *,
             choices: tuple = (), **more):
     """A RunConfig field that carries its row of the table; the name and kind come from the field."""
-    kind = "choice" if choices else "widths" if isinstance(default, tuple) else type(default).__name__
+    tuple_kind = "names" if choices else "widths"  # a set of choices, or a list of numbers
+    kind = tuple_kind if isinstance(default, tuple) else "choice" if choices else type(default).__name__
     row = Param("", kind, default, label, group, low, high, tuple(choices), **more)
     return field(default=default, metadata={"param": row})
 
@@ -104,6 +106,11 @@ class RunConfig:
                              help="Seed of the random points: the same seed always gives the same data.")
     classes: int = setting(3, "Classes", "data", 2, MAX_CLASSES, applies=_uses_classes,
                            help="Number of classes for blobs and the K-arm spiral.")
+    features: tuple = setting(
+        feature_registry.RAW, "Input features", "network", choices=tuple(feature_registry.FEATURES),
+        labels=_label_of(feature_registry.FEATURES),
+        help="What the input units read from a point, one unit per feature, e.g. x1_sq,x2_sq (at least one). "
+             "A good feature can replace depth: on the circle, x₁² and x₂² need no hidden layer at all.")
     hidden: tuple = setting(
         (4, 4), "Hidden layers", "network", 1, MAX_WIDTH,
         help="Each hidden layer is a row of units; more units and layers can bend the boundary more. "
@@ -178,6 +185,8 @@ def _one(param: Param, raw) -> object:
         return value
     if param.kind == "widths":
         return _widths(param, raw)
+    if param.kind == "names":
+        return _names(param, raw)
     if isinstance(raw, bool):
         raise SettingError(param, f"{_show(raw)} is not a number.")
     try:
@@ -242,6 +251,22 @@ def _widths(param: Param, raw) -> tuple:
             raise SettingError(param, f"{_show(raw)} is not a list of whole numbers.")
         widths.append(int(width))
     return tuple(widths)
+
+
+def _names(param: Param, raw) -> tuple:
+    """A non-empty set of choices from "x1_sq,x2_sq" or a JSON list, in the choices' order."""
+    if isinstance(raw, str):
+        parts = [p.strip().lower() for p in raw.split(",") if p.strip()]
+    elif isinstance(raw, (list, tuple)):
+        parts = list(raw)
+    else:
+        raise SettingError(param, f"{_show(raw)} is not a list of names such as {','.join(param.default)}.")
+    if not parts:
+        raise SettingError(param, "choose at least one.")
+    for part in parts:
+        if part not in param.choices:
+            raise SettingError(param, f"{_show(part)} is not one of {', '.join(param.choices)}.")
+    return tuple(c for c in param.choices if c in parts)
 
 
 def quote(text, limit: int = 40) -> str:
@@ -325,6 +350,9 @@ def _type_problem(param: Param, value) -> str | None:
     if param.kind == "choice":
         ok = isinstance(value, str) and value in param.choices
         return None if ok else f"{_show(value)} is not one of {', '.join(map(str, param.choices))}."
+    if param.kind == "names":
+        ok = isinstance(value, tuple) and value == _names(param, list(value)) if value else False
+        return None if ok else f"{_show(value)} is not a list of one or more of {', '.join(param.choices)}."
     if param.kind == "widths":
         ok = isinstance(value, tuple) and all(type(w) is int for w in value)
         return None if ok else f"{_show(value)} is not a list of whole numbers such as 4,4."
@@ -418,12 +446,12 @@ def to_query(config: RunConfig) -> dict[str, str]:
 
 
 def _query_value(param: Param, value) -> str:
-    if param.kind == "widths" or isinstance(value, tuple):
+    if param.kind in ("widths", "names") or isinstance(value, tuple):
         return ",".join(_query_value(replace(param, kind="choice"), v) for v in value)
     return repr(value) if isinstance(value, float) else str(value)  # repr round-trips a float exactly
 
 
 def layer_sizes(config: RunConfig, n_classes: int) -> list[int]:
-    """[2, *hidden, n_out]: one output per class for softmax, else one."""
+    """[n_features, *hidden, n_out]: one output per class for softmax, else one."""
     n_out = max(2, n_classes) if config.output == "softmax" else 1
-    return [2, *config.hidden, n_out]
+    return [len(config.features), *config.hidden, n_out]

@@ -64,7 +64,7 @@ def training_step(net: MLP, X, y, lr: float, reduction: str = "mean") -> list[St
     (Z_l, A_l per layer), the loss, backward stages (dZ_L, then dW_l, db_l,
     dA_{l-1}, dZ_{l-1} walking down) and the update.
     """
-    X = net._as_input(X)
+    X = net.inputs(X)
     Y = net.targets(y)
     n, L = X.shape[0], net.n_layers
     with np.errstate(all="ignore"):
@@ -235,7 +235,8 @@ class Lesson:
         from .training import Trainer  # local: explain's stage code does not need the trainer
 
         self.net, self.lr, self.reduction = net, float(lr), reduction
-        self.X = net._as_input(X)
+        net.inputs(X)  # checked here; the points themselves are kept (every method maps them)
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.y = np.asarray(y)
         self.trainer = Trainer(net, self.X, self.y, lr=self.lr, reduction=reduction, diagnostics=False,
                                snapshots=0)
@@ -243,13 +244,14 @@ class Lesson:
     @classmethod
     def build(cls, layer_sizes, activation: str, output: str, X, y, *, lr: float, reduction: str = "mean",
               init: str = "normal", init_scale: float | None = None, seed: int = 0, weights=None,
-              biases=None) -> Lesson:
+              biases=None, features=None) -> Lesson:
         """A fresh lesson; ``weights``/``biases`` (e.g. the Playground's) are copied in layer by layer
         where the shapes fit (a changed output width keeps its fresh last layer).
 
         Only the first MAX_LESSON_ROWS samples are kept, so every row can be shown.
         """
-        net = MLP(layer_sizes, activation=activation, output=output, init=init, init_scale=init_scale, seed=seed)
+        net = MLP(layer_sizes, activation=activation, output=output, init=init, init_scale=init_scale, seed=seed,
+                  features=features)
         given = [p for pair in zip(weights or [], biases or []) for p in pair]
         net.set_parameters([theirs if np.shape(theirs) == mine.shape else mine
                             for mine, theirs in itertools.zip_longest(net.parameters(), given[:2 * net.n_layers])])
@@ -285,7 +287,7 @@ class Lesson:
         """
         count = 0
         with np.errstate(all="ignore"):
-            cache = self.net.forward_cache(self.X)
+            cache = self.net.forward_cache(self.net.inputs(self.X))
             for Z, name in zip(cache.Z, self.net.hidden_activations):
                 if get_activation(name).family == "relu":
                     count += int(np.count_nonzero(np.abs(Z) < eps))

@@ -33,6 +33,7 @@ import numpy as np
 
 from . import config as cfg
 from .activations import ACTIVATIONS
+from .features import FEATURES, RAW
 from .heads import HEADS
 from .initializers import INITIALIZERS
 from .network import MAX_DROPOUT, MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
@@ -42,8 +43,9 @@ VERSION = 1
 MAX_BYTES = 20_000_000  # far above the largest network (8 × 256² weights ≈ 12 MB of JSON)
 MAX_LOG_ROWS = 1000
 MAX_SEED = 2**32 - 1  # np.random.RandomState's limit
-NETWORK_KEYS = ("layer_sizes", "activation", "output", "init", "init_scale", "seed", "bias_init", "dropout")
-OPTIONAL_KEYS = {"dropout": 0.0}  # written since dropout exists; files from before it have none
+NETWORK_KEYS = ("layer_sizes", "activation", "output", "init", "init_scale", "seed", "bias_init", "dropout",
+                "features")
+OPTIONAL_KEYS = {"dropout": 0.0, "features": None}  # written since they exist; older files have none
 TOP_KEYS = ("format", "version", "network", "weights", "biases", "config", "history")
 _TOO_BIG = f"The file is larger than the {MAX_BYTES // 1_000_000} MB limit."
 
@@ -312,6 +314,13 @@ def _check_network(network) -> dict:
             and all(_is_finite(p) and 0 <= p <= MAX_DROPOUT for p in rates)):
         raise ExportError(f"“dropout” must be one rate from 0 to {MAX_DROPOUT} or a list of {n_hidden}, "
                           "one per hidden layer.")
+    names = network["features"]
+    if names is not None:
+        if not (isinstance(names, list) and len(names) == sizes[0]):
+            raise ExportError(f"“features” must list {sizes[0]} input feature names, one per input.")
+        _check_names(names, FEATURES, "input feature")
+        if len(set(names)) != len(names):
+            raise ExportError("“features” names an input feature twice.")
     return network
 
 
@@ -388,6 +397,8 @@ def _check_matches(config: cfg.RunConfig, network: dict) -> None:
     rates = network["dropout"]
     if cfg.per_layer(config, "dropout") != ([rates] * n_hidden if _is_finite(rates) else rates):
         raise ExportError("The saved config's dropout does not match the network's dropout.")
+    if tuple(network["features"] or RAW) != config.features:
+        raise ExportError("The saved config's input features do not match the network's.")
 
 
 def _is_int(x) -> bool:

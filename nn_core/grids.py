@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .features import RAW, feature_matrix
+
 BOUNDARY_RESOLUTION = 100
 THUMB_RESOLUTION = 30
 LIMIT = 1e6  # grid values are clipped to ±LIMIT: far beyond any colour scale, well inside float32
@@ -140,3 +142,18 @@ def _subsample(image: np.ndarray, keep: np.ndarray, units: int) -> np.ndarray:
     if len(keep) == image.shape[0]:
         return image[..., :units]
     return image[np.ix_(keep, keep)][..., :units]
+
+
+def input_grids(features, xs: np.ndarray, ys: np.ndarray) -> list[np.ndarray]:
+    """Each input unit's value over the plane (row i is ys[i]), scaled into [-1, 1]: its node's picture.
+
+    ``features``: the network's input feature names, or None for the raw point (x1, x2).
+    """
+    X = np.column_stack([np.tile(xs, len(ys)), np.repeat(ys, len(xs))])
+    with np.errstate(all="ignore"):
+        columns = feature_matrix(X, tuple(features or RAW))
+    pictures = []
+    for column in np.asarray(columns, dtype=np.float64).T:
+        top = float(np.max(np.abs(column), initial=0.0))
+        pictures.append((column / top if top > 0 else column).reshape(len(ys), len(xs)))
+    return pictures

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import features as feature_registry
 from . import reference
 from .activations import get_activation
 from .heads import as_targets, get_head
@@ -82,11 +83,19 @@ class MLP:
     ``activation`` is one name for every hidden layer, or one per layer (names or Activation records).
     ``dropout`` is one rate for every hidden layer or one per layer, 0 to 0.9: inverted dropout, in
     training passes only (``forward_cache(X, train=True)``), from its own generator seeded by ``seed``.
+    ``features`` (names from ``nn_core.features``, e.g. ("x1_sq", "x2_sq")) makes the network read points
+    (n, 2) and feed it one input per feature; ``layer_sizes[0]`` is then their number. Without it the
+    inputs are used as given. The public methods take points; ``forward_cache`` takes what
+    :meth:`inputs` made of them (the trainer maps its data once).
     """
 
     def __init__(self, layer_sizes, activation="relu", output="sigmoid", init="he",
-                 init_scale=None, seed=0, bias_init=0.0, dropout=0.0):
+                 init_scale=None, seed=0, bias_init=0.0, dropout=0.0, features=None):
         self.layer_sizes = _check_sizes(layer_sizes)
+        self.features = None if features is None else feature_registry.check(features)
+        if self.features is not None and len(self.features) != self.layer_sizes[0]:
+            raise ValueError(f"{len(self.features)} input features need {len(self.features)} inputs; "
+                             f"layer_sizes starts with {self.layer_sizes[0]}.")
         n_hidden = len(self.layer_sizes) - 2
         self.dropout = _check_dropout(dropout, n_hidden)
         names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
@@ -160,7 +169,8 @@ class MLP:
         dropout = list(rates) if len(set(rates)) > 1 else rates[0] if rates else 0.0
         return {"layer_sizes": list(self.layer_sizes), "activation": self.activation,
                 "output": self.output, "init": self.init, "init_scale": self.init_scale,
-                "seed": self.seed, "bias_init": self.bias_init, "dropout": dropout}
+                "seed": self.seed, "bias_init": self.bias_init, "dropout": dropout,
+                "features": None if self.features is None else list(self.features)}
 
     def copy(self) -> MLP:
         clone = MLP(**self.config())
@@ -231,7 +241,7 @@ class MLP:
 
     def layer_outputs(self, X) -> list[np.ndarray]:
         """Fresh arrays [A1, ..., AL]: every layer's output, for the neuron heatmaps."""
-        A = self._as_input(X)
+        A = self.inputs(X)
         outputs = []
         with np.errstate(all="ignore"):
             for W, b, f in zip(self._weights, self._biases, self._functions):
@@ -242,11 +252,17 @@ class MLP:
                 outputs.append(A)
         return outputs
 
-    def _as_input(self, X) -> np.ndarray:
+    def inputs(self, X) -> np.ndarray:
+        """What the first layer reads for the points X: X itself, or one column per input feature."""
         X = np.ascontiguousarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"Inputs must have shape (n, {self.layer_sizes[0]}); got {X.shape}.")
-        return X
+        width = self.layer_sizes[0] if self.features is None else 2
+        if X.ndim != 2 or X.shape[1] != width:
+            raise ValueError(f"Inputs must have shape (n, {width}); got {X.shape}.")
+        if self.features is None:
+            return X
+        with np.errstate(all="ignore"):  # a huge x squared is inf, caught as divergence like any other
+            return feature_registry.feature_matrix(X, self.features)
+
 
     def targets(self, y) -> np.ndarray:
         """y in any accepted form, as the (n, n_out) float matrix the loss compares with."""
@@ -310,7 +326,7 @@ class MLP:
         """
         if reduction not in REDUCTIONS:
             raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
-        X = self._as_input(X)
+        X = self.inputs(X)
         Y = self.targets(y)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {Y.shape[0]}.")
@@ -323,7 +339,7 @@ class MLP:
 
     def loss(self, X, y, reduction: str = "mean", l2: float = 0.0, l1: float = 0.0,
              masks: list | None = None) -> float:
-        X = self._as_input(X)
+        X = self.inputs(X)
         Y = self.targets(y)
         with np.errstate(all="ignore"):
             losses = self.sample_losses(self.forward_cache(X, masks=masks), Y)

@@ -23,6 +23,45 @@ ELU_ALPHA = 1.0
 GELU_C, GELU_K = 0.7978845608028654, 0.044715  # sqrt(2 / pi), and the cubic term of GELU's tanh approximation
 
 
+# ----------------------------------------------------------------------------- input features
+# The network does not have to read the raw point (x1, x2): each input unit can be a feature of it.
+# A good feature can replace depth: on the circle, x1² and x2² make the classes separable by a line.
+def x1(X):
+    return X[:, 0]
+
+
+def x2(X):
+    return X[:, 1]
+
+
+def x1_sq(X):
+    return X[:, 0] * X[:, 0]
+
+
+def x2_sq(X):
+    return X[:, 1] * X[:, 1]
+
+
+def x1_x2(X):
+    return X[:, 0] * X[:, 1]
+
+
+def sin_x1(X):
+    return np.sin(X[:, 0])
+
+
+def sin_x2(X):
+    return np.sin(X[:, 1])
+
+
+FEATURES = {"x1": x1, "x2": x2, "x1_sq": x1_sq, "x2_sq": x2_sq, "x1_x2": x1_x2, "sin_x1": sin_x1, "sin_x2": sin_x2}
+
+
+def inputs(X, features):
+    """The network's input A_0: one column per feature of the points X (n, 2)."""
+    return np.stack([f(X) for f in features], axis=1)
+
+
 # ----------------------------------------------------------------------------- hidden activations: (f, f')
 def relu(Z):
     return np.maximum(Z, 0.0)

@@ -39,7 +39,7 @@ def prepare(config: RunConfig, data: datasets.Dataset | None = None, **trainer_o
     config, notes = reconcile(config, data.kind)
     net = MLP(layer_sizes(config, data.n_classes), activation=config.activation, output=config.output,
               init=config.init, init_scale=config.init_scale, seed=config.seed, bias_init=config.bias_init,
-              dropout=config.dropout)
+              dropout=config.dropout, features=config.features)
     trainer = Trainer(net, data.X_train, data.y_train, X_test=data.X_test, y_test=data.y_test,
                       lr=config.lr, optimizer=config.optimizer, batch_size=config.batch_size or None,
                       l2=config.l2, l1=config.l1, lr_decay=config.lr_decay, reduction=config.reduction,

@@ -26,6 +26,7 @@ from .activations import ACTIVATIONS
 from .config import RunConfig, SettingError, validate
 from .datasets import Dataset
 from .export import ExportError
+from .features import RAW
 from .heads import HEADS
 from .initializers import get_initializer
 from .network import DROPOUT_STREAM
@@ -240,7 +241,8 @@ class _Writer:
         self.has_test = self.data.n_test > 0
 
     def source(self) -> str:
-        sections = [self.header(), self.settings(), self.data_section(), self.activation_section(),
+        sections = [self.header(), self.settings(), self.data_section(), *self.feature_section(),
+                    self.activation_section(),
                     self.head_section(), self.network_section(), self.optimizer_section(),
                     self.training_section()]
         return "\n\n".join(s.strip("\n") + "\n" for s in sections)
@@ -254,7 +256,7 @@ class _Writer:
         data = "your CSV data" if c.dataset == "csv" else f"the {c.dataset} dataset"
         return f'''"""Train a {sizes} network with NumPy alone: a standalone export from nnplay.
 
-Hidden activations: {hidden}. Output: {HEADS[net.output].label}.
+{self._inputs_line()}Hidden activations: {hidden}. Output: {HEADS[net.output].label}.
 Training: {self.trainer.optimizer_name}, learning rate {float(c.lr)!r}, {batch}, {int(c.epochs)} epochs,
 {c.reduction} of the per-sample gradients, weight seed {int(c.seed)}.
 Data: {data}, {self.data.n_train} training and {self.data.n_test} test points, embedded below.
@@ -315,6 +317,22 @@ np.seterr(all="ignore")
         if self.has_test:
             parts += [_matrix("X_test", d.X_test), _vector("y_test", d.y_test, self.classify)]
         return "\n".join(parts)
+
+    def _inputs_line(self) -> str:
+        names = self.net.features
+        return "" if names in (None, RAW) else f"Input features: {', '.join(names)}.\n"
+
+    def feature_section(self) -> list[str]:
+        """The input features' functions and the data mapped through them once; nothing for raw (x1, x2)."""
+        names = self.net.features
+        if names in (None, RAW):
+            return []
+        functions = [getattr(reference, name) for name in names] + [reference.inputs]
+        code = "\n\n\n".join(_source(f) for f in functions)
+        mapped = "\n".join(f"{split} = inputs({split}, FEATURES)" for split in
+                           (("X_train", "X_test") if self.has_test else ("X_train",)))
+        return ["# ----------------------------------------------------------------------------- input features\n"
+                + code + f"\n\n\nFEATURES = [{', '.join(names)}]  # one input unit each\n" + mapped + "\n"]
 
     def activation_section(self) -> str:
         names = self.net.hidden_activations

@@ -53,12 +53,12 @@ class Trainer:
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a finite number ≥ 0; got {value!r}.")
         self.net = net
-        self.X = net._as_input(X)
+        self.X = net.inputs(X)
         self.Y = net.targets(y)
         if self.Y.shape[0] != self.X.shape[0] or self.X.shape[0] == 0:
             raise ValueError(f"X has {self.X.shape[0]} rows and y has {self.Y.shape[0]}; they must match and be > 0.")
         has_test = X_test is not None and len(X_test) > 0
-        self.X_test = net._as_input(X_test) if has_test else None
+        self.X_test = net.inputs(X_test) if has_test else None
         self.Y_test = net.targets(y_test) if has_test else None
         n = self.X.shape[0]
         self.batch_size = n if not batch_size else max(1, min(int(batch_size), n))

@@ -144,6 +144,9 @@ def _param_values(param):
         return st.integers(int(param.low), int(param.high))
     if param.kind == "float":
         return st.floats(param.low, param.high, allow_nan=False, allow_infinity=False)
+    if param.kind == "names":
+        return st.sets(st.sampled_from(param.choices), min_size=1).map(
+            lambda names: tuple(c for c in param.choices if c in names))
     return st.lists(st.integers(int(param.low), int(param.high)), max_size=8).map(tuple)
 
 

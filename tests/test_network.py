@@ -112,7 +112,8 @@ def test_repr_and_config():
     assert repr(MLP([2, 1])) == "MLP(2-1, hidden=none, output=sigmoid, params=3)"
     assert repr(MLP([2, 3, 3, 1], activation=["tanh", "relu"])).startswith("MLP(2-3-3-1, hidden=tanh/relu,")
     assert net.config() == {"layer_sizes": [2, 4, 1], "activation": "sigmoid", "output": "sigmoid", "init": "he",
-                            "init_scale": None, "seed": 0, "bias_init": 0.0, "dropout": 0.0}
+                            "init_scale": None, "seed": 0, "bias_init": 0.0, "dropout": 0.0,
+                            "features": None}
 
 
 def test_normal_init_is_the_tutorials_randn():

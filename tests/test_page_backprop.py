@@ -257,3 +257,22 @@ def test_the_lesson_follows_the_playground_when_it_trains_more():
     run.train(50)  # the learner went back to the Playground and trained on
     at.run()
     np.testing.assert_array_equal(shown_matrices(at)["W1"], run.net.weights[0])
+
+
+def test_the_playgrounds_input_features_are_the_lessons_inputs():
+    from nn_core.config import RunConfig
+
+    run = prepare(RunConfig(dataset="circle", features=("x1_sq", "x2_sq", "sin_x1"), hidden=(3,)))
+    run.train(20)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["playground.run"] = run
+    at.session_state["backprop_source"] = "The Playground's network"
+    at.run()
+    assert not at.exception
+    shown = shown_matrices(at)
+    points = run.data.X_train[:8]
+    assert shown["X"].shape == (8, 3)  # one column per feature: x1², x2², sin x1
+    np.testing.assert_array_equal(shown["X"], np.column_stack([points[:, 0] ** 2, points[:, 1] ** 2,
+                                                               np.sin(points[:, 0])]))
+    np.testing.assert_array_equal(shown["W1"], run.net.weights[0])
+    assert "Passed" in at.success[0].value  # the gradient check holds through the features too

@@ -373,3 +373,37 @@ def test_more_about_this_run_shows_findings_and_downloads_on_request():
     assert not at.exception
     labels = [el.proto.label for el in at.get("download_button")]
     assert "Config + weights (.json)" in labels and "NumPy script (.py)" in labels
+
+
+# ------------------------------------------------------------------ input features
+def test_features_from_a_link_shape_the_network_and_each_input_has_its_picture():
+    wanted = RunConfig(dataset="circle", hidden=(), features=("x1_sq", "x2_sq"))
+    at = run_page(to_query(wanted))
+    run = the_run(at)
+    assert run.config == wanted and run.net.layer_sizes == [2, 1]
+    assert run.trainer.evaluate()["test_accuracy"] >= 0.9  # the lesson: no hidden layer needed
+    pills = at.button_group(key="playground.cfg.features")
+    assert pills.label == "Input features" and list(pills.value) == ["x1_sq", "x2_sq"]
+    nodes = live(at)["nodes"]
+    assert nodes["name"].tolist()[:2] == ["input x₁²", "input x₂²"]
+    assert dict(at.query_params) == {"dataset": "circle", "hidden": "", "features": "x1_sq,x2_sq"}
+
+
+def test_choosing_features_in_the_sidebar_restarts_with_one_input_each():
+    at = run_page(play=False)
+    pills = at.button_group(key="playground.cfg.features")
+    pills.select("x1_x2").select("sin_x1").run()
+    assert not at.exception
+    run = the_run(at)
+    assert run.net.features == ("x1", "x2", "x1_x2", "sin_x1") and run.net.layer_sizes[0] == 4
+    assert live(at)["nodes"]["name"].tolist()[:4] == ["input x₁", "input x₂", "input x₁x₂", "input sin x₁"]
+    assert dict(at.query_params) == {"features": "x1,x2,x1_x2,sin_x1"}
+
+
+def test_the_last_feature_cannot_be_switched_off():
+    at = run_page({"features": "x2"}, play=False)
+    at.button_group(key="playground.cfg.features").unselect("x2").run()
+    assert not at.exception
+    assert the_run(at).net.features == ("x2",)
+    assert list(at.button_group(key="playground.cfg.features").value) == ["x2"]
+    assert any("at least one stays on" in i.value for i in at.info)

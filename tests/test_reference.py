@@ -99,7 +99,7 @@ def test_reference_constants_are_the_engines_and_the_file_is_small_and_plain():
     assert (reference.LEAKY_SLOPE, reference.ELU_ALPHA, reference.GELU_C, reference.GELU_K) == (
         LEAKY_SLOPE, ELU_ALPHA, GELU_C, GELU_K)
     source = inspect.getsource(reference)
-    assert len(source.splitlines()) <= 280
+    assert len(source.splitlines()) <= 300  # with the seven input features
     imports = {line.strip() for line in source.splitlines() if line.startswith(("import ", "from "))}
     assert imports == {"import numpy as np"}
     assert set(reference.ACTIVATIONS) == set(ACTIVATIONS) and set(reference.HEADS) == set(HEADS)

@@ -14,7 +14,8 @@ import numpy as np
 import pyarrow as pa
 
 from nn_core import metrics
-from nn_core.grids import LIMIT, network_grids
+from nn_core.features import input_label
+from nn_core.grids import LIMIT, input_grids, network_grids
 
 from .. import drawing, live_picture, pictures
 from ..drawing import INK_RGB
@@ -134,23 +135,21 @@ class NetworkParts:
 def network_parts(net, grids, data) -> NetworkParts:
     """Nodes (with each unit's picture), edges (width and colour from the weight) and "+N more" notes.
 
-    Inputs show x1 and x2 over the plane, hidden units their output, the output
+    Inputs show their feature (x1, x1², sin x2, ...) over the plane, hidden units their output, the output
     unit the boundary itself, as in TF Playground. At most NODE_UNITS units per
     layer are drawn; the weights between them keep their real values.
     """
     sizes = net.layer_sizes
     shown, ys = node_positions(sizes)
-    x0, x1, y0, y1 = data.domain
     xs, ys_plane = grids.xs[_thumb_index(len(grids.xs))], grids.ys[_thumb_index(len(grids.ys))]
-    inputs = (np.broadcast_to(xs / max(abs(x0), abs(x1)), (len(ys_plane), len(xs))),
-              np.broadcast_to(ys_plane[:, None] / max(abs(y0), abs(y1)), (len(ys_plane), len(xs))))
+    inputs = input_grids(net.features, xs, ys_plane)
     nodes, tiles = [], []
     last = len(sizes) - 1
     place = node_pixel(sizes)
     for l, n in enumerate(shown):
         for k in range(n):
             if l == 0:
-                name, bias = f"input x{k + 1}", math.nan
+                name, bias = f"input {input_label(net.features, k)}", math.nan
                 tile = pictures.signed(inputs[k])
             else:
                 bias = float(np.clip(net.biases[l - 1][0, k], -LIMIT, LIMIT))

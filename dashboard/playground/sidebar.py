@@ -149,8 +149,40 @@ def _on_rate() -> None:
     on_change()
 
 
+def _names_key(param: Param) -> str:
+    return f"{key(param.name)}.last"  # the last non-empty choice, restored if the last one is switched off
+
+
+def _draw_names(param, box, disabled):
+    """Toggle buttons, one per choice; at least one stays on (:func:`_keep_one`)."""
+    chosen = box.pills(param.label, options=list(param.choices), selection_mode="multi", format_func=param.labels,
+                       key=key(param.name), help=param.help or None, disabled=disabled, on_change=_keep_one,
+                       args=(param,))
+    return _canonical(param, chosen)
+
+
+def _canonical(param: Param, names) -> tuple:
+    """The chosen names in the table's order; the last non-empty choice (or the default) for none."""
+    names = tuple(c for c in param.choices if c in (names or ()))
+    return names or tuple(st.session_state.get(_names_key(param), param.default))
+
+
+def _write_names(param, value):
+    st.session_state[key(param.name)] = list(value)
+    st.session_state[_names_key(param)] = tuple(value)
+
+
+def _keep_one(param: Param) -> None:
+    chosen = _canonical(param, st.session_state.get(key(param.name)))
+    if not st.session_state.get(key(param.name)):
+        st.session_state[keys.NOTES] = [f"{param.label}: at least one stays on."]
+    _write_names(param, chosen)
+    on_change()
+
+
 WIDGETS: dict[str, Widget] = {
     "widths": Widget(_draw_widths, _write_widths),
+    "names": Widget(_draw_names, _write_names),
     "activations": Widget(_draw_activation, _write_activation),
     "rates": Widget(_draw_rates, _write_rates),
 }
@@ -182,6 +214,8 @@ def from_state(base: RunConfig | None = None) -> RunConfig:
             n = state.get(key("hidden.n"))
             if n is not None:
                 values["hidden"] = tuple(int(state.get(_layer_key(i), 4)) for i in range(int(n)))
+        elif param.kind == "names" and key(param.name) in state:
+            values[param.name] = _canonical(param, state[key(param.name)])
         elif key(param.name) in state:
             values[param.name] = state[key(param.name)]
     if "activation" in values:
