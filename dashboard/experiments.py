@@ -201,16 +201,17 @@ def train_runs(configs, labels, data, on_result=None) -> list:
 
 
 # --------------------------------------------------------------- defining the runs
-TABLE_COLUMNS = ("hidden", "activation", "output", "init", "init_scale", "bias_init", "lr", "optimizer",
+TABLE_COLUMNS = ("features", "hidden", "activation", "output", "init", "init_scale", "bias_init", "lr", "optimizer",
                  "batch_size", "epochs", "l2")
 DEFAULT_SWEEP = ("activation", "relu, sigmoid, tanh")
 KEY = "exp"  # session-state prefix of the Experiments page
 
 
 def config_row(config) -> dict:
-    """The editable settings of one run as a table row (hidden layers as text, e.g. "4,4")."""
+    """The editable settings of one run as a table row (lists as text, e.g. "4,4" and "x1,x2")."""
     row = {name: getattr(config, name) for name in TABLE_COLUMNS}
-    row["hidden"] = ",".join(map(str, config.hidden))
+    for name in ("features", "hidden"):
+        row[name] = ",".join(map(str, row[name]))
     return row
 
 
@@ -363,7 +364,7 @@ def _column_config() -> dict:
         p = PARAM_BY_NAME[name]
         if p.kind == "choice":
             out[name] = cc.SelectboxColumn(p.label, options=list(p.choices), help=p.help or None)
-        elif p.kind == "widths":
+        elif p.kind in ("widths", "names"):
             out[name] = cc.TextColumn(p.label, help=p.help)
         else:
             out[name] = cc.NumberColumn(p.label, min_value=p.low, max_value=p.high, help=p.help or None,

@@ -77,11 +77,11 @@ def check_count(configs: Sequence) -> None:
 
 def parse_values(setting: str, text: str) -> list:
     """The values of a sweep from text: "relu, sigmoid, tanh", "0.01, 0.1, 1" or, for
-    hidden layers, "4; 4,4; 8,8,8". Raises ValueError with one sentence."""
+    hidden layers and input features, "4; 4,4; 8,8,8" and "x1,x2; x1_sq,x2_sq". Raises ValueError with one sentence."""
     param = PARAM_BY_NAME.get(setting)
     if param is None or setting not in SWEEPABLE:
         raise ValueError(f"“{str(setting)[:40]}” cannot be swept; choose one of: {', '.join(SWEEPABLE)}.")
-    separator = ";" if param.kind == "widths" else ","
+    separator = ";" if param.kind in ("widths", "names") else ","  # each value is itself a list
     parts = [p.strip() for p in str(text).replace("|", ";").split(separator)]
     values = []
     for part in (p for p in parts if p):
@@ -89,7 +89,8 @@ def parse_values(setting: str, text: str) -> list:
         if value not in values:
             values.append(value)
     if not MIN_RUNS <= len(values) <= MAX_RUNS:
-        example = "4; 4,4; 8,8,8" if param.kind == "widths" else ", ".join(map(str, param.choices[:3])) or "0.01, 0.1, 1"
+        example = {"widths": "4; 4,4; 8,8,8", "names": "x1,x2; x1_sq,x2_sq"}.get(param.kind) or \
+            ", ".join(map(str, param.choices[:3])) or "0.01, 0.1, 1"
         raise ValueError(f"Give {MIN_RUNS} to {MAX_RUNS} different values for {param.label}, e.g. “{example}”; "
                          f"got {len(values)}.")
     return values

@@ -230,3 +230,22 @@ def test_files_from_before_features_still_load_as_raw_inputs():
     del d["network"]["features"], d["config"]["features"]
     net, config = export.from_dict(d)
     assert net.features is None and config.features == ("x1", "x2")
+
+
+# ----------------------------------------------------------------------------- Experiments
+def test_an_experiments_sweep_over_features_reproduces_the_lesson_side_by_side():
+    from dashboard.experiments import config_row, rows_to_configs
+    from nn_core import compare
+
+    values = compare.parse_values("features", "x1,x2; x1_sq,x2_sq")
+    assert values == [("x1", "x2"), SQUARES]
+    base = RunConfig(dataset="circle", hidden=())
+    configs = compare.sweep(base, "features", values)
+    results = compare.compare(configs)
+    raw, squares = (r.metrics["test_accuracy"] for r in results)
+    assert raw <= 0.65 and squares >= 0.9
+    rows = [config_row(c) for c in configs]
+    assert [row["features"] for row in rows] == ["x1,x2", "x1_sq,x2_sq"]
+    assert rows_to_configs(rows, base) == (configs, [])
+    with pytest.raises(ValueError, match="e.g. “x1,x2; x1_sq,x2_sq”"):
+        compare.parse_values("features", "x1,x2")
