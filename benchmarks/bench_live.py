@@ -78,10 +78,13 @@ def measure_play(page, seconds: float, region: float) -> tuple[float, float]:
 
 
 def open_to_first_chart(page, url: str) -> float:
-    """Seconds from navigation to the first drawn chart (svg or canvas inside a Vega-Lite element)."""
+    """Seconds from navigation to the first drawn chart: svg or canvas inside a Vega-Lite element, or the
+    Playground's live picture (an image, loaded)."""
     started = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector('[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas',
+    page.wait_for_function("""() => document.querySelector(
+        '[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas')
+        || [...document.querySelectorAll('[data-testid="stImage"] img')].some(i => i.complete && i.naturalWidth)""",
                            timeout=60_000)
     return time.perf_counter() - started
 

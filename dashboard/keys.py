@@ -37,4 +37,5 @@ PLAY_BUTTON = f"{PREFIX}.play"  # one widget whose label says Play or Pause
 VIEW_LOG = f"{PREFIX}.view.log"
 VIEW_DISCRETIZE = f"{PREFIX}.view.discretize"
 VIEW_TEST = f"{PREFIX}.view.test"
+VIEW_INSPECT = f"{PREFIX}.view.inspect"  # paused: the interactive chart rather than the picture
 MORE = f"{PREFIX}.more"  # which detail panel is open below the live view

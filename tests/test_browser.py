@@ -71,7 +71,8 @@ def test_every_page_renders_and_the_playground_retrains():
 
         # Play streams frames, Pause stops within a frame and stays, the replay slider scrubs back
         open_page(page, server.url + "/Playground?epochs=100000&hidden=8,8&dataset=spiral&batch_size=10")
-        assert rendered_charts(page) >= 2 and not exceptions(page)
+        assert rendered_charts(page) >= 1 and not exceptions(page)  # the confusion matrix, below
+        assert page.locator('[data-testid="stImage"] img').count() == 1  # the live view, as one picture
         page.get_by_role("button", name="Play", exact=True).click()
         page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
         first = boundary_fingerprint(page)
@@ -93,6 +94,11 @@ def test_every_page_renders_and_the_playground_retrains():
         replay.press("End")  # and forward to now
         wait_for_app(page)
         page.wait_for_timeout(500)
+        assert not exceptions(page)
+        charts = rendered_charts(page)
+        page.get_by_text("Inspect", exact=True).click()  # the interactive chart takes the picture's place
+        wait_for_app(page)
+        assert rendered_charts(page) == charts + 1 and page.locator('[data-testid="stImage"] img').count() == 0
         assert not exceptions(page)
 
         open_page(page, server.url + "/Playground")  # the default run, played, for the README's picture

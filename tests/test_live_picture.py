@@ -60,14 +60,27 @@ def test_the_live_picture_changes_as_the_network_learns_and_repeats_for_the_same
         assert not np.array_equal(before[region], after[region])
 
 
-def test_a_paused_frame_is_the_chart_and_a_playing_one_the_picture():
+def test_paused_the_view_is_the_picture_unless_inspected_and_playing_always_the_picture():
     run = prepared(RunConfig(dataset="plane", output="linear"))
+    inspected = frames.frame(run, run.net, View(False, False, True, inspect=True), final=True)
     paused = frames.frame(run, run.net, VIEW, final=True)
-    playing = frames.frame(run, run.net, VIEW, final=False)
-    assert paused.picture is None and {"picture", "points", "edges", "loss_curve", "metrics"} <= set(paused.datasets)
-    assert playing.datasets == {} and playing.picture is not None
+    playing = frames.frame(run, run.net, View(False, False, True, inspect=True), final=False)
+    assert inspected.picture is None
+    assert {"picture", "points", "edges", "loss_curve", "metrics"} <= set(inspected.datasets)
+    assert paused.datasets == {} and playing.datasets == {} and paused.picture and playing.picture
     the = live_picture.layout(tuple(run.net.layer_sizes), "regression")
     assert [title for title, _ in the.curves] == ["loss"]  # regression has no accuracy curve
+
+
+def test_a_replayed_snapshot_is_pictured_with_its_own_epoch_and_numbers():
+    run = prepared(RunConfig())
+    early = run.net.copy()
+    run.trainer.run_steps(80)
+    replayed = frames.frame(run, early, VIEW, at=0, final=True)
+    now = frames.frame(run, run.net, VIEW, final=True)
+    assert replayed.epoch == 0 and now.epoch == 80
+    assert replayed.metrics["train_loss"] == run.trainer.evaluate(early)["train_loss"] != now.metrics["train_loss"]
+    assert not np.array_equal(decoded(replayed.picture), decoded(now.picture))
 
 
 def test_the_axes_are_drawn_once_for_many_frames():

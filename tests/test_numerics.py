@@ -42,7 +42,7 @@ def live_numbers(page: Page) -> dict[str, np.ndarray]:
 def test_divergence_is_caught_said_and_reset_recovers():
     query = {"activation": "linear", "hidden": "8,8,8", "init_scale": "10", "lr": "10", "reduction": "sum",
              "epochs": "100"}
-    page = Page.open(query=query)
+    page = Page.open(query=query, session={"playground.view.inspect": True})  # the chart: its numbers
     assert_clean(page)
     run = page.run_state
     assert run.history.diverged_at == 4 and run.trainer.epoch == 4
@@ -125,7 +125,10 @@ def test_every_picture_of_a_1e150_network_builds_without_a_warning():
     run = runs.prepare(RunConfig(dataset="plane", output="linear", hidden=(5, 4), activation="relu", n_samples=40))
     for W in run.net.weights:
         W *= 1e150
-    for view in (View(False, False, True), View(True, True, False)):
+    for view in (View(False, False, True), View(True, True, False)):  # the picture of each
+        assert png_pixels(frames.frame(run, run.net, view, final=True).picture).size
+        assert png_pixels(frames.frame(run, run.net, view, final=False).picture).size
+    for view in (View(False, False, True, inspect=True), View(True, True, False, inspect=True)):
         frame = frames.frame(run, run.net, view, final=True)
         for name, table in frame.datasets.items():
             sink = pa.BufferOutputStream()

@@ -24,12 +24,15 @@ from nn_core.metrics import scores
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Playground.py")
 
 
-def run_page(query: dict | None = None, session: dict | None = None, play: bool = True) -> AppTest:
+def run_page(query: dict | None = None, session: dict | None = None, play: bool = True,
+             inspect: bool = True) -> AppTest:
     """Open the Playground (it opens paused, untrained) and, unless ``play`` is False, press Play once:
-    a new run plays to its epoch budget and pauses by itself."""
+    a new run plays to its epoch budget and pauses by itself. With ``inspect`` (the toggle a learner
+    turns on for exact values) the paused view is the chart, whose datasets the tests read."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    at.session_state["playground.view.inspect"] = inspect
     for key, value in (session or {}).items():
         at.session_state[key] = value
     at.run()

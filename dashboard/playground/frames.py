@@ -313,12 +313,13 @@ MARKS_SCHEMA = pa.schema([("epoch", pa.int64()), ("text", pa.string()), ("kind",
 
 
 def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
-    """What the live view shows of ``net`` (the run's network, or a replayed snapshot of it).
+    """What the live view shows of ``net`` (the run's network, or a replayed snapshot of it at epoch ``at``).
 
-    ``final``: the paused chart's datasets (full resolution, with tooltips); otherwise the live picture.
+    ``final``: a paused run, drawn at full resolution; with ``view.inspect`` as the chart's datasets (with
+    tooltips), otherwise, as while playing, as one picture (:func:`picture_of`).
     """
-    if not final:
-        return live_frame(run, net, view)
+    if not (final and view.inspect):
+        return picture_of(run, net, view, at, final)
     data, history = run.data, run.history
     grids = network_grids(net, data.domain, resolution(net, final=True), hidden_resolution=NODE_PIXELS,
                           max_units=NODE_UNITS)
@@ -342,10 +343,11 @@ def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
 CURVES = {"loss": ("loss", "test_loss"), "accuracy": ("accuracy", "test_accuracy")}
 
 
-def live_frame(run, net, view) -> Frame:
-    """The whole live view as one picture, at the resolution a frame's budget allows."""
+def picture_of(run, net, view, at: int | None = None, final: bool = False) -> Frame:
+    """The whole live view as one picture (``dashboard.live_picture``), at the resolution a frame's
+    budget allows while playing, and at full resolution when ``final``."""
     data, history, sizes = run.data, run.history, tuple(net.layer_sizes)
-    r = resolution(net)
+    r = resolution(net, final)
     grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
     the = live_picture.layout(sizes, data.kind)
     curves, axes = [], []
@@ -357,12 +359,14 @@ def live_frame(run, net, view) -> Frame:
     backdrop = live_picture.backdrop(the, names, tuple(axes), tuple(map(float, data.domain)),
                                      live_picture.legend_of(data.kind, data.n_classes))
     network, notes = network_picture(network_parts(net, grids, data), sizes)
-    marks = [[e / axis[0] for e, _ in history.marks if e <= axis[0]] for axis in axes]
-    numbers = now_metrics(run, net, None)
+    marked = [e for e, _ in history.marks] + ([int(at)] if at is not None else [])
+    marks = [[e / axis[0] for e in marked if e <= axis[0]] for axis in axes]
+    epoch = run.trainer.epoch if at is None else int(at)
+    numbers = now_metrics(run, net, at)
     image = live_picture.compose(the, backdrop, boundary_image(grids, data, view.discretize),
                                  dots_image(data, view.show_test), network, notes, curves, marks,
-                                 metrics_text(run.trainer.epoch, numbers, False))
-    return Frame(run.trainer.epoch, {}, numbers, picture=pictures.data_url(image), width=the.width)
+                                 metrics_text(epoch, numbers, at is not None))
+    return Frame(epoch, {}, numbers, picture=pictures.data_url(image), width=the.width)
 
 
 def metrics_text(epoch: int, m: dict, replaying: bool) -> str:

@@ -41,6 +41,7 @@ class View:
     log_scale: bool
     discretize: bool
     show_test: bool
+    inspect: bool = False  # paused: the interactive chart (exact values on hover) instead of the picture
 
 
 @dataclass(frozen=True)
@@ -97,18 +98,22 @@ def controls(run) -> None:
 def layout(run) -> tuple[Slots, View]:
     """The live view on one screen: the numbers, then one chart of the network, curves and boundary."""
     chart = st.empty()
-    cols = st.columns([0.8, 0.8, 0.8, 2.2], vertical_alignment="center")
+    cols = st.columns([0.75, 0.75, 0.75, 0.65, 2.1], vertical_alignment="center")
     log_scale = cols[0].toggle("Log scale", key=keys.VIEW_LOG, on_change=state.said,
                                help="Shows small losses late in training clearly.")
     discretize = cols[1].toggle("Discretize", key=keys.VIEW_DISCRETIZE, on_change=state.said,
                                 help="Show only the decision (which side of the boundary), not the confidence.")
     show_test = cols[2].toggle("Test points", value=True, key=keys.VIEW_TEST, on_change=state.said)
-    with cols[3]:
+    inspect = cols[3].toggle("Inspect", key=keys.VIEW_INSPECT, on_change=state.said,
+                             help="While paused, hover over a weight, a unit, a point or a curve for its exact "
+                                  "value. The view becomes an interactive chart, which a browser takes a second "
+                                  "or two longer to draw; playing always shows the picture.")
+    with cols[4]:
         replay_slider(run)
     left, right = st.columns([1.45, 1])
     left.caption(NETWORK_CAPTION)
     right.caption(CAPTIONS[run.data.kind])
-    return Slots(chart), View(log_scale, discretize, show_test)
+    return Slots(chart), View(log_scale, discretize, show_test, inspect)
 
 
 def replay_slider(run) -> None:
