@@ -1,6 +1,6 @@
 """Pure Altair builders for runs side by side: loss curves, gradient flow, histograms, boundaries.
 
-Each builder takes compared runs (``nn_core.compare.RunResult``: label, history,
+Each builder takes compared runs (``nn_core.runs.Run``: label, history,
 ...) or nn_core records and returns one chart holding one long-form pandas
 DataFrame, so a test can read the plotted numbers back from ``chart.data``.
 No ``st.`` calls here: the panels that show these live in

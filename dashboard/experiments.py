@@ -53,9 +53,10 @@ def ident_of(results) -> tuple | None:
     return tuple((r.key, r.label) for r in results)
 
 
-def as_result(run, label: str = "Playground"):
-    """A compare RunResult for an nn_core Run (the Playground's); RunResults pass through."""
-    return run if isinstance(run, compare.RunResult) else compare.as_result(run, label)
+def as_result(run: Run, label: str = "Playground") -> Run:
+    """A live Run (the Playground's) as a finished copy whose key lets its charts be cached; finished runs
+    pass through."""
+    return run.finished(label) if run.live else run
 
 
 def show_findings(result) -> None:
@@ -110,7 +111,7 @@ def histogram_block(result, key_prefix: str) -> None:
 def diagnostics_panel(run, key_prefix: str = "diagnostics", label: str = "Playground") -> None:
     """Everything about one run's gradient flow: findings, per-layer charts, activation histograms.
 
-    ``run`` is an nn_core Run (e.g. the Playground's) or a compare RunResult.
+    ``run`` is live (e.g. the Playground's) or finished (a compared run).
     """
     result = as_result(run, label)
     if not len(result.history):

@@ -2,8 +2,7 @@
 
 ``ARTIFACTS`` is the registry of files a run can be exported as; each record
 knows its label, file extension, MIME type and how to make its bytes from a run
-(anything with ``config``, ``net``, ``history`` and ``data``: an nn_core Run or a
-compare RunResult). :func:`export_panel` renders one download button per
+(an nn_core Run, live or finished). :func:`export_panel` renders one download button per
 artifact. The bytes are made only when the button is clicked (deferred
 downloads), so drawing the panel costs nothing.
 """
@@ -109,7 +108,7 @@ def slug(text: str) -> str:
 
 
 def export_panel(run, key_prefix: str, name: str | None = None) -> None:
-    """Download buttons for ``run`` (nn_core Run or compare RunResult): weights, history, data, script, charts."""
+    """Download buttons for ``run`` (an nn_core Run): weights, history, data, script, charts."""
     base = f"nnplay-{slug(name or getattr(run, 'label', None) or key_prefix)}"
     files = st.columns(len(ARTIFACTS))
     for column, artifact in zip(files, ARTIFACTS.values()):

@@ -190,14 +190,14 @@ GRADIENT_VIEWS = {"first_grad": "‖dW‖ at epoch 0", "peak_grad": "largest ‖
 
 
 def layer_gradient_frame(outcomes: dict, field: str = "first_grad") -> pd.DataFrame:
-    """Per-layer gradient norms of named runs: {"as set up": Outcome, ...} → long frame.
+    """Per-layer gradient norms of named runs: {"as set up": LayerNumbers, ...} → long frame.
 
-    ``field`` is an Outcome attribute of GRADIENT_VIEWS; ``label`` is the value printed over its bar
+    ``field`` is a LayerNumbers attribute of GRADIENT_VIEWS; ``label`` is the value printed over its bar
     ("0" for an exactly zero gradient).
     """
     rows = []
-    for run, outcome in outcomes.items():
-        for layer, value in enumerate(getattr(outcome, field), start=1):
+    for run, numbers in outcomes.items():
+        for layer, value in enumerate(getattr(numbers, field), start=1):
             value = float(value)
             rows.append({"run": run, "layer": layer, "gradient norm": value,
                          "label": format_value(value) if value == 0 or not 0.01 <= abs(value) < 1e4

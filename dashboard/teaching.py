@@ -317,7 +317,7 @@ def _scenario(name: str):
 
 def what_goes_wrong() -> None:
     """The three failure scenarios, one click each: explanation, numbers, gradient bars, loss curve."""
-    from nn_core.scenarios import SCENARIOS
+    from nn_core.scenarios import SCENARIOS, layer_numbers
 
     name = st.radio("Scenario", list(SCENARIOS), key="backprop_scenario", horizontal=True,
                     format_func=lambda n: SCENARIOS[n].label, index=None)
@@ -326,23 +326,24 @@ def what_goes_wrong() -> None:
                    "one fix.")
         return
     result = _scenario(name)
-    scenario, broken = result.scenario, result.broken
+    scenario, broken, fixed = result.scenario, result.broken, result.fixed
     st.markdown(f"**Why it happens.** {scenario.explanation}")
     st.markdown("\n".join(f"- {line}" for line in result.findings))
     left, right = st.columns(2)
-    left.markdown(f"**Gradient size per layer**: {matrices.GRADIENT_VIEWS[scenario.gradients]}")
-    left.altair_chart(matrices.layer_gradient_chart({"as set up": broken, f"with {scenario.fix_label}": result.fixed},
-                                                    scenario.gradients), width="stretch")
-    right.markdown(f"**Training loss, log scale** (as set up: {broken.status})")
     fixed_label = f"with {scenario.fix_label}"
+    numbers = layer_numbers(broken.history)
+    left.markdown(f"**Gradient size per layer**: {matrices.GRADIENT_VIEWS[scenario.gradients]}")
+    left.altair_chart(matrices.layer_gradient_chart({"as set up": numbers, fixed_label: layer_numbers(fixed.history)},
+                                                    scenario.gradients), width="stretch")
+    right.markdown(f"**Training loss, log scale** (as set up: {broken.history.status})")
     classify = broken.config.output != "linear"
-    right.altair_chart(matrices.curves_chart({"as set up": (broken.epochs, broken.losses),
-                                              fixed_label: (result.fixed.epochs, result.fixed.losses)},
+    right.altair_chart(matrices.curves_chart({"as set up": (broken.history.epochs, broken.history.columns["loss"]),
+                                              fixed_label: (fixed.history.epochs, fixed.history.columns["loss"])},
                                              reference=matrices.LN2 if classify else None, log_scale=True,
                                              colours=(matrices.BROKEN, matrices.POSITIVE)),
                        width="stretch")
     with st.expander("The numbers per layer"):
-        st.dataframe(pd.DataFrame(broken.layer_rows()), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(numbers.rows()), hide_index=True, width="stretch")
     cfg = broken.config
     st.caption(f"Setup: {cfg.dataset}, hidden layers {list(cfg.hidden)}, {cfg.activation}, init {cfg.init}, "
                f"lr {cfg.lr:g}, bias init {cfg.bias_init:g}, {cfg.epochs} epochs.")
@@ -399,7 +400,7 @@ def tutorial_replay(name: str, init_scale: float | None = None, seed: int | None
 
 def setup_text(replay: explain.Replay) -> str:
     """The run's setup in one sentence, from its config."""
-    c = replay.config
+    c = replay.run.config
     sizes = "-".join(str(s) for s in [2, *c.hidden, 1])
     n = len(replay.predictions)
     samples = "both samples" if n == 2 else f"all {n} samples"
@@ -451,18 +452,22 @@ def plateau_specs(init_scale: float, seed: int) -> tuple[dict, dict]:
 
     replay, variant = tutorial_replay("seed-002"), tutorial_replay("seed-002", init_scale, seed)
     tutorial_label, label = "tutorial: init 0.1, seed 42", f"init {init_scale:g}, seed {seed}"
-    curves, marks, spreads = ({tutorial_label: (replay.epochs, replay.losses)}, {tutorial_label: replay.plateau},
+    curves, marks, spreads = ({tutorial_label: _losses(replay)}, {tutorial_label: replay.plateau},
                               {tutorial_label: replay.symmetry})
-    if variant.config != replay.config:
-        curves[label], marks[label], spreads[label] = (variant.epochs, variant.losses), variant.plateau, \
-            variant.symmetry
+    if variant.run.config != replay.run.config:
+        curves[label], marks[label], spreads[label] = _losses(variant), variant.plateau, variant.symmetry
     return (charts.to_spec(matrices.curves_chart(curves, marks)),
             charts.to_spec(matrices.symmetry_chart(spreads)))
 
 
+def _losses(replay: explain.Replay) -> tuple[list, list]:
+    """(epochs, losses) of every recorded epoch of the replayed run."""
+    return replay.run.history.epochs, replay.run.history.columns["loss"]
+
+
 def _summed_gradients(replay: explain.Replay) -> None:
-    n, lr = len(replay.predictions), replay.config.lr
-    same = tutorial_replay_mean_equivalent(replay.config.lr * n).engine_lines == replay.engine_lines
+    n, lr = len(replay.predictions), replay.run.config.lr
+    same = tutorial_replay_mean_equivalent(lr * n).engine_lines == replay.engine_lines
     st.markdown(f"#### Summed gradients\nThe tutorial computes `dW2 = np.dot(A1.T, dZ2)` with no `/ m`: its "
                 f"gradients are the **sum** over its {n} samples, while the loss it prints is the **mean** "
                 f"(`np.mean`). A sum is n × the mean, so every step is {n} × larger than the mean loss's gradient "
@@ -507,7 +512,7 @@ def _plateau(replay: explain.Replay) -> None:
     variant = tutorial_replay("seed-002", float(scale), int(seed))
     plateau = variant.plateau
     c3.metric(f"Epochs on the plateau (loss ≥ {explain.PLATEAU_LOSS})",
-              f"{plateau:,}" if plateau is not None else f"more than {variant.epochs[-1]:,}",
+              f"{plateau:,}" if plateau is not None else f"more than {variant.run.history.epochs[-1]:,}",
               delta=(f"{plateau - replay.plateau:+,} vs the tutorial's {replay.plateau:,}"
                      if plateau is not None and plateau != replay.plateau else None),
               delta_color="inverse")

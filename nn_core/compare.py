@@ -13,19 +13,19 @@ from bit-identical weights (their ``snapshots[0]``).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import runs
 from .config import PARAM_BY_NAME, PARAMS, RunConfig, clamp, coerce
 from .datasets import Dataset
-from .history import History
+from .history import epochs_to_target  # noqa: F401  (compare's readers ask it here)
 from .network import MLP
+from .runs import Run, run_key  # noqa: F401
 
 MIN_RUNS, MAX_RUNS = 2, 6
 SNAPSHOTS = 40  # snapshots kept per run: memory stays flat however long the run
@@ -36,37 +36,6 @@ HISTOGRAM_SAMPLES = 2000  # points fed through the network for an activation his
 SHARED = tuple(p.name for p in PARAMS if p.group == "data") + ("seed",)
 # The settings a comparison can vary: everything but the data and the seed, which runs share.
 SWEEPABLE = tuple(p.name for p in PARAMS if p.name not in SHARED)
-
-
-@dataclass
-class RunResult:
-    """One trained run, slim enough to cache: final network, history, bounded snapshots."""
-
-    label: str
-    config: RunConfig
-    data: Dataset
-    net: MLP
-    history: History
-    snapshots: list  # [(epoch, weights, biases)], at most SNAPSHOTS
-    metrics: dict  # train_loss, train_accuracy, test_loss, test_accuracy of the final weights
-    wall_time: float  # seconds spent training
-    notes: list = field(default_factory=list)
-    epochs_done: int = 0  # updates applied to ``net``
-    key: str | None = None  # run_key(config, data) when the result may be cached under it
-
-    def summary(self, target_loss: float | None = None) -> dict:
-        """One row of the comparison table (NaN where a value does not apply)."""
-        m = self.metrics
-        return {
-            "run": self.label,
-            "final train loss": m.get("train_loss", math.nan),
-            "final test loss": m.get("test_loss", math.nan),
-            "train accuracy": m.get("train_accuracy", math.nan),
-            "test accuracy": m.get("test_accuracy", math.nan),
-            "epochs to target": None if target_loss is None else epochs_to_target(self.history, target_loss),
-            "wall time (s)": self.wall_time,
-            "status": self.history.status,
-        }
 
 
 # ---------------------------------------------------------------- defining runs
@@ -140,36 +109,18 @@ def labels(configs: Sequence[RunConfig]) -> list[str]:
 # ---------------------------------------------------------------------- training
 def train_run(config: RunConfig, data: Dataset | None = None, *, label: str = "run",
               snapshots: int = SNAPSHOTS, chunk: int = CHUNK_EPOCHS,
-              progress: Callable[[float], None] | None = None) -> RunResult:
-    """Train one config for its epochs, in chunks (``progress(fraction)`` after each)."""
+              progress: Callable[[float], None] | None = None) -> Run:
+    """Train one config for its epochs, in chunks (``progress(fraction)`` after each); the finished Run."""
     run = runs.prepare(config, data, snapshots=snapshots, snapshot_bytes=SNAPSHOT_BYTES)
     started = time.perf_counter()
     total = max(run.config.epochs, 1)
     for _ in run.trainer.chunks(run.config.epochs, chunk):
         if progress is not None:
             progress(min(run.trainer.epoch / total, 1.0))
-    return as_result(run, label, time.perf_counter() - started)
+    return run.finished(label, time.perf_counter() - started)
 
 
-def as_result(run: runs.Run, label: str = "run", wall_time: float = math.nan) -> RunResult:
-    """A trained nn_core Run (e.g. the Playground's) as a RunResult: the network is copied, and the key
-    names this exact state (settings, data, epochs done, weights), so charts of it can be cached."""
-    return RunResult(label=label, config=run.config, data=run.data, net=run.net.copy(), history=run.history,
-                     snapshots=list(run.trainer.snapshots), metrics=run.trainer.evaluate(), wall_time=wall_time,
-                     notes=list(run.notes), epochs_done=run.trainer.epoch, key=state_key(run))
-
-
-def state_key(run: runs.Run) -> str:
-    """run_key plus the epochs done and the current weights: training is deterministic, so equal keys
-    mean equal histories too."""
-    digest = hashlib.sha256(run_key(run.config, run.data).encode())
-    digest.update(str(run.trainer.epoch).encode())
-    for p in run.net.parameters():
-        digest.update(np.ascontiguousarray(p).tobytes())
-    return digest.hexdigest()
-
-
-def compare(configs: Sequence[RunConfig], data: Dataset | None = None, **options) -> list[RunResult]:
+def compare(configs: Sequence[RunConfig], data: Dataset | None = None, **options) -> list[Run]:
     """Align and train every config on the same data; results in the configs' order."""
     configs, notes = align(configs)
     data = data if data is not None else runs.make_dataset(configs[0])
@@ -179,7 +130,7 @@ def compare(configs: Sequence[RunConfig], data: Dataset | None = None, **options
     return results
 
 
-def same_start(a: RunResult, b: RunResult) -> bool:
+def same_start(a: Run, b: Run) -> bool:
     """Whether two runs began from bit-identical weights and biases (their first snapshots)."""
     if not a.snapshots or not b.snapshots:
         return False
@@ -189,27 +140,6 @@ def same_start(a: RunResult, b: RunResult) -> bool:
             and all(x.shape == y.shape and np.array_equal(x, y) for x, y in pairs))
 
 
-def run_key(config: RunConfig, data: Dataset) -> str:
-    """A cache key for a trained run: the full config and the exact bytes of its data."""
-    digest = hashlib.sha256(repr(sorted(config.to_dict().items())).encode())
-    for array in (data.X_train, data.y_train, data.X_test, data.y_test):
-        digest.update(np.ascontiguousarray(array).tobytes())
-        digest.update(str(array.shape).encode())
-    return digest.hexdigest()
-
-
-def epochs_to_target(history: History, target: float) -> int | None:
-    """The first recorded epoch whose loss is ≤ ``target`` (None if never).
-
-    Records are the loss before that epoch's update, so this counts the updates
-    needed; on a thinned history it is exact to within the recording stride.
-    """
-    for epoch, loss in zip(history.epochs, history.columns["loss"]):
-        if loss is not None and loss <= target:
-            return int(epoch)
-    return None
-
-
 # ------------------------------------------------------------- snapshots & units
 def snapshot_index(snapshots: Sequence, epoch: int) -> int:
     """Index of the last snapshot taken at or before ``epoch`` (0 if none)."""
@@ -217,7 +147,7 @@ def snapshot_index(snapshots: Sequence, epoch: int) -> int:
     return max(int(np.searchsorted(epochs, epoch, side="right")) - 1, 0)
 
 
-def frames(result: RunResult) -> list[int]:
+def frames(result: Run) -> list[int]:
     """The epochs a replay can show: every snapshot, then the final weights (if later)."""
     epochs = [int(s[0]) for s in result.snapshots]
     if not epochs or result.epochs_done > epochs[-1]:
@@ -225,18 +155,16 @@ def frames(result: RunResult) -> list[int]:
     return epochs
 
 
-def net_at(result: RunResult, index: int) -> MLP:
+def net_at(result: Run, index: int) -> MLP:
     """A copy of the run's network at frame ``index`` of :func:`frames` (the last may be the final net)."""
     net = result.net.copy()
-    if index >= len(result.snapshots):
-        return net
-    _, weights, biases = result.snapshots[index]
-    for target, source in zip(net.weights + net.biases, list(weights) + list(biases)):
-        target[...] = source
+    if index < len(result.snapshots):
+        _, weights, biases = result.snapshots[index]
+        net.set_parameters([p for pair in zip(weights, biases) for p in pair])
     return net
 
 
-def frame_loss(result: RunResult, index: int) -> tuple[float, float]:
+def frame_loss(result: Run, index: int) -> tuple[float, float]:
     """(train loss, train accuracy) of frame ``index``: the history's record, or the final evaluation."""
     epoch = frames(result)[index]
     if index < len(result.snapshots) and epoch in result.history.epochs:
@@ -254,7 +182,7 @@ class LayerHistogram:
     counts: np.ndarray  # (bins,): unit outputs over every sample and unit of the layer
 
 
-def activation_histograms(result: RunResult, index: int, bins: int = HISTOGRAM_BINS) -> list[LayerHistogram]:
+def activation_histograms(result: Run, index: int, bins: int = HISTOGRAM_BINS) -> list[LayerHistogram]:
     """Per hidden layer, the distribution of unit outputs on the training data at frame ``index``.
 
     Piles at 0 (ReLU) mean dead units; piles at ±1 or 0/1 (tanh/sigmoid) mean saturation.

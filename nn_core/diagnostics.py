@@ -7,7 +7,7 @@ check of the ``CHECKS`` registry over it. A check is a small function returning
 zero or more :class:`Finding` records: one sentence a learner can read, what to
 try, and the measured numbers that justify the sentence.
 
-    >>> findings = diagnose(trainer)          # or a History, a Run, a RunResult
+    >>> findings = diagnose(run)              # a Run, or a History (with its activations)
     >>> findings[0].message
     'Loss diverged at epoch 92: the updates grew until the loss was no longer a finite number.'
     >>> findings[0].numbers_text()
@@ -24,6 +24,8 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .history import History
+from .network import MLP
+from .runs import Run
 
 VANISHING_RATIO = 1e-3  # layer-1 gradient norm / last layer's, at the first recorded epoch
 EXPLODING_GROWTH = 100.0  # gradient norm growth over its starting value
@@ -98,19 +100,17 @@ class Flow:
         return f"{spec.label.lower()} unit" + ("s" if plural else "")
 
 
-def history_of(source) -> History:
-    """The History of a History, Trainer, nn_core Run or compare RunResult."""
+def history_of(source: History | Run) -> History:
+    """The History of a History or a Run (a Run also says which hidden activations it has)."""
+    if isinstance(source, Run):
+        return source.history
     if isinstance(source, History):
         return source
-    history = getattr(source, "history", None)
-    if isinstance(history, History):
-        return history
-    raise TypeError(f"Expected a History or something with a .history; got {type(source).__name__}.")
+    raise TypeError(f"Expected a History or a Run; got {type(source).__name__}.")
 
 
-def _net_of(source):
-    net = getattr(source, "net", None)
-    return net if net is not None and hasattr(net, "hidden_activations") else None
+def _net_of(source: History | Run) -> MLP | None:
+    return source.net if isinstance(source, Run) else None
 
 
 def _matrix(column: list, width: int) -> np.ndarray:
@@ -124,7 +124,7 @@ def _matrix(column: list, width: int) -> np.ndarray:
 
 
 def flow(source, activations: tuple[str, ...] | None = None) -> Flow:
-    """Read the diagnostic columns of ``source`` (History, Trainer, Run or RunResult)."""
+    """Read the diagnostic columns of ``source`` (a History or a Run)."""
     history = history_of(source)
     net = _net_of(source)
     if activations is None:

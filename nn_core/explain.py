@@ -19,6 +19,7 @@ from .activations import derivative, get_activation
 from .heads import get_head
 from .history import History
 from .network import MLP
+from .runs import Run
 
 PHASES = ("forward", "loss", "backward", "update")
 
@@ -297,14 +298,11 @@ class Lesson:
 # ---------------------------------------------------------------- tutorials
 @dataclass(frozen=True)
 class Replay:
-    """A preset replayed by the engine, beside what its tutorial claims."""
+    """A preset replayed by the engine (``run``, finished), read beside what its tutorial claims."""
 
-    name: str
-    config: object  # the RunConfig actually run
+    run: Run  # the preset's run, every epoch recorded, labelled with the preset's name
     engine_lines: list  # the table the engine prints
     claimed_lines: list  # the table the tutorial prints
-    epochs: list  # every epoch, for the curve
-    losses: list
     predictions: list  # dicts: input, target, probability, predicted
     plateau: int | None  # first epoch with loss < PLATEAU_LOSS (None: never)
     symmetry: list  # (epoch, spread of the hidden units' outputs) at the snapshots
@@ -326,14 +324,14 @@ def replay(name: str, config=None) -> Replay:
 
     preset = get_preset(name)
     result = run_preset(name, config, diagnostics=False, max_points=(config or preset.config).epochs + 1,
-                        snapshots=64)
+                        snapshots=64).finished(name)
     h, net, data = result.history, result.net, result.data
     probs = net.forward(data.X_train)
     predictions = [{"input": [float(v) for v in x], "target": float(t[0]), "probability": float(p[0]),
                     "predicted": int(p[0] >= 0.5)} for x, t, p in zip(data.X_train, data.y_train, probs)]
     symmetry = []
     probe = net.copy()
-    for epoch, weights, biases in result.trainer.snapshots:
+    for epoch, weights, biases in result.snapshots:
         probe.set_parameters([p for pair in zip(weights, biases) for p in pair])
         symmetry.append((epoch, hidden_unit_spread(probe, data.X_train)[0]))
     curve = History(net.n_layers, CURVE_POINTS)
@@ -341,6 +339,5 @@ def replay(name: str, config=None) -> Replay:
         if curve.wants(epoch):
             curve.append(epoch, loss=loss, accuracy=acc)
     curve.status = h.status
-    return Replay(name, result.config, preset.table(h.log), preset.claimed_table(), list(h.epochs),
-                  list(h.columns["loss"]), predictions, epochs_on_plateau(h.epochs, h.columns["loss"], PLATEAU_LOSS),
-                  symmetry, curve)
+    return Replay(result, preset.table(h.log), preset.claimed_table(), predictions,
+                  epochs_on_plateau(h.epochs, h.columns["loss"], PLATEAU_LOSS), symmetry, curve)

@@ -125,3 +125,15 @@ class History:
 
     def __repr__(self) -> str:
         return f"History({len(self)} records, stride {self.stride}, {self.status}, last loss {self.last_loss:.6g})"
+
+
+def epochs_to_target(history: History, target: float) -> int | None:
+    """The first recorded epoch whose loss is ≤ ``target`` (None if never).
+
+    Records are the loss before that epoch's update, so this counts the updates
+    needed; on a thinned history it is exact to within the recording stride.
+    """
+    for epoch, loss in zip(history.epochs, history.columns["loss"]):
+        if loss is not None and loss <= target:
+            return int(epoch)
+    return None

@@ -2,50 +2,37 @@
 
 Each :class:`Scenario` is a small run that goes wrong for one clear reason, the
 change that cures it, and a plain-words explanation. :func:`run_scenario`
-trains both and returns the numbers that show the problem (per-layer gradient
-norms, dead or saturated fractions, the loss, divergence), with sentences that
-quote them. NumPy only, so any page (Backprop, Experiments) can reuse it.
+trains both into finished Runs, with sentences that quote the numbers that
+show the problem; :func:`layer_numbers` reads those numbers (per-layer
+gradient norms, dead or saturated fractions) from a history. NumPy only, so
+any page (Backprop, Experiments) can reuse it.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .config import RunConfig
 from .history import History
-from .runs import run
+from .runs import Run, run
 
 LN2 = math.log(2.0)
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """The numbers of one trained run."""
+class LayerNumbers:
+    """Per-layer gradient norms and unit health read from a run's history: the numbers a finding quotes."""
 
-    config: RunConfig
-    status: str
-    diverged_at: int | None
-    epochs: list  # recorded epochs
-    losses: list
     first_grad: list  # per-layer ‖dW‖ at epoch 0
     last_grad: list  # per-layer ‖dW‖ at the last recorded epoch
     peak_grad: list  # per-layer largest ‖dW‖ seen
     first_dead: list  # per hidden layer, NaN where the activation cannot die
     last_dead: list
     first_saturated: list
-    history: History = field(repr=False)
 
-    @property
-    def first_loss(self) -> float:
-        return self.losses[0]
-
-    @property
-    def last_loss(self) -> float:
-        return self.losses[-1]
-
-    def layer_rows(self) -> list[dict]:
+    def rows(self) -> list[dict]:
         """One row per weight layer: gradient norms and unit health, for a table."""
         rows = []
         for l in range(len(self.first_grad)):
@@ -62,6 +49,17 @@ class Outcome:
         return rows
 
 
+def layer_numbers(history: History) -> LayerNumbers:
+    """The gradient norms of the finite records (a diverged run's last ones are not) and the unit health."""
+    grads = [g for g in history.columns["grad_norm"] if g is not None and all(math.isfinite(x) for x in g)]
+    n = history.n_layers
+    grads = grads or [[math.nan] * n]
+    return LayerNumbers(
+        first_grad=list(grads[0]), last_grad=list(grads[-1]), peak_grad=[max(g[l] for g in grads) for l in range(n)],
+        first_dead=list(history.columns["dead_fraction"][0]), last_dead=list(_last_recorded(history, "dead_fraction")),
+        first_saturated=list(history.columns["saturated_fraction"][0]))
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -70,35 +68,19 @@ class Scenario:
     fix: dict  # the settings that cure it
     fix_label: str
     explanation: str
-    findings: Callable[[Outcome, Outcome], list[str]]  # (broken, fixed) -> sentences with numbers
-    gradients: str = "first_grad"  # the Outcome field that shows the problem: "first_grad" or "peak_grad"
+    findings: Callable[[Run, Run], list[str]]  # (broken, fixed) -> sentences with numbers
+    gradients: str = "first_grad"  # the LayerNumbers field that shows the problem: "first_grad" or "peak_grad"
 
 
 @dataclass(frozen=True)
 class ScenarioResult:
     scenario: Scenario
-    broken: Outcome
-    fixed: Outcome
+    broken: Run  # the scenario as set up, trained and finished
+    fixed: Run  # the same with the fix
 
     @property
     def findings(self) -> list[str]:
         return self.scenario.findings(self.broken, self.fixed)
-
-
-def measure(config: RunConfig) -> Outcome:
-    """Train ``config`` for its epochs and collect the numbers a finding quotes."""
-    result = run(config)
-    h = result.history
-    grads = [g for g in h.columns["grad_norm"] if g is not None and all(math.isfinite(x) for x in g)]
-    n = result.net.n_layers
-    grads = grads or [[math.nan] * n]
-    return Outcome(
-        config=result.config, status=h.status, diverged_at=h.diverged_at,
-        epochs=list(h.epochs), losses=list(h.columns["loss"]),
-        first_grad=list(grads[0]), last_grad=list(grads[-1]),
-        peak_grad=[max(g[l] for g in grads) for l in range(n)],
-        first_dead=list(h.columns["dead_fraction"][0]), last_dead=list(_last_recorded(h, "dead_fraction")),
-        first_saturated=list(h.columns["saturated_fraction"][0]), history=h)
 
 
 def _last_recorded(h, column: str) -> list:
@@ -108,7 +90,8 @@ def _last_recorded(h, column: str) -> list:
 
 def run_scenario(name: str) -> ScenarioResult:
     scenario = get_scenario(name)
-    return ScenarioResult(scenario, measure(scenario.config), measure(scenario.config.replace(**scenario.fix)))
+    return ScenarioResult(scenario, run(scenario.config).finished(scenario.label),
+                          run(scenario.config.replace(**scenario.fix)).finished(scenario.fix_label))
 
 
 def get_scenario(name: str) -> Scenario:
@@ -123,40 +106,48 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def _vanishing(broken: Outcome, fixed: Outcome) -> list[str]:
-    g, f = broken.first_grad, fixed.first_grad
+def _losses(r: Run) -> tuple[float, float]:
+    """(first, last) recorded loss."""
+    return r.history.columns["loss"][0], r.history.last_loss
+
+
+def _vanishing(broken: Run, fixed: Run) -> list[str]:
+    g, f = layer_numbers(broken.history).first_grad, layer_numbers(fixed.history).first_grad
+    (start, end), (_, fixed_end) = _losses(broken), _losses(fixed)
     return [
         f"At the start, layer 1's gradient is {g[0]:.1e} and the output layer's is {g[-1]:.1e}: "
         f"about {g[-1] / g[0]:,.0f} times smaller after passing back through {len(g) - 1} sigmoid layers.",
-        f"After {broken.epochs[-1] + 1} epochs the loss has only gone from {broken.first_loss:.4f} to "
-        f"{broken.last_loss:.4f} (ln 2 = {LN2:.4f} is a coin toss).",
+        f"After {broken.history.epochs[-1] + 1} epochs the loss has only gone from {start:.4f} to "
+        f"{end:.4f} (ln 2 = {LN2:.4f} is a coin toss).",
         f"The same network with tanh gives layer 1 a gradient of {f[0]:.1e} ({f[0] / f[-1]:.1g} × the output "
-        f"layer's) and reaches a loss of {fixed.last_loss:.4f}.",
+        f"layer's) and reaches a loss of {fixed_end:.4f}.",
     ]
 
 
-def _exploding(broken: Outcome, fixed: Outcome) -> list[str]:
-    g = broken.first_grad
-    where = (f"the loss overflowed and training stopped: {broken.status}"
-             if broken.diverged_at is not None else f"the loss ended at {broken.last_loss:.3g}")
+def _exploding(broken: Run, fixed: Run) -> list[str]:
+    numbers, fixed_numbers = layer_numbers(broken.history), layer_numbers(fixed.history)
+    (start, end), (_, fixed_end) = _losses(broken), _losses(fixed)
+    where = (f"the loss overflowed and training stopped: {broken.history.status}"
+             if broken.history.diverged_at is not None else f"the loss ended at {end:.3g}")
     return [
-        f"The gradient starts at a normal size ({max(g):.2f} at most) but every oversized step makes the next "
-        f"one bigger: the largest gradient reached {max(broken.peak_grad):.1e}.",
-        f"The loss went from {broken.first_loss:.4f} up to {max(broken.losses):.1e}; {where}.",
+        f"The gradient starts at a normal size ({max(numbers.first_grad):.2f} at most) but every oversized step "
+        f"makes the next one bigger: the largest gradient reached {max(numbers.peak_grad):.1e}.",
+        f"The loss went from {start:.4f} up to {max(broken.history.columns['loss']):.1e}; {where}.",
         f"With learning rate {fixed.config.lr:g} instead of {broken.config.lr:g}, the loss falls to "
-        f"{fixed.last_loss:.4f} and the gradient never exceeds {max(fixed.peak_grad):.2f}.",
+        f"{fixed_end:.4f} and the gradient never exceeds {max(fixed_numbers.peak_grad):.2f}.",
     ]
 
 
-def _dead(broken: Outcome, fixed: Outcome) -> list[str]:
-    dead = broken.first_dead
+def _dead(broken: Run, fixed: Run) -> list[str]:
+    numbers, fixed_numbers = layer_numbers(broken.history), layer_numbers(fixed.history)
+    (_, end), (_, fixed_end) = _losses(broken), _losses(fixed)
     return [
-        f"With every hidden bias at {broken.config.bias_init:g}, {_pct(dead[0])} of the hidden ReLUs output 0 "
-        f"for every training point from the very first epoch.",
-        f"A dead unit's slope is 0, so its gradient is exactly 0: ‖dW1‖ = {broken.first_grad[0]:.1g}. "
-        f"Nothing flows back, nothing changes: the loss stays at {broken.last_loss:.4f} (ln 2 = {LN2:.4f}).",
-        f"With biases starting at 0, {_pct(fixed.first_dead[0])} are dead at the start, ‖dW1‖ = "
-        f"{fixed.first_grad[0]:.2f}, and the loss reaches {fixed.last_loss:.4f}.",
+        f"With every hidden bias at {broken.config.bias_init:g}, {_pct(numbers.first_dead[0])} of the hidden "
+        f"ReLUs output 0 for every training point from the very first epoch.",
+        f"A dead unit's slope is 0, so its gradient is exactly 0: ‖dW1‖ = {numbers.first_grad[0]:.1g}. "
+        f"Nothing flows back, nothing changes: the loss stays at {end:.4f} (ln 2 = {LN2:.4f}).",
+        f"With biases starting at 0, {_pct(fixed_numbers.first_dead[0])} are dead at the start, ‖dW1‖ = "
+        f"{fixed_numbers.first_grad[0]:.2f}, and the loss reaches {fixed_end:.4f}.",
     ]
 
 

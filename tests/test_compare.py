@@ -129,15 +129,20 @@ def test_net_at_and_histograms(activations):
     assert hists[0].edges[0] == A1.min() and hists[0].edges[-1] == pytest.approx(A1.max())
 
 
-def test_as_result_wraps_a_playground_run():
+def test_a_finished_copy_of_a_playground_run_stays_as_it_was():
     plain = run(RunConfig(epochs=30))
-    result = C.as_result(plain, "Playground")
-    assert result.label == "Playground" and result.history is plain.history
+    result = plain.finished("Playground")
+    assert result.label == "Playground" and not result.live and plain.live
     assert result.net is not plain.net and np.array_equal(result.net.weights[0], plain.net.weights[0])
-    assert math.isnan(result.wall_time)
-    assert result.key == C.as_result(plain).key  # the same state, the same key ...
+    assert math.isnan(result.wall_time) and result.epochs_done == 30 == len(result.history)
+    assert result.metrics == plain.trainer.evaluate()
+    assert result.key == plain.finished().key  # the same state, the same key ...
     plain.train(1)
-    assert C.as_result(plain).key != result.key  # ... and one more epoch changes it
+    assert plain.finished().key != result.key  # ... and one more epoch changes it
+    assert result.epochs_done == 30 and len(result.history) == 30  # ... while the copy keeps its own
+    assert result.history.columns["loss"] == plain.history.columns["loss"][:30]
+    with pytest.raises(ValueError, match="finished"):
+        result.train(1)
 
 
 def test_snapshot_budget_shrinks_for_wide_networks():

@@ -36,7 +36,7 @@ def test_registry_lists_every_check_with_a_function():
 
 def test_vanishing_deep_sigmoid_stack(cases):
     r = cases["vanishing"]
-    found = by_check(D.diagnose(r.trainer))
+    found = by_check(D.diagnose(r))
     assert "vanishing" in found
     f = found["vanishing"]
     numbers = dict(f.numbers)

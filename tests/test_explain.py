@@ -20,7 +20,7 @@ from nn_core.explain import (
 )
 from nn_core.presets import PRESETS
 from nn_core.runs import prepare
-from nn_core.scenarios import SCENARIOS, run_scenario
+from nn_core.scenarios import SCENARIOS, layer_numbers, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -207,7 +207,9 @@ def test_replay_002_is_the_codes_output_not_the_claim(replays):
     assert not any(r.agree)
     assert r.engine_lines[1] == "Epoch  1000 | Loss: 0.6931"
     assert r.plateau == 8319
-    assert r.losses[r.epochs.index(8318)] >= 0.6 > r.losses[r.epochs.index(8319)]
+    h = r.run.history
+    assert h.columns["loss"][h.epochs.index(8318)] >= 0.6 > h.columns["loss"][h.epochs.index(8319)]
+    assert r.run.label == "seed-002" and not r.run.live and r.run.epochs_done == r.run.config.epochs
     assert [p["predicted"] for p in r.predictions] == [0, 1, 1, 0]
     spread = dict(r.symmetry)
     assert spread[0] < 0.05 and spread[max(spread)] > 0.5  # near-identical units, then symmetry breaks
@@ -226,20 +228,23 @@ def test_larger_init_shortens_the_plateau():
 
 def test_scenarios_show_their_failure():
     vanishing = run_scenario("vanishing")
-    g = vanishing.broken.first_grad
-    assert g[0] / g[-1] < 1e-3 and vanishing.fixed.first_grad[0] / vanishing.fixed.first_grad[-1] > 0.1
-    assert vanishing.broken.last_loss > 0.69 > 0.2 > vanishing.fixed.last_loss
+    g, f = layer_numbers(vanishing.broken.history).first_grad, layer_numbers(vanishing.fixed.history).first_grad
+    assert g[0] / g[-1] < 1e-3 and f[0] / f[-1] > 0.1
+    assert vanishing.broken.history.last_loss > 0.69 > 0.2 > vanishing.fixed.history.last_loss
 
     exploding = run_scenario("exploding")
-    assert exploding.broken.diverged_at is not None and "diverged at epoch" in exploding.broken.status
-    assert max(exploding.broken.peak_grad) > 1e100
-    assert exploding.fixed.diverged_at is None and exploding.fixed.last_loss < 0.01
+    broken = exploding.broken.history
+    assert broken.diverged_at is not None and "diverged at epoch" in broken.status
+    assert max(layer_numbers(broken).peak_grad) > 1e100
+    assert exploding.fixed.history.diverged_at is None and exploding.fixed.history.last_loss < 0.01
 
     dead = run_scenario("dead_relu")
-    assert dead.broken.first_dead == [1.0] and dead.broken.first_grad[0] == 0.0
-    assert dead.fixed.first_dead == [0.0] and dead.fixed.last_loss < dead.broken.last_loss
+    assert layer_numbers(dead.broken.history).first_dead == [1.0] and layer_numbers(dead.broken.history).first_grad[0] == 0.0
+    assert layer_numbers(dead.fixed.history).first_dead == [0.0]
+    assert dead.fixed.history.last_loss < dead.broken.history.last_loss
 
     for result in (vanishing, exploding, dead):
         assert len(result.findings) == 3 and all(s.endswith(".") for s in result.findings)
-        assert len(result.broken.layer_rows()) == result.broken.history.n_layers
+        assert len(layer_numbers(result.broken.history).rows()) == result.broken.history.n_layers
+        assert not result.broken.live and result.broken.label == result.scenario.label
     assert set(SCENARIOS) == {"vanishing", "exploding", "dead_relu"}

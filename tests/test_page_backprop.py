@@ -13,7 +13,7 @@ from nn_core.explain import stage_keys, training_step
 from nn_core.gradcheck import BREAKAGES, check_gradients
 from nn_core.presets import PRESETS
 from nn_core.runs import prepare
-from nn_core.scenarios import SCENARIOS, run_scenario
+from nn_core.scenarios import SCENARIOS, layer_numbers, run_scenario
 
 PAGE = "../pages/2_Backprop.py"
 
@@ -182,7 +182,7 @@ def test_each_scenario_shows_its_numbers(name):
         assert sentence in text
     assert result.scenario.explanation in text
     rows = next(df.value for df in at.dataframe if "‖dW‖ at epoch 0" in df.value.columns)
-    np.testing.assert_allclose(rows["‖dW‖ at epoch 0"], result.broken.first_grad, rtol=1e-12)
+    np.testing.assert_allclose(rows["‖dW‖ at epoch 0"], layer_numbers(result.broken.history).first_grad, rtol=1e-12)
     if name == "exploding":
         assert "diverged at epoch" in text
     if name == "dead_relu":

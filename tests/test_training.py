@@ -362,7 +362,7 @@ def test_a_stopped_run_is_diagnosed_from_its_last_diagnosed_record():
     trainer.run(100)
     h = trainer.history
     assert h.epochs[-1] == 41 and h["dead_fraction"][-1] is None and _diagnosed(h)[-1] == 40
-    (finding,) = [f for f in diagnose(trainer) if f.check == "dead_units"]
+    (finding,) = [f for f in diagnose(h, activations=trainer.net.hidden_activations) if f.check == "dead_units"]
     assert dict(finding.numbers) == {"dead at epoch 0": 1.0, "dead at epoch 40": 1.0}
 
 
