@@ -8,34 +8,31 @@ import streamlit as st
 
 from nn_core import runs
 from nn_core.config import RunConfig, to_query
-from nn_core.grids import network_grids
 
-from . import charts
+from .playground import frames
+from .playground.panels import View
 
 EXAMPLE = RunConfig(dataset="xor_cloud", hidden=(4,), epochs=300, lr=0.5)
 
 
 @st.cache_data(show_spinner=False)
-def _trained(config: RunConfig) -> tuple[dict, dict, float, dict]:
-    """(boundary spec, loss spec, training seconds, final scores): pure, so every session shares it."""
+def trained_picture(config: RunConfig) -> tuple[str, int, float, dict]:
+    """(the Playground's picture of the trained run as a PNG data URL, its width, training seconds, final
+    scores): pure, so every session shares it, and one image, which a browser shows at once."""
     start = time.perf_counter()
     run = runs.run(config)
     seconds = time.perf_counter() - start
-    grids = network_grids(run.net, run.data.domain, hidden_resolution=2)
-    boundary = charts.to_spec(charts.boundary_image_chart(grids, run.data))  # one picture, not 10,000 cells
-    loss = charts.to_spec(charts.loss_chart(run.history))
-    return boundary, loss, seconds, run.trainer.evaluate()
+    frame = frames.frame(run, run.net, View(log_scale=False, discretize=False, show_test=True), final=True)
+    return frame.picture, frame.width, seconds, run.trainer.evaluate()
 
 
 def xor_example() -> None:
-    boundary, loss, seconds, scores = _trained(EXAMPLE)
-    left, right = st.columns([1.1, 1], gap="large")
-    left.vega_lite_chart(spec=boundary, width="content")
-    with right:
-        st.vega_lite_chart(spec=loss, width="stretch")
-        st.markdown(
-            f"A 2-4-1 network with tanh units learned to separate the quadrants in **{EXAMPLE.epochs} epochs "
-            f"({1000 * seconds:.0f} ms)**: test accuracy **{100 * scores['test_accuracy']:.1f} %**. "
-            "No straight line can split XOR; the hidden layer bends the boundary.")
-        st.page_link("pages/1_Playground.py", label="Open it in the Playground", icon=":material/science:",
-                     query_params=to_query(EXAMPLE))
+    picture, width, seconds, scores = trained_picture(EXAMPLE)
+    st.image(picture, width=width)
+    st.markdown(
+        f"A 2-4-1 network with tanh units learned to separate the quadrants in **{EXAMPLE.epochs} epochs "
+        f"({1000 * seconds:.0f} ms)**: test accuracy **{100 * scores['test_accuracy']:.1f} %**. No straight line "
+        "can split XOR; the hidden layer bends the boundary. This is the Playground's view of the trained run: "
+        "the network with each unit's output inside its node, the loss and accuracy, and the boundary.")
+    st.page_link("pages/1_Playground.py", label="Open it in the Playground and press Play",
+                 icon=":material/science:", query_params=to_query(EXAMPLE))
