@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import streamlit as st
 
 from nn_core import datasets, export, runs, script
-from nn_core.config import layer_sizes
 from nn_core.export import ExportError
 from nn_core.grids import network_grids
 
@@ -139,38 +138,6 @@ def _deferred_chart(build, extension):
 
 
 # ------------------------------------------------------------------------ restore
-def restore(net, config, data=None) -> runs.Run:
-    """A Run holding ``config``'s data and trainer with the saved weights ``net``, ready to continue.
-
-    Raises ExportError (one sentence) when the weights do not fit the run's settings.
-    """
-    if config is None:
-        raise ExportError("The file holds a network but no run settings, so the run cannot be rebuilt; "
-                          "save it from nnplay's export buttons.")
-    if config.dataset == "csv" and data is None:
-        raise ExportError("This run was trained on an uploaded CSV: add its dataset CSV as well.")
-    run = runs.prepare(config, data)
-    expected = layer_sizes(run.config, run.data.n_classes)
-    if list(net.layer_sizes) != expected or net.hidden_activations != run.net.hidden_activations:
-        raise ExportError(f"The saved weights ({'-'.join(map(str, net.layer_sizes))}) do not fit the run's settings "
-                          f"({'-'.join(map(str, expected))}, {run.net.activation}).")
-    for mine, saved in zip(run.net.parameters(), net.parameters()):
-        mine[...] = saved
-    return run
-
-
-def load_upload(weights: bytes, dataset_csv: bytes | None = None) -> runs.Run:
-    """Restore a run from an uploaded .json/.npz (and, for CSV runs, its dataset). ExportError on any problem."""
-    net, config = export.load(weights)
-    data = None
-    if dataset_csv is not None:
-        try:
-            data = datasets.load_csv(dataset_csv, test_ratio=config.test_ratio if config else 0.2)
-        except datasets.DataError as error:
-            raise ExportError(f"The dataset CSV: {error}") from None
-    return restore(net, config, data)
-
-
 def restore_panel(key_prefix: str) -> runs.Run | None:
     """An uploader for a saved run; returns the restored Run, or None (after one clear sentence if the file is bad)."""
     upload = st.file_uploader("Restore a saved run (.json or .npz from the export buttons)", type=["json", "npz"],
@@ -183,7 +150,7 @@ def restore_panel(key_prefix: str) -> runs.Run | None:
     try:
         if upload.size > MAX_UPLOAD_MB * 1_000_000:
             raise ExportError(f"The file is larger than the {MAX_UPLOAD_MB} MB limit.")
-        return load_upload(upload.getvalue(), extra.getvalue() if extra is not None else None)
+        return runs.load_saved(upload.getvalue(), extra.getvalue() if extra is not None else None)
     except ExportError as error:
         st.error(f"Could not restore “{upload.name[:60]}”: {error}")
         return None

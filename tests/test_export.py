@@ -31,7 +31,7 @@ from nn_core.export import (
 )
 from nn_core.heads import HEADS as HEAD_REGISTRY
 from nn_core.presets import PRESETS, run_preset
-from nn_core.runs import prepare
+from nn_core.runs import load_saved, prepare, restore
 from nn_core.script import HEAD_CODE, OPTIMIZER_CODE, export_script, result_lines
 
 FULL = "{epoch} {loss:.17g}"  # 17 significant digits: equal text means equal floats
@@ -113,6 +113,43 @@ def test_multiclass_run_config_round_trips():
         assert loaded == run.config
         assert net.layer_sizes == [2, 6, 5, 4]
         _same_network(run.net, net)
+
+
+@pytest.mark.parametrize("write", [to_json_bytes, to_npz_bytes], ids=["json", "npz"])
+def test_a_saved_run_restores_and_continues_bit_for_bit(write):
+    original = prepare(RunConfig(epochs=60, hidden=(5, 3), activation="relu"))  # full-batch SGD: no hidden state
+    original.train()
+    restored = load_saved(write(original.net, original.config, original.history))
+    assert restored.live and restored.config == original.config and restored.epochs_done == 0
+    assert restored.trainer.evaluate() == original.trainer.evaluate()
+    original.train(25)
+    restored.train(25)
+    for a, b in zip(original.net.parameters(), restored.net.parameters()):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_a_csv_run_restores_only_with_its_dataset():
+    data = load_csv(to_csv(make("moons", n=80, noise=0.1, seed=3)))
+    config = RunConfig(dataset="csv", epochs=20, hidden=(4,))
+    run = prepare(config, data)
+    run.train()
+    saved = to_json_bytes(run.net, run.config)
+    with pytest.raises(ExportError, match="add its dataset CSV as well"):
+        load_saved(saved)
+    with pytest.raises(ExportError, match=r"^The dataset CSV: "):
+        load_saved(saved, b"x1,x2\n1,2\n")
+    restored = load_saved(saved, to_csv(run.data))
+    assert restored.trainer.evaluate() == run.trainer.evaluate()
+
+
+def test_restore_refuses_weights_that_do_not_fit_or_come_without_settings():
+    run = prepare(RunConfig(epochs=1, hidden=(5, 3)))
+    with pytest.raises(ExportError, match=r"do not fit the run's settings \(2-4-1"):
+        restore(run.net, RunConfig(hidden=(4,)))
+    with pytest.raises(ExportError, match=r"do not fit the run's settings \(2-5-3-1, relu\)"):
+        restore(run.net, run.config.replace(activation="relu"))
+    with pytest.raises(ExportError, match="no run settings"):
+        restore(run.net, None)
 
 
 @settings(max_examples=30, deadline=None)

@@ -65,7 +65,7 @@ def test_a_pickle_is_refused_and_never_loaded(tmp_path, make, sentence):
     with pytest.raises(export.ExportError, match=re.escape(sentence)):
         export.load(content)
     with pytest.raises(export.ExportError):
-        exports.load_upload(content)
+        runs.load_saved(content)
     assert not (tmp_path / "pwned").exists()
     pickle.loads(pickle.dumps(Payload(tmp_path / "control")))  # the payload is live: unpickling it makes a file
     assert (tmp_path / "control").exists()
