@@ -236,7 +236,7 @@ def sprite_size(sizes) -> tuple[int, int]:
 def _enlarge(tile: np.ndarray) -> np.ndarray:
     """A unit's NODE_PIXELS picture at the node's NODE_SIZE on screen (nearest pixel)."""
     idx = np.arange(NODE_SIZE) * tile.shape[0] // NODE_SIZE
-    return tile[np.ix_(idx, idx)]
+    return tile[idx][:, idx]
 
 
 def node_pixel(sizes):
@@ -275,8 +275,8 @@ def curve_picture(history, train: str, test: str, run, size: tuple[int, int],
     series = [(split, epochs, np.asarray(history.columns[name], dtype=np.float64))
               for split, name in (("train", train), ("test", test))]
     series = [(s_, e, v) for s_, e, v in series if len(v) and np.isfinite(v).any()]
-    goal = run.trainer.epoch + 1
-    x1 = max(goal, run.config.epochs) if run.trainer.epoch < run.config.epochs else drawing.nice_ceiling(goal)
+    epoch = run.trainer.epoch
+    x1 = run.config.epochs if epoch <= run.config.epochs else drawing.nice_ceiling(epoch + 1)
     if train == "accuracy":
         y0, y1 = 0.0, 1.0
     else:
