@@ -191,7 +191,7 @@ def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test
 
     One chart, not four: each frame is then one message to the browser and one
     redraw of one canvas, which is what keeps 20 frames a second affordable.
-    Datasets: ``metrics`` (one row: the line of numbers), those of the network and boundary charts, ``loss_curve``,
+    Datasets: those of the network and boundary charts, ``loss_curve``,
     ``loss_marks`` and, for classification, ``accuracy_curve`` and ``accuracy_marks``.
     """
     width = NETWORK_WIDTH
@@ -199,9 +199,7 @@ def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test
                                prefix="loss_")]
     if kind != "regression":
         curves.append(curve_spec_chart("accuracy", percent=True, width=CURVE_WIDTH, prefix="accuracy_"))
-    numbers = alt.Chart(named("metrics")).mark_text(align="left", baseline="middle", fontSize=15, color=INK).encode(
-        text="text:N", x=alt.value(0), y=alt.value(10)).properties(width=width, height=20)
-    left = alt.vconcat(numbers, network_spec_chart(sizes, width), alt.hconcat(*curves, spacing=28), spacing=10)
+    left = alt.vconcat(network_spec_chart(sizes, width), alt.hconcat(*curves, spacing=28), spacing=10)
     plane = boundary_spec_chart(domain, kind, n_classes, target_limit, show_test, has_test)
     return alt.hconcat(left, plane, spacing=36).configure_view(stroke=None).properties(
         autosize=FIXED_SIZE, usermeta=CANVAS,

@@ -5,8 +5,9 @@ A browser redraws one ``<img>`` whose source changes about 20 times a second
 an image keeps its old picture until the new one has decoded). Updating a
 Vega-Lite view of the same things costs it tens of milliseconds a frame, so a
 playing run is drawn here, with NumPy and Pillow, in the same arrangement as
-the paused chart (``live_charts.live_chart``): the line of numbers, the network,
-the loss and accuracy curves under it, and the decision boundary beside it.
+the paused chart (``live_charts.live_chart``): the network, the loss and
+accuracy curves under it, and the decision boundary beside it. The line of
+numbers above it is text.
 Paused, the page shows the chart again, with its tooltips.
 
 Everything that stays put while a run trains (axes, ticks, titles, legends) is
@@ -28,7 +29,7 @@ from .live_charts import CURVE_HEIGHT, CURVE_WIDTH, NETWORK_WIDTH, PLANE_SIZE, n
 from .palette import CLASS_COLOURS, MARK, SPLIT_COLOURS, rgb
 
 LEFT = 52  # room for the curves' tick labels and titles
-TOP = 30  # the line of numbers
+TOP = 4
 LABEL_BAND = 18  # the network's layer names
 GAP = 72  # between the loss and the accuracy plot (room for the second one's ticks)
 PLANE_GAP = 84  # between the network and the plane (room for its ticks and title)
@@ -212,8 +213,7 @@ def _image(picture: np.ndarray) -> Image.Image:
 
 
 def compose(the: Layout, backdrop_: np.ndarray, boundary: np.ndarray, dots: np.ndarray, network: np.ndarray,
-            notes: list[tuple[int, int, str]], curves: list[np.ndarray], marks: list[list[float]],
-            numbers: str) -> np.ndarray:
+            notes: list[tuple[int, int, str]], curves: list[np.ndarray], marks: list[list[float]]) -> np.ndarray:
     """(h, w, 3) one frame: the backdrop with this moment's pictures on it.
 
     boundary : (r, r, 3), stretched over the plane (nearest pixel, as the chart draws it);
@@ -238,6 +238,5 @@ def compose(the: Layout, backdrop_: np.ndarray, boundary: np.ndarray, dots: np.n
                 draw.line([(x, y), (x, min(box.y + box.h, y + 3))], fill=rgb(MARK), width=1)
     for x, y, text in notes:
         _text(draw, (the.network.x + x, the.network.y + y), text, anchor="mm")
-    draw.text((LEFT, 6), numbers, fill=INK_RGB, font=font(15))
     return np.asarray(image)
 

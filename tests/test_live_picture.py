@@ -66,7 +66,9 @@ def test_paused_the_view_is_the_picture_unless_inspected_and_playing_always_the_
     paused = frames.frame(run, run.net, VIEW, final=True)
     playing = frames.frame(run, run.net, View(False, False, True, inspect=True), final=False)
     assert inspected.picture is None
-    assert {"picture", "points", "edges", "loss_curve", "metrics"} <= set(inspected.datasets)
+    assert {"picture", "points", "edges", "loss_curve"} <= set(inspected.datasets)
+    assert inspected.text == paused.text == playing.text
+    assert paused.text.startswith("Epoch **0** · Train loss **") and "Test R² **" in paused.text
     assert paused.datasets == {} and playing.datasets == {} and paused.picture and playing.picture
     the = live_picture.layout(tuple(run.net.layer_sizes), "regression")
     assert [title for title, _ in the.curves] == ["loss"]  # regression has no accuracy curve

@@ -66,8 +66,8 @@ def metric(at: AppTest, label: str) -> str:
     """A number of the live view's line of numbers, e.g. metric(at, "Train loss") -> "0.1092"."""
     if label in ("R² (test)", "RMSE (test)"):
         return next(m.value for m in at.metric if m.label == label)
-    line = live(at)["metrics"]["text"][0]
-    return re.search(re.escape(label) + r" (\S+( %)?)", line).group(1)
+    line = next(m.value for m in at.markdown if m.value.startswith(("Epoch **", "Replaying epoch **")))
+    return re.search(re.escape(label) + r" \*\*([^*]+)\*\*", line).group(1)
 
 
 def button(at: AppTest, label: str):

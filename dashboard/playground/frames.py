@@ -46,7 +46,8 @@ class Frame:
     epoch: int
     datasets: dict[str, pa.Table]  # the live chart's datasets by name (empty for a live picture)
     metrics: dict[str, float]
-    picture: str | None = None  # a PNG data URL of the whole view, while playing
+    text: str = ""  # the line of numbers a learner watches, shown as text above the view
+    picture: str | None = None  # a PNG data URL of the whole view (playing, or paused unless inspected)
     width: int = 0  # its width in pixels
 
 
@@ -336,8 +337,7 @@ def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
         tables["accuracy_marks"] = marks_frame(history, at)
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = now_metrics(run, net, at)
-    tables["metrics"] = pa.table({"text": [metrics_text(epoch, numbers, at is not None)]})
-    return Frame(epoch, tables, numbers)
+    return Frame(epoch, tables, numbers, metrics_text(epoch, numbers, at is not None))
 
 
 CURVES = {"loss": ("loss", "test_loss"), "accuracy": ("accuracy", "test_accuracy")}
@@ -364,17 +364,17 @@ def picture_of(run, net, view, at: int | None = None, final: bool = False) -> Fr
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = now_metrics(run, net, at)
     image = live_picture.compose(the, backdrop, boundary_image(grids, data, view.discretize),
-                                 dots_image(data, view.show_test), network, notes, curves, marks,
-                                 metrics_text(epoch, numbers, at is not None))
-    return Frame(epoch, {}, numbers, picture=pictures.data_url(image), width=the.width)
+                                 dots_image(data, view.show_test), network, notes, curves, marks)
+    return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None),
+                 picture=pictures.data_url(image), width=the.width)
 
 
 def metrics_text(epoch: int, m: dict, replaying: bool) -> str:
-    """The line of numbers a learner watches, drawn in the live chart (one message a frame, not two)."""
-    last = (f"Test R² {_number(m['test_r2'])}" if "test_r2" in m
-            else f"Test accuracy {_percent(m.get('test_accuracy'))}")
-    return (f"{'Replaying epoch' if replaying else 'Epoch'} {epoch:,}    Train loss {_number(m.get('train_loss'))}"
-            f"    Test loss {_number(m.get('test_loss'))}    {last}")
+    """The line of numbers a learner watches (Markdown): text, so it can be read aloud, copied and found."""
+    last = (f"Test R² **{_number(m['test_r2'])}**" if "test_r2" in m
+            else f"Test accuracy **{_percent(m.get('test_accuracy'))}**")
+    return (f"{'Replaying epoch' if replaying else 'Epoch'} **{epoch:,}** · Train loss "
+            f"**{_number(m.get('train_loss'))}** · Test loss **{_number(m.get('test_loss'))}** · {last}")
 
 
 def _number(value) -> str:

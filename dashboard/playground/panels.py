@@ -46,7 +46,8 @@ class View:
 
 @dataclass(frozen=True)
 class Slots:
-    chart: object
+    numbers: object  # the line of numbers
+    chart: object  # the live view: a picture, or the chart when inspected
 
 
 # ------------------------------------------------------------------ messages
@@ -96,8 +97,9 @@ def controls(run) -> None:
 
 
 def layout(run) -> tuple[Slots, View]:
-    """The live view on one screen: the numbers, then one chart of the network, curves and boundary."""
-    chart = st.empty()
+    """The live view on one screen: the numbers, then one picture (or chart) of the network, curves and
+    boundary."""
+    numbers, chart = st.empty(), st.empty()
     cols = st.columns([0.75, 0.75, 0.75, 0.65, 2.1], vertical_alignment="center")
     log_scale = cols[0].toggle("Log scale", key=keys.VIEW_LOG, on_change=state.said,
                                help="Shows small losses late in training clearly.")
@@ -113,7 +115,7 @@ def layout(run) -> tuple[Slots, View]:
     left, right = st.columns([1.45, 1])
     left.caption(NETWORK_CAPTION)
     right.caption(CAPTIONS[run.data.kind])
-    return Slots(chart), View(log_scale, discretize, show_test, inspect)
+    return Slots(numbers, chart), View(log_scale, discretize, show_test, inspect)
 
 
 def replay_slider(run) -> None:
@@ -187,7 +189,8 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True) -
 
     ``now``: a single redraw rather than a frame of an animation (pictures show at once).
     """
-    if frame.picture is not None:  # playing: the whole view as one picture (dashboard.live_picture)
+    slots.numbers.markdown(frame.text)
+    if frame.picture is not None:  # the whole view as one picture (dashboard.live_picture)
         st.session_state.pop(keys.BUFFERS, None)  # the chart that comes back on Pause is a new view
         slots.chart.image(frame.picture, width=frame.width)
         return
