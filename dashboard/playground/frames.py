@@ -198,10 +198,10 @@ def network_frames(parts: NetworkParts, sizes) -> dict[str, pa.Table]:
 
 def network_picture(parts: NetworkParts, sizes) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
     """(the network's plot as one RGB picture: edges, units' pictures, frames; its "+N more" notes in pixels)."""
-    place = node_pixel(sizes)
+    place = node_pixel(sizes)  # works on whole columns at once
     e = parts.edges
-    wires = [(*place(xa, ya), *place(xb, yb), w, sgn)
-             for xa, ya, xb, yb, w, sgn in zip(e["x"], e["y"], e["x2"], e["y2"], e["width"], e["signed"])]
+    (xa, ya), (xb, yb) = place(e["x"], e["y"]), place(e["x2"], e["y2"])
+    wires = list(zip(xa.tolist(), ya.tolist(), xb.tolist(), yb.tolist(), e["width"].tolist(), e["signed"].tolist()))
     frames_ = [(cx, cy, NODE_SIZE + 3, INK_RGB if not math.isfinite(node[3]) else drawing.signed_colour(node[3]))
                for (cx, cy, _), node in zip(parts.tiles, parts.nodes)]
     notes = [(*map(round, place(l, y)), text) for l, y, text in parts.more]
