@@ -34,7 +34,7 @@ def boundary_fingerprint(page) -> int:
     (an <img>) while playing and a canvas-drawn chart when paused."""
     return page.wait_for_function("""() => {
         const img = document.querySelector('[data-testid="stImage"] img');
-        const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
+        const canvas = document.querySelector('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas');
         let source = null, w = 0, h = 0;
         if (img && img.complete && img.naturalWidth) { source = img; w = img.naturalWidth; h = img.naturalHeight; }
         else if (canvas && canvas.width) { source = canvas; w = canvas.width; h = canvas.height; }
@@ -116,3 +116,31 @@ def test_every_page_renders_and_the_playground_retrains():
         rendered_charts(page)
         shot = screenshot(page, "playground")
         assert shot.stat().st_size > 50_000
+
+
+def test_the_features_lesson_by_link_and_a_click_on_a_data_set_picture():
+    """The lesson's link draws an input picture per feature; clicking the spiral's picture in the sidebar
+    switches the data set (the chart's point selection), and Regenerate writes a new data seed to the URL."""
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground?dataset=circle&hidden=&features=x1_sq,x2_sq")
+        assert rendered_charts(page) >= 3 and not exceptions(page)
+        pills = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]').first
+        assert "x₁²" in pills.inner_text() and "sin x₂" in pills.inner_text()
+        picker = page.locator('[data-testid="stSidebar"] [data-testid="stVegaLiteChart"]')
+        picker.locator("canvas, svg").first.wait_for()
+        box = picker.bounding_box()
+        started = time.perf_counter()
+        page.mouse.click(box["x"] + 4 * 42 + 21, box["y"] + 21)  # the fifth picture: Spiral
+        page.wait_for_url("**dataset=spiral**", timeout=30_000)
+        wait_for_app(page)
+        print(f"picture click to the spiral's run: {time.perf_counter() - started:.2f} s")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.get_by_text("Two interleaved spiral arms").is_visible()  # the spiral's description
+        assert "features=x1_sq" in page.url and not exceptions(page)
+        page.get_by_role("button", name="Regenerate").click()
+        page.wait_for_url("**data_seed=**", timeout=30_000)
+        wait_for_app(page)
+        assert not exceptions(page)
+        screenshot(page, "playground-features")

@@ -114,7 +114,7 @@ def test_play_trains_the_default_run_to_its_budget_and_pauses(default_page):
     assert [p.tobytes() for p in run.net.parameters()] == [p.tobytes() for p in reference.net.parameters()]
     assert metric(at, "Train loss") == f"{reference.trainer.evaluate()['train_loss']:.4f}"
     assert button(at, "Play") and not [b for b in at.button if b.label == "Pause"]  # it paused by itself
-    assert set(vega_charts(at)) == {"live view", "confusion matrix"}
+    assert set(vega_charts(at)) == {"live view", "confusion matrix", "data sets"}
     assert dict(at.query_params) == {}  # the defaults need no URL parameters
     assert not at.warning and not at.error
 
@@ -410,3 +410,54 @@ def test_the_last_feature_cannot_be_switched_off():
     assert the_run(at).net.features == ("x2",)
     assert list(at.button_group(key="playground.cfg.features").value) == ["x2"]
     assert any("at least one stays on" in i.value for i in at.info)
+
+
+# ------------------------------------------------------------------ data controls: Regenerate, the pictures
+def test_regenerate_draws_new_points_from_the_same_generator():
+    at = run_page(play=False)
+    before = the_run(at)
+    button(at, "Regenerate").click().run()
+    assert not at.exception
+    run = the_run(at)
+    seed = run.config.data_seed
+    assert seed != 0 and run.config == before.config.replace(data_seed=seed)
+    assert not np.array_equal(run.data.X_train, before.data.X_train)
+    assert dict(at.query_params) == {"data_seed": str(seed)}  # a link to the new points
+    np.testing.assert_array_equal(run.data.X_train, make("xor_cloud", seed=seed).X_train)
+
+
+def test_regenerate_is_greyed_out_for_a_fixed_data_set():
+    at = run_page({"dataset": "xor"}, play=False)
+    assert button(at, "Regenerate").disabled
+
+
+def test_the_data_set_pictures_show_every_set_and_frame_the_current_one():
+    from nn_core.datasets import DATASETS
+
+    at = run_page({"dataset": "circle"}, play=False)
+    (chart,) = [e for e in at.get("vega_lite_chart") if "data sets" in json.loads(e.proto.spec)["description"]]
+    values = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()
+    assert [v["label"] for v in values] == [d.label for d in DATASETS.values()]
+    assert [v["name"] for v in values if v["chosen"]] == ["circle"]
+    circle = png_pixels(next(v["url"] for v in values if v["name"] == "circle"))
+    assert circle.shape[:2] == (36, 36)
+    centre, corner = circle[16:20, 16:20, :3].reshape(-1, 3), circle[:3, :3, :3].reshape(-1, 3)
+    assert (centre != 246).any() and (corner == 246).all()  # points in the middle, an empty corner
+
+
+def test_clicking_a_picture_switches_the_data_set(monkeypatch):
+    """The chart's selection event, as the browser sends it, sets the dataset widget (tests/test_browser
+    clicks the real chart)."""
+    from dashboard import keys
+    from dashboard.playground import data_picker
+
+    state = {f"{keys.DATA_PICKER}.xor_cloud": {"selection": {"pick": [{"name": "spiral"}]}}}
+    picked = []
+    monkeypatch.setattr(data_picker.st, "session_state", state)
+    data_picker._picked(f"{keys.DATA_PICKER}.xor_cloud", lambda: picked.append(True))
+    assert state[keys.widget("dataset")] == "spiral" and picked == [True]
+    for hostile in ({"selection": {"pick": [{"name": "../etc"}]}}, {"selection": {"pick": ["x"]}}, None, {}):
+        state = {"chart": hostile}
+        monkeypatch.setattr(data_picker.st, "session_state", state)
+        data_picker._picked("chart", lambda: picked.append(False))
+        assert keys.widget("dataset") not in state and picked == [True]

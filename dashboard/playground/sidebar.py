@@ -20,6 +20,7 @@ from nn_core.datasets import DATASETS, MAX_CSV_BYTES
 from nn_core.network import MAX_HIDDEN_LAYERS
 
 from .. import controls, keys
+from . import data_picker
 
 GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
 GROUP_NOTES = {"data": "Changing these starts a new run.", "network": "Changing these starts a new run.",
@@ -255,17 +256,27 @@ def draw() -> RunConfig:
         if param.name == "activation":
             values["activation"] = _layer_activations(values["activation"], len(values["hidden"]), advanced, disabled)
         if param.name == "dataset":
-            _dataset_extras(values["dataset"], boxes["data"])
+            _dataset_extras(values["dataset"], boxes["data"], current)
     return RunConfig(**values)
 
 
-def _dataset_extras(name: str, box) -> None:
-    """Under the dataset choice: what the data looks like, or the CSV uploader."""
+def _dataset_extras(name: str, box, current: RunConfig) -> None:
+    """Under the dataset choice: a picture of every set to click, what this one looks like and a
+    Regenerate button, or the CSV uploader."""
+    data_picker.draw_picker(box, name, on_change)
     if name in DATASETS:
         box.caption(DATASETS[name].description)
+        box.button("Regenerate", key=keys.REGENERATE, on_click=_regenerate, icon=":material/refresh:",
+                   disabled=not PARAM_BY_NAME["data_seed"].applies_to(current),
+                   help="New random points from the same generator (a new data seed).")
     else:
         box.file_uploader("CSV file (x1, x2, label or target)", type=["csv"], key=keys.UPLOADER,
                           on_change=_keep_upload, max_upload_size=MAX_CSV_BYTES // 1_000_000)
+
+
+def _regenerate() -> None:
+    data_picker.regenerate()
+    on_change()
 
 
 def _keep_upload() -> None:
