@@ -41,3 +41,17 @@ VIEW_DISCRETIZE = f"{PREFIX}.view.discretize"
 VIEW_TEST = f"{PREFIX}.view.test"
 VIEW_INSPECT = f"{PREFIX}.view.inspect"  # paused: the interactive chart rather than the picture
 MORE = f"{PREFIX}.more"  # which detail panel is open below the live view
+LINK = f"{PREFIX}.link"  # nn_core.lessons.Link: the lesson and hide= of the link the session opened
+
+
+def share(name: str) -> str:
+    """The "share as a lesson" checkbox that hides ``name`` (a setting, or "text")."""
+    return f"{PREFIX}.share.{name}"
+
+
+LEAVE_LESSON = f"{PREFIX}.lesson.leave"  # the open lesson's "Leave the lesson" button
+
+
+def start_lesson(lesson_id: str) -> str:
+    """The Start button of built-in lesson ``lesson_id``."""
+    return f"{PREFIX}.lesson.start.{lesson_id}"

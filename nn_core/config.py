@@ -435,12 +435,12 @@ def _fit_output(config: RunConfig, kind: str | None) -> tuple[RunConfig, list[st
     return fixed, [f"A {kind} problem needs a {wanted[0]} output; switched from {config.output}."]
 
 
-def to_query(config: RunConfig) -> dict[str, str]:
-    """The settings that differ from the defaults, as URL-ready strings."""
+def to_query(config: RunConfig, base: RunConfig | None = None) -> dict[str, str]:
+    """The settings that differ from ``base`` (the defaults, or a lesson's start), as URL-ready strings."""
     out = {}
     for param in PARAMS:
         value = getattr(config, param.name)
-        if value != param.default:
+        if value != (param.default if base is None else getattr(base, param.name)):
             out[param.name] = _query_value(param, value)
     return out
 

@@ -3,15 +3,15 @@
 import streamlit as st
 
 from dashboard.page import setup_page
-from dashboard.playground import panels, sidebar, state
+from dashboard.playground import lessons, panels, sidebar, state
 
-setup_page("Playground", ":material/science:",
-           "Press **Play** and watch the network learn: the **decision boundary** bends to fit the points, each "
-           "unit's picture changes inside the **network**, and the **loss** falls. The address bar always holds "
-           "a link to this run.")
+INTRO = ("Press **Play** and watch the network learn: the **decision boundary** bends to fit the points, each "
+         "unit's picture changes inside the **network**, and the **loss** falls. The address bar always holds "
+         "a link to this run.")
 
 url_warnings = state.start()
-config = sidebar.draw()
+setup_page("Playground", ":material/science:", INTRO if state.explains() else "")
+config = sidebar.draw(state.link().hidden, explain=state.explains())
 state.publish(config)
 data, token, problem = state.dataset(config)
 if data is None:
@@ -21,6 +21,7 @@ if data is None:
 
 run = state.current_run(config, data, token)
 panels.messages(url_warnings, run)
+lessons.panel(run)
 panels.controls(run)
 slots, view = panels.layout(run)
 panels.draw_now(run, slots, view)

@@ -307,6 +307,34 @@ def test_the_playground_answers_hostile_links_with_one_warning(group):
     assert not page.boxes("warning")  # said once, not on every rerun
 
 
+LINK = [  # the link's lesson= and hide=, which are not settings: (id, query, phrase, settings still shown)
+    ("unknown lesson", {"lesson": "nope"}, "There is no lesson “nope”", None),
+    ("script tag as a lesson", {"lesson": "<script>alert(1)</script>"}, "There is no lesson “<script>", None),
+    ("10,000-character lesson", {"lesson": LONG}, "There is no lesson “xxxx", None),
+    ("NUL byte in a lesson", {"lesson": "circle\x00"}, "There is no lesson “circle�”", None),
+    ("unknown name in hide", {"hide": "lr,bogus"}, "Hide: “bogus” is not a setting; it was ignored.", {"lr"}),
+    ("only junk in hide", {"hide": ",,;DROP TABLE;,<b>"}, "“;drop table;”, “<b>” are not settings", set()),
+    ("10,000-character hide", {"hide": LONG}, "Hide: the value is too long; every control is shown.", set()),
+    ("hide and a bad lesson together", {"hide": "\u202elr", "lesson": "🚀"}, "There is no lesson “🚀”", set()),
+]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in LINK])
+def test_a_tampered_lesson_or_hide_is_one_sentence_and_the_page_works(case):
+    _, query, phrase, hidden = case
+    page = Page.open(query={**query, **CHEAP}, play=False)
+    assert_clean(page)
+    assert_one_message(page, "warning", phrase)
+    shown = {w.key for w in page.at.sidebar if getattr(w, "key", None)}
+    for name in hidden or ():
+        assert keys.widget(name) not in shown
+    assert keys.widget("dataset") in shown and keys.widget("epochs") in shown  # no lesson took over
+    assert page.run_state.config == RunConfig(epochs=20)
+    assert "lesson" not in dict(page.at.query_params)
+    assert_trains_again(page)
+    assert not page.boxes("warning")
+
+
 @pytest.mark.parametrize("path", OTHER_PAGES)
 def test_pages_that_do_not_read_the_url_ignore_hostile_parameters(path):
     query = {"lr": "<script>alert(1)</script>", "epochs": "1e9", "hidden": LONG, LONG: "'; DROP TABLE x;--",

@@ -20,7 +20,7 @@ from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
 
 from .. import charts, experiments, exports, keys, live_charts
-from . import frames, live, state
+from . import frames, lessons, live, state
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -112,9 +112,10 @@ def layout(run) -> tuple[Slots, View]:
                                   "or two longer to draw; playing always shows the picture.")
     with cols[4]:
         replay_slider(run)
-    left, right = st.columns([1.45, 1])
-    left.caption(NETWORK_CAPTION)
-    right.caption(CAPTIONS[run.data.kind])
+    if state.explains():
+        left, right = st.columns([1.45, 1])
+        left.caption(NETWORK_CAPTION)
+        right.caption(CAPTIONS[run.data.kind])
     return Slots(numbers, chart), View(log_scale, discretize, show_test, inspect)
 
 
@@ -251,6 +252,7 @@ def scores(run) -> None:
 EXTRAS = {
     "Gradient flow": lambda run: experiments.diagnostics_panel(run, "playground.diagnostics"),
     "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
+    "Lessons": lessons.lessons_panel,
 }
 
 

@@ -239,33 +239,42 @@ def on_change() -> None:
         st.session_state[keys.NOTES] = notes
 
 
-def draw() -> RunConfig:
-    """Draw every control in the sidebar, grouped, and return the config they hold."""
-    current = from_state()
-    values = {}
-    boxes = {name: st.sidebar.container() for name in GROUPS}
-    for name, title in GROUPS.items():
-        boxes[name].subheader(title)
-        if name in GROUP_NOTES:
-            boxes[name].caption(GROUP_NOTES[name])
-    advanced = st.sidebar.expander("Advanced settings")
-    for param in PARAMS:
+def draw(hidden: frozenset[str] = frozenset(), explain: bool = True) -> RunConfig:
+    """Draw every control in the sidebar, grouped, and return the config they hold.
+
+    A setting in ``hidden`` (a lesson's link) has no control but keeps its value, from the link or the
+    last config; a group with nothing to show has no heading. ``explain`` False drops the notes.
+    """
+    current = from_state(st.session_state.get(keys.CONFIG))
+    shown = [param for param in PARAMS if param.name not in hidden]
+    values = {param.name: getattr(current, param.name) for param in PARAMS if param.name in hidden}
+    groups = {param.group for param in shown if not param.advanced}
+    boxes = {name: st.sidebar.container() for name in GROUPS if name in groups}
+    for name, box in boxes.items():
+        box.subheader(GROUPS[name])
+        if name in GROUP_NOTES and explain:
+            box.caption(GROUP_NOTES[name])
+    advanced = st.sidebar.expander("Advanced settings") if any(p.advanced for p in shown) else None
+    for param in shown:
         box = advanced if param.advanced else boxes[param.group]
         disabled = not param.applies_to(current)
         values[param.name] = widget(param).draw(param, box, disabled)
         if param.name == "activation":
-            values["activation"] = _layer_activations(values["activation"], len(values["hidden"]), advanced, disabled)
+            n = len(values["hidden"])
+            values["activation"] = (_layer_activations(values["activation"], n, advanced, disabled) if advanced is not None
+                                    else _activation_from(st.session_state.to_dict(), n, values["activation"]))
         if param.name == "dataset":
-            _dataset_extras(values["dataset"], boxes["data"], current)
+            _dataset_extras(values["dataset"], boxes["data"], current, explain)
     return RunConfig(**values)
 
 
-def _dataset_extras(name: str, box, current: RunConfig) -> None:
-    """Under the dataset choice: a picture of every set to click, what this one looks like and a
-    Regenerate button, or the CSV uploader."""
+def _dataset_extras(name: str, box, current: RunConfig, explain: bool) -> None:
+    """Under the dataset choice: a picture of every set to click, what this one looks like (unless a
+    link hides the text) and a Regenerate button, or the CSV uploader."""
     data_picker.draw_picker(box, name, on_change)
     if name in DATASETS:
-        box.caption(DATASETS[name].description)
+        if explain:
+            box.caption(DATASETS[name].description)
         box.button("Regenerate", key=keys.REGENERATE, on_click=_regenerate, icon=":material/refresh:",
                    disabled=not PARAM_BY_NAME["data_seed"].applies_to(current),
                    help="New random points from the same generator (a new data seed).")

@@ -14,7 +14,7 @@ from dataclasses import fields
 
 import streamlit as st
 
-from nn_core import datasets, runs
+from nn_core import datasets, lessons, runs
 from nn_core.config import PARAM_BY_NAME, RunConfig, parse, reconcile, to_query
 from nn_core.training import RETUNABLE
 
@@ -37,12 +37,25 @@ def start() -> list[str]:
         st.session_state[keys.FRESH] = True
         query = st.query_params.to_dict()
         if query:
-            config, warnings = parse(query)
+            link, settings, warnings = lessons.read_link(query)
+            config, setting_warnings = parse(settings, base=link.base)
+            warnings += setting_warnings
+            st.session_state[keys.LINK] = link
         else:
             config, warnings = st.session_state.get(keys.CONFIG, RunConfig()), []
         sidebar.write(config)
         st.session_state[keys.URL_WARNINGS] = warnings
     return list(st.session_state.get(keys.URL_WARNINGS, []))
+
+
+def link() -> lessons.Link:
+    """The lesson and hidden controls of the link this session opened (kept across page switches)."""
+    return st.session_state.get(keys.LINK) or lessons.Link()
+
+
+def explains() -> bool:
+    """Whether the page shows its explanatory text (a link's hide=text leaves only the controls)."""
+    return lessons.TEXT not in link().hidden
 
 
 def said() -> None:
@@ -57,7 +70,8 @@ def said() -> None:
 def publish(config: RunConfig) -> None:
     """The one place that writes the shareable URL (and the copy that survives page switches)."""
     st.session_state[keys.CONFIG] = config
-    wanted = to_query(config)
+    opened = link()
+    wanted = opened.query() | to_query(config, opened.base)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 

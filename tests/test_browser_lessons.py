@@ -1,0 +1,65 @@
+"""Lessons in a real browser: a learner opens a lesson link, sees only the controls it needs, plays, reads
+what to try, changes the features, plays again and sees the check say the goal is met; a hide= link hides
+exactly its controls. Saves artifacts/lesson-*.png."""
+
+from __future__ import annotations
+
+import pytest
+from browser_util import browser, chromium_path, exceptions, open_page, screenshot, streamlit_server, wait_for_app
+
+pytestmark = pytest.mark.browser
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def sidebar_labels(page) -> set[str]:
+    """The labels of the sidebar's controls, as the learner reads them."""
+    return set(page.locator('[data-testid="stSidebar"] [data-testid="stWidgetLabel"]').all_inner_texts())
+
+
+def play_to_the_budget(page) -> None:
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)  # paused again at the budget
+    wait_for_app(page)
+
+
+def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground?lesson=circle")
+        assert sidebar_labels(page) == {"Input features"}
+        page.get_by_text("Lesson: Fit the circle with no hidden layer.").wait_for()
+        page.get_by_text("Goal: 95 % test accuracy. Press Play to train.").wait_for()
+
+        play_to_the_budget(page)
+        page.get_by_text("Not yet: 95 % test accuracy is the goal").wait_for(timeout=30_000)
+        assert page.get_by_text("Pick features that grow with the distance from the centre").count() == 1
+
+        features = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]')
+        for label in ("x₁²", "x₂²"):
+            features.get_by_role("button", name=label, exact=True).click()
+            wait_for_app(page)
+        for label in ("x₁", "x₂"):
+            features.get_by_role("button", name=label, exact=True).click()
+            wait_for_app(page)
+        assert "lesson=circle" in page.url and "features=x1_sq%2Cx2_sq" in page.url
+
+        play_to_the_budget(page)
+        met = page.get_by_text("✓ Goal met: 95 % test accuracy reached at epoch")
+        met.wait_for(timeout=30_000)
+        assert not exceptions(page)
+        screenshot(page, "lesson-circle")
+
+
+def test_a_hide_link_hides_exactly_its_controls_and_the_text():
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground?epochs=20")
+        everything = sidebar_labels(page)
+        assert {"Learning rate", "Optimizer", "L2"} <= everything
+        open_page(page, server.url + "/Playground?hide=optimizer,lr,l2,text&epochs=20")
+        assert sidebar_labels(page) == everything - {"Learning rate", "Optimizer", "L2"}
+        assert page.get_by_text("Press Play and watch the network learn").count() == 0
+        assert page.locator('[data-testid="stAlert"]').count() == 0  # no warning about the link
+        assert not exceptions(page)
