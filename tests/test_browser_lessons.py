@@ -12,8 +12,9 @@ VIEWPORT = {"width": 1400, "height": 1000}
 
 
 def sidebar_labels(page) -> set[str]:
-    """The labels of the sidebar's controls, as the learner reads them."""
-    return set(page.locator('[data-testid="stSidebar"] [data-testid="stWidgetLabel"]').all_inner_texts())
+    """The labels of the sidebar's controls, as the learner reads them (once its Epochs control has drawn)."""
+    page.locator('[data-testid="stSidebar"] label').filter(has_text="Epochs").first.wait_for(timeout=30_000)
+    return set(page.locator('[data-testid="stSidebar"] label').all_inner_texts()) - {""}
 
 
 def play_to_the_budget(page) -> None:
@@ -27,7 +28,8 @@ def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
     with browser() as chromium, streamlit_server() as server:
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground?lesson=circle")
-        assert sidebar_labels(page) == {"Input features"}
+        page.get_by_text("Lesson: Fit the circle with no hidden layer.").wait_for()
+        assert set(page.locator('[data-testid="stSidebar"] label').all_inner_texts()) - {""} == {"Input features"}
         page.get_by_text("Lesson: Fit the circle with no hidden layer.").wait_for()
         page.get_by_text("Goal: 95 % test accuracy. Press Play to train.").wait_for()
 
@@ -57,7 +59,7 @@ def test_a_hide_link_hides_exactly_its_controls_and_the_text():
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground?epochs=20")
         everything = sidebar_labels(page)
-        assert {"Learning rate", "Optimizer", "L2"} <= everything
+        assert {"Learning rate", "Optimizer", "L2", "Epochs"} <= everything
         open_page(page, server.url + "/Playground?hide=optimizer,lr,l2,text&epochs=20")
         assert sidebar_labels(page) == everything - {"Learning rate", "Optimizer", "L2"}
         assert page.get_by_text("Press Play and watch the network learn").count() == 0
