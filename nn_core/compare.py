@@ -157,11 +157,7 @@ def frames(result: Run) -> list[int]:
 
 def net_at(result: Run, index: int) -> MLP:
     """A copy of the run's network at frame ``index`` of :func:`frames` (the last may be the final net)."""
-    net = result.net.copy()
-    if index < len(result.snapshots):
-        _, weights, biases = result.snapshots[index]
-        net.set_parameters([p for pair in zip(weights, biases) for p in pair])
-    return net
+    return runs.snapshot_net(result.net, result.snapshots[index]) if index < len(result.snapshots) else result.net.copy()
 
 
 def frame_loss(result: Run, index: int) -> tuple[float, float]:

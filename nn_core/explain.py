@@ -182,7 +182,7 @@ def stage_keys(n_layers: int) -> list[str]:
 
 
 def set_weight(net: MLP, layer: int, row: int, col: int, value: float) -> tuple[float, float]:
-    """Set W_layer[row, col] (1-based layer) in place; returns (old value, new value).
+    """Set W_layer[row, col] (1-based layer) in ``net``; returns (old value, new value).
 
     Raises ValueError with one sentence for an index outside the network or a non-finite value.
     """
@@ -194,7 +194,9 @@ def set_weight(net: MLP, layer: int, row: int, col: int, value: float) -> tuple[
     if not math.isfinite(value):
         raise ValueError("The weight must be a finite number.")
     old = float(W[row, col])
-    W[row, col] = value
+    params = [p.copy() for p in net.parameters()]
+    params[2 * (layer - 1)][row, col] = value
+    net.set_parameters(params)
     return old, float(value)
 
 

@@ -54,20 +54,18 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def numeric_gradients(net: MLP, X, y, reduction="mean", l2=0.0, l1=0.0, eps=1e-5, masks=None) -> list[np.ndarray]:
     """Central differences for every parameter, in parameters() order (``masks``: dropout held fixed)."""
-    out = []
-    for p in net.parameters():
-        g = np.zeros_like(p)
-        flat, gflat = p.reshape(-1), g.reshape(-1)
-        for i in range(flat.size):
-            saved = flat[i]
-            flat[i] = saved + eps
-            plus = net.loss(X, y, reduction, l2, l1, masks)
-            flat[i] = saved - eps
-            minus = net.loss(X, y, reduction, l2, l1, masks)
-            flat[i] = saved
-            gflat[i] = (plus - minus) / (2 * eps)
-        out.append(g)
-    return out
+    flat = net.flat_parameters()  # the writable array the read-only parameters are views of
+    gflat = np.zeros_like(flat)
+    for i in range(flat.size):
+        saved = flat[i]
+        flat[i] = saved + eps
+        plus = net.loss(X, y, reduction, l2, l1, masks)
+        flat[i] = saved - eps
+        minus = net.loss(X, y, reduction, l2, l1, masks)
+        flat[i] = saved
+        gflat[i] = (plus - minus) / (2 * eps)
+    sizes = np.cumsum([p.size for p in net.parameters()])[:-1]
+    return [g.reshape(p.shape) for g, p in zip(np.split(gflat, sizes), net.parameters())]
 
 
 def parameter_names(net: MLP) -> list[str]:

@@ -115,6 +115,8 @@ class MLP:
         weights, biases = initial_weights(
             self.layer_sizes, self.init, self.init_scale, self.seed, self.bias_init)
         self._flat, views = _packed([p for pair in zip(weights, biases) for p in pair])
+        for view in views:  # read-only: values change through set_parameters or the trainer's flat array
+            view.flags.writeable = False
         self._weights, self._biases = tuple(views[0::2]), tuple(views[1::2])
         self._caches: dict[int, Cache] = {}
         self.dropout_rng = np.random.RandomState([self.seed, DROPOUT_STREAM])
@@ -139,11 +141,11 @@ class MLP:
         return names[0] if len(set(names)) == 1 else list(names)
 
     def parameters(self) -> list[np.ndarray]:
-        """[W1, b1, W2, b2, ...]: the arrays an optimizer updates in place."""
+        """[W1, b1, W2, b2, ...]: read-only views, so no reader can change the network by accident."""
         return [p for pair in zip(self._weights, self._biases) for p in pair]
 
     def flat_parameters(self) -> np.ndarray:
-        """The one array every parameter is a view of, in parameters() order."""
+        """The one writable array every parameter is a view of, in parameters() order: the trainer's to update."""
         return self._flat
 
     def set_parameters(self, params) -> None:
@@ -153,8 +155,7 @@ class MLP:
         if len(params) != len(mine) or any(np.shape(p) != m.shape for p, m in zip(params, mine)):
             raise ValueError(f"Expected {len(mine)} arrays shaped {[m.shape for m in mine]}; got "
                              f"{[np.shape(p) for p in params]}.")
-        for m, p in zip(mine, params):
-            m[...] = p
+        self._flat[...] = np.concatenate([np.ravel(p) for p in params])
 
     def n_parameters(self) -> int:
         return int(self._flat.size)

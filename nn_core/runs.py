@@ -102,6 +102,14 @@ class Run:
         }
 
 
+def snapshot_net(net: MLP, snapshot: tuple) -> MLP:
+    """A copy of ``net`` holding the weights of ``snapshot`` (epoch, weights, biases), e.g. for a replay."""
+    _, weights, biases = snapshot
+    clone = net.copy()
+    clone.set_parameters([p for pair in zip(weights, biases) for p in pair])
+    return clone
+
+
 def make_dataset(config: RunConfig) -> datasets.Dataset:
     return datasets.make(config.dataset, n=config.n_samples, noise=config.noise, seed=config.data_seed,
                          test_ratio=config.test_ratio, classes=config.classes)

@@ -65,10 +65,10 @@ class Trainer:
         self.lr, self.l2, self.l1, self.lr_decay = float(lr), float(l2), float(l1), float(lr_decay)
         self.reduction = reduction
         self.params = net.parameters()
-        # One flat array when the net's parameters are views of one (they are unless replaced):
-        # the update and the backup are then one NumPy call each, with the same bits.
+        # The net's parameters are read-only views of one flat array: the update and the backup
+        # are one NumPy call each on it, with the same bits as layer by layer.
         self._flat = net.flat_parameters()
-        self._step_params = self.params if self._flat is None else [self._flat]
+        self._step_params = [self._flat]
         self.momentum = float(momentum)
         self.optimizer = make_optimizer(optimizer, self._step_params, momentum=self.momentum)
         self.optimizer_name = optimizer
@@ -212,7 +212,7 @@ class Trainer:
         return self.lr / (1.0 + self.lr_decay * self.epoch) if self.lr_decay else self.lr
 
     def _grads(self, cache):
-        return cache.grads if self._flat is None else [cache.flat_grad]
+        return [cache.flat_grad]
 
     def _full_batch_epoch(self) -> bool:
         net, Y = self.net, self.Y
@@ -283,17 +283,12 @@ class Trainer:
         return taken
 
     def _save_backup(self) -> None:
-        if self._flat is not None:
-            np.copyto(self._backup_flat, self._flat)
-            return
-        for saved, p in zip(self._backup, self.params):
-            np.copyto(saved, p)
+        np.copyto(self._backup_flat, self._flat)
 
     def _diverged(self) -> bool:
         """The current weights gave a non-finite loss: go back to the last epoch's, which did not."""
         if self.epoch > 0:
-            for saved, p in zip(self._backup, self.params):
-                np.copyto(p, saved)
+            np.copyto(self._flat, self._backup_flat)
         self.history.diverged_at = self.epoch
         self.history.status = f"diverged at epoch {self.epoch}"
         return False
@@ -342,11 +337,7 @@ class Trainer:
 
     def _record_gradients(self, grad_norms: list) -> None:
         """Complete the last record with |dW| per layer and the epoch's |ΔW| / |W|."""
-        if self._flat is not None:
-            np.subtract(self._flat, self._backup_flat, out=self._change_flat)
-        else:
-            for change, p, before in zip(self._change, self.params, self._backup):
-                np.subtract(p, before, out=change)
+        np.subtract(self._flat, self._backup_flat, out=self._change_flat)
         ratios = []
         for change, before in zip(self._change[0::2], self._backup[0::2]):
             base = _norm(before)

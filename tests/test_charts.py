@@ -97,8 +97,8 @@ def test_boundary_chart_for_several_classes_and_for_regression():
 def test_a_diverged_network_never_puts_nan_or_overflow_into_the_boundary():
     reg = make("plane", n=40, noise=0.0, seed=0)
     net = MLP([2, 4, 1], activation="relu", output="linear", seed=0)
-    net.weights[0][...] = 1e200
-    net.weights[1][...] = 1e200
+    W1, b1, W2, b2 = net.parameters()
+    net.set_parameters([np.full_like(W1, 1e200), b1, np.full_like(W2, 1e200), b2])
     grid = network_grids(net, reg.domain, resolution=10)
     values = charts.boundary_chart(grid, reg).layer[0].data["value"].to_numpy()
     assert np.isfinite(values).all() and np.abs(values).max() <= 1e6

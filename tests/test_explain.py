@@ -183,8 +183,7 @@ def test_plateau_and_symmetry():
     assert epochs_on_plateau([0, 10, 20, 30], [0.69, 0.69, 0.59, 0.1]) == 20
     assert epochs_on_plateau([0, 10], [0.69, 0.69]) is None
     net = MLP([2, 3, 1], "sigmoid", seed=0)
-    for W in net.weights:
-        W[...] = 0.5  # identical units
+    net.set_parameters([np.full_like(W, 0.5) for W in net.parameters()])  # identical units
     assert hidden_unit_spread(net, np.eye(2)) == [0.0]
 
 

@@ -156,7 +156,7 @@ def test_restore_refuses_weights_that_do_not_fit_or_come_without_settings():
 @given(hnp.arrays(np.float64, (2, 3), elements=st.floats(allow_nan=False, allow_infinity=False, width=64)))
 def test_any_finite_float_round_trips_bit_for_bit(W):
     net = MLP([2, 3, 1], activation="tanh", output="sigmoid", seed=0)
-    net.weights[0][...] = W
+    net.set_parameters([W, *net.parameters()[1:]])
     for data in (to_json_bytes(net), to_npz_bytes(net)):
         assert load(data)[0].weights[0].tobytes() == W.tobytes()
 

@@ -13,8 +13,7 @@ from nn_core.gradcheck import BREAKAGES, check_gradients
 
 def _randomise_biases(net, rng):
     """Non-zero biases keep ReLU units off their kink at exactly z = 0."""
-    for b in net.biases:
-        b[...] = rng.normal(scale=0.3, size=b.shape)
+    net.set_parameters([p for W, b in zip(net.weights, net.biases) for p in (W, rng.normal(scale=0.3, size=b.shape))])
 
 
 def _problem(head: str, n: int, n_out: int, rng):
@@ -86,7 +85,7 @@ def test_losses_are_finite_and_silent_for_extreme_logits():
     for head in HEADS:
         n_out = 3 if head == "softmax" else 1
         net = MLP([2, n_out], output=head, activation="relu", seed=0)
-        net.weights[0][...] = 1e6
+        net.set_parameters([np.full_like(net.weights[0], 1e6), net.biases[0]])
         X = np.array([[1e3, -1e3], [-1e3, 1e3]])
         y = np.array([0, 1]) if head == "softmax" else np.array([[0.0], [1.0]])
         loss, grads = net.loss_and_gradients(X, y)

@@ -58,8 +58,8 @@ def test_thumbnails_are_exact_subsamples_of_the_grid():
 
 def test_a_diverged_network_never_puts_nan_or_inf_into_the_grids():
     net = MLP([2, 4, 4, 1], activation="relu", output="sigmoid", seed=0)
-    net.weights[0][...] = 1e300  # relu(1e300 x) overflows to inf, inf - inf is NaN downstream
-    net.weights[1][...] = np.array([[1e300, -1e300, 1e300, -1e300]] * 4)
+    W1, b1, W2, b2, W3, b3 = net.parameters()  # relu(1e300 x) overflows to inf, inf - inf is NaN downstream
+    net.set_parameters([np.full_like(W1, 1e300), b1, np.array([[1e300, -1e300, 1e300, -1e300]] * 4), b2, W3, b3])
     g = network_grids(net, DOMAIN, resolution=12)
     assert all(np.isfinite(h).all() for h in g.hidden)
     assert np.isfinite(g.output).all()

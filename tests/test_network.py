@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nn_core import ACTIVATIONS, MLP
+from nn_core import ACTIVATIONS, MLP, Trainer
 
 X = np.random.default_rng(0).normal(size=(7, 2))
 
@@ -79,7 +79,8 @@ def test_softmax_rows_sum_to_one_even_for_huge_logits():
     P = net.forward(X)
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert np.all(P > 0)
-    net.weights[-1][...] *= 1e6
+    *hidden, W, b = net.parameters()
+    net.set_parameters([*hidden, W * 1e6, b])
     P = net.forward(X * 1e3)
     assert np.all(np.isfinite(P))
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=0, atol=1e-12)
@@ -92,15 +93,33 @@ def test_sigmoid_output_is_a_probability():
     assert np.all((P >= 0) & (P <= 1))
 
 
+def test_parameters_are_read_only_views_that_only_training_and_set_parameters_change():
+    net = MLP([2, 3, 1], activation="tanh", output="sigmoid", seed=0)
+    assert not any(p.flags.writeable for p in net.parameters())
+    with pytest.raises(ValueError, match="read-only"):
+        net.weights[0][0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        net.biases[0] += 1.0
+    before = [p.copy() for p in net.parameters()]
+    Trainer(net, X, (X[:, :1] > 0).astype(float), lr=0.5).run(3)
+    assert not np.array_equal(before[0], net.weights[0])  # the engine's own updates still land
+    net.set_parameters(before)
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.parameters()))
+    with pytest.raises(ValueError, match=r"Expected 4 arrays shaped"):
+        net.set_parameters(before[:3])
+
+
 def test_copy_is_independent():
     net = MLP([2, 4, 3, 1], activation=["tanh", "relu"], init="xavier", init_scale=0.5, seed=9, bias_init=0.1)
-    net.weights[0][0, 0] = 42.0
+    W1 = net.weights[0].copy()
+    W1[0, 0] = 42.0
+    net.set_parameters([W1, *net.parameters()[1:]])
     clone = net.copy()
     assert clone.config() == net.config()
     for a, b in zip(net.parameters(), clone.parameters()):
         assert np.array_equal(a, b) and a is not b
-    clone.weights[0][...] = 0.0
-    clone.biases[1][...] = 7.0
+    W1, b1, W2, b2, W3, b3 = clone.parameters()
+    clone.set_parameters([np.zeros_like(W1), b1, W2, np.full_like(b2, 7.0), W3, b3])
     assert net.weights[0][0, 0] == 42.0
     assert not np.any(net.biases[1] == 7.0)
     assert not np.array_equal(net.forward(X), clone.forward(X))

@@ -124,8 +124,8 @@ def test_lr_decay_schedule_is_recorded_and_applied():
     assert trainer.history["lr"] == [0.5 / (1 + 0.25 * e) for e in range(4)]
     for epoch in range(4):
         _, grads = by_hand.loss_and_gradients(X, y)
-        for p, g in zip(by_hand.parameters(), [g for pair in grads for g in pair]):
-            p -= g * (0.5 / (1.0 + 0.25 * epoch))
+        by_hand.set_parameters([p - g * (0.5 / (1.0 + 0.25 * epoch))
+                                for p, g in zip(by_hand.parameters(), [g for pair in grads for g in pair])])
     _assert_equal(net.parameters(), by_hand.parameters())
 
 

@@ -139,7 +139,9 @@ def test_editing_a_weight_moves_the_loss():
     net, X, y = _reference()
     before = net.loss(X, y)
     at.number_input(key="edit_value_2_0_0_0").set_value(4.0).run()
-    net.weights[1][0, 0] = 4.0
+    params = [p.copy() for p in net.parameters()]
+    params[2][0, 0] = 4.0  # W2
+    net.set_parameters(params)
     after = net.loss(X, y)
     assert at.metric[1].value == f"{after:.6f}"
     text = next(el.value for el in at.markdown if "the loss moved" in el.value)

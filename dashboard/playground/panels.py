@@ -18,6 +18,7 @@ from nn_core import metrics
 from nn_core.compare import snapshot_index
 from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
+from nn_core.runs import snapshot_net
 
 from .. import charts, experiments, exports, keys, live_charts
 from . import frames, lessons, live, state
@@ -175,11 +176,7 @@ def compute(run, view: View, final: bool) -> frames.Frame:
 
 
 def _snapshot_net(run, epoch: int):
-    _, weights, biases = run.trainer.snapshots[snapshot_index(run.trainer.snapshots, epoch)]
-    net = run.net.copy()
-    for target, source in zip(net.weights + net.biases, list(weights) + list(biases)):
-        target[...] = source
-    return net
+    return snapshot_net(run.net, run.trainer.snapshots[snapshot_index(run.trainer.snapshots, epoch)])
 
 
 BUFFERED = ("picture", "units")  # the datasets of pictures, double-buffered (live_charts.ImageBuffers)
