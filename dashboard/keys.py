@@ -55,3 +55,5 @@ LEAVE_LESSON = f"{PREFIX}.lesson.leave"  # the open lesson's "Leave the lesson" 
 def start_lesson(lesson_id: str) -> str:
     """The Start button of built-in lesson ``lesson_id``."""
     return f"{PREFIX}.lesson.start.{lesson_id}"
+LOOK_INSIDE = f"{PREFIX}.view.inside"  # "boundary", or "layer.unit" of the hidden unit shown in its place
+EDIT = f"{PREFIX}.edit."  # prefix of the weight editor's widgets (dashboard.weight_editor)

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import controls, matrices
+from dashboard import weight_editor as weight_editor_control
 from dashboard.keys import RUN as PLAYGROUND_RUN
 from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
 from nn_core import explain
@@ -233,33 +234,28 @@ def _role(stage: explain.Stage, name: str, first: bool) -> str:
 
 
 def weight_editor(lesson: explain.Lesson) -> None:
-    """Pick one weight, type a value, and see the loss move."""
-    net = lesson.net
-    c1, c2, c3, c4 = st.columns(4)
-    layer = c1.selectbox("Layer", range(1, net.n_layers + 1), format_func=lambda l: f"W{l}", key="edit_layer")
-    W = net.weights[layer - 1]
-    row = c2.selectbox("Row (input unit)", range(W.shape[0]), key=f"edit_row_{layer}")
-    col = c3.selectbox("Column (unit)", range(W.shape[1]), key=f"edit_col_{layer}")
-    c4.number_input(f"W{layer}[{row},{col}]", min_value=-50.0, max_value=50.0, step=0.5, format="%.4f",
-                    value=float(np.clip(W[row, col], -50, 50)), key=f"edit_value_{layer}_{row}_{col}_{lesson.iteration}",
-                    on_change=_apply_edit, args=(lesson, layer, row, col))
+    """Pick one weight or bias, type a value, and see the loss move (the Playground's editor is the same control)."""
+    weight_editor_control.draw(lesson.net, prefix="edit_", version=lesson.iteration,
+                               apply=lambda layer, row, col, value: _apply_edit(lesson, layer, row, col, value))
     edit = st.session_state.get(EDIT)
     if edit:
         st.markdown(f"You set **{edit['name']}** from {edit['old']:.4f} to {edit['new']:.4f}: the loss moved from "
                     f"**{edit['before']:.6f}** to **{edit['after']:.6f}** ({edit['after'] - edit['before']:+.6f}).")
 
 
-def _apply_edit(lesson: explain.Lesson, layer: int, row: int, col: int) -> None:
-    value = st.session_state[f"edit_value_{layer}_{row}_{col}_{lesson.iteration}"]
+def _apply_edit(lesson: explain.Lesson, layer: int, row, col: int, value: float) -> None:
     before = lesson.loss()
     try:
-        old, new = explain.set_weight(lesson.net, layer, row, col, float(value))
+        if row == weight_editor_control.BIAS:
+            old, new = explain.set_bias(lesson.net, layer, col, value)
+        else:
+            old, new = explain.set_weight(lesson.net, layer, row, col, value)
     except ValueError as error:
         st.session_state[EDIT] = None
         st.toast(str(error))
         return
-    st.session_state[EDIT] = {"name": f"W{layer}[{row},{col}]", "old": old, "new": new, "before": before,
-                              "after": lesson.loss()}
+    st.session_state[EDIT] = {"name": weight_editor_control.name(layer, row, col), "old": old, "new": new,
+                              "before": before, "after": lesson.loss()}
 
 
 # ------------------------------------------------------------ gradient check

@@ -200,6 +200,20 @@ def set_weight(net: MLP, layer: int, row: int, col: int, value: float) -> tuple[
     return old, float(value)
 
 
+def set_bias(net: MLP, layer: int, col: int, value: float) -> tuple[float, float]:
+    """Set b_layer[col] (1-based layer) in place; returns (old value, new value). ValueError as set_weight."""
+    if not 1 <= layer <= net.n_layers:
+        raise ValueError(f"Layer must be 1 to {net.n_layers}.")
+    b = net.biases[layer - 1]
+    if not 0 <= col < b.shape[1]:
+        raise ValueError(f"b{layer} has {b.shape[1]} units; unit {col} is outside it.")
+    if not math.isfinite(value):
+        raise ValueError("The bias must be a finite number.")
+    old = float(b[0, col])
+    b[0, col] = value
+    return old, float(value)
+
+
 def epochs_on_plateau(epochs, losses, threshold: float = 0.6) -> int | None:
     """The first recorded epoch whose loss is below ``threshold`` (None if never).
 

@@ -18,6 +18,7 @@ from nn_core.features import input_label
 from nn_core.grids import LIMIT, input_grids, network_grids
 
 from .. import drawing, live_picture, pictures
+from . import inside
 from ..drawing import INK_RGB
 from ..live_charts import (
     LOG_FLOOR,
@@ -68,6 +69,13 @@ def boundary_image(grids, data, discretize: bool) -> np.ndarray:
     if kind == "multiclass":
         return pictures.classes(grids.predicted, grids.score, data.n_classes, discretize)
     return pictures.regression(grids.score, target_limit(data), discretize)
+
+
+def plane_image(net, grids, data, view) -> np.ndarray:
+    """The decision-boundary panel's background: the boundary, or the hidden unit the learner looks inside."""
+    if view.unit is None:
+        return boundary_image(grids, data, view.discretize)
+    return inside.unit_image(net, data.domain, view.unit, grids.resolution)
 
 
 def target_limit(data) -> float:
@@ -324,7 +332,7 @@ def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
     data, history = run.data, run.history
     grids = network_grids(net, data.domain, resolution(net, final=True), hidden_resolution=NODE_PIXELS,
                           max_units=NODE_UNITS)
-    tables = {"picture": picture_frame(pictures.data_url(boundary_image(grids, data, view.discretize)), data.domain),
+    tables = {"picture": picture_frame(pictures.data_url(plane_image(net, grids, data, view)), data.domain),
               "points": points_frame(data, view.show_test),
               **network_frames(network_parts(net, grids, data), net.layer_sizes),
               "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None),
@@ -363,7 +371,7 @@ def picture_of(run, net, view, at: int | None = None, final: bool = False) -> Fr
     marks = [[e / axis[0] for e in marked if e <= axis[0]] for axis in axes]
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = now_metrics(run, net, at)
-    image = live_picture.compose(the, backdrop, boundary_image(grids, data, view.discretize),
+    image = live_picture.compose(the, backdrop, plane_image(net, grids, data, view),
                                  dots_image(data, view.show_test), network, notes, curves, marks)
     return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None),
                  picture=pictures.data_url(image), width=the.width)

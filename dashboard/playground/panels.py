@@ -21,7 +21,7 @@ from nn_core.datasets import to_csv
 from nn_core.runs import snapshot_net
 
 from .. import charts, experiments, exports, keys, live_charts
-from . import frames, lessons, live, state
+from . import editor, frames, inside, lessons, live, state
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -43,6 +43,7 @@ class View:
     discretize: bool
     show_test: bool
     inspect: bool = False  # paused: the interactive chart (exact values on hover) instead of the picture
+    unit: tuple[int, int] | None = None  # the hidden unit shown in place of the boundary (playground.inside)
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,12 @@ def layout(run) -> tuple[Slots, View]:
                                   "or two longer to draw; playing always shows the picture.")
     with cols[4]:
         replay_slider(run)
+    inside.control(run)
     if state.explains():
         left, right = st.columns([1.45, 1])
         left.caption(NETWORK_CAPTION)
         right.caption(CAPTIONS[run.data.kind])
-    return Slots(numbers, chart), View(log_scale, discretize, show_test, inspect)
+    return Slots(numbers, chart), View(log_scale, discretize, show_test, inspect, inside.chosen(run))
 
 
 def replay_slider(run) -> None:
@@ -249,6 +251,7 @@ def scores(run) -> None:
 EXTRAS = {
     "Gradient flow": lambda run: experiments.diagnostics_panel(run, "playground.diagnostics"),
     "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
+    "Edit a weight": editor.panel,
     "Lessons": lessons.lessons_panel,
 }
 

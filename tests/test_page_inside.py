@@ -1,0 +1,80 @@
+"""Direct manipulation on the Playground in AppTest: look inside a hidden unit (its picture fills the boundary
+panel, display only), and edit a weight or bias of the running network (training continues from it, bit for
+bit as nn_core would)."""
+
+from __future__ import annotations
+
+import numpy as np
+from test_page_playground import live, png_pixels, run_page, the_run
+
+from dashboard import pictures
+from nn_core import runs
+from nn_core.config import RunConfig
+from nn_core.grids import network_grids
+
+
+def boundary_pixels(at) -> np.ndarray:
+    frames = live(at)
+    front = frames["picture_front"]["front"][0]
+    return png_pixels(frames[f"picture_{front}"]["url"][0])
+
+
+def test_look_inside_shows_the_units_output_over_the_plane_and_goes_back():
+    at = run_page({"epochs": "30"})
+    run = the_run(at)
+    boundary = boundary_pixels(at)
+    choice = at.selectbox(key="playground.view.inside")
+    assert choice.value == "boundary" and "Layer 2, unit 3" in choice.options
+    choice.set_value("1.2").run()
+    assert not at.exception
+    assert the_run(at) is run and run.trainer.epoch == 30  # display only: nothing retrained
+    grids = network_grids(run.net, run.data.domain, 100)
+    expected = pictures.signed(grids.hidden[0][..., 1])  # layer 1, unit 2 (0-based 1)
+    shown = boundary_pixels(at)
+    assert shown[..., :3].shape == expected.shape and np.array_equal(shown[..., :3], expected)
+    assert not np.array_equal(shown, boundary)
+    at.selectbox(key="playground.view.inside").set_value("boundary").run()
+    assert np.array_equal(boundary_pixels(at), boundary)
+
+
+def test_a_unit_the_network_no_longer_has_falls_back_to_the_boundary():
+    at = run_page({"epochs": "5", "hidden": "4,4"}, session={"playground.view.inside": "2.4"})
+    at.session_state["playground.cfg.hidden.n"] = 1  # one layer: there is no layer 2 to look inside
+    at.run()
+    assert not at.exception and at.session_state["playground.view.inside"] == "boundary"
+    assert not at.warning and not at.error
+
+
+def test_editing_a_weight_continues_training_from_the_edited_network():
+    at = run_page({"epochs": "20"})
+    at.segmented_control(key="playground.more").set_value("Edit a weight").run()
+    at.selectbox(key="playground.edit.layer").set_value(2).run()
+    at.selectbox(key="playground.edit.row_2").set_value(3).run()
+    at.selectbox(key="playground.edit.col_2").set_value(1).run()
+    run = the_run(at)
+    box = next(n for n in at.number_input if n.label == "W2[3,1]")
+    assert box.value == float(run.net.weights[1][3, 1])  # it opens on the network's own value
+    box.set_value(2.5).run()
+    assert not at.exception
+    assert run.net.weights[1][3, 1] == 2.5 and the_run(at) is run and run.trainer.epoch == 20
+    assert any(m.value.startswith("You set W2[3,1] from ") and "to 2.5000 at epoch 20" in m.value for m in at.info)
+    assert run.history.marks[-1][0] == 20 and run.history.marks[-1][1].startswith("W2[3,1] ")
+    for _ in range(3):
+        next(b for b in at.button if b.label == "Step").click().run()
+    assert not at.exception and run.trainer.epoch == 23
+
+    expected = runs.prepare(RunConfig(epochs=20))
+    expected.trainer.run(20)
+    expected.net.weights[1][3, 1] = 2.5
+    expected.trainer.run(run.trainer.epoch - 20)
+    for got, want in zip(run.net.parameters(), expected.net.parameters()):
+        assert np.array_equal(got, want)  # the edited network trained on, bit for bit
+
+
+def test_editing_a_bias_and_a_bad_value():
+    at = run_page({"epochs": "10"})
+    at.segmented_control(key="playground.more").set_value("Edit a weight").run()
+    at.selectbox(key="playground.edit.row_1").set_value("bias").run()
+    box = next(n for n in at.number_input if n.label == "b1[0]")
+    box.set_value(-1.25).run()
+    assert not at.exception and the_run(at).net.biases[0][0, 0] == -1.25
