@@ -4,6 +4,8 @@ exactly its controls. Saves artifacts/lesson-*.png."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_util import browser, chromium_path, exceptions, open_page, screenshot, streamlit_server, wait_for_app
 
@@ -17,9 +19,11 @@ def sidebar_labels(page) -> set[str]:
     return set(page.locator('[data-testid="stSidebar"] label').all_inner_texts()) - {""}
 
 
-def play_to_the_budget(page) -> None:
+def play_to_the_budget(page, epochs: int) -> None:
+    """Press Play and wait until the run has paused by itself at its epoch budget (the line of numbers says it)."""
     page.get_by_role("button", name="Play", exact=True).click()
-    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)  # paused again at the budget
+    page.get_by_text(re.compile(rf"^Epoch {epochs:,}\b")).first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
     wait_for_app(page)
 
 
@@ -33,7 +37,7 @@ def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
         page.get_by_text("Lesson: Fit the circle with no hidden layer.").wait_for()
         page.get_by_text("Goal: 95 % test accuracy. Press Play to train.").wait_for()
 
-        play_to_the_budget(page)
+        play_to_the_budget(page, 300)
         page.get_by_text("Not yet: 95 % test accuracy is the goal").wait_for(timeout=30_000)
         assert page.get_by_text("Pick features that grow with the distance from the centre").count() == 1
 
@@ -46,7 +50,7 @@ def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
             wait_for_app(page)
         assert "lesson=circle" in page.url and "features=x1_sq%2Cx2_sq" in page.url
 
-        play_to_the_budget(page)
+        play_to_the_budget(page, 300)
         met = page.get_by_text("✓ Goal met: 95 % test accuracy reached at epoch")
         met.wait_for(timeout=30_000)
         assert not exceptions(page)
@@ -65,3 +69,46 @@ def test_a_hide_link_hides_exactly_its_controls_and_the_text():
         assert page.get_by_text("Press Play and watch the network learn").count() == 0
         assert page.locator('[data-testid="stAlert"]').count() == 0  # no warning about the link
         assert not exceptions(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label``, as a learner does, and wait for the rerun."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.click()
+    if not page.get_by_role("option").count():  # a click can leave the list shut; the arrow key opens it
+        box.locator("input").press("ArrowDown")
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+
+
+def test_a_learner_looks_inside_a_unit_and_edits_a_weight_that_training_continues_from():
+    import test_browser  # its picture fingerprint, without collecting its tests here
+
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground?epochs=30")
+        play_to_the_budget(page, 30)
+        boundary = test_browser.boundary_fingerprint(page)
+
+        choose(page, "Look inside", "Layer 1, unit 2")
+        unit = test_browser.boundary_fingerprint(page)
+        assert unit != boundary  # the unit's picture fills the boundary panel
+        choose(page, "Look inside", "Decision boundary")
+        assert test_browser.boundary_fingerprint(page) == boundary  # and back
+        screenshot(page, "look-inside")
+
+        page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').get_by_text("Edit a weight", exact=True).click()
+        wait_for_app(page)
+        box = page.locator('[data-testid="stNumberInput"]').filter(has_text="W1[0,0]").locator("input")
+        box.fill("3.5")
+        box.press("Enter")
+        page.get_by_text("You set W1[0,0] from").wait_for(timeout=30_000)
+        assert page.get_by_text("to 3.5000 at epoch 30").count() == 1
+        assert test_browser.boundary_fingerprint(page) != boundary  # the edited network answers differently
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_for_app(page)
+        page.get_by_text("Epoch 31").first.wait_for(timeout=30_000)
+        assert not exceptions(page)
+        screenshot(page, "edit-weight")
