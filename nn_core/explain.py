@@ -201,7 +201,7 @@ def set_weight(net: MLP, layer: int, row: int, col: int, value: float) -> tuple[
 
 
 def set_bias(net: MLP, layer: int, col: int, value: float) -> tuple[float, float]:
-    """Set b_layer[col] (1-based layer) in place; returns (old value, new value). ValueError as set_weight."""
+    """Set b_layer[col] (1-based layer) in ``net``; returns (old value, new value). ValueError as set_weight."""
     if not 1 <= layer <= net.n_layers:
         raise ValueError(f"Layer must be 1 to {net.n_layers}.")
     b = net.biases[layer - 1]
@@ -210,7 +210,9 @@ def set_bias(net: MLP, layer: int, col: int, value: float) -> tuple[float, float
     if not math.isfinite(value):
         raise ValueError("The bias must be a finite number.")
     old = float(b[0, col])
-    b[0, col] = value
+    params = [p.copy() for p in net.parameters()]
+    params[2 * (layer - 1) + 1][0, col] = value
+    net.set_parameters(params)
     return old, float(value)
 
 

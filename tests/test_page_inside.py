@@ -65,7 +65,9 @@ def test_editing_a_weight_continues_training_from_the_edited_network():
 
     expected = runs.prepare(RunConfig(epochs=20))
     expected.trainer.run(20)
-    expected.net.weights[1][3, 1] = 2.5
+    params = [p.copy() for p in expected.net.parameters()]
+    params[2][3, 1] = 2.5  # W2
+    expected.net.set_parameters(params)
     expected.trainer.run(run.trainer.epoch - 20)
     for got, want in zip(run.net.parameters(), expected.net.parameters()):
         assert np.array_equal(got, want)  # the edited network trained on, bit for bit
