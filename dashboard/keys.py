@@ -57,3 +57,4 @@ def start_lesson(lesson_id: str) -> str:
     return f"{PREFIX}.lesson.start.{lesson_id}"
 LOOK_INSIDE = f"{PREFIX}.view.inside"  # "boundary", or "layer.unit" of the hidden unit shown in its place
 EDIT = f"{PREFIX}.edit."  # prefix of the weight editor's widgets (dashboard.weight_editor)
+WARP = f"{PREFIX}.warp."  # prefix of the warped plane's choices: layer, unit_a, unit_b

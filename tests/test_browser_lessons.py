@@ -73,7 +73,8 @@ def test_a_hide_link_hides_exactly_its_controls_and_the_text():
 
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the select box labelled ``label``, as a learner does, and wait for the rerun."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    label_of = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^{re.escape(label)}$"))
+    box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has=label_of).first
     box.click()
     if not page.get_by_role("option").count():  # a click can leave the list shut; the arrow key opens it
         box.locator("input").press("ArrowDown")
@@ -112,3 +113,22 @@ def test_a_learner_looks_inside_a_unit_and_edits_a_weight_that_training_continue
         page.get_by_text("Epoch 31").first.wait_for(timeout=30_000)
         assert not exceptions(page)
         screenshot(page, "edit-weight")
+
+
+def test_a_learner_sees_a_layers_warped_plane():
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground?epochs=60&hidden=4,2&dataset=circle&optimizer=adam&lr=0.03")
+        play_to_the_budget(page, 60)
+        page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').get_by_text(
+            "Warped plane", exact=True).click()
+        wait_for_app(page)
+        chart = page.locator('[data-testid="stVegaLiteChart"]').filter(has=page.locator("canvas, svg.marks"))
+        chart.last.wait_for(timeout=30_000)
+        page.get_by_text("How a layer bends the plane.").wait_for()
+        choose(page, "Layer", "hidden layer 1")
+        page.get_by_text("Epoch 60. Each point is a training or test point").wait_for()
+        assert not exceptions(page)
+        chart.last.scroll_into_view_if_needed()
+        screenshot(page, "warped-plane")

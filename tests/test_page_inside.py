@@ -80,3 +80,29 @@ def test_editing_a_bias_and_a_bad_value():
     box = next(n for n in at.number_input if n.label == "b1[0]")
     box.set_value(-1.25).run()
     assert not at.exception and the_run(at).net.biases[0][0, 0] == -1.25
+
+
+def test_the_warped_plane_shows_the_layers_coordinates_of_the_data_and_the_grid():
+    from test_page_playground import vega_charts
+
+    from nn_core.warp import warped_plane
+
+    at = run_page({"epochs": "40", "hidden": "4,2"})
+    at.segmented_control(key="playground.more").set_value("Warped plane").run()
+    assert not at.exception
+    assert at.selectbox(key="playground.warp.layer").value == 2  # the last hidden layer first
+    run = the_run(at)
+    spec, frames = vega_charts(at)["warped plane"]
+    data = run.data
+    X = np.concatenate([data.X_train, data.X_test])
+    plane = warped_plane(run.net, X, data.domain, 2, (0, 1))
+    tables = sorted(frames.values(), key=len)
+    dots = next(t for t in tables if "class" in t)
+    assert np.array_equal(dots[["a", "b"]].to_numpy(), plane.points)
+    lines = next(t for t in tables if "line" in t)
+    assert np.array_equal(lines[["a", "b"]].to_numpy(), plane.lines.reshape(-1, 2))
+    assert any(len(t) == 2 for t in tables)  # the output's straight line: the last layer has two units
+    at.selectbox(key="playground.warp.layer").set_value(1).run()
+    at.selectbox(key="playground.warp.a_1").set_value(3).run()
+    assert vega_charts(at)["warped plane"][0]["layer"][0]["encoding"]["x"]["title"] == "layer 1, unit 4"
+    assert the_run(at) is run and run.trainer.epoch == 40  # display only

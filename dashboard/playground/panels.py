@@ -21,7 +21,7 @@ from nn_core.datasets import to_csv
 from nn_core.runs import snapshot_net
 
 from .. import charts, experiments, exports, keys, live_charts
-from . import editor, frames, inside, lessons, live, state
+from . import editor, frames, inside, lessons, live, state, warp
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -252,6 +252,7 @@ EXTRAS = {
     "Gradient flow": lambda run: experiments.diagnostics_panel(run, "playground.diagnostics"),
     "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
     "Edit a weight": editor.panel,
+    "Warped plane": warp.panel,
     "Lessons": lessons.lessons_panel,
 }
 
