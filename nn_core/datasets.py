@@ -425,6 +425,17 @@ def load_csv(source: Source, test_ratio: float = 0.2, seed: int = 0, name: str =
     return Dataset(name, kind, X[train], y[train], X[test], y[test], n_classes)
 
 
+def points_csv(X, y, regression: bool = False) -> bytes:
+    """Points drawn by hand as a CSV without a split column, so load_csv splits them by the test ratio
+    like any file; floats use repr, so they load back exactly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["x1", "x2", "target" if regression else "label"])
+    for (a, b), t in zip(np.asarray(X, dtype=np.float64).tolist(), np.asarray(y).reshape(-1).tolist(), strict=True):
+        writer.writerow([repr(float(a)), repr(float(b)), repr(float(t)) if regression else str(int(t))])
+    return buf.getvalue().encode("utf-8")
+
+
 def to_csv(dataset: Dataset) -> bytes:
     """Write x1,x2,label|target,split as UTF-8; floats use repr so load_csv round-trips exactly."""
     regression = dataset.kind == "regression"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard.page import setup_page
-from dashboard.playground import lessons, panels, sidebar, state
+from dashboard.playground import draw, lessons, panels, sidebar, state
 
 INTRO = ("Press **Play** and watch the network learn: the **decision boundary** bends to fit the points, each "
          "unit's picture changes inside the **network**, and the **loss** falls. The address bar always holds "
@@ -14,6 +14,7 @@ setup_page("Playground", ":material/science:", INTRO if state.explains() else ""
 config = sidebar.draw(state.link().hidden, explain=state.explains())
 state.publish(config)
 data, token, problem = state.dataset(config)
+draw.panel(data)
 if data is None:
     panels.messages(url_warnings, None)
     panels.no_data(problem)

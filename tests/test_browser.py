@@ -145,3 +145,34 @@ def test_the_features_lesson_by_link_and_a_click_on_a_data_set_picture():
         wait_for_app(page)
         assert not exceptions(page)
         screenshot(page, "playground-features")
+
+
+def test_drawing_points_by_clicking_the_plane_and_training_on_them():
+    """Each click on the drawing plane shows its point (the plane is a fragment: only it reruns); the
+    drawn set then trains. Prints each click's time to its point on screen."""
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground")
+        expander = page.locator('[data-testid="stExpander"]').filter(has_text="Draw your own data")
+        expander.get_by_text("Draw your own data").click()
+        plane = expander.locator('[data-testid="stVegaLiteChart"] .mark-rect').first
+        plane.wait_for()
+        page.wait_for_timeout(1000)
+        box = plane.bounding_box()
+        times = []
+        for k, (fx, fy) in enumerate([(0.3, 0.3), (0.7, 0.7), (0.3, 0.7), (0.7, 0.3), (0.6, 0.6)]):
+            if k == 2:
+                expander.get_by_text("class 1", exact=True).click()
+                page.wait_for_timeout(800)
+            started = time.perf_counter()
+            page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.get_by_text(f"{k + 1} point{'s' * (k > 0)} drawn").wait_for(timeout=30_000)
+            times.append(time.perf_counter() - started)
+        print("click to its point on screen (s):", ", ".join(f"{t:.2f}" for t in times))
+        assert expander.locator(".mark-symbol path, .mark-symbol").count() >= 1
+        page.get_by_role("button", name="Train on these points").click()
+        page.wait_for_url("**dataset=csv**", timeout=30_000)
+        wait_for_app(page)
+        assert not exceptions(page) and page.get_by_text("You changed dataset").count()
+        screenshot(page, "playground-drawn")

@@ -1,0 +1,164 @@
+"""Draw your own data, as in ConvNetJS: click the plane to add a point of the chosen class (or target).
+
+The plane is one Vega-Lite chart: a layer of transparent cells whose point selection is the click
+(the clicked cell comes back in the chart's event, read in a callback before the next run draws),
+and the points drawn so far on top. The points live in st.session_state (keys.DRAWN), so they survive
+page switches; "Train on these points" hands them to the Playground as a CSV upload
+(datasets.points_csv), so a drawn set trains, downloads and is saved with a run exactly like a file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from nn_core import datasets
+
+from .. import keys
+from ..palette import CLASS_COLOURS, INK
+
+CELLS = 30  # per side: a click lands on the centre of one of CELLS × CELLS cells
+LIMIT = 1.5  # the plane is [-LIMIT, LIMIT]², a little wider than the built-in sets
+SIZE = 300  # pixels per side
+MAX_POINTS = 1000
+MAX_CLASSES = 4  # classes offered for drawing
+PICK = "cell"
+CSV_NAME = "drawn points.csv"
+MODES = ("add", "remove")
+
+
+def points() -> list[tuple[float, float, float]]:
+    """The drawn points, (x1, x2, label or target) each."""
+    return list(st.session_state.get(keys.DRAWN, []))
+
+
+def _save(rows: list) -> None:
+    st.session_state[keys.DRAWN] = rows[:MAX_POINTS]
+
+
+def cell_centre(i: int) -> float:
+    return -LIMIT + (i + 0.5) * (2 * LIMIT / CELLS)
+
+
+def cell_of(value: float) -> int:
+    return int(min(CELLS - 1, max(0, (value + LIMIT) / (2 * LIMIT) * CELLS)))
+
+
+@st.cache_data(show_spinner=False)
+def cells_spec() -> dict:
+    """The chart: transparent cells to click, and the points layer (data sent as a named dataset)."""
+    step = 2 * LIMIT / CELLS
+    cells = [{"i": i, "j": j, "x0": -LIMIT + i * step, "x1": -LIMIT + (i + 1) * step,
+              "y0": -LIMIT + j * step, "y1": -LIMIT + (j + 1) * step} for i in range(CELLS) for j in range(CELLS)]
+    scale = {"domain": [-LIMIT, LIMIT], "nice": False, "zero": False}
+    colours = {"domain": [f"class {k}" for k in range(MAX_CLASSES)], "range": list(CLASS_COLOURS[:MAX_CLASSES])}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": "draw points: click a cell to add or remove a point",
+        "width": SIZE, "height": SIZE,
+        "layer": [
+            {"data": {"values": cells},
+             "mark": {"type": "rect", "opacity": 0.001, "cursor": "crosshair"},
+             "params": [{"name": PICK, "select": {"type": "point", "fields": ["i", "j"], "clear": False}}],
+             "encoding": {"x": {"field": "x0", "type": "quantitative", "scale": scale, "title": "x1"},
+                          "x2": {"field": "x1"},
+                          "y": {"field": "y0", "type": "quantitative", "scale": scale, "title": "x2"},
+                          "y2": {"field": "y1"}}},
+            {"data": {"name": "points"},
+             "mark": {"type": "circle", "size": 60, "opacity": 1, "stroke": INK, "strokeWidth": 0.8},
+             "encoding": {"x": {"field": "x1", "type": "quantitative", "scale": scale},
+                          "y": {"field": "x2", "type": "quantitative", "scale": scale},
+                          "color": {"field": "class", "type": "nominal", "scale": colours, "legend": None},
+                          "tooltip": [{"field": "class", "type": "nominal"}]}},
+        ],
+    }
+
+
+def _clicked(chart_key: str) -> None:
+    """Add (or remove) a point at the clicked cell; a malformed event is ignored."""
+    event = st.session_state.get(chart_key) or {}
+    chosen = (event.get("selection") or {}).get(PICK) or []
+    cell = chosen[0] if chosen and isinstance(chosen[0], dict) else {}
+    i, j = cell.get("i"), cell.get("j")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < CELLS for v in (i, j)):
+        return
+    rows = points()
+    if st.session_state.get(keys.DRAW_MODE, "add") == "remove":
+        _save([p for p in rows if (cell_of(p[0]), cell_of(p[1])) != (i, j)])
+    else:
+        _save(rows + [(cell_centre(i), cell_centre(j), _next_value())])
+    st.session_state[keys.DRAW_CLICKS] = st.session_state.get(keys.DRAW_CLICKS, 0) + 1  # a fresh chart next
+
+
+def start_from(data) -> None:
+    """The current data set's points (those inside the plane), to edit."""
+    X, y = data.X, data.y.reshape(-1)
+    inside = (np.abs(X) <= LIMIT).all(axis=1)
+    _save([(float(a), float(b), float(t)) for (a, b), t in zip(X[inside], y[inside])])
+
+
+def clear() -> None:
+    _save([])
+
+
+def use_points() -> None:
+    """Train on the drawn points: they become the Playground's CSV."""
+    rows = points()
+    X = np.array([p[:2] for p in rows], dtype=np.float64).reshape(-1, 2)
+    y = np.array([p[2] for p in rows], dtype=np.float64)
+    st.session_state[keys.UPLOAD] = (CSV_NAME, datasets.points_csv(X, y, regression=_regression()))
+    st.session_state[keys.widget("dataset")] = "csv"
+    st.session_state[keys.DRAW_HANDED] = True
+
+
+def _next_value() -> float:
+    """The chosen class (0 if none is chosen), or the chosen target for regression."""
+    if _regression():
+        value = st.session_state.get(keys.DRAW_TARGET, 1.0)
+        return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else 1.0
+    value = st.session_state.get(keys.DRAW_CLASS)
+    return float(value) if value in range(MAX_CLASSES) else 0.0
+
+
+def _regression() -> bool:
+    return bool(st.session_state.get(keys.DRAW_REGRESSION, False))
+
+
+def panel(data) -> None:
+    """The "Draw your own data" expander: the plane to click, and its controls."""
+    with st.expander("Draw your own data", icon=":material/draw:"):
+        _plane(data)
+
+
+@st.fragment
+def _plane(data) -> None:
+    """A fragment: a click reruns only the plane and its controls (the Playground below is not redrawn),
+    until the points are handed to the run."""
+    left, right = st.columns([3, 2])
+    rows = points()
+    frame = {"x1": [p[0] for p in rows], "x2": [p[1] for p in rows],
+             "class": [f"class {int(p[2])}" if not _regression() else f"{p[2]:g}" for p in rows]}
+    chart_key = f"{keys.DRAW_CHART}.{st.session_state.get(keys.DRAW_CLICKS, 0)}"
+    left.vega_lite_chart(cells_spec() | {"datasets": {"points": _records(frame)}}, key=chart_key,
+                         on_select=lambda: _clicked(chart_key), selection_mode=PICK, theme=None, width="content")
+    right.segmented_control("Click to", MODES, key=keys.DRAW_MODE, default="add",
+                            format_func=lambda m: {"add": "add a point", "remove": "remove points"}[m])
+    right.toggle("Regression (a target value)", key=keys.DRAW_REGRESSION)
+    if _regression():
+        right.number_input("Target of the next point", -10.0, 10.0, 1.0, 0.5, key=keys.DRAW_TARGET)
+    else:
+        right.pills("Class of the next point", list(range(MAX_CLASSES)), key=keys.DRAW_CLASS, default=0,
+                    format_func=lambda k: f"class {k}")
+    right.caption(f"{len(rows)} point{'s' * (len(rows) != 1)} drawn (at least {datasets.N_RANGE[0]} to train).")
+    a, b = right.columns(2)
+    a.button("Start from the data", on_click=start_from, args=(data,), disabled=data is None,
+             key=keys.DRAW_FROM_DATA, help="Edit the current data set's points.")
+    b.button("Clear all", on_click=clear, disabled=not rows, key=keys.DRAW_CLEAR)
+    right.button("Train on these points", type="primary", key=keys.DRAW_USE, on_click=use_points,
+                 disabled=len(rows) < datasets.N_RANGE[0])
+    if st.session_state.pop(keys.DRAW_HANDED, False):
+        st.rerun(scope="app")  # a click reran only this fragment: the sidebar and the run follow the new data
+
+
+def _records(frame: dict) -> list[dict]:
+    return [dict(zip(frame, values)) for values in zip(*frame.values())]
