@@ -12,7 +12,7 @@ from .palette import CLASS_COLOURS, EDGE_ZERO, INK, MARK, NEGATIVE, POSITIVE
 SIDE = 380  # px: a square, so the bending is not distorted
 
 
-def warped_chart(plane, y, kind: str, n_classes: int, x_title: str, y_title: str) -> alt.LayerChart:
+def warped_chart(plane, y, kind: str, n_classes: int, x_title: str, y_title: str, title: str = "") -> alt.LayerChart:
     """Grid lines (grey, thicker for x1 = const), the points coloured by class (or target), and the output's
     straight boundary in red when it is exact. ``y``: the points' labels or targets, in the order of
     ``plane.points``."""
@@ -42,6 +42,6 @@ def warped_chart(plane, y, kind: str, n_classes: int, x_title: str, y_title: str
     if plane.boundary is not None:
         ends = pd.DataFrame({"a": plane.boundary[:, 0], "b": plane.boundary[:, 1]})
         layers.append(alt.Chart(ends).mark_line(color=MARK, strokeWidth=2).encode(x=x, y=yy))
-    chart = alt.layer(*layers).properties(width=SIDE, height=SIDE)
+    chart = alt.layer(*layers).properties(width=SIDE, height=SIDE, title=title)
     return chart.properties(description=f"warped plane: {x_title} against {y_title}").configure_view(
         stroke=EDGE_ZERO)

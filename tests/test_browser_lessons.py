@@ -128,7 +128,35 @@ def test_a_learner_sees_a_layers_warped_plane():
         chart.last.wait_for(timeout=30_000)
         page.get_by_text("How a layer bends the plane.").wait_for()
         choose(page, "Layer", "hidden layer 1")
-        page.get_by_text("Epoch 60. Each point is a training or test point").wait_for()
+        page.get_by_text("Each point is a training or test point").wait_for()
         assert not exceptions(page)
         chart.last.scroll_into_view_if_needed()
         screenshot(page, "warped-plane")
+
+        before = chart_fingerprint(page)
+        page.get_by_role("button", name="Play", exact=True).click()  # past the budget: plays until paused
+        page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
+        page.wait_for_timeout(3000)
+        assert chart_fingerprint(page) != before  # the warped plane follows the network while it trains
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
+        assert not exceptions(page)
+
+
+def chart_fingerprint(page) -> int:
+    """A hash of the main area's last Vega-Lite chart as drawn (the warped plane's): its pixels or its SVG."""
+    return page.wait_for_function("""() => {
+        const all = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')];
+        const chart = all[all.length - 1];
+        const canvas = chart && chart.querySelector('canvas'), svg = chart && chart.querySelector('svg.marks');
+        let hash = 0;
+        if (svg) {
+            const text = svg.innerHTML;
+            for (let k = 0; k < text.length; k += 3) hash = (hash * 31 + text.charCodeAt(k)) % 2147483647;
+            return hash;
+        }
+        if (!canvas || !canvas.width) return null;
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
+        return hash;
+    }""", timeout=30_000).json_value()

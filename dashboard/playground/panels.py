@@ -220,10 +220,13 @@ def draw_now(run, slots: Slots, view: View) -> None:
     send(run, compute(run, view, final=not playing), slots, view, now=not playing)
 
 
-def play_on(run, slots: Slots, view: View) -> None:
-    """While playing, let the live loop refill the view frame by frame (the page's last call)."""
+def play_on(run, slots: Slots, view: View, follow=None) -> None:
+    """While playing, let the live loop refill the view frame by frame (the page's last call); ``follow``,
+    if given, is called after each frame (a detail that follows the network, see :func:`details`)."""
     def draw(final: bool) -> None:
         send(run, compute(run, view, final), slots, view, now=final)
+        if follow is not None:
+            follow()
 
     fresh = state.fresh()  # the session's first run: its widgets work only once it ends
     if state.playing():
@@ -257,8 +260,12 @@ EXTRAS = {
 }
 
 
-def details(run) -> None:
-    """Below the live view: scores, and gradient-flow diagnostics and downloads on request."""
+def details(run):
+    """Below the live view: scores, and gradient-flow diagnostics and downloads on request.
+
+    Returns what the live loop calls each frame to keep the open tab following the network (the warped
+    plane's), or None.
+    """
     st.divider()
     left, right = st.columns([1, 1.4], gap="large")
     with left:
@@ -272,5 +279,5 @@ def details(run) -> None:
         if choice is None:
             st.caption("Choose **Gradient flow** to see how the error signal reaches each layer, or **Export** "
                        "to download this run. To restore a saved run, use the Experiments page.")
-            return
-    EXTRAS[choice](run)
+            return None
+    return EXTRAS[choice](run)
