@@ -106,3 +106,17 @@ def test_the_warped_plane_shows_the_layers_coordinates_of_the_data_and_the_grid(
     at.selectbox(key="playground.warp.a_1").set_value(3).run()
     assert vega_charts(at)["warped plane"][0]["layer"][0]["encoding"]["x"]["title"] == "layer 1, unit 4"
     assert the_run(at) is run and run.trainer.epoch == 40  # display only
+
+
+def test_a_bias_outside_the_network_or_not_finite_is_one_sentence():
+    import pytest
+
+    from nn_core.explain import set_bias
+
+    net = runs.prepare(RunConfig()).net
+    before = [p.copy() for p in net.parameters()]
+    for layer, col, value, phrase in ((4, 0, 1.0, "Layer must be 1 to 3."), (1, 9, 1.0, "b1 has 4 units; unit 9"),
+                                      (2, 0, float("nan"), "The bias must be a finite number.")):
+        with pytest.raises(ValueError, match=phrase):
+            set_bias(net, layer, col, value)
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.parameters()))  # nothing changed

@@ -275,7 +275,9 @@ def details(run):
         choice = st.segmented_control(
             "More about this run", list(EXTRAS), key=keys.MORE, label_visibility="collapsed",
             help="Gradient flow: per-layer gradient norms, update sizes, dead or saturated units, and findings. "
-                 "Export: the weights (JSON, .npz), the history and data (CSV), a NumPy script, the charts.")
+                 "Export: the weights (JSON, .npz), the history and data (CSV), a NumPy script, the charts. "
+                 "Edit a weight: set one weight or bias; training continues from it. Warped plane: the data "
+                 "as two units of a hidden layer see it. Lessons: exercises with a check, and a link builder.")
         if choice is None:
             st.caption("Choose **Gradient flow** to see how the error signal reaches each layer, or **Export** "
                        "to download this run. To restore a saved run, use the Experiments page.")
