@@ -8,8 +8,18 @@ import pytest
 from nn_core import runs
 from nn_core.config import PARAM_BY_NAME, RunConfig, parse
 from nn_core.history import History
-from nn_core.lessons import (LESSONS, RULES, Goal, broken_limits, check, find, hidden_settings, reached_at,
-                             solved_config, start_config)
+from nn_core.lessons import (
+    LESSONS,
+    RULES,
+    Goal,
+    broken_limits,
+    check,
+    find,
+    hidden_settings,
+    reached_at,
+    solved_config,
+    start_config,
+)
 
 IDS = list(LESSONS)
 

@@ -18,7 +18,6 @@ from nn_core.features import input_label
 from nn_core.grids import LIMIT, input_grids, network_grids
 
 from .. import drawing, live_picture, pictures
-from . import inside
 from ..drawing import INK_RGB
 from ..live_charts import (
     LOG_FLOOR,
@@ -32,6 +31,7 @@ from ..live_charts import (
     node_positions,
 )
 from ..palette import CLASS_COLOURS, INK, rgb
+from . import inside
 
 # Pixels in a live picture: forward passes of grid × network must fit a frame, so big networks get fewer.
 BOUNDARY_PIXELS = (100, 60, 40, 24)

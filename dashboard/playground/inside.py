@@ -13,8 +13,8 @@ import streamlit as st
 from nn_core.grids import network_grids
 
 from .. import keys, pictures
-from . import state
 from ..live_charts import NODE_UNITS
+from . import state
 
 BOUNDARY = "boundary"  # the choice that shows the network's answer, as without this control
 
