@@ -1,11 +1,10 @@
 """Input features (x1, x2, x1², x2², x1·x2, sin x1, sin x2): TF Playground's lesson that a good feature can
 replace depth, through the engine, the CLI, the URL, saved runs and the exported script."""
 
-import contextlib
-import io
 
 import numpy as np
 import pytest
+from test_export import _exec_script
 
 from nn_core import MLP, export, train
 from nn_core.cli import main
@@ -165,23 +164,12 @@ def _engine_lines(config):
     return lines, evaluation
 
 
-def _exec(source: str) -> list[str]:
-    saved = np.geterr()
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            exec(compile(source, "<exported>", "exec"), {"__name__": "__main__"})
-    finally:
-        np.seterr(**saved)
-    return out.getvalue().splitlines()
-
-
 @pytest.mark.parametrize("config", [LESSON_PLUS, RunConfig(dataset="circle", hidden=(), features=SQUARES,
                                                            epochs=30)], ids=["features+dropout+layers", "lesson"])
 def test_the_exported_script_reproduces_a_run_with_features_bit_for_bit(config):
     source = export_script(config, log_every=1, line=FULL)
     assert "def x1_x2(X)" in source or "def x1_sq(X)" in source
-    got = _exec(source)
+    got = _exec_script(source)
     lines, evaluation = _engine_lines(config)
     assert got[:len(lines)] == lines and len(lines) == config.epochs
     assert got[len(lines)] == f"Train accuracy: {evaluation['train_accuracy']:.2%}"
