@@ -142,6 +142,24 @@ def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
     wait_for_app(page, timeout_ms)
 
 
+_INSPECT_DISABLED = """(wanted) => {
+  const box = [...document.querySelectorAll('[data-testid="stCheckbox"]')].find(e => e.innerText.trim() === 'Inspect');
+  const input = box && box.querySelector('input');
+  return !!input && input.disabled === wanted;
+}"""
+
+
+def wait_playing(page, timeout_ms: float = 30_000) -> None:
+    """Until the Playground plays: its Inspect toggle, which works only while paused, is disabled."""
+    page.wait_for_function(_INSPECT_DISABLED, arg=True, timeout=timeout_ms)
+
+
+def wait_paused(page, timeout_ms: float = 60_000) -> None:
+    """Until the Playground is paused (by Pause, or by itself at its epoch budget) and the page is drawn."""
+    page.wait_for_function(_INSPECT_DISABLED, arg=False, timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
+
+
 def visible_charts(page) -> int:
     """Vega-Lite charts on screen (a chart in a closed expander or another tab is not drawn yet)."""
     return page.locator(f"{CHART}:visible").count()

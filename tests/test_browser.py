@@ -23,6 +23,8 @@ from browser_util import (
     streamlit_server,
     visible_charts,
     wait_for_app,
+    wait_paused,
+    wait_playing,
 )
 
 pytestmark = pytest.mark.browser
@@ -81,13 +83,12 @@ def test_every_page_renders_and_the_playground_retrains():
         assert rendered_charts(page) >= 1 and not exceptions(page)  # the confusion matrix, below
         assert page.locator('[data-testid="stImage"] img').count() == 1  # the live view, as one picture
         page.get_by_role("button", name="Play", exact=True).click()
-        page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
+        wait_playing(page)
         first = boundary_fingerprint(page)
         page.wait_for_timeout(1500)
         assert boundary_fingerprint(page) != first  # the boundary is redrawn as the network learns
         page.get_by_role("button", name="Pause", exact=True).click()
-        page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
-        wait_for_app(page)
+        wait_paused(page)
         paused = boundary_fingerprint(page)
         page.wait_for_timeout(1500)
         assert boundary_fingerprint(page) == paused  # it stays paused
@@ -110,9 +111,8 @@ def test_every_page_renders_and_the_playground_retrains():
 
         open_page(page, server.url + "/Playground")  # the default run, played, for the README's picture
         page.get_by_role("button", name="Play", exact=True).click()
-        page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
-        page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)  # it pauses at its epoch budget
-        wait_for_app(page)
+        wait_playing(page)
+        wait_paused(page)  # it pauses by itself at its epoch budget
         rendered_charts(page)
         shot = screenshot(page, "playground")
         assert shot.stat().st_size > 50_000

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_util import browser, chromium_path, exceptions, open_page, screenshot, streamlit_server, wait_for_app
+from browser_util import (browser, chromium_path, exceptions, open_page, screenshot, streamlit_server, wait_for_app,
+                          wait_paused, wait_playing)
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -23,8 +24,7 @@ def play_to_the_budget(page, epochs: int) -> None:
     """Press Play and wait until the run has paused by itself at its epoch budget (the line of numbers says it)."""
     page.get_by_role("button", name="Play", exact=True).click()
     page.get_by_text(re.compile(rf"^Epoch {epochs:,}\b")).first.wait_for(timeout=60_000)
-    page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60_000)
-    wait_for_app(page)
+    wait_paused(page)
 
 
 def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
@@ -135,11 +135,11 @@ def test_a_learner_sees_a_layers_warped_plane():
 
         before = chart_fingerprint(page)
         page.get_by_role("button", name="Play", exact=True).click()  # past the budget: plays until paused
-        page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=30_000)
+        wait_playing(page)
         page.wait_for_timeout(3000)
         assert chart_fingerprint(page) != before  # the warped plane follows the network while it trains
         page.get_by_role("button", name="Pause", exact=True).click()
-        page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
+        wait_paused(page)
         assert not exceptions(page)
 
 

@@ -33,6 +33,7 @@ def test_look_inside_shows_the_units_output_over_the_plane_and_goes_back():
     shown = boundary_pixels(at)
     assert shown[..., :3].shape == expected.shape and np.array_equal(shown[..., :3], expected)
     assert not np.array_equal(shown, boundary)
+    at.run()  # the choice reran only the live view; AppTest then holds only it, a page run holds all
     at.selectbox(key="playground.view.inside").set_value("boundary").run()
     assert np.array_equal(boundary_pixels(at), boundary)
 

@@ -33,13 +33,12 @@ def label(choice: str) -> str:
     return f"Layer {layer}, unit {unit}"
 
 
-def control(run) -> None:
+def control(run, on_change=state.said) -> None:
     """The "Look inside" choice; a value the network no longer has (or a tampered one) is the boundary."""
     options = units(run.net.layer_sizes)
     if st.session_state.get(keys.LOOK_INSIDE) not in options:
         st.session_state[keys.LOOK_INSIDE] = BOUNDARY
-    box = st.columns([1, 3])[0]
-    box.selectbox("Look inside", options, key=keys.LOOK_INSIDE, format_func=label, on_change=state.said,
+    st.selectbox("Look inside", options, key=keys.LOOK_INSIDE, format_func=label, on_change=on_change,
                   help="Show one hidden unit's output over the whole plane in place of the decision boundary "
                        "(blue positive, orange negative). Choose Decision boundary to go back.")
 

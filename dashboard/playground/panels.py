@@ -1,18 +1,21 @@
 """The Playground's panels: controls, the live view on one screen, and the details below it.
 
-The page calls these in order. The live view is a set of placeholders the
-live loop refills every frame; the details (confusion matrix, gradient flow,
-export) are drawn once per script run, below the fold.
+The page calls these in order. The live view is a fragment (numbers, one picture, the replay slider)
+whose placeholders the live loop refills every frame. Play, Step and the display settings rerun only
+that fragment, so a click shows its frame without the browser redrawing the page; the details
+(confusion matrix, gradient flow, export) are drawn once per page run, below the fold.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import math
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from nn_core import metrics
 from nn_core.compare import snapshot_index
@@ -78,54 +81,126 @@ def no_data(problem: str | None) -> None:
 
 
 # ------------------------------------------------------------------ controls
+LIVE = "playground.live"  # the live view's fragment: Play, Step and the view's settings rerun only it
+FOLLOWING = {"Warped plane"}  # details below the live view that follow the network while it plays
+_PAGE_RUN = contextvars.ContextVar("nnplay_page_run", default=False)  # the live view runs as part of the page
+
+
+def rerun_live() -> None:
+    """In a callback: rerun only the live view, not the page.
+
+    A whole page's rerun costs the browser most of a second on this page, for the ~75 elements it redraws;
+    the live view alone is a tenth of that, so a click on Play shows its first frame at once. A detail
+    that follows the network (the warped plane) is outside the live view, so then the page reruns.
+    """
+    if st.session_state.get(keys.MORE) in FOLLOWING:
+        return
+    try:
+        st.rerun(LIVE)
+    except StreamlitAPIException:  # the last page run ended before registering the live view
+        return
+
+
+def _on_play() -> None:
+    state.start_playing()
+    rerun_live()
+
+
+def _on_step() -> None:
+    state.step()
+    rerun_live()
+
+
+def _on_view() -> None:
+    state.said()
+    rerun_live()
+
+
 def controls(run) -> None:
-    """Play/Pause, Step, Reset, New seed and the speed, in one row as in TF Playground."""
-    cols = st.columns([1.1, 0.9, 0.9, 1.1, 2.4], vertical_alignment="bottom")
-    playing = state.playing()
-    cols[0].button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-                   on_click=state.toggle_play, type="primary", width="stretch", key=keys.PLAY_BUTTON,
+    """Play, Pause, Step, Reset, New seed and the speed, in one row as in TF Playground.
+
+    Play and Pause are two buttons, not one that changes its label: a click on Play reruns only the
+    live view, so a button outside it could not change, and a button inside it could not interrupt
+    the training (Streamlit lets a click outside a fragment interrupt a run, not one inside it).
+    """
+    cols = st.columns([0.95, 0.95, 0.85, 0.85, 1.05, 2.3], vertical_alignment="bottom")
+    cols[0].button("Play", icon=":material/play_arrow:", on_click=_on_play, type="primary", width="stretch",
+                   key=keys.PLAY_BUTTON,
                    help="Train until paused; a new run pauses by itself at its epoch budget "
                         f"({run.config.epochs:,}, the Epochs setting).")
-    cols[1].button("Step", icon=":material/skip_next:", on_click=state.step, width="stretch",
+    cols[1].button("Pause", icon=":material/pause:", on_click=state.stop_playing, width="stretch",
+                   key=keys.PAUSE_BUTTON, help="Stop training here; Play continues from this moment.")
+    cols[2].button("Step", icon=":material/skip_next:", on_click=_on_step, width="stretch",
                    help="One epoch: one pass over the training data.")
-    cols[2].button("Reset", icon=":material/restart_alt:", on_click=state.reset, width="stretch",
+    cols[3].button("Reset", icon=":material/restart_alt:", on_click=state.reset, width="stretch",
                    help="Back to the same initial weights (same seed), untrained.")
-    cols[3].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
+    cols[4].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
                    help="Start from different random initial weights.")
     st.session_state.setdefault(keys.SPEED, live.DEFAULT_SPEED)
-    cols[4].select_slider("Speed", options=list(live.SPEEDS), key=keys.SPEED,
+    cols[5].select_slider("Speed", options=list(live.SPEEDS), key=keys.SPEED, on_change=rerun_live,
                           help="Epochs trained between two frames (about 20 frames a second). The fastest "
                                "setting trains as much as fits a frame.")
 
 
-def layout(run) -> tuple[Slots, View]:
-    """The live view on one screen: the numbers, then one picture (or chart) of the network, curves and
-    boundary."""
-    numbers, chart = st.empty(), st.empty()
-    cols = st.columns([0.75, 0.75, 0.75, 0.65, 2.1], vertical_alignment="center")
-    log_scale = cols[0].toggle("Log scale", key=keys.VIEW_LOG, on_change=state.said,
-                               help="Shows small losses late in training clearly.")
-    discretize = cols[1].toggle("Discretize", key=keys.VIEW_DISCRETIZE, on_change=state.said,
-                                help="Show only the decision (which side of the boundary), not the confidence.")
-    show_test = cols[2].toggle("Test points", value=True, key=keys.VIEW_TEST, on_change=state.said)
-    inspect = cols[3].toggle("Inspect", key=keys.VIEW_INSPECT, on_change=state.said,
-                             help="While paused, hover over a weight, a unit, a point or a curve for its exact "
-                                  "value. The view becomes an interactive chart, which a browser takes a second "
-                                  "or two longer to draw; playing always shows the picture.")
-    with cols[4]:
-        replay_slider(run)
-    inside.control(run)
+def view_of(run) -> View:
+    """The view's display settings, from their widgets' state (the live view is drawn before them)."""
+    get = st.session_state.get
+    return View(bool(get(keys.VIEW_LOG, False)), bool(get(keys.VIEW_DISCRETIZE, False)),
+                bool(get(keys.VIEW_TEST, True)), bool(get(keys.VIEW_INSPECT, False)), inside.chosen(run))
+
+
+def live_view(run) -> tuple[Slots, View]:
+    """The live view, as part of the page's run: (its slots, its view), for :func:`play_on`."""
+    token = _PAGE_RUN.set(True)
+    try:
+        return _live_view(run)
+    finally:
+        _PAGE_RUN.reset(token)
+
+
+@st.fragment(key=LIVE)
+def _live_view(page_run) -> tuple[Slots, View]:
+    """The numbers, then one picture (or chart) of the network, curves and boundary; paused, the Inspect
+    toggle and the replay slider under it.
+
+    Rerun alone (after Play or Step, see :func:`rerun_live`) it also trains: the live loop runs here.
+    """
+    run = st.session_state.get(keys.RUN, page_run)  # a rerun alone keeps the page run's arguments
+    slots, view = Slots(st.empty(), st.empty()), view_of(run)
+    left, right = st.columns([0.75, 3.45], vertical_alignment="center")
+    left.toggle("Inspect", key=keys.VIEW_INSPECT, on_change=state.said, disabled=state.playing(),
+                help="While paused, hover over a weight, a unit, a point or a curve for its exact value. The "
+                     "view becomes an interactive chart, which a browser takes a second or two longer to draw; "
+                     "playing always shows the picture.")
+    if not state.playing():
+        with right:
+            replay_slider(run)
+    draw_now(run, slots, view)
+    if not _PAGE_RUN.get() and state.playing():
+        play_on(run, slots, view)
+    return slots, view
+
+
+def view_controls(run) -> None:
+    """Display-only settings under the live view: they redraw it, never retrain, and work while it plays."""
+    cols = st.columns([0.75, 0.75, 0.75, 2.3], vertical_alignment="bottom")
+    cols[0].toggle("Log scale", key=keys.VIEW_LOG, on_change=_on_view,
+                   help="Shows small losses late in training clearly.")
+    cols[1].toggle("Discretize", key=keys.VIEW_DISCRETIZE, on_change=_on_view,
+                   help="Show only the decision (which side of the boundary), not the confidence.")
+    cols[2].toggle("Test points", value=True, key=keys.VIEW_TEST, on_change=_on_view)
+    with cols[3]:
+        inside.control(run, on_change=_on_view)
     if state.explains():
         left, right = st.columns([1.45, 1])
         left.caption(NETWORK_CAPTION)
         right.caption(CAPTIONS[run.data.kind])
-    return Slots(numbers, chart), View(log_scale, discretize, show_test, inspect, inside.chosen(run))
 
 
 def replay_slider(run) -> None:
     """Scrub back through the run's snapshots while paused (boundary, units, metrics and a marker on the curves)."""
     epochs = [int(s[0]) for s in run.trainer.snapshots]
-    if state.playing() or len(epochs) < 2:
+    if len(epochs) < 2:
         return
     options = epochs + ["now"] if epochs[-1] != run.trainer.epoch else epochs[:-1] + ["now"]
     if st.session_state.get(keys.REPLAY) not in options:

@@ -216,19 +216,20 @@ def pause() -> None:
     st.session_state[keys.PLAYING] = False
 
 
-def toggle_play() -> None:
-    """Play trains until paused; before the epoch budget is reached it pauses there, as a new run does."""
+def start_playing() -> None:
+    """Play trains until paused; before the epoch budget is reached it pauses there, as a new run does.
+    Pressed while playing, it plays on (to the same goal)."""
     said()
     run = st.session_state.get(keys.RUN)
-    if run is None:
+    if run is None or playing():
         return
     st.session_state.pop(keys.NOTICE, None)
-    if playing():
-        pause()
-    elif run.trainer.epoch < run.config.epochs:
-        play(goal=run.config.epochs)
-    else:
-        play(goal=None)
+    play(goal=run.config.epochs if run.trainer.epoch < run.config.epochs else None)
+
+
+def stop_playing() -> None:
+    said()
+    pause()
 
 
 def step() -> None:
