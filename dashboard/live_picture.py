@@ -17,7 +17,9 @@ pictures that changed onto a copy of it and writes the numbers.
 
 from __future__ import annotations
 
+import base64
 import functools
+import io
 import math
 from dataclasses import dataclass
 
@@ -27,6 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .drawing import INK_RGB
 from .live_charts import CURVE_HEIGHT, CURVE_WIDTH, NETWORK_WIDTH, PLANE_SIZE, network_height
 from .palette import CLASS_COLOURS, MARK, SPLIT_COLOURS, rgb
+from .pictures import data_url as png_url
 
 LEFT = 52  # room for the curves' tick labels and titles
 TOP = 4
@@ -35,6 +38,7 @@ GAP = 72  # between the loss and the accuracy plot (room for the second one's ti
 PLANE_GAP = 84  # between the network and the plane (room for its ticks and title)
 LEGEND_BAND = {False: 80, True: 24}  # by "is regression": the classes' and the splits' legends, or the splits'
 
+MOVING_QUALITY = 85  # JPEG quality of a frame while playing (full colour resolution: 4:4:4)
 GRID = (235, 235, 235)
 TEXT = (85, 85, 85)
 WHITE = (255, 255, 255)
@@ -240,3 +244,16 @@ def compose(the: Layout, backdrop_: np.ndarray, boundary: np.ndarray, dots: np.n
         _text(draw, (the.network.x + x, the.network.y + y), text, anchor="mm")
     return np.asarray(image)
 
+
+
+def data_url(picture: np.ndarray, exact: bool) -> str:
+    """The picture as a ``data:`` URL: PNG when ``exact`` (paused: pixel for pixel), JPEG while playing.
+
+    A playing frame lives for 50 ms. As JPEG it encodes in about 3 ms here against 6 to 16 ms as PNG, is
+    no larger, and decodes faster in the browser; side by side at twice the size the two look the same.
+    """
+    if exact:
+        return png_url(picture)
+    out = io.BytesIO()
+    _image(picture).save(out, "JPEG", quality=MOVING_QUALITY, subsampling=0)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")

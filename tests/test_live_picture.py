@@ -20,7 +20,7 @@ VIEW = View(log_scale=False, discretize=False, show_test=True)
 
 
 def decoded(url: str) -> np.ndarray:
-    assert url.startswith("data:image/png;base64,")
+    assert url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,"))
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
 
 
@@ -33,11 +33,12 @@ def prepared(config: RunConfig) -> runs.Run:
 def test_the_live_picture_shows_the_networks_boundary_where_no_point_covers_it():
     run = prepared(RunConfig())
     run.trainer.run_steps(40)
-    frame = frames.frame(run, run.net, VIEW, final=False)
+    frame = frames.frame(run, run.net, VIEW, final=True)  # paused: PNG, pixel for pixel
+    assert frame.picture.startswith("data:image/png;base64,")
     picture = decoded(frame.picture)
     the = live_picture.layout(tuple(run.net.layer_sizes), run.data.kind)
     assert picture.shape == (the.height, the.width, 3) and frame.width == the.width
-    grids = network_grids(run.net, run.data.domain, frames.resolution(run.net))
+    grids = network_grids(run.net, run.data.domain, frames.resolution(run.net, final=True))
     boundary = np.asarray(Image.fromarray(frames.boundary_image(grids, run.data, False)).resize(
         (PLANE_SIZE, PLANE_SIZE), Image.Resampling.NEAREST))
     uncovered = frames.dots_image(run.data, True)[..., 3] == 0
@@ -45,6 +46,18 @@ def test_the_live_picture_shows_the_networks_boundary_where_no_point_covers_it()
     assert uncovered.mean() > 0.5
     assert np.array_equal(plane[uncovered], boundary[uncovered])
     assert frame.metrics["train_loss"] == run.trainer.evaluate()["train_loss"]
+
+
+def test_a_playing_frame_is_a_jpeg_that_looks_like_the_exact_picture():
+    run = prepared(RunConfig())  # small enough that playing draws it at the paused resolution
+    run.trainer.run_steps(40)
+    assert frames.resolution(run.net) == frames.resolution(run.net, final=True)
+    playing = frames.frame(run, run.net, VIEW, final=False)
+    assert playing.picture.startswith("data:image/jpeg;base64,")
+    exact = decoded(frames.frame(run, run.net, VIEW, final=True).picture).astype(int)
+    moving = decoded(playing.picture).astype(int)
+    error = np.abs(moving - exact)
+    assert moving.shape == exact.shape and error.mean() < 1.5 and np.percentile(error, 99) < 20  # ringing only at sharp edges
 
 
 def test_the_live_picture_changes_as_the_network_learns_and_repeats_for_the_same_state():

@@ -374,7 +374,7 @@ def picture_of(run, net, view, at: int | None = None, final: bool = False) -> Fr
     image = live_picture.compose(the, backdrop, plane_image(net, grids, data, view),
                                  dots_image(data, view.show_test), network, notes, curves, marks)
     return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None),
-                 picture=pictures.data_url(image), width=the.width)
+                 picture=live_picture.data_url(image, exact=final), width=the.width)
 
 
 def metrics_text(epoch: int, m: dict, replaying: bool) -> str:
