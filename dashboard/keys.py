@@ -43,6 +43,7 @@ DRAW_REGRESSION = f"{PREFIX}.draw.regression"
 DRAW_FROM_DATA = f"{PREFIX}.draw.from_data"
 DRAW_CLEAR = f"{PREFIX}.draw.clear"
 DRAW_USE = f"{PREFIX}.draw.use"
+DRAW_OPEN = f"{PREFIX}.draw.open"  # the "Draw your own data" expander is open
 DRAW_HANDED = f"{PREFIX}.draw.handed"  # set when the points became the run's data: the whole page reruns
 SPECS = f"{PREFIX}.specs"  # (chart, structure) -> Vega-Lite spec, built once per run structure
 BUFFERS = f"{PREFIX}.buffers"  # chart -> (its spec, live_charts.ImageBuffers): what the browser holds

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import keys
 from dashboard.playground import draw
 from nn_core import datasets, export, runs
-from tests.test_page_playground import PAGE, run_page, the_run
+from tests.test_page_playground import PAGE, run_page, the_run, vega_charts
 
 DRAWN = [(-0.5, -0.5, 0.0), (0.5, 0.5, 0.0), (-0.5, 0.5, 1.0), (0.5, -0.5, 1.0), (-0.45, -0.55, 0.0),
          (0.55, 0.45, 0.0), (-0.55, 0.45, 1.0), (0.45, -0.55, 1.0), (0.1, 0.9, 1.0), (-0.9, 0.1, 1.0)]
@@ -61,7 +61,7 @@ def test_a_tampered_click_event_changes_nothing(monkeypatch, event):
 
 
 def test_the_drawn_points_train_like_any_data_set_and_survive_a_page_switch():
-    at = run_page(session={keys.DRAWN: list(DRAWN)}, play=False)
+    at = run_page(session={keys.DRAWN: list(DRAWN), keys.DRAW_OPEN: True}, play=False)
     assert "10 points drawn" in " ".join(c.value for c in at.caption)
     at.button(key=keys.DRAW_USE).click().run()
     assert not at.exception and not at.error
@@ -78,8 +78,16 @@ def test_the_drawn_points_train_like_any_data_set_and_survive_a_page_switch():
     assert at.session_state[keys.DRAWN] == DRAWN and the_run(at).config.dataset == "csv"
 
 
+def test_the_plane_is_drawn_only_while_its_expander_is_open():
+    at = run_page(play=False)
+    assert "draw points" not in vega_charts(at) and not [b for b in at.button if b.key == keys.DRAW_USE]
+    at.session_state[keys.DRAW_OPEN] = True  # as a click on "Draw your own data" sets it
+    at.run()
+    assert "draw points" in vega_charts(at) and at.button(key=keys.DRAW_USE).disabled  # nothing drawn yet
+
+
 def test_start_from_the_data_then_clear_all():
-    at = run_page({"dataset": "circle", "n_samples": "40"}, play=False)
+    at = run_page({"dataset": "circle", "n_samples": "40"}, session={keys.DRAW_OPEN: True}, play=False)
     at.button(key=keys.DRAW_FROM_DATA).click().run()
     assert len(at.session_state[keys.DRAWN]) == 40
     assert not at.button(key=keys.DRAW_USE).disabled
@@ -102,5 +110,7 @@ def test_a_drawn_run_saves_and_restores_bit_for_bit(tmp_path):
 
 
 def test_the_page_keeps_working_without_any_drawing():
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[keys.DRAW_OPEN] = True
+    at.run()
     assert not at.exception and at.button(key=keys.DRAW_USE).disabled

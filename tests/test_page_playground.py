@@ -123,7 +123,7 @@ def test_play_trains_the_default_run_to_its_budget_and_pauses(default_page):
     assert [p.tobytes() for p in run.net.parameters()] == [p.tobytes() for p in reference.net.parameters()]
     assert metric(at, "Train loss") == f"{reference.trainer.evaluate()['train_loss']:.4f}"
     assert not playing(at) and not inspect_toggle(at).disabled  # it paused by itself
-    assert set(vega_charts(at)) == {"live view", "confusion matrix", "data sets", "draw points"}
+    assert set(vega_charts(at)) == {"live view", "confusion matrix", "data sets"}  # "Draw your own data" is shut
     assert dict(at.query_params) == {}  # the defaults need no URL parameters
     assert not at.warning and not at.error
 

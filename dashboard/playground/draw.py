@@ -125,9 +125,12 @@ def _regression() -> bool:
 
 
 def panel(data) -> None:
-    """The "Draw your own data" expander: the plane to click, and its controls."""
-    with st.expander("Draw your own data", icon=":material/draw:"):
-        _plane(data)
+    """The "Draw your own data" expander: the plane to click, and its controls, drawn only while it is open
+    (closed, it would still cost the browser a 900-cell chart and eight controls on every page run)."""
+    box = st.expander("Draw your own data", icon=":material/draw:", key=keys.DRAW_OPEN, on_change="rerun")
+    if box.open:
+        with box:
+            _plane(data)
 
 
 @st.fragment
