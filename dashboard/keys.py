@@ -25,6 +25,7 @@ REPLAY = f"{PREFIX}.replay"  # the replay slider: an epoch of a snapshot, or Non
 LOCK = f"{PREFIX}.lock"  # guards the run: a superseded script run may still be finishing a frame
 RUNNER = f"{PREFIX}.runner"  # token of the script run that owns the live loop
 PACE = f"{PREFIX}.pace"  # measured seconds per optimizer step of this run, for sizing a frame's slice
+DRAW_PACE = f"{PREFIX}.draw_pace"  # seconds to draw and send one frame (an EMA): what training leaves
 URL_WARNINGS = f"{PREFIX}.url_warnings"
 FRESH = f"{PREFIX}.fresh"  # set on a session's first run, whose widgets the browser enables only once it ends
 NOTES = f"{PREFIX}.notes"  # sentences from the last automatic adjustment, shown once

@@ -38,7 +38,8 @@ GAP = 72  # between the loss and the accuracy plot (room for the second one's ti
 PLANE_GAP = 84  # between the network and the plane (room for its ticks and title)
 LEGEND_BAND = {False: 80, True: 24}  # by "is regression": the classes' and the splits' legends, or the splits'
 
-MOVING_QUALITY = 85  # JPEG quality of a frame while playing (full colour resolution: 4:4:4)
+MOVING_QUALITY = 85  # JPEG quality of a frame while playing
+MOVING_SUBSAMPLING = 2  # 4:2:0, half the colour resolution: a third faster to encode than 4:4:4
 GRID = (235, 235, 235)
 TEXT = (85, 85, 85)
 WHITE = (255, 255, 255)
@@ -249,11 +250,12 @@ def compose(the: Layout, backdrop_: np.ndarray, boundary: np.ndarray, dots: np.n
 def data_url(picture: np.ndarray, exact: bool) -> str:
     """The picture as a ``data:`` URL: PNG when ``exact`` (paused: pixel for pixel), JPEG while playing.
 
-    A playing frame lives for 50 ms. As JPEG it encodes in about 3 ms here against 6 to 16 ms as PNG, is
-    no larger, and decodes faster in the browser; side by side at twice the size the two look the same.
+    A playing frame lives for 50 ms. As JPEG (4:2:0) it encodes in 2 to 4 ms here against 6 to 16 ms as
+    PNG, is a fifth smaller, and decodes faster in the browser; side by side at three times the size the
+    two look the same.
     """
     if exact:
         return png_url(picture)
     out = io.BytesIO()
-    _image(picture).save(out, "JPEG", quality=MOVING_QUALITY, subsampling=0)
+    _image(picture).save(out, "JPEG", quality=MOVING_QUALITY, subsampling=MOVING_SUBSAMPLING)
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")

@@ -57,7 +57,7 @@ def test_a_playing_frame_is_a_jpeg_that_looks_like_the_exact_picture():
     exact = decoded(frames.frame(run, run.net, VIEW, final=True).picture).astype(int)
     moving = decoded(playing.picture).astype(int)
     error = np.abs(moving - exact)
-    assert moving.shape == exact.shape and error.mean() < 1.5 and np.percentile(error, 99) < 20  # ringing only at sharp edges
+    assert moving.shape == exact.shape and error.mean() < 1.5 and np.percentile(error, 99) < 30  # ringing only at sharp edges
 
 
 def test_the_live_picture_changes_as_the_network_learns_and_repeats_for_the_same_state():

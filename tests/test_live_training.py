@@ -111,3 +111,17 @@ def test_snapshots_stay_within_their_byte_budget_on_a_limit_size_network():
     small.run(200)
     assert len(small.snapshots) > 16  # a small network keeps its fine-grained replay
     assert np.all(np.diff([s[0] for s in trainer.snapshots]) > 0)
+
+
+def test_a_frame_that_takes_long_to_draw_trains_less_so_frames_keep_coming():
+    from dashboard.playground import live
+
+    default = live.SPEEDS[live.DEFAULT_SPEED]
+    assert live.train_budget(default, None) == live.TRAIN_SECONDS  # before the first frame is timed
+    assert live.train_budget(default, 0.010) == live.TRAIN_SECONDS  # a quick picture leaves the full slice
+    assert live.train_budget(default, 0.035) == pytest.approx(live.FRAME_SECONDS - 0.035)
+    assert live.train_budget(default, 0.200) == live.MIN_TRAIN_SECONDS  # a slow one still trains a little
+    assert live.train_budget(live.SPEEDS["as fast as it goes"], 0.200) == live.TRAIN_SECONDS
+    trainer = _trainer(batch_size=10)  # 15 steps an epoch: 3 epochs a frame wanted
+    assert live.slice_steps(trainer, default, None, 0.001, live.train_budget(default, 0.040)) == 10
+    assert live.slice_steps(trainer, default, None, 0.001, live.train_budget(default, 0.010)) == 25

@@ -27,6 +27,7 @@ from . import state
 
 FRAME_SECONDS = 0.05  # 20 frames a second: what a browser draws of these charts without a backlog
 TRAIN_SECONDS = 0.025  # a frame's slice of training, at most (the rest is drawing and sending)
+MIN_TRAIN_SECONDS = 0.006  # and at least, however long a frame takes to draw
 MAX_STEPS = 100_000
 TRACE = os.environ.get("NNPLAY_TRACE")  # a file to append each frame's timings to (benchmarks set it)
 
@@ -80,29 +81,43 @@ def owns(token: object) -> bool:
 
 
 # ------------------------------------------------------------------ slices
-def slice_steps(trainer, speed: Speed, goal: int | None, seconds_per_step: float | None) -> int:
-    """Optimizer steps for this frame: the speed's epochs, but never more than fit TRAIN_SECONDS or the goal."""
+def train_budget(speed: Speed, draw_seconds: float | None) -> float:
+    """Seconds of training in a frame: what drawing the frame leaves of FRAME_SECONDS, within
+    [MIN_TRAIN_SECONDS, TRAIN_SECONDS]. A big network's picture takes longer to draw, so it trains less
+    per frame rather than showing fewer frames; "as fast as it goes" always takes TRAIN_SECONDS."""
+    if math.isinf(speed.epochs) or draw_seconds is None:
+        return TRAIN_SECONDS
+    return min(TRAIN_SECONDS, max(MIN_TRAIN_SECONDS, FRAME_SECONDS - draw_seconds))
+
+
+def slice_steps(trainer, speed: Speed, goal: int | None, seconds_per_step: float | None,
+                budget: float = TRAIN_SECONDS) -> int:
+    """Optimizer steps for this frame: the speed's epochs, but never more than fit ``budget`` or the goal."""
     per_epoch = trainer.steps_per_epoch
     wanted = speed.epochs * per_epoch
     if goal is not None:
         wanted = min(wanted, (goal - trainer.epoch) * per_epoch)
     if seconds_per_step:
-        wanted = min(wanted, max(1.0, TRAIN_SECONDS / seconds_per_step))
+        wanted = min(wanted, max(1.0, budget / seconds_per_step))
     else:
         wanted = min(wanted, 1)  # the first slice measures a step
     return int(max(1, min(wanted, MAX_STEPS)))
 
 
+def _ema(key: str, measured: float) -> None:
+    previous = st.session_state.get(key)
+    st.session_state[key] = measured if previous is None else 0.7 * previous + 0.3 * measured
+
+
 def train_slice(run, speed: Speed) -> None:
     """One frame's training, timed, so the next slice fits its budget (an EMA of the time per step)."""
     trainer = run.trainer
-    steps = slice_steps(trainer, speed, state.goal(), st.session_state.get(keys.PACE))
+    budget = train_budget(speed, st.session_state.get(keys.DRAW_PACE))
+    steps = slice_steps(trainer, speed, state.goal(), st.session_state.get(keys.PACE), budget)
     started = time.perf_counter()
     taken = trainer.run_steps(steps)
     if taken:
-        measured = (time.perf_counter() - started) / taken
-        previous = st.session_state.get(keys.PACE)
-        st.session_state[keys.PACE] = measured if previous is None else 0.7 * previous + 0.3 * measured
+        _ema(keys.PACE, (time.perf_counter() - started) / taken)
 
 
 def chosen_speed() -> Speed:
@@ -135,6 +150,7 @@ def play(run, draw_frame, draw_final, hand_over: bool = False) -> None:
                 train_slice(run, pace)
         trained = time.perf_counter()
         draw_frame(final=False)
+        _ema(keys.DRAW_PACE, time.perf_counter() - trained)
         if TRACE:
             with open(TRACE, "a") as out:
                 out.write(f"{begun:.3f} train {1000 * (trained - begun):.1f} draw {1000 * (time.perf_counter() - trained):.1f}\n")
