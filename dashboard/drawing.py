@@ -79,9 +79,9 @@ def curves(size: tuple[int, int], series: list, x_range: tuple[float, float], y_
             points = np.column_stack([px[run], np.clip(py[run], -h * s, 2 * h * s)])
             if split == "test":
                 for piece in _dashes(points):
-                    draw.line([tuple(p) for p in piece], fill=colour, width=2 * s)
+                    draw.line(piece.ravel().tolist(), fill=colour, width=2 * s)
             elif len(points) > 1:
-                draw.line([tuple(p) for p in points], fill=colour, width=2 * s, joint="curve")
+                draw.line(points.ravel().tolist(), fill=colour, width=2 * s, joint="curve")
     return np.array(image.resize((w, h), Image.Resampling.BOX))
 
 
@@ -124,19 +124,20 @@ def _runs(ok: np.ndarray):
 
 
 def _dashes(points: np.ndarray):
-    """Pieces of a polyline that are 'on' for a dashed stroke."""
+    """Pieces of a polyline that are 'on' for a dashed stroke: each from its start, through the vertices
+    strictly inside it, to its stop (found all at once, so a long history costs one pass, not one a dash)."""
     if len(points) < 2:
         return
-    steps = np.hypot(*np.diff(points, axis=0).T)
-    total = float(steps.sum())
+    at = np.cumsum(np.r_[0.0, np.hypot(*np.diff(points, axis=0).T)])  # arc length at each vertex
+    total = float(at[-1])
     if total == 0:
         return
-    at = np.cumsum(np.r_[0.0, steps])
-    period = (DASH[0] + DASH[1]) * SUPERSAMPLE
-    for start in np.arange(0.0, total, period):
-        stop = min(total, start + DASH[0] * SUPERSAMPLE)
-        ts = np.r_[start, at[(at > start) & (at < stop)], stop]
-        yield np.column_stack([np.interp(ts, at, points[:, 0]), np.interp(ts, at, points[:, 1])])
+    starts = np.arange(0.0, total, (DASH[0] + DASH[1]) * SUPERSAMPLE)
+    stops = np.minimum(total, starts + DASH[0] * SUPERSAMPLE)
+    ends = [np.column_stack([np.interp(ts, at, points[:, 0]), np.interp(ts, at, points[:, 1])]) for ts in (starts, stops)]
+    first, last = np.searchsorted(at, starts, side="right"), np.searchsorted(at, stops, side="left")
+    for k in range(len(starts)):
+        yield np.vstack([ends[0][k], points[first[k]:last[k]], ends[1][k]])
 
 
 def nice_ceiling(value: float) -> float:
