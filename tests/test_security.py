@@ -25,8 +25,8 @@ from nn_core.script import check_line, export_script
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_CODE = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "dashboard").glob("*.py")),
-            *sorted((ROOT / "nn_core").glob("*.py"))]
-UI_CODE = [p for p in APP_CODE if p.parent.name != "nn_core"]
+            *sorted((ROOT / "nn_core").rglob("*.py"))]
+UI_CODE = [p for p in APP_CODE if p.relative_to(ROOT).parts[0] != "nn_core"]
 
 
 # ------------------------------------------------------------------ uploads are parsed, never run
