@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nn_core import compare, diagnostics
+from nn_core.analysis import compare, diagnostics
 
 from . import charts
 
@@ -186,7 +186,7 @@ def flow_chart(results, column: str) -> alt.FacetChart:
 
 # ----------------------------------------------------------- activation histograms
 def histogram_frame(histograms) -> pd.DataFrame:
-    """Long form of nn_core.compare.LayerHistogram records: layer, left, right, count, share."""
+    """Long form of nn_core.analysis.compare.LayerHistogram records: layer, left, right, count, share."""
     parts = []
     for h in histograms:
         total = max(int(h.counts.sum()), 1)

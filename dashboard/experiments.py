@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nn_core import compare, diagnostics
+from nn_core.analysis import compare, diagnostics
 from nn_core.config import DATASET_NAMES, PARAM_BY_NAME, RunConfig, parse
 from nn_core.datasets import DATASETS
 from nn_core.grids import network_grids

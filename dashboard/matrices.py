@@ -141,7 +141,7 @@ def stage_chart(arrays, subtitles=(), per_row: int = 4, max_width: int = 1000) -
 def gradcheck_frame(check) -> pd.DataFrame:
     """One row per parameter entry: analytic vs numeric gradient and their relative error.
 
-    ``check`` is an nn_core.gradcheck.GradCheck.
+    ``check`` is an nn_core.analysis.gradcheck.GradCheck.
     """
     rows = []
     for p in check.params:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nn_core import compare
+from nn_core.analysis import compare
 from nn_core.grids import network_grids
 
 from . import charts

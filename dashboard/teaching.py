@@ -23,8 +23,8 @@ from dashboard.keys import RUN as PLAYGROUND_RUN
 from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
 from nn_core import explain
 from nn_core.activations import get_activation
+from nn_core.analysis.gradcheck import BREAKAGES, get_breakage
 from nn_core.config import PARAM_BY_NAME
-from nn_core.gradcheck import BREAKAGES, get_breakage
 from nn_core.heads import HEADS, HEADS_FOR_KIND
 from nn_core.presets import PRESETS
 from nn_core.runs import make_dataset

@@ -1,4 +1,4 @@
-"""Pure Altair builder for the warped plane (nn_core.warp): the input plane's grid lines and the data, as
+"""Pure Altair builder for the warped plane (nn_core.analysis.warp): the input plane's grid lines and the data, as
 two units of one hidden layer see them. No ``st.`` calls; the Playground's panel shows it."""
 
 from __future__ import annotations

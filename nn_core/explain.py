@@ -294,7 +294,7 @@ class Lesson:
         return training_step(self.net, self.X, self.y, self.lr, self.reduction)
 
     def gradient_check(self, breakage: str | None = None):
-        from .gradcheck import check_gradients
+        from .analysis.gradcheck import check_gradients
 
         return check_gradients(self.net, self.X, self.y, self.reduction, breakage=breakage)
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nn_core import compare as C
+from nn_core.analysis import compare as C
 from nn_core.config import RunConfig
 from nn_core.runs import make_dataset, run
 

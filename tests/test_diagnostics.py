@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nn_core import diagnostics as D
+from nn_core.analysis import diagnostics as D
 from nn_core.config import RunConfig
 from nn_core.history import History
 from nn_core.runs import run

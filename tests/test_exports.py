@@ -13,7 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import exports
-from nn_core import compare, datasets, export, runs
+from nn_core import datasets, export, runs
+from nn_core.analysis import compare
 from nn_core.config import RunConfig
 
 PAGE = "../pages/4_Experiments.py"

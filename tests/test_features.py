@@ -7,11 +7,11 @@ import pytest
 from test_export import _exec_script
 
 from nn_core import MLP, export, train
+from nn_core.analysis.gradcheck import check_gradients
 from nn_core.cli import main
 from nn_core.config import RunConfig, parse, to_query
 from nn_core.export import ExportError
 from nn_core.features import FEATURES, feature_matrix
-from nn_core.gradcheck import check_gradients
 from nn_core.grids import grid_points, input_grids
 from nn_core.runs import prepare, run
 from nn_core.script import export_script
@@ -223,7 +223,7 @@ def test_files_from_before_features_still_load_as_raw_inputs():
 # ----------------------------------------------------------------------------- Experiments
 def test_an_experiments_sweep_over_features_reproduces_the_lesson_side_by_side():
     from dashboard.experiments import config_row, rows_to_configs
-    from nn_core import compare
+    from nn_core.analysis import compare
 
     values = compare.parse_values("features", "x1,x2; x1_sq,x2_sq")
     assert values == [("x1", "x2"), SQUARES]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nn_core import ACTIVATIONS, HEADS, MLP
-from nn_core.gradcheck import BREAKAGES, check_gradients
+from nn_core.analysis.gradcheck import BREAKAGES, check_gradients
 
 
 def _randomise_biases(net, rng):

@@ -16,7 +16,8 @@ from test_page_playground import png_pixels
 
 from dashboard.playground import frames
 from dashboard.playground.panels import View
-from nn_core import MLP, compare, runs
+from nn_core import MLP, runs
+from nn_core.analysis import compare
 from nn_core.config import RunConfig
 from nn_core.grids import LIMIT, finite, network_grids
 

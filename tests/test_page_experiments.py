@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.experiment_charts import FLOW_VIEWS
 from dashboard.keys import RUN as PLAYGROUND_RUN
-from nn_core import compare
+from nn_core.analysis import compare
 from nn_core.config import RunConfig
 from nn_core.runs import make_dataset
 from nn_core.scenarios import SCENARIOS
@@ -280,7 +280,7 @@ def _progressive_training():
     import streamlit as st
 
     from dashboard import experiments as ex
-    from nn_core import compare
+    from nn_core.analysis import compare
     from nn_core.config import RunConfig
     from nn_core.runs import make_dataset
 

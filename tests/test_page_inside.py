@@ -86,7 +86,7 @@ def test_editing_a_bias_and_a_bad_value():
 def test_the_warped_plane_shows_the_layers_coordinates_of_the_data_and_the_grid():
     from test_page_playground import vega_charts
 
-    from nn_core.warp import warped_plane
+    from nn_core.analysis.warp import warped_plane
 
     at = run_page({"epochs": "40", "hidden": "4,2"})
     at.segmented_control(key="playground.more").set_value("Warped plane").run()

@@ -347,7 +347,7 @@ def test_each_run_call_ends_with_diagnostics_only_the_schedule_keeps_them():
 
 
 def test_a_stopped_run_is_diagnosed_from_its_last_diagnosed_record():
-    from nn_core.diagnostics import diagnose
+    from nn_core.analysis.diagnostics import diagnose
 
     net = MLP([2, 8, 1], activation="relu", bias_init=-10.0, seed=0)
     trainer = Trainer(net, SPIRAL.X_train, SPIRAL.y_train, lr=0.1, max_diagnostics=16)

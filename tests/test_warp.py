@@ -1,4 +1,4 @@
-"""The warped plane (nn_core.warp): the data and the input grid in two hidden units' coordinates, and the
+"""The warped plane (nn_core.analysis.warp): the data and the input grid in two hidden units' coordinates, and the
 output's straight line there when it is exact."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from nn_core import runs
+from nn_core.analysis.warp import warped_plane
 from nn_core.config import RunConfig
-from nn_core.warp import warped_plane
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from nn_core import metrics
-from nn_core.compare import snapshot_index
+from nn_core.analysis.compare import snapshot_index
 from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
 from nn_core.runs import snapshot_net

@@ -1,5 +1,5 @@
 """The details' "Warped plane" tab: the data and the input plane's grid in the coordinates of two units of
-one hidden layer (nn_core.warp), following the network as it trains (about once a second while playing)."""
+one hidden layer (nn_core.analysis.warp), following the network as it trains (about once a second while playing)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from nn_core.warp import warped_plane
+from nn_core.analysis.warp import warped_plane
 
 from .. import keys, warp_chart
 from . import live

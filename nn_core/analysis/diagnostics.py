@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ACTIVATIONS
-from .history import History
-from .network import MLP
-from .runs import Run
+from ..activations import ACTIVATIONS
+from ..history import History
+from ..network import MLP
+from ..runs import Run
 
 VANISHING_RATIO = 1e-3  # layer-1 gradient norm / last layer's, at the first recorded epoch
 EXPLODING_GROWTH = 100.0  # gradient norm growth over its starting value

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .activations import ACTIVATIONS, get_activation
-from .network import MLP
+from ..activations import ACTIVATIONS, get_activation
+from ..network import MLP
 
 TOLERANCE = 1e-6
 

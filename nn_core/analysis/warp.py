@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grids import LIMIT
+from ..grids import LIMIT
 
 
 @dataclass(frozen=True)
