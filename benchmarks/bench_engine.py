@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nn_core  # noqa: E402
 from nn_core import MLP, Trainer, datasets  # noqa: E402
-from nn_core.presets import PRESETS  # noqa: E402
 from nn_core.runs import prepare  # noqa: E402
+from nn_core.teaching.presets import PRESETS  # noqa: E402
 
 Workload = Callable[[], Callable[[], None]]  # setup() -> timed()
 

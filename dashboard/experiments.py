@@ -20,7 +20,7 @@ from nn_core.config import DATASET_NAMES, PARAM_BY_NAME, RunConfig, parse
 from nn_core.datasets import DATASETS
 from nn_core.grids import network_grids
 from nn_core.runs import Run, make_dataset
-from nn_core.scenarios import SCENARIOS
+from nn_core.teaching.scenarios import SCENARIOS
 
 from . import charts, controls
 from .experiment_charts import FLOW_VIEWS, activation_histogram_chart, boundary_multiples, flow_chart, has_flow

@@ -55,7 +55,7 @@ VIEW_DISCRETIZE = f"{PREFIX}.view.discretize"
 VIEW_TEST = f"{PREFIX}.view.test"
 VIEW_INSPECT = f"{PREFIX}.view.inspect"  # paused: the interactive chart rather than the picture
 MORE = f"{PREFIX}.more"  # which detail panel is open below the live view
-LINK = f"{PREFIX}.link"  # nn_core.lessons.Link: the lesson and hide= of the link the session opened
+LINK = f"{PREFIX}.link"  # nn_core.teaching.lessons.Link: the lesson and hide= of the link the session opened
 
 
 def share(name: str) -> str:

@@ -1,7 +1,7 @@
 """Widgets shared by the Backprop and Tutorials pages: they arrange, nn_core computes.
 
 Session state (one permanent key each):
-- ``backprop_lesson``: the :class:`nn_core.explain.Lesson` being stepped through, with
+- ``backprop_lesson``: the :class:`nn_core.teaching.explain.Lesson` being stepped through, with
   ``backprop_settings``, the settings it was built from;
 - ``backprop_stage``: the key of the stage on screen ("Z1", "dW2", ...);
 - ``backprop_edit``: the last weight edit, to show how the loss moved.
@@ -21,13 +21,13 @@ from dashboard import controls, matrices
 from dashboard import weight_editor as weight_editor_control
 from dashboard.keys import RUN as PLAYGROUND_RUN
 from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
-from nn_core import explain
 from nn_core.activations import get_activation
 from nn_core.analysis.gradcheck import BREAKAGES, get_breakage
 from nn_core.config import PARAM_BY_NAME
 from nn_core.heads import HEADS, HEADS_FOR_KIND
-from nn_core.presets import PRESETS
 from nn_core.runs import make_dataset
+from nn_core.teaching import explain
+from nn_core.teaching.presets import PRESETS
 
 LISTINGS = Path(__file__).parent / "listings"
 PLAYGROUND_PAGE = "pages/1_Playground.py"
@@ -306,14 +306,14 @@ def gradient_check(lesson: explain.Lesson) -> None:
 # ---------------------------------------------------------------- scenarios
 @st.cache_data(show_spinner="Training the scenario and its fix…", max_entries=8)
 def _scenario(name: str):
-    from nn_core.scenarios import run_scenario
+    from nn_core.teaching.scenarios import run_scenario
 
     return run_scenario(name)
 
 
 def what_goes_wrong() -> None:
     """The three failure scenarios, one click each: explanation, numbers, gradient bars, loss curve."""
-    from nn_core.scenarios import SCENARIOS, layer_numbers
+    from nn_core.teaching.scenarios import SCENARIOS, layer_numbers
 
     name = st.radio("Scenario", list(SCENARIOS), key="backprop_scenario", horizontal=True,
                     format_func=lambda n: SCENARIOS[n].label, index=None)

@@ -20,9 +20,9 @@ from . import config as cfg
 from . import export
 from .datasets import DATASETS, DataError, load_csv
 from .heads import HEADS
-from .presets import PRESETS
 from .runs import prepare
 from .script import DEFAULT_LINE, default_log_every, export_script, result_lines
+from .teaching.presets import PRESETS
 
 PROG = "python -m nn_core"
 EXIT_OK, EXIT_DIVERGED, EXIT_USAGE = 0, 1, 2

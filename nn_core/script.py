@@ -31,8 +31,8 @@ from .heads import HEADS
 from .initializers import get_initializer
 from .network import DROPOUT_STREAM
 from .optimizers import OPTIMIZERS, make_optimizer
-from .presets import PRESETS
 from .runs import prepare
+from .teaching.presets import PRESETS
 
 DEFAULT_LINE = "Epoch {epoch:5d} | Loss: {loss:.6f}"
 RESULT_LINES = {  # what the engine's CLI and the script print after the table

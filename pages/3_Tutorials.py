@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import charts, teaching
 from dashboard.page import setup_page
-from nn_core.presets import PRESETS
+from nn_core.teaching.presets import PRESETS
 
 setup_page(
     "Tutorials, replayed", ":material/menu_book:",

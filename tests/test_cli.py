@@ -12,8 +12,8 @@ from nn_core import config as cfg
 from nn_core.cli import build_parser, flag, main
 from nn_core.datasets import make, to_csv
 from nn_core.export import load
-from nn_core.presets import PRESETS, run_preset
 from nn_core.runs import prepare
+from nn_core.teaching.presets import PRESETS, run_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_000_TAIL = [

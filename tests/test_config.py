@@ -17,7 +17,7 @@ from nn_core.config import (
     to_query,
     validate,
 )
-from nn_core.presets import PRESETS
+from nn_core.teaching.presets import PRESETS
 
 
 def _one_sentence(text: str) -> None:

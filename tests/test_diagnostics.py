@@ -89,7 +89,7 @@ def test_healthy_run_has_no_findings_and_an_all_clear_with_numbers(cases):
 
 
 def test_seed_002_plateau_is_found_at_ln2():
-    from nn_core.presets import run_preset
+    from nn_core.teaching.presets import run_preset
     r = run_preset("seed-002")
     f = by_check(D.diagnose(r))["plateau"]
     numbers = dict(f.numbers)
@@ -149,7 +149,7 @@ def test_diagnostics_off_gives_no_gradient_findings():
 @pytest.mark.parametrize("name, check", [("vanishing", "vanishing"), ("exploding", "exploding"),
                                          ("dead_relu", "dead_units")])
 def test_teaching_scenarios_are_flagged_and_their_fixes_are_clean(name, check):
-    from nn_core.scenarios import SCENARIOS
+    from nn_core.teaching.scenarios import SCENARIOS
     scenario = SCENARIOS[name]
     assert check in by_check(D.diagnose(run(scenario.config)))
     assert D.diagnose(run(scenario.config.replace(**scenario.fix))) == []

@@ -26,6 +26,6 @@ def test_nn_core_imports_no_ui_or_dataframe_library():
     imported, forbidden = result.stdout.strip().split("\n")
     assert forbidden == "forbidden:"
     # The walk really covered the engine's modules, in its subpackages too.
-    for module in ("nn_core.network", "nn_core.training", "nn_core.presets", "nn_core.datasets",
+    for module in ("nn_core.network", "nn_core.training", "nn_core.teaching.presets", "nn_core.datasets",
                    "nn_core.analysis", "nn_core.analysis.compare"):
         assert module in imported.split(",")

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from nn_core import MLP, Trainer
-from nn_core.explain import (
+from nn_core.runs import prepare
+from nn_core.teaching.explain import (
     Lesson,
     epochs_on_plateau,
     hidden_unit_spread,
@@ -18,9 +19,8 @@ from nn_core.explain import (
     stage_keys,
     training_step,
 )
-from nn_core.presets import PRESETS
-from nn_core.runs import prepare
-from nn_core.scenarios import SCENARIOS, layer_numbers, run_scenario
+from nn_core.teaching.presets import PRESETS
+from nn_core.teaching.scenarios import SCENARIOS, layer_numbers, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

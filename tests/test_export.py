@@ -30,9 +30,9 @@ from nn_core.export import (
     to_npz_bytes,
 )
 from nn_core.heads import HEADS as HEAD_REGISTRY
-from nn_core.presets import PRESETS, run_preset
 from nn_core.runs import load_saved, prepare, restore
 from nn_core.script import HEAD_CODE, OPTIMIZER_CODE, export_script, result_lines
+from nn_core.teaching.presets import PRESETS, run_preset
 
 FULL = "{epoch} {loss:.17g}"  # 17 significant digits: equal text means equal floats
 

@@ -8,7 +8,7 @@ import pytest
 from nn_core import runs
 from nn_core.config import PARAM_BY_NAME, RunConfig, parse
 from nn_core.history import History
-from nn_core.lessons import (
+from nn_core.teaching.lessons import (
     LESSONS,
     RULES,
     Goal,

@@ -13,7 +13,7 @@ from dashboard.keys import RUN as PLAYGROUND_RUN
 from nn_core.analysis import compare
 from nn_core.config import RunConfig
 from nn_core.runs import make_dataset
-from nn_core.scenarios import SCENARIOS
+from nn_core.teaching.scenarios import SCENARIOS
 
 PAGE = "../pages/4_Experiments.py"
 

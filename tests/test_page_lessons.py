@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.config import PARAMS
-from nn_core.lessons import LESSONS, solved_config, start_config
+from nn_core.teaching.lessons import LESSONS, solved_config, start_config
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Playground.py")
 INTRO_WORDS = "Press **Play** and watch the network learn"

@@ -10,7 +10,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from dashboard import teaching
-from nn_core.presets import PRESETS, run_preset
+from nn_core.teaching.presets import PRESETS, run_preset
 
 PAGE = "../pages/3_Tutorials.py"
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ weights bit for bit and its logged losses to the last digits.
 import numpy as np
 import pytest
 
-from nn_core.presets import PRESETS, run_preset
+from nn_core.teaching.presets import PRESETS, run_preset
 
 
 # ------------------------------------------------ seed 000, copied from its code

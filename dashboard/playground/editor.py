@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nn_core import explain
+from nn_core.teaching import explain
 
 from .. import keys, weight_editor
 from . import live, state

@@ -1,7 +1,7 @@
 """The Playground's classroom side: the open lesson's goal and check, the built-in lessons, and a
 "share as a lesson" builder that writes a link hiding the controls a teacher picks.
 
-The lessons themselves are data (nn_core.lessons.LESSONS); this module only shows them. A lesson
+The lessons themselves are data (nn_core.teaching.lessons.LESSONS); this module only shows them. A lesson
 started here applies to this session at once (its settings, its hidden controls); the link it
 shows opens it anywhere.
 """
@@ -12,8 +12,8 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from nn_core import lessons
 from nn_core.config import PARAMS, to_query
+from nn_core.teaching import lessons
 
 from .. import keys
 from . import sidebar, state

@@ -14,8 +14,9 @@ from dataclasses import fields
 
 import streamlit as st
 
-from nn_core import datasets, lessons, runs
+from nn_core import datasets, runs
 from nn_core.config import PARAM_BY_NAME, RunConfig, parse, reconcile, to_query
+from nn_core.teaching import lessons
 from nn_core.training import RETUNABLE
 
 from .. import keys

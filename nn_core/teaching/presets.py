@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import RunConfig
-from .runs import Run, prepare
+from ..config import RunConfig
+from ..runs import Run, prepare
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .config import RunConfig
-from .history import History
-from .runs import Run, run
+from ..config import RunConfig
+from ..history import History
+from ..runs import Run, run
 
 LN2 = math.log(2.0)
 

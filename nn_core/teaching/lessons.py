@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .config import MAX_STRING, PARAM_BY_NAME, RunConfig, parse, quote
-from .history import History
+from ..config import MAX_STRING, PARAM_BY_NAME, RunConfig, parse, quote
+from ..history import History
 
 MAX_ID = 40  # longer lesson ids in a link are not looked up
 

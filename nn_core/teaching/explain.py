@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import derivative, get_activation
-from .heads import get_head
-from .history import History
-from .network import MLP
-from .runs import Run
+from ..activations import derivative, get_activation
+from ..heads import get_head
+from ..history import History
+from ..network import MLP
+from ..runs import Run
 
 PHASES = ("forward", "loss", "backward", "update")
 
@@ -251,7 +251,7 @@ class Lesson:
     """
 
     def __init__(self, net: MLP, X, y, lr: float, reduction: str = "mean"):
-        from .training import Trainer  # local: explain's stage code does not need the trainer
+        from ..training import Trainer  # local: explain's stage code does not need the trainer
 
         self.net, self.lr, self.reduction = net, float(lr), reduction
         net.inputs(X)  # checked here; the points themselves are kept (every method maps them)
@@ -294,7 +294,7 @@ class Lesson:
         return training_step(self.net, self.X, self.y, self.lr, self.reduction)
 
     def gradient_check(self, breakage: str | None = None):
-        from .analysis.gradcheck import check_gradients
+        from ..analysis.gradcheck import check_gradients
 
         return check_gradients(self.net, self.X, self.y, self.reduction, breakage=breakage)
 
