@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from nn_core import datasets, export, runs, script
-from nn_core.export import ExportError
+from nn_core import datasets, runs
+from nn_core.files import export, script
+from nn_core.files.export import ExportError
 from nn_core.grids import network_grids
 
 from . import charts

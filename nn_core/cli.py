@@ -17,11 +17,11 @@ import sys
 import textwrap
 
 from . import config as cfg
-from . import export
 from .datasets import DATASETS, DataError, load_csv
+from .files import export
+from .files.script import DEFAULT_LINE, default_log_every, export_script, result_lines
 from .heads import HEADS
 from .runs import prepare
-from .script import DEFAULT_LINE, default_log_every, export_script, result_lines
 from .teaching.presets import PRESETS
 
 PROG = "python -m nn_core"

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import datasets, export
+from . import datasets
 from .config import RunConfig, layer_sizes, reconcile
-from .export import ExportError
+from .files import export
+from .files.export import ExportError
 from .history import History, epochs_to_target
 from .network import MLP
 from .training import Trainer

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import keys
 from dashboard.playground import draw
-from nn_core import datasets, export, runs
+from nn_core import datasets, runs
+from nn_core.files import export
 from tests.test_page_playground import PAGE, run_page, the_run, vega_charts
 
 DRAWN = [(-0.5, -0.5, 0.0), (0.5, 0.5, 0.0), (-0.5, 0.5, 1.0), (0.5, -0.5, 1.0), (-0.45, -0.55, 0.0),

@@ -7,12 +7,13 @@ import io
 import numpy as np
 import pytest
 
-from nn_core import MLP, Trainer, export, reference
+from nn_core import MLP, Trainer, reference
 from nn_core.analysis.gradcheck import check_gradients
 from nn_core.config import RunConfig, parse, to_query
+from nn_core.files import export
+from nn_core.files.script import export_script
 from nn_core.grids import network_grids
 from nn_core.runs import prepare
-from nn_core.script import export_script
 
 FULL = "{epoch} {loss:.17g}"
 

@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 from nn_core import ACTIVATIONS, HEADS, MLP, OPTIMIZERS, reference, train
 from nn_core.config import RunConfig
 from nn_core.datasets import load_csv, make, to_csv
-from nn_core.export import (
+from nn_core.files.export import (
     MAX_BYTES,
     ExportError,
     from_dict,
@@ -29,9 +29,9 @@ from nn_core.export import (
     to_json_bytes,
     to_npz_bytes,
 )
+from nn_core.files.script import HEAD_CODE, OPTIMIZER_CODE, export_script, result_lines
 from nn_core.heads import HEADS as HEAD_REGISTRY
 from nn_core.runs import load_saved, prepare, restore
-from nn_core.script import HEAD_CODE, OPTIMIZER_CODE, export_script, result_lines
 from nn_core.teaching.presets import PRESETS, run_preset
 
 FULL = "{epoch} {loss:.17g}"  # 17 significant digits: equal text means equal floats

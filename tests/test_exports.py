@@ -13,9 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import exports
-from nn_core import datasets, export, runs
+from nn_core import datasets, runs
 from nn_core.analysis import compare
 from nn_core.config import RunConfig
+from nn_core.files import export
 
 PAGE = "../pages/4_Experiments.py"
 

@@ -14,10 +14,10 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nn_core import export
 from nn_core.analysis import compare
 from nn_core.config import PARAMS, RunConfig, parse, reconcile, validate
 from nn_core.datasets import MAX_CLASSES, DataError, Dataset, load_csv
+from nn_core.files import export
 from nn_core.network import MLP
 from nn_core.runs import run
 

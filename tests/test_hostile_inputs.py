@@ -22,9 +22,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import keys
 from dashboard.playground import state
-from nn_core import cli, export, runs
+from nn_core import cli, runs
 from nn_core.config import MAX_EPOCHS, RunConfig, parse, to_query
 from nn_core.datasets import make, to_csv
+from nn_core.files import export
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = str(ROOT / "pages" / "1_Playground.py")

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from nn_core import cli, export
+from nn_core import cli
 from nn_core.config import RunConfig, parse, per_layer, to_query
+from nn_core.files import export
+from nn_core.files.script import export_script
 from nn_core.runs import prepare
-from nn_core.script import export_script
 
 FULL = "{epoch} {loss:.17g}"
 

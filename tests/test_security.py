@@ -19,9 +19,10 @@ import pytest
 from test_hostile_inputs import PLAYGROUND, Page, assert_clean
 
 from dashboard import exports
-from nn_core import datasets, export, runs
+from nn_core import datasets, runs
 from nn_core.config import RunConfig
-from nn_core.script import check_line, export_script
+from nn_core.files import export
+from nn_core.files.script import check_line, export_script
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_CODE = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "dashboard").glob("*.py")),

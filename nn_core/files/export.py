@@ -31,12 +31,12 @@ from dataclasses import fields
 
 import numpy as np
 
-from . import config as cfg
-from .activations import ACTIVATIONS
-from .features import FEATURES, RAW
-from .heads import HEADS
-from .initializers import INITIALIZERS
-from .network import MAX_DROPOUT, MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
+from .. import config as cfg
+from ..activations import ACTIVATIONS
+from ..features import FEATURES, RAW
+from ..heads import HEADS
+from ..initializers import INITIALIZERS
+from ..network import MAX_DROPOUT, MAX_HIDDEN_LAYERS, MAX_WIDTH, MLP
 
 FORMAT = "nnplay-mlp"
 VERSION = 1

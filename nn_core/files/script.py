@@ -21,18 +21,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import reference
-from .activations import ACTIVATIONS
-from .config import RunConfig, SettingError, validate
-from .datasets import Dataset
+from .. import reference
+from ..activations import ACTIVATIONS
+from ..config import RunConfig, SettingError, validate
+from ..datasets import Dataset
+from ..features import RAW
+from ..heads import HEADS
+from ..initializers import get_initializer
+from ..network import DROPOUT_STREAM
+from ..optimizers import OPTIMIZERS, make_optimizer
+from ..runs import prepare
+from ..teaching.presets import PRESETS
 from .export import ExportError
-from .features import RAW
-from .heads import HEADS
-from .initializers import get_initializer
-from .network import DROPOUT_STREAM
-from .optimizers import OPTIMIZERS, make_optimizer
-from .runs import prepare
-from .teaching.presets import PRESETS
 
 DEFAULT_LINE = "Epoch {epoch:5d} | Loss: {loss:.6f}"
 RESULT_LINES = {  # what the engine's CLI and the script print after the table
