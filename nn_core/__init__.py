@@ -4,7 +4,8 @@
     >>> net = nn_core.MLP([2, 4, 1], activation="tanh", output="sigmoid", seed=0)
     >>> history = nn_core.train(net, X, y, lr=0.5, epochs=500)
 
-It imports NumPy and the standard library only.
+It imports NumPy and the standard library only. The modules here are the engine; the subpackages
+analysis (measuring a network), teaching (the lessons' material) and files (saved runs) are built on it.
 """
 
 from .activations import ACTIVATIONS

@@ -1,3 +1,3 @@
-"""Reading a network and its training after the fact: gradient checks, gradient-flow findings, runs compared
-side by side and a layer's warped plane. Nothing here trains or changes a network; it only measures one.
+"""Looking at a network and its training: gradient checks, gradient-flow findings, runs compared side by side
+and a layer's warped plane. It sits beside the engine because the trainer never needs it.
 """
