@@ -273,7 +273,7 @@ def curve_frame(history, train: str, test: str, floor: float | None = None) -> p
 
 
 def curve_picture(history, train: str, test: str, run, size: tuple[int, int],
-                  log_scale: bool = False) -> tuple[np.ndarray, tuple]:
+                  log_scale: bool = False, smooth: bool = True) -> tuple[np.ndarray, tuple]:
     """(RGBA picture of the train and test curves, its axes (x1, y0, y1, log)): what a live picture shows.
 
     The x axis runs to the epoch budget, then to the next round number past
@@ -297,7 +297,7 @@ def curve_picture(history, train: str, test: str, run, size: tuple[int, int],
             y1 = y1 if y1 > y0 else y0 * 10
         else:
             y0, y1 = 0.0, drawing.nice_ceiling(float(finite.max()))
-    picture = drawing.curves(size, series, (0.0, float(x1)), (y0, y1), log_y=log_scale)
+    picture = drawing.curves(size, series, (0.0, float(x1)), (y0, y1), log_y=log_scale, smooth=smooth)
     return picture, (float(x1), y0, y1, bool(log_scale and train != "accuracy"))
 
 
@@ -360,7 +360,7 @@ def picture_of(run, net, view, at: int | None = None, final: bool = False) -> Fr
     the = live_picture.layout(sizes, data.kind)
     curves, axes = [], []
     for title, box in the.curves:
-        picture, axis = curve_picture(history, *CURVES[title], run, (box.h, box.w), view.log_scale)
+        picture, axis = curve_picture(history, *CURVES[title], run, (box.h, box.w), view.log_scale, smooth=final)
         curves.append(picture)
         axes.append(axis)
     names = ("input", *(f"hidden {l}" for l in range(1, len(sizes) - 1)), "output")
