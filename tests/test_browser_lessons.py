@@ -7,8 +7,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_util import (browser, chromium_path, exceptions, open_page, screenshot, streamlit_server, wait_for_app,
-                          wait_paused, wait_playing)
+from browser_util import (
+    browser,
+    chromium_path,
+    exceptions,
+    open_page,
+    screenshot,
+    streamlit_server,
+    wait_for_app,
+    wait_paused,
+    wait_playing,
+)
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1000}

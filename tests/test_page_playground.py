@@ -4,6 +4,7 @@ round-trips, bad input gets one clear sentence, and display toggles never retrai
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import struct
@@ -81,6 +82,14 @@ def inspect_toggle(at: AppTest):
 
 def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
+
+
+def picture_pixels(url: str) -> np.ndarray:
+    """Pixels of a data-URL picture: a PNG (paused) exactly, or a playing frame's JPEG (decoded by Pillow)."""
+    if url.startswith("data:image/jpeg;base64,"):
+        from PIL import Image
+        return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+    return png_pixels(url)
 
 
 def png_pixels(url: str) -> np.ndarray:
