@@ -102,7 +102,7 @@ def unguarded_imports(tree: ast.AST) -> list[tuple[str, int]]:
 
 def test_the_requirement_files_are_what_this_check_expects():
     assert requirements(ROOT / "requirements.txt") == {"numpy", "streamlit", "altair", "pandas", "vl-convert-python",
-                                                            "pyarrow", "pillow"}
+                                                            "pyarrow", "pillow", "threadpoolctl"}
     assert {"pytest", "hypothesis", "ruff", "playwright"} <= requirements(ROOT / "requirements-dev.txt")
     assert {"pytest", "_pytest", "hypothesis", "ruff", "playwright"} <= dev_only_modules()
     assert {"numpy", "streamlit", "altair", "pandas", "pyarrow", "vl_convert"} <= runtime_modules()

@@ -106,3 +106,10 @@ def test_the_readme_says_a_push_needs_a_reboot_while_no_file_is_watched():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     deploy = re.search(r"^## Deploy.*?(?=^## )", readme, re.S | re.M)
     assert deploy and "reboot" in deploy.group(0).lower()
+
+
+def test_the_app_uses_one_blas_thread_per_product():
+    """The server's parallelism is its sessions: BLAS threads spinning for a busy core doubled a frame's time."""
+    code = "import dashboard, threadpoolctl; print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[1]"

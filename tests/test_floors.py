@@ -68,7 +68,7 @@ def test_the_test_runner_is_pinned_at_the_dev_floor():
 
 def test_every_requirement_has_a_floor_the_floors_run_checks():
     assert set(floors_of(ROOT / "requirements.txt")) == {"numpy", "streamlit", "altair", "pandas",
-                                                           "vl-convert-python", "pyarrow", "pillow"}
+                                                           "vl-convert-python", "pyarrow", "pillow", "threadpoolctl"}
 
 
 def _commands(script: str) -> list[str]:
@@ -106,6 +106,6 @@ def _top_imports(path: Path) -> set[str]:
 def test_the_floor_tests_import_nothing_the_floors_venv_lacks():
     """That venv holds requirements.txt's closure and pytest: no hypothesis, no playwright."""
     allowed = (set(sys.stdlib_module_names) | {"nn_core", "dashboard", "conftest"} | {p.stem for p in FLOOR_TESTS}
-               | {"numpy", "streamlit", "altair", "pandas", "vl_convert", "pyarrow", "PIL", "pytest", "_pytest"})
+               | {"numpy", "streamlit", "altair", "pandas", "vl_convert", "pyarrow", "PIL", "threadpoolctl", "pytest", "_pytest"})
     wrong = {str(p.relative_to(ROOT)): sorted(_top_imports(p) - allowed) for p in FLOOR_TESTS}
     assert all(not mods for mods in wrong.values()), wrong
