@@ -31,18 +31,14 @@ SCENARIOS = {
 }
 WATCH = """(region) => {
   // Each animation frame, fingerprint the pixels of the decision boundary (the right third of the live
-  // view, all of the floor page's chart) and note the frames in which they changed. The live view is a
-  // canvas-drawn Vega-Lite chart when paused and one picture (an <img>) while playing: either is read.
+  // view, all of the floor page's chart) and note the frames in which they changed. The live view is one
+  // picture (an <img>), read only when its source has changed (reading pixels costs the page's main thread
+  // time, so reading them 60 times a second would slow what it measures); the floor page's chart is a
+  // canvas, read every frame.
   window.__redraws = [];
-  let last = null;
+  let last = null, lastSrc = null;
   const copy = document.createElement('canvas');
-  const fingerprint = () => {
-    const img = document.querySelector('[data-testid="stImage"] img');
-    const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
-    let source = null, w = 0, h = 0;
-    if (img && img.complete && img.naturalWidth) { source = img; w = img.naturalWidth; h = img.naturalHeight; }
-    else if (canvas && canvas.width) { source = canvas; w = canvas.width; h = canvas.height; }
-    if (!source) return null;
+  const fingerprint = (source, w, h) => {
     const x0 = Math.floor(w * region);
     copy.width = w - x0; copy.height = h;
     const g = copy.getContext('2d', {willReadFrequently: true});
@@ -52,8 +48,18 @@ WATCH = """(region) => {
     for (let k = 0; k < pixels.length; k += 61) hash = (hash * 31 + pixels[k]) % 2147483647;
     return hash;
   };
+  const look = () => {
+    const img = document.querySelector('[data-testid="stImage"] img');
+    if (img) {
+      if (img.src === lastSrc || !img.complete || !img.naturalWidth) return null;
+      lastSrc = img.src;
+      return fingerprint(img, img.naturalWidth, img.naturalHeight);
+    }
+    const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
+    return canvas && canvas.width ? fingerprint(canvas, canvas.width, canvas.height) : null;
+  };
   const tick = () => {
-    const now = fingerprint();
+    const now = look();
     if (now !== null && now !== last) { window.__redraws.push(performance.now()); last = now; }
     window.__watching = requestAnimationFrame(tick);
   };
