@@ -118,6 +118,8 @@ def frames_while_training(page, app, floor, seconds: float) -> None:
         for name, query in SCENARIOS.items():
             page.goto(app.url + "/Playground" + query)  # it opens paused, untrained
             wait_for_app(page)
+            page.locator('[data-testid="stImage"] img').wait_for()
+            page.wait_for_timeout(1000)  # the browser finishes drawing the page: Play is pressed on a page a learner sees
             first, fps = measure_play(page, seconds, region=0.67)
             print(f"  {name:48s} first frame {first:5.2f} s   {fps:5.1f} fps")
             page.get_by_role("button", name="Pause", exact=True).click()  # the default run may have paused already
