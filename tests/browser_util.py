@@ -169,12 +169,16 @@ def rendered_charts(page, timeout_ms: float = 60_000) -> int:
     """How many visible Vega-Lite charts have drawn (a canvas or svg inside); waits for all to draw
     (generously: on a loaded two-core machine a cold browser can take many seconds per chart)."""
     deadline = time.monotonic() + timeout_ms / 1000
+    settled = None  # the chart count at the last check where every chart had drawn: charts appear one by one
     while True:
         total = visible_charts(page)
         drawn = page.locator(f"{CHART}:visible").filter(has=page.locator("canvas, svg.marks")).count()
-        if (total and drawn >= total) or time.monotonic() > deadline:
+        if total and drawn >= total and settled == total:
+            return total
+        if time.monotonic() > deadline:
             return min(drawn, total)
-        page.wait_for_timeout(200)
+        settled = total if total and drawn >= total else None
+        page.wait_for_timeout(500)
 
 
 def exceptions(page) -> list[str]:
