@@ -254,7 +254,10 @@ def draw(hidden: frozenset[str] = frozenset(), explain: bool = True) -> RunConfi
         box.subheader(GROUPS[name])
         if name in GROUP_NOTES and explain:
             box.caption(GROUP_NOTES[name])
-    advanced = st.sidebar.expander("Advanced settings") if any(p.advanced for p in shown) else None
+    advanced = (st.sidebar.popover("Advanced settings", icon=":material/tune:", width="stretch",
+                                   help="Initialisation, dropout, momentum, L1, LR decay and one activation per "
+                                        "layer.")
+                if any(p.advanced for p in shown) else None)  # a popover: drawn by the browser only when opened
     for param in shown:
         box = advanced if param.advanced else boxes[param.group]
         disabled = not param.applies_to(current)
