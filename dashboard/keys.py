@@ -54,6 +54,12 @@ VIEW_LOG = f"{PREFIX}.view.log"
 VIEW_DISCRETIZE = f"{PREFIX}.view.discretize"
 VIEW_TEST = f"{PREFIX}.view.test"
 VIEW_INSPECT = f"{PREFIX}.view.inspect"  # paused: the interactive chart rather than the picture
+GRAPH_CHART = f"{PREFIX}.graph.chart"  # the inspected live chart (its clicks), + "." + the click count
+GRAPH_CLICKS = f"{PREFIX}.graph.clicks"
+GRAPH_EDIT = f"{PREFIX}.graph.edit"  # (layer, row or weight_editor.BIAS, col) clicked on the graph, to type
+GRAPH_VALUE = f"{PREFIX}.graph.value."  # prefix of that value box's key (weight_editor.value_key)
+GRAPH_CLOSE = f"{PREFIX}.graph.close"
+POINTS = f"{PREFIX}.points"  # (the drawn CSV handed to the run, its points= link value)
 MORE = f"{PREFIX}.more"  # which detail panel is open below the live view
 LINK = f"{PREFIX}.link"  # nn_core.teaching.lessons.Link: the lesson and hide= of the link the session opened
 

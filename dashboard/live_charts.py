@@ -107,14 +107,24 @@ def network_domain(sizes) -> tuple[tuple[float, float], tuple[float, float]]:
     return (-0.35, len(sizes) - 1 + 0.35), (-extent, extent)
 
 
+# The network graph's clicks: one point selection over the ``pick`` of the clicked mark in each layer a click can
+# land on (a selection belongs to one view of a layer chart: Vega names its signals by the selection). Each of
+# those views is named after its selection, so Altair gives each selection its own view and no other.
+GRAPH = ("graph_weights", "graph_units", "graph_inputs", "graph_biases")
+CLICKABLE = 0.001  # a mark's opacity that draws nothing but still takes the pointer (0 takes nothing)
+BIAS_HANDLE = 9  # pixels: the small square at a unit's lower-left corner that holds its bias (TF Playground's)
+
+
 def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
-    """Datasets: ``edges`` (x, y, x2, y2, weight, signed, width, name), ``nodes`` (x, y, name, bias), ``more``
-    (x, y, text), the buffered ``units`` (one row: the plot's corners and one RGBA picture of every unit in
-    its node), and ``edge_hover`` and
-    ``node_hover``: the same rows as edges and nodes when paused, empty while playing.
+    """Datasets: ``edges`` (x, y, x2, y2, weight, signed, width, name, pick), ``nodes`` (x, y, name, bias, pick,
+    bias_pick, hint), ``inputs`` (x, y, name, pick: the candidate features that are off), ``more`` (x, y, text),
+    the buffered ``units`` (one row: the plot's corners and one RGBA picture of every unit in its node), and
+    ``edge_hover`` and ``node_hover``: the same rows as edges and nodes.
 
     Edge width and colour are the weight (blue +, orange −, scaled to the
     largest drawn weight); each unit shows its own picture, framed in its bias's colour.
+    A click on a unit, an input (on or off), a weight or a bias is one of the ``GRAPH`` selections: its ``pick``.
+    ``sizes`` is the graph's layout: its first entry counts every input drawn, on or off.
     """
     L = len(sizes) - 1
     names = ["input"] + [f"hidden {l}" for l in range(1, L)] + ["output"]
@@ -125,13 +135,18 @@ def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
     x = alt.X("x:Q", title=None, scale=alt.Scale(domain=[left, right], nice=False), axis=axis)
     y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[low, high], nice=False))
     sign = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, EDGE_ZERO, POSITIVE], clamp=True)
+    weights, units, off, biases = (alt.selection_point(name=name, fields=["pick"], on="click", clear=False,
+                                                       toggle=False) for name in GRAPH)
+    click = alt.Tooltip("hint:N", title="click")
     wires = alt.Chart(named("edges")).mark_rule(opacity=0.8).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q", color=alt.Color("signed:Q", scale=sign, legend=None),
         strokeWidth=alt.StrokeWidth("width:Q", scale=None, legend=None))
-    # Hover targets with the exact values: their own datasets, empty while playing (tooltips cost the browser).
-    wire_hover = alt.Chart(named("edge_hover")).mark_rule(opacity=0, strokeWidth=6).encode(
+    # Hover and click targets with the exact values: their own datasets, drawn over the pictures.
+    wire_hover = alt.Chart(named("edge_hover"), name=GRAPH[0]).mark_rule(
+        opacity=CLICKABLE, strokeWidth=6, cursor="pointer").transform_calculate(hint="'edit this weight'").encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q",
-        tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", format=".4f")])
+        tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", format=".4f"), click]
+    ).add_params(weights)
     # every unit's picture in one transparent image over the whole plot: one image to load per frame
     pictures = buffered("units", lambda chart, opacity: chart.mark_image(aspect=False).encode(
         x=alt.X("x0:Q", title=None, scale=alt.Scale(domain=[left, right], nice=False), axis=axis),
@@ -141,12 +156,48 @@ def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
     frames = alt.Chart(named("nodes")).mark_square(size=(NODE_SIZE + 3) ** 2, filled=False, strokeWidth=2.5).encode(
         x=x, y=y, stroke=alt.condition("isValid(datum.bias)", alt.Stroke("bias:Q", scale=bias, legend=None),
                                        alt.value(INK)))
-    node_hover = alt.Chart(named("node_hover")).mark_square(size=(NODE_SIZE + 3) ** 2, opacity=0).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("name:N", title="unit"), alt.Tooltip("bias:Q", format=".4f")])
+    node_hover = alt.Chart(named("node_hover"), name=GRAPH[1]).mark_square(
+        size=(NODE_SIZE + 3) ** 2, opacity=CLICKABLE, cursor="pointer").encode(
+        x=x, y=y, tooltip=[alt.Tooltip("name:N", title="unit"), alt.Tooltip("bias:Q", format=".4f"), click]
+    ).add_params(units)
+    # the candidate features that are off: a dashed frame over their faded picture, to click on
+    inputs = alt.Chart(named("inputs"), name=GRAPH[2]).mark_square(
+        size=(NODE_SIZE + 3) ** 2, fill="#ffffff", fillOpacity=CLICKABLE, stroke="#8a8a8a", strokeWidth=1.5,
+        strokeDash=[3, 2], cursor="pointer").transform_calculate(hint="'use this feature'").encode(
+        x=x, y=y, tooltip=[alt.Tooltip("name:N", title="input (off)"), click]).add_params(off)
+    biases = alt.Chart(named("node_hover"), name=GRAPH[3]).transform_filter(
+        "isValid(datum.bias)").transform_calculate(pick="datum.bias_pick", hint="'edit this bias'").mark_square(
+        size=BIAS_HANDLE ** 2, xOffset=-(NODE_SIZE // 2), yOffset=NODE_SIZE // 2, stroke=INK, strokeWidth=1,
+        cursor="pointer").encode(
+        x=x, y=y, fill=alt.Fill("bias:Q", scale=bias, legend=None),
+        tooltip=[alt.Tooltip("name:N", title="bias of"), alt.Tooltip("bias:Q", format=".4f"), click]
+    ).add_params(biases)
     more = alt.Chart(named("more")).mark_text(fontSize=11, color="#555").encode(x=x, y=y, text="text:N")
-    return alt.layer(wires, *pictures, frames, more, wire_hover, node_hover).properties(
+    return alt.layer(wires, *pictures, frames, inputs, more, wire_hover, node_hover, biases).properties(
         width=width, height=height,
         description="network: weights as edges, each unit's output over the plane inside its node")
+
+
+def own_views(spec: dict) -> dict:
+    """The spec with each ``GRAPH`` selection bound to its own view only: Altair binds every selection of a
+    layer chart to all of its views, and Vega then finds the same signal defined twice."""
+    names = []
+
+    def collect(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("name"), str):
+                names.append(node["name"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect({k: v for k, v in spec.items() if k not in ("params", "datasets")})
+    for param in spec.get("params", []):
+        if param.get("name") in GRAPH:
+            param["views"] = [n for n in names if n.rsplit("_", 1)[0] == param["name"]]
+    return spec
 
 
 # ------------------------------------------------------------------ curves

@@ -42,20 +42,21 @@ def data_url(pixels: np.ndarray) -> str:
 
 
 def sprite(size: tuple[int, int], tiles: list[tuple[float, float, np.ndarray]]) -> np.ndarray:
-    """(h, w, 4) transparent RGBA canvas with each (centre x, centre y, (t, t, 3) RGB tile) pasted on it.
+    """(h, w, 4) transparent RGBA canvas with each (centre x, centre y, (t, t, 3) RGB tile[, alpha]) pasted on
+    it (opaque unless the tile gives its alpha).
 
     One picture for every unit of the network: the browser loads one image per
     frame instead of one per unit, which is what bounds a live frame's latency.
     """
     h, w = size
     canvas = np.zeros((h, w, 4), dtype=np.uint8)
-    for cx, cy, tile in tiles:
+    for cx, cy, tile, *alpha in tiles:
         t = tile.shape[0]
         top, left = int(round(cy - t / 2)), int(round(cx - t / 2))
         rows = slice(max(0, top), min(h, top + t))
         cols = slice(max(0, left), min(w, left + t))
         canvas[rows, cols, :3] = tile[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
-        canvas[rows, cols, 3] = 255
+        canvas[rows, cols, 3] = alpha[0] if alpha else 255
     return canvas
 
 

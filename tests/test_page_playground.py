@@ -177,9 +177,11 @@ def test_network_carries_every_weight_and_a_picture_per_unit(default_page):
     front = frames["units_front"]["front"][0]
     (url,) = frames[f"units_{front}"]["url"]  # every unit's picture in one transparent image over the plot
     sprite = png_pixels(url)
-    assert sprite.shape == (42 * 4 + 30, 460, 4)
+    assert sprite.shape == (42 * 7 + 30, 460, 4)  # the inspected graph has a slot for each of the 7 features
     opaque = sprite[..., 3] == 255
     assert opaque.sum() == 11 * 30 * 30  # eleven 30-pixel pictures, nothing else
+    assert (sprite[..., 3] == 70).sum() == 5 * 30 * 30  # and the five features that are off, faded
+    assert sorted(frames["inputs"]["pick"]) == sorted(f"input:{f}" for f in ("x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"))
     rows, cols = np.nonzero(opaque)
     left = cols.min()  # the input layer is leftmost; x1 is its upper picture
     top = rows[cols == left].min()

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from nn_core import metrics
-from nn_core.features import input_label
+from nn_core.features import FEATURES, input_label
 from nn_core.grids import LIMIT, input_grids, network_grids
 
 from .. import drawing, live_picture, pictures
@@ -135,73 +135,126 @@ def _dots_picture(data, show_test: bool) -> np.ndarray:
 class NetworkParts:
     """What the network graph shows, in chart coordinates (layer, y) and in the network picture's pixels."""
 
-    nodes: list  # (layer, y, name, bias)
-    tiles: list  # (cx, cy, (NODE_SIZE, NODE_SIZE, 3) picture) in pixels
-    edges: dict  # columns x, y, x2, y2, weight, signed, width, name
+    nodes: list  # (layer, y, name, bias, pick, bias pick, hint): a pick names what a click on it does
+    tiles: list  # (cx, cy, (NODE_SIZE, NODE_SIZE, 3) picture[, alpha]) in pixels
+    edges: dict  # columns x, y, x2, y2, weight, signed, width, name, pick
     more: list  # (layer, y, "+N more")
+    off: list = ()  # (y, name, pick) of each candidate input feature that is off (the inspected graph only)
+    layout: tuple = ()  # the graph's layer sizes as drawn (:func:`layout_sizes`)
 
 
-def network_parts(net, grids, data) -> NetworkParts:
+OFF_ALPHA = 70  # a switched-off feature's picture shows faintly, as in TF Playground
+HINTS = {"input": "switch this feature off", "unit": "show it in the boundary panel (again: back)",
+         "output": "show the decision boundary"}  # what a click on a node does (dashboard.playground.graph)
+
+
+def graph_inputs(net, candidates) -> tuple[str, ...] | None:
+    """The candidate features the graph draws as inputs, or None when it draws the network's own inputs only
+    (no candidates asked for, or a network whose inputs are not named features)."""
+    features = net.features
+    if not candidates or features is None or not set(features) <= set(candidates):
+        return None
+    return tuple(candidates)
+
+
+def layout_sizes(sizes, candidates) -> tuple[int, ...]:
+    """The graph's layout: every candidate feature gets an input node when they are drawn, on or off."""
+    return (len(candidates), *sizes[1:]) if candidates else tuple(sizes)
+
+
+def network_parts(net, grids, data, candidates: tuple[str, ...] | None = None) -> NetworkParts:
     """Nodes (with each unit's picture), edges (width and colour from the weight) and "+N more" notes.
 
     Inputs show their feature (x1, x1², sin x2, ...) over the plane, hidden units their output, the output
     unit the boundary itself, as in TF Playground. At most NODE_UNITS units per
-    layer are drawn; the weights between them keep their real values.
+    layer are drawn; the weights between them keep their real values. With ``candidates`` (every feature
+    a learner may choose, in the table's order) each has its own input slot, the ones that are off faded
+    and without edges, so a click can switch one on where it will appear.
     """
     sizes = net.layer_sizes
-    shown, ys = node_positions(sizes)
+    features = tuple(net.features) if net.features is not None else None
+    candidates = graph_inputs(net, candidates)
+    layout = layout_sizes(sizes, candidates)
+    shown, ys = node_positions(layout)
+    slot = [candidates.index(f) for f in features] if candidates else list(range(shown[0]))
+    shown[0] = min(sizes[0], NODE_UNITS)
+    ys[0] = ys[0][slot[:shown[0]]]
     xs, ys_plane = grids.xs[_thumb_index(len(grids.xs))], grids.ys[_thumb_index(len(grids.ys))]
     inputs = input_grids(net.features, xs, ys_plane)
     nodes, tiles = [], []
     last = len(sizes) - 1
-    place = node_pixel(sizes)
+    place = node_pixel(layout)
     for l, n in enumerate(shown):
         for k in range(n):
             if l == 0:
                 name, bias = f"input {input_label(net.features, k)}", math.nan
                 tile = pictures.signed(inputs[k])
+                kind, pick = "input", f"input:{features[k] if features else ''}"
             else:
                 bias = float(np.clip(net.biases[l - 1][0, k], -LIMIT, LIMIT))
                 if l == last:
-                    name = f"output {k + 1}"
+                    name, kind, pick = f"output {k + 1}", "output", f"output:{k + 1}"
                     tile = _output_tile(grids, data, k)
                 else:
-                    name = f"layer {l}, unit {k + 1}"
+                    name, kind, pick = f"layer {l}, unit {k + 1}", "unit", f"unit:{l}:{k + 1}"
                     tile = pictures.signed(_thumb(grids.hidden[l - 1][..., k]))
-            nodes.append((l, float(ys[l][k]), name, bias if math.isfinite(bias) else math.nan))
+            nodes.append((l, float(ys[l][k]), name, bias if math.isfinite(bias) else math.nan, pick,
+                          f"bias:{l}:{k}" if l else "", HINTS[kind]))
             tiles.append((*place(l, float(ys[l][k])), _enlarge(tile)))
+    off = []
+    if candidates:
+        y_all = node_positions(layout)[1][0]
+        unused = [(i, name) for i, name in enumerate(candidates) if name not in features]
+        for (i, name), picture in zip(unused, input_grids([n for _, n in unused], xs, ys_plane)):
+            off.append((float(y_all[i]), f"{FEATURES[name].label} (off)", f"input:{name}"))
+            tiles.append((*place(0, float(y_all[i])), _enlarge(pictures.signed(picture)), OFF_ALPHA))
     weights = [np.nan_to_num(np.clip(W[:shown[l], :shown[l + 1]], -LIMIT, LIMIT)) for l, W in enumerate(net.weights)]
     top = max((float(np.abs(W).max()) for W in weights if W.size), default=1.0) or 1.0
     columns = {name: [] for name in ("x", "y", "x2", "y2", "weight")}
-    names = []
+    names, picks = [], []
     for l, W in enumerate(weights):
         i, j = np.meshgrid(np.arange(shown[l]), np.arange(shown[l + 1]), indexing="ij")
         for name, values in (("x", np.full(i.size, l)), ("y", ys[l][i.ravel()]), ("x2", np.full(i.size, l + 1)),
                              ("y2", ys[l + 1][j.ravel()]), ("weight", W.ravel())):
             columns[name].append(values)
         names += [f"W{l + 1}[{a + 1},{b + 1}]" for a, b in zip(i.ravel(), j.ravel())]
+        picks += [f"weight:{l + 1}:{a}:{b}" for a, b in zip(i.ravel(), j.ravel())]
     edges = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()}
     edges["signed"] = edges["weight"] / top
     edges["width"] = 0.4 + 6.0 * np.abs(edges["signed"])
     edges["name"] = np.array(names, dtype=object)
+    edges["pick"] = np.array(picks, dtype=object)
     more = [(l, float(ys[l][-1]) - 0.75, f"+{size - n} more") for l, (size, n) in enumerate(zip(sizes, shown))
             if size > n]
-    return NetworkParts(nodes, tiles, edges, more)
+    return NetworkParts(nodes, tiles, edges, more, off, layout)
 
 
-def network_frames(parts: NetworkParts, sizes) -> dict[str, pa.Table]:
-    """The network chart's datasets: nodes, edges, "+N more" notes, and every unit's picture in one image."""
-    x, y, name, bias = (list(column) for column in zip(*parts.nodes))
+STRINGS = ("name", "pick")  # the edges' text columns
+
+
+def network_frames(parts: NetworkParts) -> dict[str, pa.Table]:
+    """The network chart's datasets: nodes, edges, the inputs that are off, "+N more" notes, and every
+    unit's picture in one image."""
+    sizes = parts.layout
+    x, y, name, bias, pick, bias_pick, hint = (list(column) for column in zip(*parts.nodes))
     (left, right), (low, high) = network_domain(sizes)
     units = pictures.data_url(pictures.sprite(sprite_size(sizes), parts.tiles))
     edges, more = parts.edges, parts.more
     return {"nodes": pa.table({"x": pa.array(x, pa.int64()), "y": pa.array(y, pa.float64()),
-                               "name": pa.array(name, pa.string()), "bias": pa.array(bias, pa.float64())}),
+                               "name": pa.array(name, pa.string()), "bias": pa.array(bias, pa.float64()),
+                               "pick": pa.array(pick, pa.string()), "bias_pick": pa.array(bias_pick, pa.string()),
+                               "hint": pa.array(hint, pa.string())}),
+            "inputs": pa.table({"x": [0] * len(parts.off), "y": [o[0] for o in parts.off],
+                                "name": [o[1] for o in parts.off], "pick": [o[2] for o in parts.off]},
+                               schema=INPUTS_SCHEMA),
             "units": pa.table({"buffer_key": ["0"], "x0": [left], "x1": [right], "y0": [low], "y1": [high],
                                "url": [units]}),
-            "edges": pa.table({k: pa.array(v, pa.string() if k == "name" else pa.float64()) for k, v in edges.items()}),
+            "edges": pa.table({k: pa.array(v, pa.string() if k in STRINGS else pa.float64()) for k, v in edges.items()}),
             "more": pa.table({"x": [m[0] for m in more], "y": [m[1] for m in more], "text": [m[2] for m in more]},
                              schema=MORE_SCHEMA)}
+
+
+INPUTS_SCHEMA = pa.schema([("x", pa.int64()), ("y", pa.float64()), ("name", pa.string()), ("pick", pa.string())])
 
 
 def network_picture(parts: NetworkParts, sizes) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
@@ -334,7 +387,7 @@ def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
                           max_units=NODE_UNITS)
     tables = {"picture": picture_frame(pictures.data_url(plane_image(net, grids, data, view)), data.domain),
               "points": points_frame(data, view.show_test),
-              **network_frames(network_parts(net, grids, data), net.layer_sizes),
+              **network_frames(network_parts(net, grids, data, getattr(view, "inputs", None))),
               "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None),
               "loss_hover": hover_frame(history, "loss", "test_loss"),
               "loss_marks": marks_frame(history, at)}

@@ -21,10 +21,11 @@ from nn_core import metrics
 from nn_core.analysis.compare import snapshot_index
 from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
+from nn_core.features import FEATURES
 from nn_core.runs import snapshot_net
 
 from .. import charts, experiments, exports, keys, live_charts
-from . import editor, frames, inside, lessons, live, state, warp
+from . import editor, frames, graph, inside, lessons, live, state, warp
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -34,6 +35,9 @@ CAPTIONS = {
     "regression": "Background: the network's prediction at every point (blue high, orange low); points are "
                   "coloured by their true target. Dark-outlined diamonds are test points.",
 }
+GRAPH_CAPTION = ("**Click the network:** an input switches its feature on or off (faded: off), a hidden unit "
+                 "fills the boundary panel (click it again to go back), the output unit shows the boundary, and a "
+                 "line (a weight) or the small square at a unit's corner (its bias) opens a box to type its value.")
 NETWORK_CAPTION = ("Each square is a unit's output over the plane (blue positive, orange negative), its frame "
                    "coloured by its bias. Lines are weights: **thicker** = larger, **blue** +, **orange** −.")
 
@@ -47,6 +51,7 @@ class View:
     show_test: bool
     inspect: bool = False  # paused: the interactive chart (exact values on hover) instead of the picture
     unit: tuple[int, int] | None = None  # the hidden unit shown in place of the boundary (playground.inside)
+    inputs: tuple[str, ...] | None = None  # every feature the inspected graph draws as an input, on or off
 
 
 @dataclass(frozen=True)
@@ -145,8 +150,9 @@ def controls(run) -> None:
 def view_of(run) -> View:
     """The view's display settings, from their widgets' state (the live view is drawn before them)."""
     get = st.session_state.get
+    inputs = tuple(FEATURES) if "features" not in state.link().hidden else None  # a lesson may fix them
     return View(bool(get(keys.VIEW_LOG, False)), bool(get(keys.VIEW_DISCRETIZE, False)),
-                bool(get(keys.VIEW_TEST, True)), bool(get(keys.VIEW_INSPECT, False)), inside.chosen(run))
+                bool(get(keys.VIEW_TEST, True)), bool(get(keys.VIEW_INSPECT, False)), inside.chosen(run), inputs)
 
 
 def live_view(run) -> tuple[Slots, View]:
@@ -169,13 +175,19 @@ def _live_view(page_run) -> tuple[Slots, View]:
     slots, view = Slots(st.empty(), st.empty()), view_of(run)
     left, right = st.columns([0.75, 3.45], vertical_alignment="center")
     left.toggle("Inspect", key=keys.VIEW_INSPECT, on_change=state.said, disabled=state.playing(),
-                help="While paused, hover over a weight, a unit, a point or a curve for its exact value. The "
-                     "view becomes an interactive chart, which a browser takes a second or two longer to draw; "
-                     "playing always shows the picture.")
+                help="While paused, hover over a weight, a unit, a point or a curve for its exact value, and "
+                     "click the network: an input switches its feature on or off, a hidden unit fills the "
+                     "boundary panel, a weight or a bias opens a box to type its value. The view becomes an "
+                     "interactive chart, which a browser takes a second or two longer to draw; playing always "
+                     "shows the picture.")
     if not state.playing():
         with right:
             replay_slider(run)
     draw_now(run, slots, view)
+    if view.inspect and not state.playing():
+        graph.edit_box(run)
+        if state.explains():
+            st.caption(GRAPH_CAPTION)
     if not _PAGE_RUN.get() and state.playing():
         play_on(run, slots, view)
     return slots, view
@@ -220,7 +232,7 @@ def replayed() -> int | None:
 @functools.lru_cache(maxsize=64)
 def _live_spec_text(shape: tuple) -> str:
     """The live chart's spec as JSON, built once per server for each structure (Altair takes about a second)."""
-    return json.dumps(charts.to_spec(live_charts.live_chart(*shape)))
+    return json.dumps(live_charts.own_views(charts.to_spec(live_charts.live_chart(*shape))))
 
 
 @functools.lru_cache(maxsize=256)
@@ -234,8 +246,9 @@ def live_spec(run, view: View) -> dict:
     """The live chart's spec for this run's structure and display options: one object per session and
     structure, so every frame sends the very same spec (and the image buffers know when it changed)."""
     data = run.data
+    layout = frames.layout_sizes(run.net.layer_sizes, frames.graph_inputs(run.net, view.inputs))
     shape = (data.domain, data.kind, data.n_classes, frames.target_limit(data), view.show_test, bool(data.n_test),
-             tuple(run.net.layer_sizes), view.log_scale)
+             layout, view.log_scale)
     memo = st.session_state.setdefault(keys.SPECS, {})
     if shape not in memo:
         if len(memo) > 16:
@@ -259,10 +272,12 @@ def _snapshot_net(run, epoch: int):
 BUFFERED = ("picture", "units")  # the datasets of pictures, double-buffered (live_charts.ImageBuffers)
 
 
-def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True) -> None:
+def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True, clickable: bool = False) -> None:
     """Fill the live view: the same spec as last frame, with this frame's data.
 
-    ``now``: a single redraw rather than a frame of an animation (pictures show at once).
+    ``now``: a single redraw rather than a frame of an animation (pictures show at once). ``clickable``: the
+    chart takes clicks on its network graph (playground.graph); only the script run's first draw may, since
+    a widget's key can be drawn once per run.
     """
     slots.numbers.markdown(frame.text)
     if frame.picture is not None:  # the whole view as one picture (dashboard.live_picture)
@@ -273,7 +288,13 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True) -
     held = st.session_state.get(keys.BUFFERS)
     if held is None or held[0] is not spec:  # a new spec is a new view in the browser, with nothing loaded
         held = st.session_state[keys.BUFFERS] = (spec, live_charts.ImageBuffers(BUFFERED))
-    slots.chart.vega_lite_chart(spec={**spec, "datasets": held[1].datasets(frame.datasets, now)}, width="content")
+    spec = {**spec, "datasets": held[1].datasets(frame.datasets, now)}
+    if not clickable:
+        slots.chart.vega_lite_chart(spec=spec, width="content")
+        return
+    key = graph.chart_key()
+    slots.chart.vega_lite_chart(spec=spec, width="content", key=key, on_select=lambda: graph.clicked(key),
+                                selection_mode=live_charts.GRAPH)
 
 
 def _number(value) -> str:
@@ -292,7 +313,7 @@ def draw_now(run, slots: Slots, view: View) -> None:
     playing = state.playing()
     if playing and not state.reached(run):
         live.first_slice(run)
-    send(run, compute(run, view, final=not playing), slots, view, now=not playing)
+    send(run, compute(run, view, final=not playing), slots, view, now=not playing, clickable=not playing)
 
 
 def play_on(run, slots: Slots, view: View, follow=None) -> None:

@@ -181,6 +181,15 @@ def _keep_one(param: Param) -> None:
     on_change()
 
 
+def toggle(name: str, choice: str) -> None:
+    """Switch one choice of a set-of-choices setting on or off (a click on the network graph's input node):
+    the very state its toggle buttons hold, and the same rule that at least one stays on."""
+    param = PARAM_BY_NAME[name]
+    chosen = list(_canonical(param, st.session_state.get(key(name))))
+    st.session_state[key(name)] = [c for c in chosen if c != choice] if choice in chosen else chosen + [choice]
+    _keep_one(param)
+
+
 WIDGETS: dict[str, Widget] = {
     "widths": Widget(_draw_widths, _write_widths),
     "names": Widget(_draw_names, _write_names),
