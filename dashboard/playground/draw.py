@@ -103,12 +103,27 @@ def clear() -> None:
 
 def use_points() -> None:
     """Train on the drawn points: they become the Playground's CSV."""
-    rows = points()
-    X = np.array([p[:2] for p in rows], dtype=np.float64).reshape(-1, 2)
-    y = np.array([p[2] for p in rows], dtype=np.float64)
-    st.session_state[keys.UPLOAD] = (CSV_NAME, datasets.points_csv(X, y, regression=_regression()))
+    hand_over(points(), _regression())
     st.session_state[keys.widget("dataset")] = "csv"
     st.session_state[keys.DRAW_HANDED] = True
+
+
+def hand_over(rows: list, regression: bool) -> None:
+    """The points become the run's CSV; kept with it, they are the link's points= (playground.points_link)
+    for as long as the run trains on that CSV."""
+    X = np.array([p[:2] for p in rows], dtype=np.float64).reshape(-1, 2)
+    y = np.array([p[2] for p in rows], dtype=np.float64)
+    content = datasets.points_csv(X, y, regression=regression)
+    st.session_state[keys.UPLOAD] = (CSV_NAME, content)
+    st.session_state[keys.POINTS] = (content, tuple(map(tuple, rows)), regression)
+
+
+def open_link(rows: list, regression: bool, train: bool) -> None:
+    """A link's points: on the plane, and the run's data when the link trains on drawn points."""
+    _save(rows)
+    st.session_state[keys.DRAW_REGRESSION] = regression
+    if train:
+        hand_over(rows, regression)
 
 
 def _next_value() -> float:

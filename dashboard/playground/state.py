@@ -20,7 +20,7 @@ from nn_core.teaching import lessons
 from nn_core.training import RETUNABLE
 
 from .. import keys
-from . import sidebar
+from . import draw, points_link, sidebar
 
 DATA_ARGS = ("dataset", "n_samples", "noise", "data_seed", "test_ratio", "classes")
 LIVE_SETTINGS = tuple(RETUNABLE)  # change the running network (as in TF Playground) instead of restarting it
@@ -37,16 +37,40 @@ def start() -> list[str]:
     if not sidebar.initialised():
         st.session_state[keys.FRESH] = True
         query = st.query_params.to_dict()
-        if query:
+        drawn = query.pop(POINTS, None)
+        if query or drawn is not None:
             link, settings, warnings = lessons.read_link(query)
             config, setting_warnings = parse(settings, base=link.base)
-            warnings += setting_warnings
+            warnings += setting_warnings + _open_points(drawn, config)
             st.session_state[keys.LINK] = link
         else:
             config, warnings = st.session_state.get(keys.CONFIG, RunConfig()), []
         sidebar.write(config)
         st.session_state[keys.URL_WARNINGS] = warnings
     return list(st.session_state.get(keys.URL_WARNINGS, []))
+
+
+POINTS = "points"  # the URL parameter of a drawn data set (points_link)
+
+
+def _open_points(value: str | None, config: RunConfig) -> list[str]:
+    """A link's drawn points onto the plane (and into the run, for dataset=csv); a bad value is a sentence."""
+    if value is None:
+        return []
+    try:
+        rows, regression = points_link.decode(value)
+    except points_link.PointsError as error:
+        return [f"{error} The drawing plane starts empty."]
+    draw.open_link(rows, regression, train=config.dataset == "csv")
+    return []
+
+
+def drawn_query(config: RunConfig) -> dict[str, str]:
+    """points= while the run trains on the points handed over from the drawing plane (not on a file)."""
+    held, upload = st.session_state.get(keys.POINTS), st.session_state.get(keys.UPLOAD)
+    if config.dataset == "csv" and held and upload and upload[1] == held[0]:
+        return {POINTS: points_link.encode(*held[1:])}
+    return {}
 
 
 def link() -> lessons.Link:
@@ -72,7 +96,7 @@ def publish(config: RunConfig) -> None:
     """The one place that writes the shareable URL (and the copy that survives page switches)."""
     st.session_state[keys.CONFIG] = config
     opened = link()
-    wanted = opened.query() | to_query(config, opened.base)
+    wanted = opened.query() | to_query(config, opened.base) | drawn_query(config)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 
