@@ -176,3 +176,49 @@ def test_drawing_points_by_clicking_the_plane_and_training_on_them():
         wait_for_app(page)
         assert not exceptions(page) and page.get_by_text("You changed dataset").count()
         screenshot(page, "playground-drawn")
+
+
+def hover_until(page, x: float, y: float, text: str, reach: int = 36, step: int = 6) -> tuple[float, float]:
+    """The point near (x, y) whose tooltip shows ``text``: the chart's layout puts the mark about there, and
+    the tooltip says which mark the pointer is on (a click lands on what the tooltip names)."""
+    tooltip = page.locator("#vg-tooltip-element")
+    offsets = sorted(((dx, dy) for dx in range(-reach, reach + 1, step) for dy in range(-reach, reach + 1, step)),
+                     key=lambda d: abs(d[0]) + abs(d[1]))
+    for dx, dy in offsets:
+        page.mouse.move(x + dx, y + dy)
+        page.wait_for_timeout(60)
+        if tooltip.count() and tooltip.is_visible() and text in tooltip.inner_text():
+            return x + dx, y + dy
+    raise AssertionError(f"no mark with the tooltip {text!r} near ({x:.0f}, {y:.0f})")
+
+
+def test_a_click_on_a_hidden_unit_in_the_inspected_graph_fills_the_boundary_panel():
+    """Inspect on, a click on layer 1's second unit shows it in the boundary panel (the Look inside choice
+    follows), and a second click goes back to the boundary. Prints each click's time to the panel's change."""
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground")
+        page.get_by_text("Inspect", exact=True).click()
+        wait_for_app(page)
+        rendered_charts(page)
+        assert page.get_by_text("Click the network:").count() == 1
+        boundary = boundary_fingerprint(page)
+        canvas = page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+        # hidden 1, unit 2 of the default 2-4-4-1 graph (7 input slots: every feature, on or off)
+        x, y = hover_until(page, canvas["x"] + 198, canvas["y"] + 164, "layer 1, unit 2")
+        assert "show it in the boundary panel" in page.locator("#vg-tooltip-element").inner_text()
+        for wanted, panel_changes in (("Layer 1, unit 2", True), ("Decision boundary", False)):
+            started = time.perf_counter()
+            page.mouse.click(x, y)
+            page.wait_for_function("""(wanted) => [...document.querySelectorAll('[data-testid="stSelectbox"] input')]
+                .some(i => i.getAttribute('aria-label') === 'Look inside' && i.value === wanted)""",
+                                   arg=wanted, timeout=30_000)
+            wait_for_app(page)
+            rendered_charts(page)
+            page.wait_for_timeout(500)
+            print(f"click to {wanted}: {time.perf_counter() - started:.2f} s")
+            assert (boundary_fingerprint(page) != boundary) is panel_changes
+            assert not exceptions(page)
+            if panel_changes:
+                screenshot(page, "playground-inspect-unit")
