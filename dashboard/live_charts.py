@@ -145,7 +145,7 @@ def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
     wire_hover = alt.Chart(named("edge_hover"), name=GRAPH[0]).mark_rule(
         opacity=CLICKABLE, strokeWidth=6, cursor="pointer").transform_calculate(hint="'edit this weight'").encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q",
-        tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", format=".4f"), click]
+        tooltip=[alt.Tooltip("name:N", title="weight"), alt.Tooltip("weight:Q", title="value", format=".4f"), click]
     ).add_params(weights)
     # every unit's picture in one transparent image over the whole plot: one image to load per frame
     pictures = buffered("units", lambda chart, opacity: chart.mark_image(aspect=False).encode(
