@@ -113,8 +113,16 @@ def accuracy_against(Y: np.ndarray) -> Callable[[np.ndarray], float]:
     n = Y.shape[0]
     if n == 0:
         return lambda A: float("nan")
+    hits = hits_against(Y)
+    whole = slice(None)
+    return lambda A: hits(A, whole) / n
+
+
+def hits_against(Y: np.ndarray) -> Callable[[np.ndarray, slice], int]:
+    """``hits(A, rows)``: how many of ``Y[rows]`` the outputs A (of those rows) classify right, so that an
+    evaluation in blocks of rows can add up its accuracy."""
     if Y.shape[1] == 1:
         positive = Y >= 0.5
-        return lambda A: int(np.count_nonzero(np.greater_equal(A, 0.5) == positive)) / n
+        return lambda A, rows: int(np.count_nonzero(np.greater_equal(A, 0.5) == positive[rows]))
     labels = Y.argmax(axis=1)
-    return lambda A: int(np.count_nonzero(A.argmax(axis=1) == labels)) / n
+    return lambda A, rows: int(np.count_nonzero(A.argmax(axis=1) == labels[rows]))

@@ -44,6 +44,7 @@ MAX_WIDTH = 256
 MAX_DROPOUT = 0.9
 REDUCTIONS = ("mean", "sum")
 DROPOUT_STREAM = 1  # the masks come from RandomState([seed, DROPOUT_STREAM]), a stream of their own
+EVAL_BLOCK_BYTES = 8 * 2**20  # an evaluation pass bigger than this (a loss record, test metrics) goes in blocks of rows
 
 
 @dataclass
@@ -197,6 +198,17 @@ class MLP:
                           flat_grad=flat_grad, dW=grads[0::2], db=grads[1::2])
             self._caches[n] = cache
         return cache
+
+    def row_blocks(self, n: int) -> list[slice]:
+        """The rows of an evaluation pass over n points, in blocks whose cache fits EVAL_BLOCK_BYTES.
+
+        A small network's data is one block (the pass is the plain one). At the limits (8 × 256 units,
+        4,000 training points) a cache of every row would hold 260 MB per session, and a server holds
+        many sessions; in blocks it holds 8 MB.
+        """
+        per_row = 8 * 4 * sum(self.layer_sizes[1:])  # Z, A, D and work: one float64 each per unit
+        rows = max(1, EVAL_BLOCK_BYTES // per_row)
+        return [slice(start, min(n, start + rows)) for start in range(0, n, rows)]
 
     def draw_masks(self, n: int) -> list:
         """Fresh dropout scales for a batch of n, from the network's own generator (reference.dropout_masks)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import get_activation
-from .heads import accuracy, accuracy_against, get_head
+from .heads import get_head, hits_against
 from .history import DIAGNOSTIC_POINTS, History
 from .network import MLP, REDUCTIONS, _packed
 from .optimizers import OPTIMIZERS, make_optimizer
@@ -26,6 +26,16 @@ from .optimizers import OPTIMIZERS, make_optimizer
 SNAPSHOT_BYTES = 24 * 2**20  # weight snapshots one run may keep: an 8 × 256 network keeps 6, a small one 40
 RETUNABLE = {"lr": "lr", "l2": "l2", "l1": "l1", "lr_decay": "lr_decay", "batch_size": "batch_size",
              "optimizer": "optimizer_name", "momentum": "momentum"}  # setting -> Trainer attribute
+
+
+@dataclass
+class _Pass:
+    """What an evaluation pass over a data set found: its mean loss, its accuracy (NaN unless asked for
+    and classifying), and its units' health (a call, made only when the record takes diagnostics)."""
+
+    loss: float
+    accuracy: float
+    health: object  # () -> (dead fractions, saturated fractions), or None
 
 
 @dataclass
@@ -76,8 +86,8 @@ class Trainer:
         self.diagnostics = diagnostics
         self.log_every = int(log_every) if log_every else None
         self.classify = get_head(net.output).task == "classification"
-        self._train_accuracy = accuracy_against(self.Y) if self.classify else None
-        self._test_accuracy = accuracy_against(self.Y_test) if self.classify and has_test else None
+        self._train_hits = hits_against(self.Y) if self.classify else None
+        self._test_hits = hits_against(self.Y_test) if self.classify and has_test else None
         self.history = History(net.n_layers, max_points, max_diagnostics)
         self.snapshot_limit = snapshot_count(self.params, snapshots, snapshot_bytes)
         self.snapshot_stride = 1
@@ -218,11 +228,11 @@ class Trainer:
         net, Y = self.net, self.Y
         recording = self._recording()
         test = self._test_metrics() if recording else None
-        cache = net.forward_cache(self.X)
-        loss = net.total_loss(cache, Y) / Y.shape[0]
-        if not math.isfinite(loss):
+        cache = net.forward_cache(self.X)  # the whole batch: the backward pass below needs every row
+        found = self._found(cache, Y, slice(None), self._train_hits if recording else None)
+        if not math.isfinite(found.loss):
             return self._diverged()
-        diagnosed = recording and self._record(loss, cache, test)
+        diagnosed = recording and self._record(found, test)
         if net.dropping:  # the loss above is without dropout; the gradient comes from a pass with fresh masks
             cache = net.forward_cache(self.X, train=True)
         net.backward(cache, Y, self.reduction, self.l2, self.l1)
@@ -248,11 +258,10 @@ class Trainer:
         net, X, Y = self.net, self.X, self.Y
         recording = self._recording()
         test = self._test_metrics() if recording else None
-        cache = net.forward_cache(X)
-        loss = net.total_loss(cache, Y) / X.shape[0]
-        if not math.isfinite(loss):
+        found = self._evaluate(X, Y, self._train_hits if recording else None, health=recording and self.diagnostics)
+        if not math.isfinite(found.loss):
             return self._diverged()
-        diagnosed = recording and self._record(loss, cache, test)
+        diagnosed = recording and self._record(found, test)
         self._save_backup()
         self._open = _OpenEpoch(order=self.rng.permutation(X.shape[0]), lr=self._lr(),
                                 norms=np.zeros(net.n_layers) if diagnosed else None)
@@ -303,17 +312,44 @@ class Trainer:
     def _test_metrics(self):
         if self.X_test is None:
             return (math.nan, math.nan)
-        out = self.net.forward_cache(self.X_test)
-        loss = self.net.total_loss(out, self.Y_test) / self.X_test.shape[0]
-        acc = self._test_accuracy(out.A[-1]) if self.classify else math.nan
-        return (loss, acc)
+        found = self._evaluate(self.X_test, self.Y_test, self._test_hits, health=False)
+        return (found.loss, found.accuracy)
 
-    def _record(self, loss, cache, test) -> bool:
+    def _found(self, cache, Y, rows: slice, hits) -> _Pass:
+        """One pass's findings from its cache (the rows ``rows`` of the data); health is read from the
+        cache's spare arrays, so only until the next pass or backward pass overwrites them."""
+        net = self.net
+        n = cache.A[-1].shape[0]
+        acc = hits(cache.A[-1], rows) / n if hits is not None else math.nan
+        return _Pass(net.total_loss(cache, Y[rows]) / n, acc,
+                     lambda: unit_health(net, cache.A, (cache.D, cache.work)))
+
+    def _evaluate(self, X, Y, hits, health: bool) -> _Pass:
+        """Mean loss, accuracy (if ``hits``) and unit health (if ``health``) of the current weights on
+        (X, Y), in the network's row blocks (MLP.row_blocks). Data that is one block is one plain pass.
+        Over several blocks the sums add up block by block, and the health is gathered as it goes."""
+        net = self.net
+        blocks = net.row_blocks(X.shape[0])
+        if len(blocks) == 1:
+            return self._found(net.forward_cache(X), Y, blocks[0], hits)
+        n = X.shape[0]
+        total, right, gathered = 0.0, 0, UnitHealth(net) if health else None
+        for rows in blocks:
+            cache = net.forward_cache(X[rows])
+            total += net.total_loss(cache, Y[rows])
+            if hits is not None:
+                right += hits(cache.A[-1], rows)
+            if gathered is not None:
+                gathered.add(cache.A, (cache.D, cache.work))
+        return _Pass(total / n, right / n if hits is not None else math.nan,
+                     gathered.fractions if gathered is not None else None)
+
+    def _record(self, found: _Pass, test) -> bool:
         """Log and/or record this epoch; True when the record takes per-layer diagnostics,
         whose gradient half :meth:`_record_gradients` adds after the update."""
         epoch, history = self.epoch, self.history
-        acc = self._train_accuracy(cache.A[-1]) if self.classify else math.nan
-        row = {"loss": loss, "test_loss": test[0], "accuracy": acc, "test_accuracy": test[1], "lr": self._lr()}
+        row = {"loss": found.loss, "test_loss": test[0], "accuracy": found.accuracy, "test_accuracy": test[1],
+               "lr": self._lr()}
         if self._logging():
             history.log.append({"epoch": epoch, **row})
         if not history.wants(epoch):
@@ -322,8 +358,9 @@ class Trainer:
         self._snapshot(epoch)
         if not self._diagnosing(epoch):
             return False
-        # The deltas and scratch arrays are free until the backward pass: reuse them.
-        dead, saturated = unit_health(self.net, cache.A, (cache.D, cache.work))
+        if found.health is None:
+            return False
+        dead, saturated = found.health()
         history.set_latest(dead_fraction=dead, saturated_fraction=saturated)
         return True
 
@@ -364,10 +401,15 @@ class Trainer:
         for split, X, Y in (("train", self.X, self.Y), ("test", self.X_test, self.Y_test)):
             if X is None:
                 continue
+            n, total, right = X.shape[0], 0.0, 0
+            hits = hits_against(Y) if self.classify else None
             with np.errstate(all="ignore"):
-                cache = net.forward_cache(X)
-                out[f"{split}_loss"] = float(net.sample_losses(cache, Y).mean())
-            out[f"{split}_accuracy"] = accuracy(cache.A[-1], Y) if self.classify else math.nan
+                for rows in net.row_blocks(n):  # one block for a small network: the plain mean
+                    cache = net.forward_cache(X[rows])
+                    total += float(net.sample_losses(cache, Y[rows]).sum())
+                    right += hits(cache.A[-1], rows) if hits is not None else 0
+            out[f"{split}_loss"] = total / n
+            out[f"{split}_accuracy"] = right / n if hits is not None else math.nan
         return out
 
 
@@ -399,27 +441,52 @@ def unit_health(net: MLP, A: list, scratch: tuple[list, list] | None = None) -> 
     A : [X, A1, ..., AL] as in a forward cache. ``scratch`` optionally gives two lists
     of spare arrays shaped like A1.. (e.g. a cache's D and work) to compute slopes in.
     """
-    dead, saturated = [], []
-    for l, name in enumerate(net.hidden_activations):
-        act = get_activation(name)
-        out = A[l + 1]
-        n, width = out.shape
-        if act.family == "relu":
-            # A unit is alive if its largest output is positive (fmax skips NaN, as any() does).
-            alive = int(np.count_nonzero(np.fmax.reduce(out, axis=0) > 0.0))
-            dead.append((width - alive) / width)
-            saturated.append(math.nan)
-        elif act.family == "squash":
-            slope = np.empty_like(out) if scratch is None else scratch[0][l]
-            slope.fill(1.0)
-            act.backward(out, slope, None if scratch is None else scratch[1][l])
-            mean_slope = np.add.reduce(slope, axis=0) / n
-            saturated.append(int(np.count_nonzero(mean_slope < 0.1 * act.peak_slope)) / width)
-            dead.append(math.nan)
-        else:
-            dead.append(math.nan)
-            saturated.append(math.nan)
-    return dead, saturated
+    health = UnitHealth(net)
+    health.add(A, scratch)
+    return health.fractions()
+
+
+class UnitHealth:
+    """:func:`unit_health` gathered over blocks of rows: each unit's largest output (ReLU family) or
+    its summed slope (sigmoid/tanh), so that the fractions come out as from one pass over every row."""
+
+    def __init__(self, net: MLP):
+        self.net, self.n = net, 0
+        self.peaks: list = [None] * len(net.hidden_activations)  # per layer: each unit's largest output
+        self.slopes: list = [None] * len(net.hidden_activations)  # per layer: each unit's summed slope
+
+    def add(self, A: list, scratch: tuple[list, list] | None = None) -> None:
+        self.n += A[0].shape[0]
+        for l, name in enumerate(self.net.hidden_activations):
+            act = get_activation(name)
+            out = A[l + 1]
+            if act.family == "relu":
+                peak = np.fmax.reduce(out, axis=0)  # fmax skips NaN, as any() does
+                self.peaks[l] = peak if self.peaks[l] is None else np.fmax(self.peaks[l], peak)
+            elif act.family == "squash":
+                slope = np.empty_like(out) if scratch is None else scratch[0][l]
+                slope.fill(1.0)
+                act.backward(out, slope, None if scratch is None else scratch[1][l])
+                total = np.add.reduce(slope, axis=0)
+                self.slopes[l] = total if self.slopes[l] is None else self.slopes[l] + total
+
+    def fractions(self) -> tuple[list, list]:
+        """(dead, saturated) per hidden layer, NaN where the activation has no such failure."""
+        dead, saturated = [], []
+        for l, name in enumerate(self.net.hidden_activations):
+            act = get_activation(name)
+            if act.family == "relu":
+                width = self.peaks[l].size
+                dead.append((width - int(np.count_nonzero(self.peaks[l] > 0.0))) / width)  # alive: once positive
+                saturated.append(math.nan)
+            elif act.family == "squash":
+                mean_slope = self.slopes[l] / self.n
+                saturated.append(int(np.count_nonzero(mean_slope < 0.1 * act.peak_slope)) / mean_slope.size)
+                dead.append(math.nan)
+            else:
+                dead.append(math.nan)
+                saturated.append(math.nan)
+        return dead, saturated
 
 
 def train(net: MLP, X, y, lr=0.1, epochs=100, batch_size=None, optimizer="sgd", l2=0.0, l1=0.0,

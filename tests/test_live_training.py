@@ -125,3 +125,42 @@ def test_a_frame_that_takes_long_to_draw_trains_less_so_frames_keep_coming():
     trainer = _trainer(batch_size=10)  # 15 steps an epoch: 3 epochs a frame wanted
     assert live.slice_steps(trainer, default, None, 0.001, live.train_budget(default, 0.040)) == 10
     assert live.slice_steps(trainer, default, None, 0.001, live.train_budget(default, 0.010)) == 25
+
+
+def _cache_bytes(net) -> int:
+    return sum(a.nbytes for c in net._caches.values() for arrays in (c.Z, c.A[1:], c.D, c.work) for a in arrays)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_a_limit_size_record_is_taken_in_blocks_and_equals_one_pass_over_every_row(activation):
+    """At the limits a cache of all 4,000 training rows would hold 260 MB per session: the epoch's record
+    goes in blocks, holds a few MB, and finds what one pass over every row finds."""
+    from nn_core.network import EVAL_BLOCK_BYTES
+    from nn_core.training import unit_health
+
+    data = datasets.make("spiral", n=5000, noise=0.1, seed=0)
+    sizes = [2] + [256] * 8 + [1]
+    net = MLP(sizes, activation=activation, output="sigmoid", init="xavier", seed=0)
+    untrained = MLP(sizes, activation=activation, output="sigmoid", init="xavier", seed=0)
+    trainer = Trainer(net, data.X_train, data.y_train, X_test=data.X_test, y_test=data.y_test, batch_size=1,
+                      lr=0.01)
+    assert len(net.row_blocks(len(data.X_train))) > 1
+    trainer.run_steps(1)  # opens epoch 0: its record is the untrained network's
+    assert _cache_bytes(net) <= 3 * EVAL_BLOCK_BYTES  # a block, the last (shorter) block, a batch of one
+    whole = untrained.forward_cache(trainer.X)  # the plain pass, for comparison (once, in the test)
+    record = {name: column[0] for name, column in trainer.history.columns.items()}
+    assert record["loss"] == pytest.approx(untrained.total_loss(whole, trainer.Y) / len(trainer.X), rel=1e-12)
+    assert record["accuracy"] == np.mean((whole.A[-1] >= 0.5) == (trainer.Y >= 0.5))
+    dead, saturated = unit_health(untrained, whole.A)
+    np.testing.assert_array_equal(np.array(record["dead_fraction"], float), np.array(dead, float))
+    np.testing.assert_array_equal(np.array(record["saturated_fraction"], float), np.array(saturated, float))
+    assert not np.isnan(np.array(dead if activation == "relu" else saturated, float)).any()
+    assert trainer.evaluate(untrained)["train_loss"] == pytest.approx(record["loss"], rel=1e-12)
+
+
+def test_a_small_network_is_evaluated_in_one_plain_pass():
+    trainer = _trainer()
+    assert trainer.net.row_blocks(len(SPIRAL.X_train)) == [slice(0, len(SPIRAL.X_train))]
+    trainer.run(1)
+    cache = trainer.net.forward_cache(trainer.X)
+    assert trainer.evaluate()["train_loss"] == float(trainer.net.sample_losses(cache, trainer.Y).mean())
