@@ -16,6 +16,9 @@ peak (VmHWM). Only loopback traffic; every loop is bounded in count and time.
 
     python benchmarks/load_test.py [--sessions 20] [--rounds 2]
     python benchmarks/load_test.py --default    # every session opens the default Playground, as most visitors do
+    python benchmarks/load_test.py --default --sessions 1 --limits 3
+        # three sessions press Play at the limits (8 x 256 units, 5,000 points, batch 1) and keep training
+        # while the others open the default Playground
 """
 
 from __future__ import annotations
@@ -77,6 +80,9 @@ def memory_mb(pid: int) -> dict:
     return fields
 
 
+LIMITS = RunConfig(dataset="spiral", n_samples=5000, hidden=(256,) * 8, batch_size=1, epochs=100_000)
+
+
 def session_config(i: int) -> RunConfig:
     return RunConfig(seed=1000 + i, lr=round(0.05 + 0.02 * i, 2), epochs=200)
 
@@ -115,12 +121,66 @@ def one_session(port: int, config: RunConfig, result: dict) -> None:
     result["output"] = "\n".join(texts)
 
 
+def _open(ws, message, kind_wanted, deadline) -> list:
+    """Send ``message`` and read until its script run ends; returns the run's ForwardMsgs."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ws.send(message.SerializeToString())
+    received = []
+    while time.time() < deadline:
+        forward = ForwardMsg()
+        forward.ParseFromString(ws.recv(timeout=TIMEOUT))
+        received.append(forward)
+        if forward.WhichOneof("type") == kind_wanted:
+            break
+    return received
+
+
+def training_session(port: int, config: RunConfig, stop: threading.Event, result: dict) -> None:
+    """Open the Playground on ``config``, press Play, and keep receiving its frames until ``stop``."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+                 open_timeout=30) as ws:
+        message = BackMsg()
+        message.rerun_script.query_string = urlencode(to_query(config))
+        message.rerun_script.page_name = "Playground"
+        opened = _open(ws, message, "script_finished", time.time() + TIMEOUT)
+        page_hash = next((f.new_session.page_script_hash for f in opened if f.WhichOneof("type") == "new_session"), "")
+        play = next((f.delta.new_element.button.id for f in opened if f.WhichOneof("type") == "delta"
+                     and f.delta.new_element.WhichOneof("type") == "button"
+                     and f.delta.new_element.button.label == "Play"), None)
+        if play is None:
+            result["error"] = "no Play button"
+            return
+        press = BackMsg()
+        press.rerun_script.query_string = message.rerun_script.query_string
+        press.rerun_script.page_name = "Playground"
+        press.rerun_script.page_script_hash = page_hash
+        press.rerun_script.widget_states.widgets.add(id=play, trigger_value=True)
+        ws.send(press.SerializeToString())
+        result["frames"] = 0
+        while not stop.is_set():
+            forward = ForwardMsg()
+            try:
+                forward.ParseFromString(ws.recv(timeout=1.0))
+            except TimeoutError:
+                continue
+            if forward.WhichOneof("type") == "delta" and forward.delta.new_element.WhichOneof("type") == "imgs":
+                result["frames"] += 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2, help="page loads per session, one after another")
     parser.add_argument("--default", action="store_true",
                         help="every session opens the default Playground (a hosted demo's most common visit)")
+    parser.add_argument("--limits", type=int, default=0,
+                        help="sessions that first press Play at the limits and train throughout")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds the limit sessions train before the rest open")
     args = parser.parse_args(argv)
     n = max(1, min(args.sessions, 100))
 
@@ -139,6 +199,13 @@ def main(argv=None) -> int:
                 responsive.append((healthy(port, timeout=10.0), time.perf_counter() - tick))
                 time.sleep(0.5)
 
+        stop, trainers = threading.Event(), [dict() for _ in range(max(0, min(args.limits, 8)))]
+        training = [threading.Thread(target=training_session, args=(port, LIMITS.replace(seed=i), stop, r))
+                    for i, r in enumerate(trainers)]
+        for t in training:
+            t.start()
+        if training:
+            time.sleep(args.warmup)
         begun = time.perf_counter()
         for _ in range(max(1, min(args.rounds, 5))):
             for r in results:
@@ -153,6 +220,9 @@ def main(argv=None) -> int:
             watcher.join(5)
         wall = time.perf_counter() - begun
         loaded = memory_mb(server.pid)
+        stop.set()
+        for t in training:
+            t.join(10)
     finally:
         server.terminate()
         server.wait(10)
@@ -176,6 +246,10 @@ def main(argv=None) -> int:
 
     print(f"| sessions | {n} concurrent × {args.rounds} rounds, {'the default Playground' if args.default else 'each its own config'} |")
     print("|---|---|")
+    if trainers:
+        print(f"| training at the limits meanwhile | {len(trainers)} sessions (8 × 256 units, 5,000 points, batch 1), "
+              f"{args.warmup:.0f} s before the others open; frames each: "
+              f"{', '.join(str(r.get('frames', r.get('error'))) for r in trainers)} |")
     print(f"| wall time | {wall:.1f} s |")
     print(f"| one page load (median / max, last round) | {times[len(times) // 2]:.2f} s / {times[-1]:.2f} s |")
     print(f"| health checks answered during load (10 s limit) | {ok_probes}/{len(responsive)} |")

@@ -46,6 +46,7 @@ DRAW_CLEAR = f"{PREFIX}.draw.clear"
 DRAW_USE = f"{PREFIX}.draw.use"
 DRAW_OPEN = f"{PREFIX}.draw.open"  # the "Draw your own data" expander is open
 DRAW_HANDED = f"{PREFIX}.draw.handed"  # set when the points became the run's data: the whole page reruns
+NUMBERS = f"{PREFIX}.numbers"  # (run, when, values): a big playing run's line of numbers, refreshed each second
 SPECS = f"{PREFIX}.specs"  # (chart, structure) -> Vega-Lite spec, built once per run structure
 BUFFERS = f"{PREFIX}.buffers"  # chart -> (its spec, live_charts.ImageBuffers): what the browser holds
 PLAY_BUTTON = f"{PREFIX}.play"

@@ -374,14 +374,15 @@ def marks_frame(history, at: int | None = None) -> pa.Table:
 MARKS_SCHEMA = pa.schema([("epoch", pa.int64()), ("text", pa.string()), ("kind", pa.string())])
 
 
-def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
+def frame(run, net, view, at: int | None = None, final: bool = False, numbers: dict | None = None) -> Frame:
     """What the live view shows of ``net`` (the run's network, or a replayed snapshot of it at epoch ``at``).
 
     ``final``: a paused run, drawn at full resolution; with ``view.inspect`` as the chart's datasets (with
-    tooltips), otherwise, as while playing, as one picture (:func:`picture_of`).
+    tooltips), otherwise, as while playing, as one picture (:func:`picture_of`). ``numbers``: the line
+    of numbers' values if already known (:func:`now_metrics`; see :func:`costly_numbers`).
     """
     if not (final and view.inspect):
-        return picture_of(run, net, view, at, final)
+        return picture_of(run, net, view, at, final, numbers)
     data, history = run.data, run.history
     grids = network_grids(net, data.domain, resolution(net, final=True), hidden_resolution=NODE_PIXELS,
                           max_units=NODE_UNITS)
@@ -397,14 +398,14 @@ def frame(run, net, view, at: int | None = None, final: bool = False) -> Frame:
         tables["accuracy_hover"] = hover_frame(history, "accuracy", "test_accuracy")
         tables["accuracy_marks"] = marks_frame(history, at)
     epoch = run.trainer.epoch if at is None else int(at)
-    numbers = now_metrics(run, net, at)
+    numbers = numbers or now_metrics(run, net, at)
     return Frame(epoch, tables, numbers, metrics_text(epoch, numbers, at is not None))
 
 
 CURVES = {"loss": ("loss", "test_loss"), "accuracy": ("accuracy", "test_accuracy")}
 
 
-def picture_of(run, net, view, at: int | None = None, final: bool = False) -> Frame:
+def picture_of(run, net, view, at: int | None = None, final: bool = False, numbers: dict | None = None) -> Frame:
     """The whole live view as one picture (``dashboard.live_picture``), at the resolution a frame's
     budget allows while playing, and at full resolution when ``final``."""
     data, history, sizes = run.data, run.history, tuple(net.layer_sizes)
@@ -423,7 +424,7 @@ def picture_of(run, net, view, at: int | None = None, final: bool = False) -> Fr
     marked = [e for e, _ in history.marks] + ([int(at)] if at is not None else [])
     marks = [[e / axis[0] for e in marked if e <= axis[0]] for axis in axes]
     epoch = run.trainer.epoch if at is None else int(at)
-    numbers = now_metrics(run, net, at)
+    numbers = numbers or now_metrics(run, net, at)
     image = live_picture.compose(the, backdrop, plane_image(net, grids, data, view),
                                  dots_image(data, view.show_test), network, notes, curves, marks)
     return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None),
@@ -444,6 +445,14 @@ def _number(value) -> str:
 
 def _percent(value) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{100 * value:.1f} %"
+
+
+def costly_numbers(run) -> bool:
+    """Whether the line of numbers (a pass over every train and test point) costs more than a frame's
+    picture may: at the limits (8 × 256 units, 5,000 points) it is 2.3 billion multiply-adds, 200 ms here."""
+    sizes = run.net.layer_sizes
+    work = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return (len(run.data.X_train) + len(run.data.X_test)) * work > WORK_PER_FRAME
 
 
 def now_metrics(run, net, at: int | None) -> dict[str, float]:

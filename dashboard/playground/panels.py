@@ -12,6 +12,7 @@ import contextvars
 import functools
 import json
 import math
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -257,12 +258,26 @@ def live_spec(run, view: View) -> dict:
     return memo[shape]
 
 
+NUMBERS_SECONDS = 1.0  # while playing, how old the line of numbers may be when computing it costs more than a frame
+
+
 def compute(run, view: View, final: bool) -> frames.Frame:
     """This moment's frame (a replayed snapshot's when the slider is set), under the run's lock."""
     at = replayed()
     net = run.net if at is None else _snapshot_net(run, at)
     with live.lock(), live.cpu_turn():
-        return frames.frame(run, net, view, at=at, final=final)
+        return frames.frame(run, net, view, at=at, final=final, numbers=_playing_numbers(run, at, final))
+
+
+def _playing_numbers(run, at, final: bool) -> dict | None:
+    """While a big run plays, its numbers at most NUMBERS_SECONDS old, so that the frames keep coming
+    (a pass over every point would take most of a frame at the limits); None computes them afresh."""
+    if final or at is not None or not frames.costly_numbers(run):
+        return None
+    held, now = st.session_state.get(keys.NUMBERS), time.monotonic()
+    if held is None or held[0] is not run or now - held[1] > NUMBERS_SECONDS:
+        held = st.session_state[keys.NUMBERS] = (run, now, frames.now_metrics(run, run.net, None))
+    return held[2]
 
 
 def _snapshot_net(run, epoch: int):
