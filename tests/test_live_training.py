@@ -164,3 +164,15 @@ def test_a_small_network_is_evaluated_in_one_plain_pass():
     trainer.run(1)
     cache = trainer.net.forward_cache(trainer.X)
     assert trainer.evaluate()["train_loss"] == float(trainer.net.sample_losses(cache, trainer.Y).mean())
+
+
+def test_only_a_big_run_reuses_its_line_of_numbers_while_playing():
+    """The numbers pass over every point: at the limits it would take most of a frame, so it is refreshed
+    once a second there (dashboard.playground.panels); the default run computes it every frame."""
+    from dashboard.playground import frames
+    from nn_core.config import RunConfig
+    from nn_core.runs import prepare
+
+    assert not frames.costly_numbers(prepare(RunConfig()))
+    limits = RunConfig(dataset="spiral", n_samples=5000, hidden=(256,) * 8, batch_size=1)
+    assert frames.costly_numbers(prepare(limits))
