@@ -25,6 +25,7 @@ from nn_core.teaching.scenarios import SCENARIOS
 from . import charts, controls
 from .experiment_charts import FLOW_VIEWS, activation_histogram_chart, boundary_multiples, flow_chart, has_flow
 from .keys import RUN as PLAYGROUND_RUN
+from .page import lazy_expander
 
 SEVERITY_BOX = {"problem": "error", "warning": "warning", "note": "info"}
 SEVERITY_ICON = {"problem": ":material/error:", "warning": ":material/warning:", "note": ":material/lightbulb:",
@@ -334,8 +335,10 @@ def define_runs(playground_run=None):
     message = ss[f"{KEY}.message"]
     if message:
         getattr(st, message[0])(message[1])
-    with st.expander("Shared by every run: the data and the weight seed", expanded=False):
-        _shared_widgets(ss[f"{KEY}.data"] is not None)
+    shared_box = lazy_expander("Shared by every run: the data and the weight seed", f"{KEY}.shared.open")
+    if shared_box.open:
+        with shared_box:
+            _shared_widgets(ss[f"{KEY}.data"] is not None)
     st.caption("One row per run (2 to 6). Edit any cell, add or delete rows; blank cells take the shared value.")
     rows = ss[f"{KEY}.rows"]
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS), index=pd.RangeIndex(1, len(rows) + 1, name="run"))
@@ -344,7 +347,7 @@ def define_runs(playground_run=None):
                             key=f"{KEY}.editor.{ss[f'{KEY}.version']}", num_rows="dynamic", hide_index=False,
                             column_config=_column_config(), width="stretch")
     rows = edited.to_dict("records")
-    shared = _shared_config()
+    shared = ss[f"{KEY}.shared"] = _shared_config()  # kept while the widgets are closed (and not drawn)
     data = ss[f"{KEY}.data"] if shared.dataset == "csv" else None
     try:
         compare.check_count(rows)

@@ -11,6 +11,13 @@ from streamlit.errors import StreamlitAPIException
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def lazy_expander(label: str, key: str):
+    """An expander whose content the page draws only while it is open (``.open``): a closed expander's
+    elements still reach the browser and cost it their drawing on every page open (highlighting a long
+    code listing: 0.5-1.5 s)."""
+    return st.expander(label, key=key, on_change="rerun")
+
+
 def setup_page(title: str, icon: str, intro: str, layout: str = "wide") -> None:
     """Call first on every page: ``set_page_config`` → title → one-paragraph intro.
 

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import controls, matrices
+from dashboard.page import lazy_expander
 from dashboard import weight_editor as weight_editor_control
 from dashboard.keys import RUN as PLAYGROUND_RUN
 from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
@@ -56,12 +57,6 @@ def playground_link(config, label: str = "Open in Playground") -> None:
         st.page_link(PLAYGROUND_PAGE, label=label, icon=":material/science:", query_params=query)
     except StreamlitPageNotFoundError:  # a page run as its own entry point (AppTest) sees no pages/ folder
         st.markdown(f"[{label}](/Playground?{urlencode(query)})")
-
-
-def lazy_expander(label: str, key: str):
-    """An expander whose content the page draws only while it is open (``.open``): a closed expander's
-    elements still reach the browser, and highlighting a long code listing costs it 0.5-1.5 s per page open."""
-    return st.expander(label, key=key, on_change="rerun")
 
 
 # ---------------------------------------------------------------- the lesson

@@ -5,7 +5,7 @@ import inspect
 import streamlit as st
 
 from dashboard import charts, teaching
-from dashboard.page import setup_page
+from dashboard.page import lazy_expander, setup_page
 from nn_core import reference
 
 setup_page(
@@ -28,7 +28,7 @@ with step_tab:
     if len(lesson.trainer.history):
         with st.expander("Loss over the steps taken so far"):
             st.altair_chart(charts.loss_chart(lesson.trainer.history), width="stretch")
-    with teaching.lazy_expander("The code", "backprop_code") as code:
+    with lazy_expander("The code", "backprop_code") as code:
         if code.open:  # highlighting a long listing costs the browser ~0.5 s: only when opened
             st.markdown("The whole algorithm in plain NumPy: forward, loss, backward, update. The engine computes "
                         "exactly this, faster (a test checks it bit for bit); this is `nn_core/reference.py` itself.")

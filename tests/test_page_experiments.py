@@ -324,3 +324,18 @@ def test_boundaries_and_replayed_units_are_pictures_of_the_trained_networks():
         assert url == pictures.data_url(charts.background_picture(grids, r.data))
     units = next(f for _, fs in chart_frames(at) for f in fs if {"unit", "url"} <= set(f.columns))
     assert units["unit"].tolist() == [1, 2, 3, 4]  # layer 1 of the replayed relu run (4, 4): one picture each
+
+
+def test_the_shared_settings_are_drawn_only_while_open_and_keep_their_values_when_closed():
+    """Closed, the shared data settings cost the browser nothing on a page open; a value set while
+    they were open is still the one every run uses after they close."""
+    at = open_page()
+    assert not [n for n in at.number_input if n.label == "Samples"]
+    at.session_state["exp.shared.open"] = True  # as a click on the expander sets it
+    at.run()
+    samples = next(n for n in at.number_input if n.label == "Samples")
+    samples.set_value(120).run()
+    at.session_state["exp.shared.open"] = False
+    at.run()
+    assert not at.exception and not [n for n in at.number_input if n.label == "Samples"]
+    assert at.session_state["exp.shared"].n_samples == 120
