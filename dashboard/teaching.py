@@ -18,10 +18,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import controls, matrices
-from dashboard.page import lazy_expander
 from dashboard import weight_editor as weight_editor_control
 from dashboard.keys import RUN as PLAYGROUND_RUN
 from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
+from dashboard.page import lazy_expander
 from nn_core.activations import get_activation
 from nn_core.analysis.gradcheck import BREAKAGES, get_breakage
 from nn_core.config import PARAM_BY_NAME
