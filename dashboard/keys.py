@@ -60,6 +60,8 @@ GRAPH_CLICKS = f"{PREFIX}.graph.clicks"
 GRAPH_EDIT = f"{PREFIX}.graph.edit"  # (layer, row or weight_editor.BIAS, col) clicked on the graph, to type
 GRAPH_VALUE = f"{PREFIX}.graph.value."  # prefix of that value box's key (weight_editor.value_key)
 GRAPH_CLOSE = f"{PREFIX}.graph.close"
+PLANE_DRAW = f"{PREFIX}.plane.draw"  # drawing on the inspected boundary panel: "off", "class k", "add" or "remove"
+PLANE_TARGET = f"{PREFIX}.plane.target"  # the target of a point drawn there, for regression
 POINTS = f"{PREFIX}.points"  # (the drawn CSV handed to the run, its points, regression?): the link's points=
 MORE = f"{PREFIX}.more"  # which detail panel is open below the live view
 LINK = f"{PREFIX}.link"  # nn_core.teaching.lessons.Link: the lesson and hide= of the link the session opened

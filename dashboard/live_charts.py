@@ -55,9 +55,12 @@ def buffered(name: str, layer) -> list:
 
 # ------------------------------------------------------------------ the plane
 def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, show_test: bool,
-                        has_test: bool) -> alt.LayerChart:
+                        has_test: bool, plane: tuple[int, float] | None = None) -> alt.LayerChart:
     """Datasets: buffered ``picture`` (one row: the corners and a PNG data URL), and ``points`` (x1, x2,
-    target, split), as marks with tooltips."""
+    target, split), as marks with tooltips.
+
+    ``plane``: (cells per side, limit) of the drawing plane (playground.draw), to draw on: a layer of
+    transparent cells over the points whose ``PLANE`` point selection is the clicked cell (i, j)."""
     x0, x1, y0, y1 = map(float, domain)
     x_scale = alt.Scale(domain=[x0, x1], nice=False, zero=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False, zero=False)
@@ -85,9 +88,30 @@ def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, 
     if "test" in splits:
         layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
             size=50, strokeWidth=1.4, stroke=INK, fillOpacity=1))
+    if plane is not None:
+        layers.append(plane_cells(*plane, x_scale, y_scale))
     return alt.layer(*layers).properties(
         width=PLANE_SIZE, height=PLANE_SIZE,
         description="decision boundary: the network's output over the input plane, with the data points")
+
+
+PLANE = "plane_cells"  # the inspected boundary panel's clicks while drawing on it: the clicked cell
+
+
+def plane_cells(cells: int, limit: float, x_scale, y_scale) -> alt.Chart:
+    """cells × cells transparent squares over [-limit, limit]², generated in the browser (no data sent),
+    each carrying its (i, j); those outside the panel's domain are clipped away."""
+    step = 2 * limit / cells
+    selection = alt.selection_point(name=PLANE, fields=["i", "j"], on="click", clear=False, toggle=False)
+    return alt.Chart(alt.sequence(0, cells * cells, as_="n"), name=PLANE).transform_calculate(
+        i=f"floor(datum.n / {cells})", j=f"datum.n % {cells}").transform_calculate(
+        x0=f"{-limit} + datum.i * {step}", x1=f"{-limit} + (datum.i + 1) * {step}",
+        y0=f"{-limit} + datum.j * {step}", y1=f"{-limit} + (datum.j + 1) * {step}",
+        cx=f"{-limit} + (datum.i + 0.5) * {step}", cy=f"{-limit} + (datum.j + 0.5) * {step}").mark_rect(
+        opacity=CLICKABLE, clip=True, cursor="crosshair").encode(
+        x=alt.X("x0:Q", scale=x_scale), x2="x1:Q", y=alt.Y("y0:Q", scale=y_scale), y2="y1:Q",
+        tooltip=[alt.Tooltip("cx:Q", title="x1", format=".2f"), alt.Tooltip("cy:Q", title="x2", format=".2f")]
+    ).add_params(selection)
 
 
 # ------------------------------------------------------------------ the network
@@ -111,6 +135,7 @@ def network_domain(sizes) -> tuple[tuple[float, float], tuple[float, float]]:
 # land on (a selection belongs to one view of a layer chart: Vega names its signals by the selection). Each of
 # those views is named after its selection, so Altair gives each selection its own view and no other.
 GRAPH = ("graph_weights", "graph_units", "graph_inputs", "graph_biases")
+CLICKS = (*GRAPH, "plane_cells")  # every selection of the inspected live chart (PLANE: drawing on its plane)
 CLICKABLE = 0.001  # a mark's opacity that draws nothing but still takes the pointer (0 takes nothing)
 BIAS_HANDLE = 9  # pixels: the small square at a unit's lower-left corner that holds its bias (TF Playground's)
 
@@ -179,7 +204,7 @@ def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
 
 
 def own_views(spec: dict) -> dict:
-    """The spec with each ``GRAPH`` selection bound to its own view only: Altair binds every selection of a
+    """The spec with each ``CLICKS`` selection bound to its own view only: Altair binds every selection of a
     layer chart to all of its views, and Vega then finds the same signal defined twice."""
     names = []
 
@@ -195,7 +220,7 @@ def own_views(spec: dict) -> dict:
 
     collect({k: v for k, v in spec.items() if k not in ("params", "datasets")})
     for param in spec.get("params", []):
-        if param.get("name") in GRAPH:
+        if param.get("name") in CLICKS:
             param["views"] = [n for n in names if n.rsplit("_", 1)[0] == param["name"]]
     return spec
 
@@ -237,7 +262,7 @@ def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False,
 
 
 def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test: bool, has_test: bool,
-               sizes, log_scale: bool) -> alt.HConcatChart:
+               sizes, log_scale: bool, plane: tuple[int, float] | None = None) -> alt.HConcatChart:
     """The Playground's live view as one chart: the network with the curves under it, and the boundary.
 
     One chart, not four: each frame is then one message to the browser and one
@@ -251,8 +276,8 @@ def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test
     if kind != "regression":
         curves.append(curve_spec_chart("accuracy", percent=True, width=CURVE_WIDTH, prefix="accuracy_"))
     left = alt.vconcat(network_spec_chart(sizes, width), alt.hconcat(*curves, spacing=28), spacing=10)
-    plane = boundary_spec_chart(domain, kind, n_classes, target_limit, show_test, has_test)
-    return alt.hconcat(left, plane, spacing=36).configure_view(stroke=None).properties(
+    boundary = boundary_spec_chart(domain, kind, n_classes, target_limit, show_test, has_test, plane)
+    return alt.hconcat(left, boundary, spacing=36).configure_view(stroke=None).properties(
         autosize=FIXED_SIZE, usermeta=CANVAS,
         description="live view: the network, the loss and accuracy curves, and the decision boundary")
 

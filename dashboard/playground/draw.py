@@ -25,6 +25,7 @@ MAX_CLASSES = 4  # classes offered for drawing
 PICK = "cell"
 CSV_NAME = "drawn points.csv"
 MODES = ("add", "remove")
+TARGET_LIMIT = 10.0  # the target box: -10 to 10
 
 
 def points() -> list[tuple[float, float, float]]:
@@ -74,19 +75,44 @@ def cells_spec() -> dict:
     }
 
 
-def _clicked(chart_key: str) -> None:
-    """Add (or remove) a point at the clicked cell; a malformed event is ignored."""
-    event = st.session_state.get(chart_key) or {}
-    chosen = (event.get("selection") or {}).get(PICK) or []
-    cell = chosen[0] if chosen and isinstance(chosen[0], dict) else {}
+def cell_in(event, name: str = PICK) -> tuple[int, int] | None:
+    """The clicked cell (i, j) a chart event's selection ``name`` holds, or None for a malformed event."""
+    selection = event.get("selection") if isinstance(event, dict) else None
+    chosen = selection.get(name) if isinstance(selection, dict) else None
+    cell = chosen[0] if isinstance(chosen, list) and chosen and isinstance(chosen[0], dict) else {}
     i, j = cell.get("i"), cell.get("j")
     if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < CELLS for v in (i, j)):
-        return
+        return None
+    return i, j
+
+
+def edit(i: int, j: int, mode: str, value: float) -> bool:
+    """The one rule of a click on a plane (this one, or the inspected boundary panel): "add" puts a point of
+    ``value`` at the centre of cell (i, j); "remove" takes away the points in that cell or, if it holds
+    none, the nearest point less than a cell away. Whether the drawn points changed (a full plane does not)."""
     rows = points()
-    if st.session_state.get(keys.DRAW_MODE, "add") == "remove":
-        _save([p for p in rows if (cell_of(p[0]), cell_of(p[1])) != (i, j)])
-    else:
-        _save(rows + [(cell_centre(i), cell_centre(j), _next_value())])
+    if mode == "remove":
+        kept = [p for p in rows if (cell_of(p[0]), cell_of(p[1])) != (i, j)]
+        if len(kept) == len(rows) and rows:
+            centre = np.array([cell_centre(i), cell_centre(j)])
+            gaps = [float(np.hypot(*(np.array(p[:2]) - centre))) for p in rows]
+            nearest = int(np.argmin(gaps))
+            if gaps[nearest] < 2 * LIMIT / CELLS:
+                kept = rows[:nearest] + rows[nearest + 1:]
+        _save(kept)
+        return len(kept) != len(rows)
+    if len(rows) >= MAX_POINTS:
+        return False
+    _save(rows + [(cell_centre(i), cell_centre(j), float(value))])
+    return True
+
+
+def _clicked(chart_key: str) -> None:
+    """Add (or remove) a point at the clicked cell; a malformed event is ignored."""
+    cell = cell_in(st.session_state.get(chart_key))
+    if cell is None:
+        return
+    edit(*cell, st.session_state.get(keys.DRAW_MODE, "add"), _next_value())
     st.session_state[keys.DRAW_CLICKS] = st.session_state.get(keys.DRAW_CLICKS, 0) + 1  # a fresh chart next
 
 
@@ -103,7 +129,7 @@ def clear() -> None:
 
 def use_points() -> None:
     """Train on the drawn points: they become the Playground's CSV."""
-    hand_over(points(), _regression())
+    hand_over(points(), regression())
     st.session_state[keys.widget("dataset")] = "csv"
     st.session_state[keys.DRAW_HANDED] = True
 
@@ -128,14 +154,19 @@ def open_link(rows: list, regression: bool, train: bool) -> None:
 
 def _next_value() -> float:
     """The chosen class (0 if none is chosen), or the chosen target for regression."""
-    if _regression():
-        value = st.session_state.get(keys.DRAW_TARGET, 1.0)
-        return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else 1.0
-    value = st.session_state.get(keys.DRAW_CLASS)
-    return float(value) if value in range(MAX_CLASSES) else 0.0
+    kind = regression()
+    return value_of(st.session_state.get(keys.DRAW_TARGET if kind else keys.DRAW_CLASS, 1.0 if kind else None), kind)
 
 
-def _regression() -> bool:
+def value_of(chosen, regression: bool) -> float:
+    """A point's class (0 unless one of the offered classes) or target (1 unless a number in the target box)."""
+    if regression:
+        ok = isinstance(chosen, (int, float)) and not isinstance(chosen, bool) and np.isfinite(chosen)
+        return float(chosen) if ok and abs(chosen) <= TARGET_LIMIT else 1.0
+    return float(chosen) if chosen in range(MAX_CLASSES) and not isinstance(chosen, bool) else 0.0
+
+
+def regression() -> bool:
     return bool(st.session_state.get(keys.DRAW_REGRESSION, False))
 
 
@@ -155,15 +186,15 @@ def _plane(data) -> None:
     left, right = st.columns([3, 2])
     rows = points()
     frame = {"x1": [p[0] for p in rows], "x2": [p[1] for p in rows],
-             "class": [f"class {int(p[2])}" if not _regression() else f"{p[2]:g}" for p in rows]}
+             "class": [f"class {int(p[2])}" if not regression() else f"{p[2]:g}" for p in rows]}
     chart_key = f"{keys.DRAW_CHART}.{st.session_state.get(keys.DRAW_CLICKS, 0)}"
     left.vega_lite_chart(cells_spec() | {"datasets": {"points": _records(frame)}}, key=chart_key,
                          on_select=lambda: _clicked(chart_key), selection_mode=PICK, theme=None, width="content")
     right.segmented_control("Click to", MODES, key=keys.DRAW_MODE, default="add",
                             format_func=lambda m: {"add": "add a point", "remove": "remove points"}[m])
     right.toggle("Regression (a target value)", key=keys.DRAW_REGRESSION)
-    if _regression():
-        right.number_input("Target of the next point", -10.0, 10.0, 1.0, 0.5, key=keys.DRAW_TARGET)
+    if regression():
+        right.number_input("Target of the next point", -TARGET_LIMIT, TARGET_LIMIT, 1.0, 0.5, key=keys.DRAW_TARGET)
     else:
         right.pills("Class of the next point", list(range(MAX_CLASSES)), key=keys.DRAW_CLASS, default=0,
                     format_func=lambda k: f"class {k}")

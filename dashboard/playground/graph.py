@@ -5,7 +5,8 @@ Every clickable mark of the graph carries a ``pick`` ("input:x1_sq", "unit:1:2",
 "bias:1:0"); a click is one of the chart's ``GRAPH`` point selections, read here in its on_select callback. Each
 kind of pick goes the way of the control that already does the same thing (the sidebar's feature buttons,
 Look inside, editor.apply), so the link, the restart notice and the loss curve's marks follow a click
-exactly as they follow those controls.
+exactly as they follow those controls. While drawing on the plane (playground.plane), a click on the boundary
+panel is that chart's ``PLANE`` selection instead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from nn_core.features import FEATURES, input_label
 
 from .. import keys, weight_editor
 from ..live_charts import GRAPH
-from . import editor, inside, sidebar, state
+from . import editor, inside, plane, sidebar, state
 
 APP, LIVE = "app", "live"  # what a click reruns: the page (a control outside the live view shows it too), or the view
 MAX_PICK = 60  # characters: a longer pick is not one the chart sends
@@ -47,7 +48,11 @@ def picked(event) -> str | None:
 def clicked(chart_key: str) -> None:
     """The chart's on_select: act on the clicked mark's pick; a malformed or stale event changes nothing."""
     st.session_state[keys.GRAPH_CLICKS] = st.session_state.get(keys.GRAPH_CLICKS, 0) + 1  # a fresh chart next
-    pick, run = picked(st.session_state.get(chart_key)), st.session_state.get(keys.RUN)
+    event, run = st.session_state.get(chart_key), st.session_state.get(keys.RUN)
+    if run is not None and plane.clicked(run, event) is not None:  # a click on the boundary panel, drawing
+        state.said()
+        st.rerun()  # the whole page: the run trains on the drawn points, and the sidebar and the link follow
+    pick = picked(event)
     if pick is None or run is None:
         return
     kind, _, rest = pick.partition(":")

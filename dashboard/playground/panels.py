@@ -26,7 +26,7 @@ from nn_core.features import FEATURES
 from nn_core.runs import snapshot_net
 
 from .. import charts, experiments, exports, keys, live_charts
-from . import editor, frames, graph, inside, lessons, live, state, warp
+from . import draw, editor, frames, graph, inside, lessons, live, plane, state, warp
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -53,6 +53,7 @@ class View:
     inspect: bool = False  # paused: the interactive chart (exact values on hover) instead of the picture
     unit: tuple[int, int] | None = None  # the hidden unit shown in place of the boundary (playground.inside)
     inputs: tuple[str, ...] | None = None  # every feature the inspected graph draws as an input, on or off
+    draw: bool = False  # inspected: a click on the boundary panel draws a point (playground.plane)
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,10 @@ def view_of(run) -> View:
     """The view's display settings, from their widgets' state (the live view is drawn before them)."""
     get = st.session_state.get
     inputs = tuple(FEATURES) if "features" not in state.link().hidden else None  # a lesson may fix them
+    inspect = bool(get(keys.VIEW_INSPECT, False))
     return View(bool(get(keys.VIEW_LOG, False)), bool(get(keys.VIEW_DISCRETIZE, False)),
-                bool(get(keys.VIEW_TEST, True)), bool(get(keys.VIEW_INSPECT, False)), inside.chosen(run), inputs)
+                bool(get(keys.VIEW_TEST, True)), inspect, inside.chosen(run), inputs,
+                inspect and not state.playing() and plane.drawing(run))
 
 
 def live_view(run) -> tuple[Slots, View]:
@@ -186,6 +189,7 @@ def _live_view(page_run) -> tuple[Slots, View]:
             replay_slider(run)
     draw_now(run, slots, view)
     if view.inspect and not state.playing():
+        plane.control(run)
         graph.edit_box(run)
         if state.explains():
             st.caption(GRAPH_CAPTION)
@@ -249,7 +253,7 @@ def live_spec(run, view: View) -> dict:
     data = run.data
     layout = frames.layout_sizes(run.net.layer_sizes, frames.graph_inputs(run.net, view.inputs))
     shape = (data.domain, data.kind, data.n_classes, frames.target_limit(data), view.show_test, bool(data.n_test),
-             layout, view.log_scale)
+             layout, view.log_scale, (draw.CELLS, draw.LIMIT) if view.draw else None)
     memo = st.session_state.setdefault(keys.SPECS, {})
     if shape not in memo:
         if len(memo) > 16:
@@ -291,7 +295,8 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True, c
     """Fill the live view: the same spec as last frame, with this frame's data.
 
     ``now``: a single redraw rather than a frame of an animation (pictures show at once). ``clickable``: the
-    chart takes clicks on its network graph (playground.graph); only the script run's first draw may, since
+    chart takes clicks on its network graph (playground.graph), and on its boundary panel while drawing on it
+    (playground.plane); only the script run's first draw may, since
     a widget's key can be drawn once per run.
     """
     slots.numbers.markdown(frame.text)
@@ -309,7 +314,7 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True, c
         return
     key = graph.chart_key()
     slots.chart.vega_lite_chart(spec=spec, width="content", key=key, on_select=lambda: graph.clicked(key),
-                                selection_mode=live_charts.GRAPH)
+                                selection_mode=live_charts.CLICKS if view.draw else live_charts.GRAPH)
 
 
 def _number(value) -> str:

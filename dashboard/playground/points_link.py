@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from . import draw
 
-TARGET_LIMIT = 10.0  # the drawing plane's target box: -10 to 10
+TARGET_LIMIT = draw.TARGET_LIMIT  # the drawing plane's target box
 TARGET_SCALE = 100  # a regression target to two decimals
 
 
