@@ -19,21 +19,25 @@ bytes, so the browser keeps its loaded picture.
 from __future__ import annotations
 
 import altair as alt
-import numpy as np
 
+from .live_sizes import (  # noqa: F401  (the view's sizes, under the names the pages and tests use)
+    CURVE_HEIGHT,
+    CURVE_WIDTH,
+    LOG_FLOOR,
+    NETWORK_WIDTH,
+    NODE_PITCH,
+    NODE_SIZE,
+    NODE_UNITS,
+    PLANE_SIZE,
+    TRAIN_STROKE,
+    network_domain,
+    network_height,
+    node_positions,
+)
 from .palette import CLASS_COLOURS, EDGE_ZERO, INK, MARK, NEGATIVE, POSITIVE, SPLIT_COLOURS
 
-NODE_UNITS = 8  # units drawn per layer in the network graph (TF Playground's own maximum); the rest are counted
-NODE_SIZE = 30  # pixels of a unit's picture
-NODE_PITCH = 42  # pixels between the centres of two units of a layer
-NETWORK_WIDTH = 460
-CURVE_WIDTH = 190
-PLANE_SIZE = 300
-CURVE_HEIGHT = 130
-LOG_FLOOR = 1e-12  # a log axis cannot show 0; losses below this are drawn at it
 FIXED_SIZE = alt.AutoSizeParams(type="pad")
 SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
-TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}
 LEGEND = {"orient": "bottom", "direction": "horizontal", "symbolSize": 70, "title": None}
 CANVAS = {"embedOptions": {"renderer": "canvas"}}  # one canvas redraw beats updating hundreds of SVG nodes
 BUFFERS = ("a", "b")
@@ -115,22 +119,6 @@ def plane_cells(cells: int, limit: float, x_scale, y_scale) -> alt.Chart:
 
 
 # ------------------------------------------------------------------ the network
-def node_positions(sizes) -> tuple[list[int], list[np.ndarray]]:
-    """(units drawn per layer, their y positions): first unit on top, layers centred."""
-    shown = [min(n, NODE_UNITS) for n in sizes]
-    return shown, [(n - 1) / 2 - np.arange(n, dtype=np.float64) for n in shown]
-
-
-def network_height(sizes) -> int:
-    return NODE_PITCH * max(min(n, NODE_UNITS) for n in sizes) + 30
-
-
-def network_domain(sizes) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The network chart's x (layer) and y (unit) scale domains, which the units' picture spans exactly."""
-    extent = max(min(n, NODE_UNITS) for n in sizes) / 2
-    return (-0.35, len(sizes) - 1 + 0.35), (-extent, extent)
-
-
 # The network graph's clicks: one point selection over the ``pick`` of the clicked mark in each layer a click can
 # land on (a selection belongs to one view of a layer chart: Vega names its signals by the selection). Each of
 # those views is named after its selection, so Altair gives each selection its own view and no other.

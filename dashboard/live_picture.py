@@ -5,7 +5,7 @@ A browser redraws one ``<img>`` whose source changes about 20 times a second
 an image keeps its old picture until the new one has decoded). Updating a
 Vega-Lite view of the same things costs it tens of milliseconds a frame, so a
 playing run is drawn here, with NumPy and Pillow, in the same arrangement as
-the paused chart (``live_charts.live_chart``): the network, the loss and
+the paused chart (``live_charts.live_chart``, laid out from ``live_sizes``): the network, the loss and
 accuracy curves under it, and the decision boundary beside it. The line of
 numbers above it is text.
 Paused, the page shows the chart again, with its tooltips.
@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .drawing import INK_RGB
-from .live_charts import CURVE_HEIGHT, CURVE_WIDTH, NETWORK_WIDTH, PLANE_SIZE, network_height
+from .live_sizes import CURVE_HEIGHT, CURVE_WIDTH, NETWORK_WIDTH, PLANE_SIZE, network_height
 from .palette import CLASS_COLOURS, MARK, SPLIT_COLOURS, rgb
 from .pictures import data_url as png_url
 

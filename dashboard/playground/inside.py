@@ -7,14 +7,12 @@ to the live picture while playing as well as to the paused chart.
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from nn_core.grids import network_grids
-
-from .. import keys, pictures
+from .. import keys
 from ..live_charts import NODE_UNITS
 from . import state
+from .picture import unit_image  # noqa: F401  (drawn with the live picture)
 
 BOUNDARY = "boundary"  # the choice that shows the network's answer, as without this control
 
@@ -50,10 +48,3 @@ def chosen(run) -> tuple[int, int] | None:
         return None
     layer, unit = map(int, choice.split("."))
     return layer, unit
-
-
-def unit_image(net, domain, unit: tuple[int, int], resolution: int) -> np.ndarray:
-    """(r, r, 3) hidden unit ``unit`` (layer, unit; 1-based) of ``net`` over ``domain``, as its node draws it."""
-    layer, k = unit
-    grids = network_grids(net, domain, resolution, max_units=k)
-    return pictures.signed(grids.hidden[layer - 1][..., k - 1])
