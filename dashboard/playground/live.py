@@ -133,7 +133,9 @@ def first_slice(run) -> None:
 def play(run, draw_frame, draw_final, hand_over: bool = False) -> None:
     """While playing: train a slice, draw it, wait for the frame's time; at the end draw the final picture.
 
-    ``draw_frame(final=False)`` draws the run's current state; ``draw_final()`` the finished picture.
+    ``draw_frame(final=False)`` draws the run's current state, or hands its picture to a drawing worker
+    and returns what shows it once drawn: the loop calls that after training the next slice, so the
+    worker draws frame k while this thread trains slice k + 1. ``draw_final()`` draws the finished picture.
     ``hand_over``: this is the session's first script run, whose widgets Streamlit keeps disabled until
     it ends, so it ends after one frame and the rerun plays on. When Play pauses by itself (goal reached,
     or diverged) the page reruns once, so the Play button, the replay slider and the details show the
@@ -141,6 +143,7 @@ def play(run, draw_frame, draw_final, hand_over: bool = False) -> None:
     """
     lock, me = claim()
     pace = chosen_speed()
+    shown = None  # what shows the last frame, drawn meanwhile in a worker (None: already shown)
     while not state.reached(run):
         begun = time.perf_counter()
         with lock:
@@ -149,7 +152,13 @@ def play(run, draw_frame, draw_final, hand_over: bool = False) -> None:
             with cpu_turn():
                 train_slice(run, pace)
         trained = time.perf_counter()
-        draw_frame(final=False)
+        drawing = draw_frame(final=False)
+        if shown is not None:
+            shown()
+        shown = drawing
+        if hand_over and shown is not None:
+            shown()
+            shown = None
         _ema(keys.DRAW_PACE, time.perf_counter() - trained)
         if TRACE:
             with open(TRACE, "a") as out:
@@ -159,6 +168,8 @@ def play(run, draw_frame, draw_final, hand_over: bool = False) -> None:
         rest = FRAME_SECONDS - (time.perf_counter() - begun)
         if rest > 0:
             time.sleep(rest)
+    if shown is not None:
+        shown()
     if state.playing():  # reached its goal, or diverged: pause, and redraw the controls and details once
         state.pause()
         st.rerun()

@@ -26,7 +26,7 @@ from nn_core.features import FEATURES
 from nn_core.runs import snapshot_net
 
 from .. import charts, experiments, exports, keys, live_charts
-from . import draw, editor, frames, graph, inside, lessons, live, plane, state, warp
+from . import draw, drawer, editor, frames, graph, inside, lessons, live, plane, state, warp
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -336,13 +336,41 @@ def draw_now(run, slots: Slots, view: View) -> None:
     send(run, compute(run, view, final=not playing), slots, view, now=not playing, clickable=not playing)
 
 
+def compute_later(run, view: View):
+    """This playing moment's frame with its picture drawn in a worker process (``drawer``) while the
+    session trains on: returns what waits for the frame, or None to draw it here (no pool, or not yet)."""
+    with live.lock():
+        job = drawer.submit(run, run.net, view)
+        if job is None:
+            return None
+        epoch = run.trainer.epoch
+        with live.cpu_turn():
+            numbers = _playing_numbers(run, None, False) or frames.now_metrics(run, run.net, None)
+
+    def wait() -> frames.Frame:
+        drawn = job.picture()
+        if drawn is None:  # the worker failed (logged once): draw it here
+            return compute(run, view, final=False)
+        return frames.Frame(epoch, {}, numbers, frames.metrics_text(epoch, numbers, False), picture=drawn[0],
+                            width=drawn[1])
+
+    return wait
+
+
 def play_on(run, slots: Slots, view: View, follow=None) -> None:
     """While playing, let the live loop refill the view frame by frame (the page's last call); ``follow``,
     if given, is called after each frame (a detail that follows the network, see :func:`details`)."""
-    def draw(final: bool) -> None:
-        send(run, compute(run, view, final), slots, view, now=final)
+    def show(frame: frames.Frame, final: bool) -> None:
+        send(run, frame, slots, view, now=final)
         if follow is not None:
             follow()
+
+    def draw(final: bool):
+        wait = None if final or replayed() is not None else compute_later(run, view)
+        if wait is not None:
+            return lambda: show(wait(), final=False)  # the live loop shows it after training the next slice
+        show(compute(run, view, final), final)
+        return None
 
     fresh = state.fresh()  # the session's first run: its widgets work only once it ends
     if state.playing():
