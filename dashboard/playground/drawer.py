@@ -168,9 +168,13 @@ class Pool:
     def submit(self, job: dict, data) -> Job | None:
         if not self.ready():
             return None
-        with self.lock:
-            worker = min(self.workers, key=lambda w: (w.busy, job["token"] not in w.held))
-            return Job(self, worker, job, data, self._send(worker, job, data))
+        try:
+            with self.lock:
+                worker = min(self.workers, key=lambda w: (w.busy, job["token"] not in w.held))
+                return Job(self, worker, job, data, self._send(worker, job, data))
+        except Exception as error:  # noqa: BLE001  (a worker died since the last frame: draw in-process)
+            self.fail(error)
+            return None
 
     def _send(self, worker: Worker, job: dict, data) -> Future:
         """Submit (under self.lock); the data set goes along the first time this worker sees it."""
