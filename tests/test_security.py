@@ -98,9 +98,10 @@ def test_app_code_has_no_way_to_run_or_unpickle_input(path):
         assert name not in ("st.html", "components.html"), ast.unparse(call)
 
 
-# The one switch that whoever starts the server may set (never a visitor): the live loop's timing log,
-# appended to the file it names (README, Speed).
-DEVELOPER_SWITCHES = {"live.py": ('os.environ.get("NNPLAY_TRACE")',)}
+# The switches that whoever starts the server may set (never a visitor): the live loop's timing log,
+# appended to the file it names, and the number of drawing workers (README, Speed).
+DEVELOPER_SWITCHES = {"live.py": ('os.environ.get("NNPLAY_TRACE")',),
+                      "drawer.py": ('os.environ.get("NNPLAY_DRAW_WORKERS", "")',)}  # 0: no drawing workers
 DEVELOPER_FILES = {"live.py": ("open(TRACE, 'a')",)}
 
 

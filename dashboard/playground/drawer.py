@@ -36,7 +36,11 @@ from nn_core.network import MLP
 
 from . import picture
 
-WORKERS = int(os.environ.get("NNPLAY_DRAW_WORKERS", min(2, os.cpu_count() or 1)))  # 0 or 1 core: none
+# One worker beside the server on two cores or more. Measured on 2 cores with three sessions playing: the
+# spiral drew 13.5 -> 18.8 frames a second each, the limits 6.3 -> 7.0; a second worker took the limits to 8.3
+# but the server and its workers to 623 MB (budget 600), each worker holding about 85 MB at the limits.
+_SWITCH = os.environ.get("NNPLAY_DRAW_WORKERS", "")
+WORKERS = min(2, int(_SWITCH)) if _SWITCH.isdigit() else (1 if (os.cpu_count() or 1) >= 2 else 0)
 START_SECONDS = 60.0  # a worker that has not imported NumPy and Pillow by then is given up
 RESULT_SECONDS = 10.0  # a picture takes tens of milliseconds; a worker this late is taken for dead
 KEPT = 8  # data sets (and networks) a worker keeps between frames
