@@ -7,8 +7,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_util import browser, chromium_path, exceptions, open_page, rendered_charts, screenshot, \
-    streamlit_server, wait_for_app
+from browser_util import (
+    browser,
+    chromium_path,
+    exceptions,
+    open_page,
+    rendered_charts,
+    screenshot,
+    streamlit_server,
+    wait_for_app,
+)
 from test_browser import hover_until
 
 from dashboard.palette import CLASS_COLOURS
