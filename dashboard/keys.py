@@ -79,5 +79,6 @@ def start_lesson(lesson_id: str) -> str:
     """The Start button of built-in lesson ``lesson_id``."""
     return f"{PREFIX}.lesson.start.{lesson_id}"
 LOOK_INSIDE = f"{PREFIX}.view.inside"  # "boundary", or "layer.unit" of the hidden unit shown in its place
+LOOK_INSIDE_KEPT = f"{PREFIX}.view.inside.kept"  # the same choice in a plain key, for when the widget's state is dropped
 EDIT = f"{PREFIX}.edit."  # prefix of the weight editor's widgets (dashboard.weight_editor)
 WARP = f"{PREFIX}.warp."  # prefix of the warped plane's choices: layer, unit_a, unit_b

@@ -88,14 +88,13 @@ def _look_inside(run, args) -> str | None:
     choice = f"{numbers[0]}.{numbers[1]}" if numbers else None
     if choice not in inside.units(run.net.layer_sizes):
         return None
-    shown = st.session_state.get(keys.LOOK_INSIDE)
-    st.session_state[keys.LOOK_INSIDE] = inside.BOUNDARY if shown == choice else choice
+    inside.choose(inside.BOUNDARY if inside.shown() == choice else choice)
     return APP
 
 
 def _boundary(run, args) -> str | None:
     """The output unit: the decision boundary itself."""
-    st.session_state[keys.LOOK_INSIDE] = inside.BOUNDARY
+    inside.choose(inside.BOUNDARY)
     return APP
 
 

@@ -31,19 +31,43 @@ def label(choice: str) -> str:
     return f"Layer {layer}, unit {unit}"
 
 
+def shown() -> str:
+    """The Look inside choice: the select box's, or, when Streamlit has dropped that widget's state, the same
+    choice as last kept. (A widget drawn outside the fragment a run reran is not in every run's widget states:
+    Streamlit 1.65's test runner drops its value on the next whole run, as any Streamlit does on a page switch.)"""
+    choice = st.session_state.get(keys.LOOK_INSIDE)
+    return choice if choice is not None else st.session_state.get(keys.LOOK_INSIDE_KEPT, BOUNDARY)
+
+
+def choose(choice: str) -> None:
+    """Show ``choice`` (a callback's, or before the select box is drawn)."""
+    st.session_state[keys.LOOK_INSIDE] = st.session_state[keys.LOOK_INSIDE_KEPT] = choice
+
+
+def _keep() -> None:
+    st.session_state[keys.LOOK_INSIDE_KEPT] = st.session_state.get(keys.LOOK_INSIDE, BOUNDARY)
+
+
 def control(run, on_change=state.said) -> None:
     """The "Look inside" choice; a value the network no longer has (or a tampered one) is the boundary."""
     options = units(run.net.layer_sizes)
-    if st.session_state.get(keys.LOOK_INSIDE) not in options:
-        st.session_state[keys.LOOK_INSIDE] = BOUNDARY
-    st.selectbox("Look inside", options, key=keys.LOOK_INSIDE, format_func=label, on_change=on_change,
+    choice = shown()
+    if choice not in options or st.session_state.get(keys.LOOK_INSIDE) != choice:
+        choose(choice if choice in options else BOUNDARY)
+
+    def changed() -> None:
+        _keep()
+        on_change()
+
+    st.selectbox("Look inside", options, key=keys.LOOK_INSIDE, format_func=label, on_change=changed,
                   help="Show one hidden unit's output over the whole plane in place of the decision boundary "
                        "(blue positive, orange negative). Choose Decision boundary to go back.")
+    _keep()
 
 
 def chosen(run) -> tuple[int, int] | None:
     """(hidden layer, unit), both 1-based, of the unit being looked inside, or None for the boundary."""
-    choice = st.session_state.get(keys.LOOK_INSIDE, BOUNDARY)
+    choice = shown()
     if choice not in units(run.net.layer_sizes) or choice == BOUNDARY:
         return None
     layer, unit = map(int, choice.split("."))
