@@ -8,6 +8,7 @@ are refreshed deliberately, by hand). Prints the cold-start time.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -26,6 +27,9 @@ from browser_util import (
     wait_paused,
     wait_playing,
 )
+
+from dashboard import live_charts
+from nn_core.features import FEATURES
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -222,3 +226,109 @@ def test_a_click_on_a_hidden_unit_in_the_inspected_graph_fills_the_boundary_pane
             assert not exceptions(page)
             if panel_changes:
                 screenshot(page, "playground-inspect-unit")
+
+
+DEFAULT_GRAPH = (len(FEATURES), 4, 4, 1)  # the default 2-4-4-1 network's graph: an input slot for every feature
+PLOT_ORIGIN = (30, 25)  # pixels from the live chart's canvas to its network plot (the top axis labels, padding)
+
+
+def graph_xy(canvas: dict, layer: float, y: float, layout=DEFAULT_GRAPH) -> tuple[float, float]:
+    """Where the network graph draws (layer, y) on the page: the chart's own scales (live_charts), from the
+    canvas's corner. Approximate by the padding: hover_until finds the mark itself by its tooltip."""
+    (left, right), (low, high) = live_charts.network_domain(layout)
+    x = PLOT_ORIGIN[0] + (layer - left) / (right - left) * live_charts.NETWORK_WIDTH
+    return (canvas["x"] + x,
+            canvas["y"] + PLOT_ORIGIN[1] + (high - y) / (high - low) * live_charts.network_height(layout))
+
+
+def inspect_on(page) -> dict:
+    """Inspect on (the live view becomes the clickable chart); the chart's canvas box once it has drawn."""
+    page.get_by_text("Inspect", exact=True).click()
+    wait_for_app(page)
+    rendered_charts(page)
+    page.get_by_text("Click the network:").wait_for(timeout=30_000)
+    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+
+
+def live_canvas(page) -> dict:
+    """The live chart's canvas box, once drawn (it moves as the notice and the value box come and go)."""
+    rendered_charts(page)
+    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+
+
+def weight_tooltip(page) -> tuple[str, float]:
+    """The weight the tooltip names (1-based, as the graph's units are) and its value."""
+    text = page.locator("#vg-tooltip-element").inner_text()
+    found = re.search(r"weight\s+(W\d\[\d+,\d+\])\s+value\s+([-−]?\d+\.\d{4})", text)
+    assert found, text
+    return found.group(1), float(found.group(2).replace("−", "-"))  # Vega writes a minus sign, not a hyphen
+
+
+def hover_weight(page, at: tuple[float, float]) -> tuple[float, float, str, float]:
+    """Hover the weight edge near ``at`` (pixels from the live chart's canvas): the pointer first leaves the
+    chart, so the tooltip is the chart's as drawn now. (x, y) on the page, the weight's name and value."""
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    canvas = live_canvas(page)
+    x, y = hover_until(page, canvas["x"] + at[0], canvas["y"] + at[1], "edit this weight", reach=12, step=3)
+    return (x, y, *weight_tooltip(page))
+
+
+def test_a_click_on_a_weight_in_the_inspected_graph_opens_its_value_and_training_continues_from_it():
+    """Inspect on, a click on a weight from hidden layer 2 to the output opens a box with its value; a typed
+    value is set (the notice, and the edge's own tooltip in the redrawn graph), the box closes, and Step
+    trains on from the edited network: epoch 1, the weight moved a little from the typed value."""
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground")
+        canvas = inspect_on(page)
+        # 60 % of the way from hidden 2, unit 1 (y 1.5) to the output (y 0): no other edge or node that close
+        x, y = hover_until(page, *graph_xy(canvas, 2.6, 1.5 - 0.6 * 1.5), "edit this weight")
+        at = (x - canvas["x"], y - canvas["y"])
+        edge, before = weight_tooltip(page)
+        page.mouse.click(x, y)
+        box = page.locator('[data-testid="stNumberInput"]').filter(has_text="New value of W3[")
+        box.wait_for(timeout=30_000)
+        assert page.get_by_text(re.compile(r"the weight from layer 2, unit \d to output 1: now")).count() == 1
+        assert float(box.locator("input").input_value()) == pytest.approx(before, abs=1e-4)
+        name = re.search(r"W3\[\d,\d\]", box.inner_text()).group(0)  # the box's (0-based) name
+        box.locator("input").fill("1.75")
+        box.locator("input").press("Enter")
+        page.get_by_text(f"You set {name} from {before:.4f} to 1.7500 at epoch 0").wait_for(timeout=30_000)
+        wait_for_app(page)
+        assert page.locator('[data-testid="stNumberInput"]').filter(has_text="New value of").count() == 0
+        assert hover_weight(page, at)[2:] == (edge, 1.75)  # the graph draws the edited network
+        screenshot(page, "playground-inspect-weight")
+
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.get_by_text(re.compile(r"^Epoch 1\b")).first.wait_for(timeout=30_000)
+        wait_for_app(page)
+        again, after = hover_weight(page, at)[2:]
+        assert again == edge and after != 1.75  # one epoch of training moved it ...
+        assert abs(after - 1.75) < abs(after - before)  # ... from the typed value, not from the old one
+        assert not exceptions(page)
+
+
+def test_a_click_on_a_faded_input_in_the_inspected_graph_switches_its_feature_on():
+    """Inspect on, a click on the faded x₁² input node switches the feature on: the link, the sidebar's
+    feature pills and the graph (now an input with edges) all say so."""
+    chromium_path()
+    with browser() as chromium, streamlit_server() as server:
+        page = chromium.new_page(viewport=VIEWPORT)
+        open_page(page, server.url + "/Playground")
+        assert "features=" not in page.url
+        canvas = inspect_on(page)
+        slot = list(FEATURES).index("x1_sq")  # inputs top to bottom in the table's order, y from 3 down
+        x, y = hover_until(page, *graph_xy(canvas, 0, (len(FEATURES) - 1) / 2 - slot), "x₁² (off)")
+        assert "use this feature" in page.locator("#vg-tooltip-element").inner_text()
+        page.mouse.click(x, y)
+        page.wait_for_url("**features=x1%2Cx2%2Cx1_sq**", timeout=30_000)
+        wait_for_app(page)
+        page.get_by_text("You changed input features").first.wait_for(timeout=30_000)
+        pills = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]').first
+        assert pills.get_by_role("button", pressed=True).all_inner_texts() == ["x₁", "x₂", "x₁²"]
+        canvas = live_canvas(page)
+        hover_until(page, *graph_xy(canvas, 0, (len(FEATURES) - 1) / 2 - slot), "input x₁²")  # on, as a unit
+        assert "(off)" not in page.locator("#vg-tooltip-element").inner_text()
+        assert not exceptions(page)
