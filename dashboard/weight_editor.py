@@ -13,7 +13,9 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-BIAS = "bias"
+from nn_core.teaching.explain import BIAS
+from nn_core.teaching.explain import parameter_name as name
+
 LIMIT = 50.0  # what the number box accepts: a weight far beyond this only saturates every unit
 
 
@@ -39,6 +41,3 @@ def value_key(prefix: str, layer: int, row, col: int, version: object) -> str:
     return f"{prefix}value_{layer}_{'b' if row == BIAS else row}_{col}_{version}"
 
 
-def name(layer: int, row, col: int) -> str:
-    """How the page names the parameter: W2[0,1] (0-based, as the Backprop matrices), b2[1]."""
-    return f"b{layer}[{col}]" if row == BIAS else f"W{layer}[{row},{col}]"

@@ -152,3 +152,19 @@ def test_a_tampered_click_changes_nothing(pick, name):
                                    {"selection": {"graph_units": [{"pick": 12}]}}])
 def test_a_malformed_event_has_no_pick(event):
     assert graph.picked(event) is None
+
+
+def test_an_edge_is_named_on_the_graph_as_the_value_box_names_it():
+    """A learner hovers W2[0,1] on the graph and types into a box labelled W2[0,1]: one name, 0-based as on
+    the Backprop page (the graph's tooltip once counted from 1)."""
+    from dashboard import weight_editor
+    from dashboard.playground import picture
+    from nn_core.grids import network_grids
+
+    run = the_run(run_page(play=False))
+    grids = network_grids(run.net, run.data.domain, 24, hidden_resolution=24, max_units=8)
+    edges = picture.network_parts(run.net, grids, run.data).edges
+    picks = list(edges["pick"])
+    k = picks.index("weight:2:0:1")
+    assert edges["name"][k] == weight_editor.name(2, 0, 1) == "W2[0,1]"
+    assert edges["weight"][k] == pytest.approx(run.net.weights[1][0, 1])

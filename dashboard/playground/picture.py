@@ -15,6 +15,7 @@ import numpy as np
 
 from nn_core.features import FEATURES, input_label
 from nn_core.grids import LIMIT, input_grids, network_grids
+from nn_core.teaching.explain import parameter_name
 
 from .. import drawing, live_picture, pictures
 from ..drawing import INK_RGB
@@ -188,7 +189,7 @@ def network_parts(net, grids, data, candidates: tuple[str, ...] | None = None) -
         for name, values in (("x", np.full(i.size, l)), ("y", ys[l][i.ravel()]), ("x2", np.full(i.size, l + 1)),
                              ("y2", ys[l + 1][j.ravel()]), ("weight", W.ravel())):
             columns[name].append(values)
-        names += [f"W{l + 1}[{a + 1},{b + 1}]" for a, b in zip(i.ravel(), j.ravel())]
+        names += [parameter_name(l + 1, a, b) for a, b in zip(i.ravel(), j.ravel())]
         picks += [f"weight:{l + 1}:{a}:{b}" for a, b in zip(i.ravel(), j.ravel())]
     edges = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()}
     edges["signed"] = edges["weight"] / top

@@ -181,6 +181,14 @@ def stage_keys(n_layers: int) -> list[str]:
     return keys + ["update"]
 
 
+BIAS = "bias"  # the "row" that names a unit's bias rather than one of its incoming weights
+
+
+def parameter_name(layer: int, row, col: int) -> str:
+    """How every page names a parameter: W2[0,1] (0-based, as the Backprop page's matrices), b2[1] (row BIAS)."""
+    return f"b{layer}[{col}]" if row == BIAS else f"W{layer}[{row},{col}]"
+
+
 def set_weight(net: MLP, layer: int, row: int, col: int, value: float) -> tuple[float, float]:
     """Set W_layer[row, col] (1-based layer) in ``net``; returns (old value, new value).
 
