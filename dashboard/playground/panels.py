@@ -333,6 +333,8 @@ def draw_now(run, slots: Slots, view: View) -> None:
     playing = state.playing()
     if playing and not state.reached(run):
         live.first_slice(run)
+    elif not playing:
+        drawer.warm_up()
     send(run, compute(run, view, final=not playing), slots, view, now=not playing, clickable=not playing)
 
 
