@@ -200,3 +200,12 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path
+
+
+def inspect_on(page) -> dict:
+    """Inspect on (the live view becomes the clickable chart); the chart's canvas box once it has drawn."""
+    page.get_by_text("Inspect", exact=True).click()
+    wait_for_app(page)
+    rendered_charts(page)
+    page.get_by_text("Click the network:").wait_for(timeout=30_000)
+    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()

@@ -17,6 +17,7 @@ from browser_util import (
     browser,
     chromium_path,
     exceptions,
+    inspect_on,
     open_page,
     page_paths,
     rendered_charts,
@@ -203,9 +204,7 @@ def test_a_click_on_a_hidden_unit_in_the_inspected_graph_fills_the_boundary_pane
     with browser() as chromium, streamlit_server() as server:
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground")
-        page.get_by_text("Inspect", exact=True).click()
-        wait_for_app(page)
-        rendered_charts(page)
+        inspect_on(page)
         assert page.get_by_text("Click the network:").count() == 1
         boundary = boundary_fingerprint(page)
         canvas = page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
@@ -239,15 +238,6 @@ def graph_xy(canvas: dict, layer: float, y: float, layout=DEFAULT_GRAPH) -> tupl
     x = PLOT_ORIGIN[0] + (layer - left) / (right - left) * live_charts.NETWORK_WIDTH
     return (canvas["x"] + x,
             canvas["y"] + PLOT_ORIGIN[1] + (high - y) / (high - low) * live_charts.network_height(layout))
-
-
-def inspect_on(page) -> dict:
-    """Inspect on (the live view becomes the clickable chart); the chart's canvas box once it has drawn."""
-    page.get_by_text("Inspect", exact=True).click()
-    wait_for_app(page)
-    rendered_charts(page)
-    page.get_by_text("Click the network:").wait_for(timeout=30_000)
-    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
 
 
 def live_canvas(page) -> dict:

@@ -11,6 +11,7 @@ from browser_util import (
     browser,
     chromium_path,
     exceptions,
+    inspect_on,
     open_page,
     rendered_charts,
     screenshot,
@@ -54,8 +55,7 @@ def test_a_click_on_the_inspected_plane_draws_a_point_and_the_link_carries_it():
     with browser() as chromium, streamlit_server() as server:
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground")
-        page.get_by_text("Inspect", exact=True).click()
-        wait_for_app(page)
+        inspect_on(page)
         page.get_by_text("class 2", exact=True).click()  # the "Draw on the plane" choice under the chart
         wait_for_app(page)
         rendered_charts(page)
