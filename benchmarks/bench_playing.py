@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     port = free_port()
     server = start_server(port)
     stop, results = threading.Event(), [dict() for _ in range(max(1, min(args.sessions, 8)))]
-    threads = [threading.Thread(target=training_session, args=(port, CONFIGS[args.config].replace(seed=i), stop, r))
+    threads = [threading.Thread(target=training_session, args=(f"http://127.0.0.1:{port}", CONFIGS[args.config].replace(seed=i), stop, r))
                for i, r in enumerate(results)]
     try:
         for t in threads:

@@ -12,9 +12,14 @@ different network. Checks, per session:
 - the server stayed responsive: the health endpoint answers during the load.
 
 Reports wall times, the server's resident memory before and after, and its
-peak (VmHWM), alone and with its child processes (the drawing workers). Only loopback traffic; every loop is bounded in count and time.
+peak (VmHWM), alone and with its child processes (the drawing workers). Every loop is bounded in count and time.
+
+With ``--url`` it starts no server and loads a running deployment instead (for example deploy/serve.py's balancer):
+the same page loads, health checks and isolation checks, through that address. Memory is then read from the
+server process ids given with ``--pids`` (the ones serve.py prints), each with its child processes, summed.
 
     python benchmarks/load_test.py [--sessions 20] [--rounds 2]
+    python benchmarks/load_test.py --url http://127.0.0.1:8080 --pids 1234,1235 --default --sessions 40
     python benchmarks/load_test.py --default    # every session opens the default Playground, as most visitors do
     python benchmarks/load_test.py --default --sessions 1 --limits 3
         # three sessions press Play at the limits (8 x 256 units, 5,000 points, batch 1) and keep training
@@ -24,6 +29,7 @@ peak (VmHWM), alone and with its child processes (the drawing workers). Only loo
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import socket
 import subprocess
@@ -55,16 +61,16 @@ def start_server(port: int) -> subprocess.Popen:
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while time.time() < deadline:
-        if healthy(port):
+        if healthy(f"http://127.0.0.1:{port}"):
             return server
         time.sleep(0.2)
     server.kill()
     raise RuntimeError("the server did not start within 60 s")
 
 
-def healthy(port: int, timeout: float = 2.0) -> bool:
+def healthy(url: str, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout) as reply:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as reply:
             return reply.status == 200
     except OSError:
         return False
@@ -95,16 +101,28 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def total_memory_mb(pid: int, peaks: dict) -> dict:
-    """The server's and its child processes' resident memory summed, and the sum of their peaks
+def stream_url(url: str) -> str:
+    """The websocket a session lives on, at a page's base address."""
+    return url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/_stcore/stream"
+
+
+def servers_memory_mb(pids: list[int]) -> dict:
+    """The servers' own resident and peak resident memory, summed (without their child processes)."""
+    each = [memory_mb(pid) for pid in pids]
+    return {key: sum(m[key] for m in each) for key in ("VmRSS", "VmHWM")}
+
+
+def total_memory_mb(pids: list[int], peaks: dict) -> dict:
+    """The servers' and their child processes' resident memory summed, and the sum of their peaks
     (``peaks`` keeps each child's last seen VmHWM, so a child that has ended still counts)."""
-    total = memory_mb(pid)
-    for child in descendants(pid):
+    total = servers_memory_mb(pids)
+    children = [child for pid in pids for child in descendants(pid)]
+    for child in children:
         try:
             peaks[child] = memory_mb(child)
         except OSError:
             continue
-    live = [peaks[c]["VmRSS"] for c in descendants(pid) if c in peaks]
+    live = [peaks[c]["VmRSS"] for c in children if c in peaks]
     return {"VmRSS": total["VmRSS"] + sum(live), "VmHWM": total["VmHWM"] + sum(p["VmHWM"] for p in peaks.values()),
             "children": len(peaks)}
 
@@ -121,15 +139,15 @@ def expected_text(config: RunConfig) -> str:
     return f"{prepare(config).trainer.evaluate()['train_loss']:.4f}"
 
 
-def one_session(port: int, config: RunConfig, result: dict) -> None:
+def one_session(url: str, config: RunConfig, result: dict) -> None:
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.sync.client import connect
 
     begun = time.perf_counter()
     texts = []
-    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                 open_timeout=30) as ws:
+    with connect(stream_url(url), subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+        result["cookie"] = ws.response.headers.get("Set-Cookie", "").split(";")[0]  # a balancer's affinity cookie
         message = BackMsg()
         message.rerun_script.query_string = urlencode(to_query(config))
         message.rerun_script.page_name = "Playground"
@@ -165,14 +183,13 @@ def _open(ws, message, kind_wanted, deadline) -> list:
     return received
 
 
-def training_session(port: int, config: RunConfig, stop: threading.Event, result: dict) -> None:
+def training_session(url: str, config: RunConfig, stop: threading.Event, result: dict) -> None:
     """Open the Playground on ``config``, press Play, and keep receiving its frames until ``stop``."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.sync.client import connect
 
-    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                 open_timeout=30) as ws:
+    with connect(stream_url(url), subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
         message = BackMsg()
         message.rerun_script.query_string = urlencode(to_query(config))
         message.rerun_script.page_name = "Playground"
@@ -210,28 +227,44 @@ def main(argv=None) -> int:
     parser.add_argument("--limits", type=int, default=0,
                         help="sessions that first press Play at the limits and train throughout")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds the limit sessions train before the rest open")
+    parser.add_argument("--url", help="load this running deployment (e.g. http://127.0.0.1:8080) instead of "
+                                      "starting a server")
+    parser.add_argument("--pids", default="", help="with --url: the servers' process ids, comma-separated (as "
+                                                   "deploy/serve.py prints them), for the memory figures")
     args = parser.parse_args(argv)
+    try:
+        pids = [int(p) for p in args.pids.split(",") if p.strip()]
+    except ValueError:
+        parser.error(f"--pids takes process ids separated by commas, not {args.pids!r}")
+    if pids and not args.url:
+        parser.error("--pids goes with --url (without it the test measures the server it starts)")
     n = max(1, min(args.sessions, 100))
 
     configs = [RunConfig() if args.default else session_config(i) for i in range(n)]
     expected = [expected_text(c) for c in configs]
-    port = free_port()
-    server = start_server(port)
+    if args.url:
+        server, url = None, args.url.rstrip("/")
+        if not healthy(url, timeout=10.0):
+            parser.error(f"{url}/_stcore/health does not answer")
+    else:
+        port = free_port()
+        server, url = start_server(port), f"http://127.0.0.1:{port}"
+        pids = [server.pid]
     try:
-        idle = memory_mb(server.pid)
+        idle = servers_memory_mb(pids)
         peaks: dict = {}
         results = [dict() for _ in range(n)]
         responsive = []
 
         def probe():
             while any("finished" not in r for r in results) and len(responsive) < 600:
-                total_memory_mb(server.pid, peaks)
+                total_memory_mb(pids, peaks)
                 tick = time.perf_counter()
-                responsive.append((healthy(port, timeout=10.0), time.perf_counter() - tick))
+                responsive.append((healthy(url, timeout=10.0), time.perf_counter() - tick))
                 time.sleep(0.5)
 
         stop, trainers = threading.Event(), [dict() for _ in range(max(0, min(args.limits, 8)))]
-        training = [threading.Thread(target=training_session, args=(port, LIMITS.replace(seed=i), stop, r))
+        training = [threading.Thread(target=training_session, args=(url, LIMITS.replace(seed=i), stop, r))
                     for i, r in enumerate(trainers)]
         for t in training:
             t.start()
@@ -241,7 +274,7 @@ def main(argv=None) -> int:
         for _ in range(max(1, min(args.rounds, 5))):
             for r in results:
                 r.clear()
-            threads = [threading.Thread(target=one_session, args=(port, c, r)) for c, r in zip(configs, results)]
+            threads = [threading.Thread(target=one_session, args=(url, c, r)) for c, r in zip(configs, results)]
             watcher = threading.Thread(target=probe)
             for t in threads:
                 t.start()
@@ -250,14 +283,15 @@ def main(argv=None) -> int:
                 t.join(TIMEOUT + 10)
             watcher.join(5)
         wall = time.perf_counter() - begun
-        loaded = memory_mb(server.pid)
-        everything = total_memory_mb(server.pid, peaks)
+        loaded = servers_memory_mb(pids)
+        everything = total_memory_mb(pids, peaks)
         stop.set()
         for t in training:
             t.join(10)
     finally:
-        server.terminate()
-        server.wait(10)
+        if server is not None:
+            server.terminate()
+            server.wait(10)
 
     failures = []
     for i, (r, want) in enumerate(zip(results, expected)):
@@ -278,6 +312,10 @@ def main(argv=None) -> int:
 
     print(f"| sessions | {n} concurrent × {args.rounds} rounds, {'the default Playground' if args.default else 'each its own config'} |")
     print("|---|---|")
+    if args.url:
+        cookies = sorted(collections.Counter(r.get("cookie") or "none" for r in results).items())
+        print(f"| through | {url}; sessions by affinity cookie (last round): "
+              f"{', '.join(f'{c} × {k}' for c, k in cookies)} |")
     if trainers:
         print(f"| training at the limits meanwhile | {len(trainers)} sessions (8 × 256 units, 5,000 points, batch 1), "
               f"{args.warmup:.0f} s before the others open; frames each: "
@@ -287,11 +325,15 @@ def main(argv=None) -> int:
     print(f"| health checks answered during load (10 s limit) | {ok_probes}/{len(responsive)} |")
     print(f"| health check latency (median / max) | {latencies[len(latencies) // 2] * 1000:.0f} ms / "
           f"{latencies[-1] * 1000:.0f} ms |")
-    print(f"| server RSS idle → after | {idle['VmRSS']:.0f} MB → {loaded['VmRSS']:.0f} MB |")
-    print(f"| server peak RSS (VmHWM) | {loaded['VmHWM']:.0f} MB |")
-    print(f"| with its {everything['children']} child processes: RSS after, sum of peaks | "
-          f"{everything['VmRSS']:.0f} MB, {everything['VmHWM']:.0f} MB |")
-    print(f"| peak per session (peak − idle) / n | {(loaded['VmHWM'] - idle['VmRSS']) / n:.1f} MB |")
+    if not pids:
+        print("| memory | not measured (give the servers' process ids with --pids) |")
+    else:
+        which = "server" if len(pids) == 1 else f"{len(pids)} servers' (summed)"
+        print(f"| {which} RSS idle → after | {idle['VmRSS']:.0f} MB → {loaded['VmRSS']:.0f} MB |")
+        print(f"| {which} peak RSS (VmHWM) | {loaded['VmHWM']:.0f} MB |")
+        print(f"| with their {everything['children']} child processes: RSS after, sum of peaks | "
+              f"{everything['VmRSS']:.0f} MB, {everything['VmHWM']:.0f} MB |")
+        print(f"| peak per session (peak − idle) / n | {(loaded['VmHWM'] - idle['VmRSS']) / n:.1f} MB |")
     print(f"| isolation failures | {len(failures)} |")
     for failure in failures:
         print("  -", failure)
