@@ -7,7 +7,7 @@ on port P, with a cookie that keeps each browser on one server. It prints one li
     server s1 http://127.0.0.1:40123 pid 12345
 
 (`s1` is also the value of the NNPLAY_SERVER cookie HAProxy gives the browsers that server holds). Ctrl-C or
-SIGTERM stops HAProxy and every server, each server's child processes (its drawing workers) included: each
+SIGTERM (or SIGHUP) stops HAProxy and every server, each server's child processes (its drawing workers) included: each
 server runs in its own process group, and the whole group is stopped, whatever the server started in it. A
 server that dies meanwhile is reported; HAProxy sends its visitors to the others.
 """
@@ -242,7 +242,7 @@ def main(argv=None) -> int:
             return 1
 
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal closed
         signal.signal(signum, lambda *_: stop.set())
 
     work = Path(tempfile.mkdtemp(prefix="nnplay-serve-"))
