@@ -13,7 +13,7 @@ is recomputed. Each output is paired with its matching loss so that dL/dZ_L is A
 
 ``nn_core.network.MLP`` computes exactly this, faster (buffers reused, one flat parameter array; see
 "Why it is fast" in its module). tests/test_reference.py proves the two equal on random networks, bit for
-bit. The script export (``nn_core.files.script``) and the Backprop page's "The code" show this file's source.
+bit. The script export (``nn_core.programs.script``) and the Backprop page's "The code" show this file's source.
 """
 
 import numpy as np

@@ -26,13 +26,13 @@ from ..activations import ACTIVATIONS
 from ..config import RunConfig, SettingError, validate
 from ..datasets import Dataset
 from ..features import RAW
+from ..files.export import ExportError
 from ..heads import HEADS
 from ..initializers import get_initializer
 from ..network import DROPOUT_STREAM
 from ..optimizers import OPTIMIZERS, make_optimizer
 from ..runs import prepare
 from ..teaching.presets import PRESETS
-from .export import ExportError
 
 DEFAULT_LINE = "Epoch {epoch:5d} | Loss: {loss:.6f}"
 RESULT_LINES = {  # what the engine's CLI and the script print after the table

@@ -16,13 +16,13 @@ import os
 import sys
 import textwrap
 
-from . import config as cfg
-from .datasets import DATASETS, DataError, load_csv
-from .files import export
-from .files.script import DEFAULT_LINE, default_log_every, export_script, result_lines
-from .heads import HEADS
-from .runs import prepare
-from .teaching.presets import PRESETS
+from .. import config as cfg
+from ..datasets import DATASETS, DataError, load_csv
+from ..files import export
+from ..heads import HEADS
+from ..runs import prepare
+from ..teaching.presets import PRESETS
+from .script import DEFAULT_LINE, default_log_every, export_script, result_lines
 
 PROG = "python -m nn_core"
 EXIT_OK, EXIT_DIVERGED, EXIT_USAGE = 0, 1, 2
