@@ -203,6 +203,12 @@ HEADS = {  # output activation, per-sample loss
 }
 
 
+# ----------------------------------------------------------------------------- deciding a class
+def predicted_class(A):
+    """Each row's class: one sigmoid output says 1 where p >= 0.5 (else 0), several outputs their argmax."""
+    return (A[..., 0] >= 0.5).astype(np.int64) if A.shape[-1] == 1 else A.argmax(axis=-1)
+
+
 # ----------------------------------------------------------------------------- the four steps
 def init_params(layer_sizes, scales, seed, hidden_bias=0.0):
     """W_l = randn(n_in, n_out) · scales[l], drawn in order W1, W2, ... from one seeded generator;

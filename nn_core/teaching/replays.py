@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..analysis.symmetry import epochs_on_plateau, hidden_unit_spread
 from ..history import History
+from ..reference import predicted_class
 from ..runs import Run
 from .presets import get_preset, run_preset
 
@@ -43,7 +44,8 @@ def replay(name: str, config=None) -> Replay:
     h, net, data = result.history, result.net, result.data
     probs = net.forward(data.X_train)
     predictions = [{"input": [float(v) for v in x], "target": float(t[0]), "probability": float(p[0]),
-                    "predicted": int(p[0] >= 0.5)} for x, t, p in zip(data.X_train, data.y_train, probs)]
+                    "predicted": int(c)}
+                   for x, t, p, c in zip(data.X_train, data.y_train, probs, predicted_class(probs))]
     symmetry = []
     probe = net.copy()
     for epoch, weights, biases in result.snapshots:
