@@ -90,21 +90,6 @@ def as_targets(y, head: str, n_out: int) -> np.ndarray:
     return Y
 
 
-def accuracy(A: np.ndarray, Y: np.ndarray) -> float:
-    """Fraction classified right, by reference.predicted_class (p ≥ 0.5 for one output, argmax for several)."""
-    return accuracy_against(Y)(A)
-
-
-def accuracy_against(Y: np.ndarray) -> Callable[[np.ndarray], float]:
-    """``accuracy(·, Y)`` with the target classes worked out once, for a trainer that asks every epoch."""
-    n = Y.shape[0]
-    if n == 0:
-        return lambda A: float("nan")
-    hits = hits_against(Y)
-    whole = slice(None)
-    return lambda A: hits(A, whole) / n
-
-
 def hits_against(Y: np.ndarray) -> Callable[[np.ndarray, slice], int]:
     """``hits(A, rows)``: how many of ``Y[rows]`` the outputs A (of those rows) classify right, so that an
     evaluation in blocks of rows can add up its accuracy. A target's class follows the outputs' rule too

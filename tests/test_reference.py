@@ -106,11 +106,11 @@ def test_reference_constants_are_the_engines_and_the_file_is_small_and_plain():
 
 
 def test_one_rule_decides_a_class_from_an_output():
-    """p >= 0.5 for one sigmoid output (0.5 itself is class 1), the argmax for several; the engine's scores
-    and grids decide by the same function."""
+    """p >= 0.5 for one sigmoid output (0.5 itself is class 1), the argmax for several; the metrics and the
+    trainer's accuracy decide by the same function."""
     single = np.array([[0.2], [0.5], [0.4999], [0.9]])
     assert reference.predicted_class(single).tolist() == [0, 1, 0, 1]
     several = np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]])
     assert reference.predicted_class(several).tolist() == [1, 0]
     assert metrics.predicted_labels(single).tolist() == [0, 1, 0, 1]
-    assert heads.accuracy(single, np.array([[0.0], [1.0], [1.0], [1.0]])) == 0.75
+    assert heads.hits_against(np.array([[0.0], [1.0], [1.0], [1.0]]))(single, slice(None)) == 3
