@@ -47,8 +47,9 @@ MAX_LINE = 120
 class Snippet:
     """Source code for one registry entry, and the engine constants it uses.
 
-    ``constants`` pairs a NAME used in ``code`` with the attribute that holds its
-    value: on the activations module, or on the engine's optimizer instance.
+    ``constants`` pairs a NAME used in ``code`` with the attribute of the engine's
+    optimizer instance that holds its value (the activations' constants are
+    ``reference``'s own, listed in ACTIVATION_CONSTANTS).
     """
 
     code: str
