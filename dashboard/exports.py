@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from nn_core import datasets, runs
-from nn_core.files import export, script
+from nn_core.files import export, restore
 from nn_core.files.export import ExportError
 from nn_core.grids import network_grids
+from nn_core.programs import script
 
 from . import charts
 
@@ -151,7 +152,7 @@ def restore_panel(key_prefix: str) -> runs.Run | None:
     try:
         if upload.size > MAX_UPLOAD_MB * 1_000_000:
             raise ExportError(f"The file is larger than the {MAX_UPLOAD_MB} MB limit.")
-        return runs.load_saved(upload.getvalue(), extra.getvalue() if extra is not None else None)
+        return restore.load_saved(upload.getvalue(), extra.getvalue() if extra is not None else None)
     except ExportError as error:
         st.error(f"Could not restore “{upload.name[:60]}”: {error}")
         return None

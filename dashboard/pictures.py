@@ -16,6 +16,8 @@ import zlib
 
 import numpy as np
 
+from nn_core.reference import predicted_class
+
 from .palette import CLASS_COLOURS, NEGATIVE, NEUTRAL, POSITIVE, rgb, tint
 
 BACKGROUND_TINT = 0.4  # the boundary's colours are lighter than the points drawn on it
@@ -91,7 +93,7 @@ def signed(values: np.ndarray, limit: float = 1.0, pale: bool = False) -> np.nda
 def probability(p: np.ndarray, discretize: bool = False) -> np.ndarray:
     """(r, r) P(class 1) → RGB background: orange 0 … white 0.5 … blue 1 (or hard halves)."""
     if discretize:
-        p = np.where(p >= 0.5, 1.0, 0.0)
+        p = predicted_class(p[..., None]).astype(np.float64)  # the engine's own decision rule
     return _upright(_lookup(SIGNED_PALE, p, 0.0, 1.0))
 
 

@@ -1,7 +1,7 @@
 """Widgets shared by the Backprop and Tutorials pages: they arrange, nn_core computes.
 
 Session state (one permanent key each):
-- ``backprop_lesson``: the :class:`nn_core.teaching.explain.Lesson` being stepped through, with
+- ``backprop_lesson``: the :class:`nn_core.teaching.backprop_lesson.BackpropLesson` being stepped through, with
   ``backprop_settings``, the settings it was built from;
 - ``backprop_stage``: the key of the stage on screen ("Z1", "dW2", ...);
 - ``backprop_edit``: the last weight edit, to show how the loss moved.
@@ -22,13 +22,16 @@ from dashboard import weight_editor as weight_editor_control
 from dashboard.keys import RUN as PLAYGROUND_RUN
 from dashboard.keys import SERIAL as PLAYGROUND_SERIAL
 from dashboard.page import lazy_expander
+from nn_core import parameter_edits
 from nn_core.activations import get_activation
 from nn_core.analysis.gradcheck import BREAKAGES, get_breakage
 from nn_core.config import PARAM_BY_NAME
 from nn_core.heads import HEADS, HEADS_FOR_KIND
 from nn_core.runs import make_dataset
-from nn_core.teaching import explain
+from nn_core.teaching import replays
+from nn_core.teaching.backprop_lesson import BackpropLesson
 from nn_core.teaching.presets import PRESETS
+from nn_core.teaching.stages import Stage
 
 LISTINGS = Path(__file__).parent / "listings"
 PLAYGROUND_PAGE = "pages/1_Playground.py"
@@ -75,18 +78,18 @@ def _n_outputs(output: str, n_classes: int) -> int:
     return max(2, n_classes) if output == "softmax" else 1
 
 
-def _build_lesson(source: str, activation: str, output: str, lr: float) -> explain.Lesson:
+def _build_lesson(source: str, activation: str, output: str, lr: float) -> BackpropLesson:
     run = playground_run() if source == PLAYGROUND_SOURCE else None
     if run is not None:
         sizes = [*run.net.layer_sizes[:-1], _n_outputs(output, run.data.n_classes)]
-        return explain.Lesson.build(sizes, activation, output, run.data.X_train, run.data.y_train, lr=lr,
+        return BackpropLesson.build(sizes, activation, output, run.data.X_train, run.data.y_train, lr=lr,
                                     init=run.config.init, init_scale=run.config.init_scale, seed=run.config.seed,
                                     weights=run.net.weights, biases=run.net.biases,
                                     reduction=run.config.reduction, features=run.net.features)
     config = PRESETS["seed-002"].config
     data = make_dataset(config)
     sizes = [2, *config.hidden, _n_outputs(output, 2)]
-    return explain.Lesson.build(sizes, activation, output, data.X_train, data.y_train, lr=lr, init=config.init,
+    return BackpropLesson.build(sizes, activation, output, data.X_train, data.y_train, lr=lr, init=config.init,
                                 init_scale=config.init_scale, seed=config.seed)
 
 
@@ -105,7 +108,7 @@ def _activation_choices() -> tuple:
     return (*ACTIVATION_CHOICES, *extra)
 
 
-def lesson_controls() -> explain.Lesson:
+def lesson_controls() -> BackpropLesson:
     """Sidebar: which network, its activation, output and learning rate; returns the lesson.
 
     Changing a setting rebuilds the network from the same seed (same starting weights).
@@ -136,7 +139,7 @@ def lesson_controls() -> explain.Lesson:
     return lesson
 
 
-def training_controls(lesson: explain.Lesson) -> None:
+def training_controls(lesson: BackpropLesson) -> None:
     """+1 / +100 training steps, with the iteration count and the loss."""
     c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
     c1.button("+1 step", on_click=lesson.step, args=(1,), key="backprop_step1", width="stretch")
@@ -156,7 +159,7 @@ def _move(keys: list[str], delta: int) -> None:
     st.session_state[STAGE] = keys[min(max(i + delta, 0), len(keys) - 1)]
 
 
-def stage_navigator(stages: list[explain.Stage]) -> explain.Stage:
+def stage_navigator(stages: list[Stage]) -> Stage:
     """Back / Next buttons and a slider over the stage names; returns the stage on screen."""
     keys = [s.key for s in stages]
     if st.session_state.get(STAGE) not in keys:
@@ -168,7 +171,7 @@ def stage_navigator(stages: list[explain.Stage]) -> explain.Stage:
     return stages[keys.index(st.session_state[STAGE])]
 
 
-def show_stage(stage: explain.Stage, index: int, total: int) -> None:
+def show_stage(stage: Stage, index: int, total: int) -> None:
     """The stage's equation, its plain explanation, what it reuses, and its matrices with their shapes."""
     st.markdown(f"**{PHASE_LABELS[stage.phase]}** · stage {index + 1} of {total}")
     st.subheader(stage.title)
@@ -218,7 +221,7 @@ def _gradcheck_spec(key: str, _check) -> dict:
     return charts.to_spec(matrices.gradcheck_chart(_check))
 
 
-def _role(stage: explain.Stage, name: str, first: bool) -> str:
+def _role(stage: Stage, name: str, first: bool) -> str:
     if first or name.startswith("new "):
         return "result of this stage"
     if name in stage.reuses:
@@ -228,7 +231,7 @@ def _role(stage: explain.Stage, name: str, first: bool) -> str:
     return "used here"
 
 
-def weight_editor(lesson: explain.Lesson) -> None:
+def weight_editor(lesson: BackpropLesson) -> None:
     """Pick one weight or bias, type a value, and see the loss move (the Playground's editor is the same control)."""
     weight_editor_control.draw(lesson.net, prefix="edit_", version=lesson.iteration,
                                apply=lambda layer, row, col, value: _apply_edit(lesson, layer, row, col, value))
@@ -238,13 +241,13 @@ def weight_editor(lesson: explain.Lesson) -> None:
                     f"**{edit['before']:.6f}** to **{edit['after']:.6f}** ({edit['after'] - edit['before']:+.6f}).")
 
 
-def _apply_edit(lesson: explain.Lesson, layer: int, row, col: int, value: float) -> None:
+def _apply_edit(lesson: BackpropLesson, layer: int, row, col: int, value: float) -> None:
     before = lesson.loss()
     try:
         if row == weight_editor_control.BIAS:
-            old, new = explain.set_bias(lesson.net, layer, col, value)
+            old, new = parameter_edits.set_bias(lesson.net, layer, col, value)
         else:
-            old, new = explain.set_weight(lesson.net, layer, row, col, value)
+            old, new = parameter_edits.set_weight(lesson.net, layer, row, col, value)
     except ValueError as error:
         st.session_state[EDIT] = None
         st.toast(str(error))
@@ -258,7 +261,7 @@ NO_BREAKAGE = "none"
 AUTO_CHECK_PARAMETERS = 2_000  # above this, the check (2 forward passes per parameter) waits for a click
 
 
-def gradient_check(lesson: explain.Lesson) -> None:
+def gradient_check(lesson: BackpropLesson) -> None:
     """Analytic vs central-difference gradients for every parameter, optionally with backprop broken."""
     choice = st.selectbox("Break the backward pass", [NO_BREAKAGE, *BREAKAGES], key="backprop_breakage",
                           format_func=lambda n: "No: check the engine's backward pass" if n == NO_BREAKAGE
@@ -342,13 +345,13 @@ def what_goes_wrong() -> None:
 
 
 # ---------------------------------------------------------------- tutorials
-def tables_frame(replay: explain.Replay) -> pd.DataFrame:
+def tables_frame(replay: replays.Replay) -> pd.DataFrame:
     """The engine's printed table beside the tutorial's, one row per printed line."""
     return pd.DataFrame({"nnplay prints": replay.engine_lines, "the tutorial shows": replay.claimed_lines,
                          "same": ["✓" if ok else "✗" for ok in replay.agree]})
 
 
-def show_tables(replay: explain.Replay) -> None:
+def show_tables(replay: replays.Replay) -> None:
     """Both tables, rows that differ highlighted."""
     frame = tables_frame(replay)
     styled = frame.style.apply(
@@ -357,7 +360,7 @@ def show_tables(replay: explain.Replay) -> None:
     st.dataframe(styled, hide_index=True, width="stretch")
 
 
-def predictions_frame(replay: explain.Replay) -> pd.DataFrame:
+def predictions_frame(replay: replays.Replay) -> pd.DataFrame:
     return pd.DataFrame({
         "input": [str([int(v) if float(v).is_integer() else v for v in p["input"]]) for p in replay.predictions],
         "target": [int(p["target"]) for p in replay.predictions],
@@ -368,7 +371,7 @@ def predictions_frame(replay: explain.Replay) -> pd.DataFrame:
 
 def script_source(name: str) -> str:
     """Preset ``name`` as one standalone NumPy file (nn_core's script export) printing its loss table."""
-    from nn_core.files.script import export_script
+    from nn_core.programs.script import export_script
 
     preset = PRESETS[name]
     return export_script(preset.config, log_every=preset.log_every, line=preset.line)
@@ -382,14 +385,14 @@ def script_download(name: str) -> None:
 
 
 @st.cache_data(show_spinner="Replaying the tutorial with nnplay's engine…", max_entries=32)
-def tutorial_replay(name: str, init_scale: float | None = None, seed: int | None = None) -> explain.Replay:
+def tutorial_replay(name: str, init_scale: float | None = None, seed: int | None = None) -> replays.Replay:
     """The preset replayed (optionally with another init_scale or seed), cached: a pure function of its arguments."""
     config = PRESETS[name].config
     changes = {k: v for k, v in (("init_scale", init_scale), ("seed", seed)) if v is not None}
-    return explain.replay(name, config.replace(**changes) if changes else None)
+    return replays.replay(name, config.replace(**changes) if changes else None)
 
 
-def setup_text(replay: explain.Replay) -> str:
+def setup_text(replay: replays.Replay) -> str:
     """The run's setup in one sentence, from its config."""
     c = replay.run.config
     sizes = "-".join(str(s) for s in [2, *c.hidden, 1])
@@ -422,7 +425,7 @@ def tutorial(name: str, chart_module) -> None:
     with curve:
         st.markdown("**The loss curve** (nnplay's run)")
         st.vega_lite_chart(tutorial_loss_spec(name), width="stretch")
-    st.markdown("**Final predictions** (probability > 0.5 → 1)")
+    st.markdown("**Final predictions** (probability ≥ 0.5 → 1)")
     st.dataframe(predictions_frame(replay), hide_index=True, width="content")
     TUTORIAL_NOTES[name]["after"](replay)
 
@@ -451,12 +454,12 @@ def plateau_specs(init_scale: float, seed: int) -> tuple[dict, dict]:
             charts.to_spec(matrices.symmetry_chart(spreads)))
 
 
-def _losses(replay: explain.Replay) -> tuple[list, list]:
+def _losses(replay: replays.Replay) -> tuple[list, list]:
     """(epochs, losses) of every recorded epoch of the replayed run."""
     return replay.run.history.epochs, replay.run.history.columns["loss"]
 
 
-def _summed_gradients(replay: explain.Replay) -> None:
+def _summed_gradients(replay: replays.Replay) -> None:
     n, lr = len(replay.predictions), replay.run.config.lr
     same = tutorial_replay_mean_equivalent(lr * n).engine_lines == replay.engine_lines
     st.markdown(f"#### Summed gradients\nThe tutorial computes `dW2 = np.dot(A1.T, dZ2)` with no `/ m`: its "
@@ -473,13 +476,13 @@ def _summed_gradients(replay: explain.Replay) -> None:
 
 
 @st.cache_data(max_entries=2)
-def tutorial_replay_mean_equivalent(lr: float) -> explain.Replay:
+def tutorial_replay_mean_equivalent(lr: float) -> replays.Replay:
     """Seed 000 with averaged gradients and n × the learning rate: the same descent, written the usual way."""
     config = PRESETS["seed-000"].config.replace(reduction="mean", lr=lr)
-    return explain.replay("seed-000", config)
+    return replays.replay("seed-000", config)
 
 
-def _code_versus_claim(replay: explain.Replay) -> None:
+def _code_versus_claim(replay: replays.Replay) -> None:
     st.warning("**The article's “Expected output” is not what its code prints.** As printed, the code does not "
                "even run: `backward` assigns `b1` and `b2` without receiving them, so Python stops with "
                "`UnboundLocalError`. With that one fix (shown in the listing), the code prints the first column "
@@ -487,7 +490,7 @@ def _code_versus_claim(replay: explain.Replay) -> None:
                "column) comes from some other run.", icon=":material/warning:")
 
 
-def _plateau(replay: explain.Replay) -> None:
+def _plateau(replay: replays.Replay) -> None:
     st.markdown(
         f"#### Why the loss sits at ln 2 ≈ 0.6931 for {replay.plateau:,} epochs\n"
         "`randn × 0.1` makes every weight tiny, so all four hidden units start near sigmoid(0) = 0.5 and compute "
@@ -502,7 +505,7 @@ def _plateau(replay: explain.Replay) -> None:
     seed = controls.draw(PARAM_BY_NAME["seed"], c2, key="tutorial_seed", label="Seed", value=42)
     variant = tutorial_replay("seed-002", float(scale), int(seed))
     plateau = variant.plateau
-    c3.metric(f"Epochs on the plateau (loss ≥ {explain.PLATEAU_LOSS})",
+    c3.metric(f"Epochs on the plateau (loss ≥ {replays.PLATEAU_LOSS})",
               f"{plateau:,}" if plateau is not None else f"more than {variant.run.history.epochs[-1]:,}",
               delta=(f"{plateau - replay.plateau:+,} vs the tutorial's {replay.plateau:,}"
                      if plateau is not None and plateau != replay.plateau else None),

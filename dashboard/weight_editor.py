@@ -13,8 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from nn_core.teaching.explain import BIAS
-from nn_core.teaching.explain import parameter_name as name
+from nn_core.parameter_edits import BIAS
+from nn_core.parameter_edits import parameter_name as name
 
 LIMIT = 50.0  # what the number box accepts: a weight far beyond this only saturates every unit
 

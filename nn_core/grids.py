@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import reference
 from .features import RAW, feature_matrix
 
 BOUNDARY_RESOLUTION = 100
@@ -83,9 +84,7 @@ class NetworkGrids:
     @property
     def predicted(self) -> np.ndarray:
         """(r, r) int class labels: p ≥ 0.5 for one output, argmax for several."""
-        if self.output.shape[-1] == 1:
-            return (self.output[..., 0] >= 0.5).astype(np.int64)
-        return self.output.argmax(axis=-1)
+        return reference.predicted_class(self.output)
 
     def thumbnails(self, size: int = THUMB_RESOLUTION) -> tuple[np.ndarray, np.ndarray, list]:
         """(xs (s,), ys (s,), [(s, s, units) per hidden layer]): a sub-sample of the exact hidden grids."""

@@ -1,8 +1,8 @@
 """Output heads: an output activation paired with its matching loss.
 
 Each pair is canonical, so the loss gradient with respect to the logits is
-always A - Y. Losses are computed from the logits, never from the
-probabilities, so no input overflows, takes log(0) or warns.
+always A - Y. The losses are ``nn_core.reference``'s own functions, computed from the
+logits, never from the probabilities, so no input overflows, takes log(0) or warns.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import reference
 from .activations import ACTIVATIONS
 
 
@@ -31,37 +32,23 @@ class Head:
 
 
 def _softmax(Z, A):
+    """reference.softmax written into the network's buffer A, the same operations in the same order."""
     np.subtract(Z, Z.max(axis=1, keepdims=True), out=A)
     np.exp(A, out=A)
     A /= A.sum(axis=1, keepdims=True)
-
-
-def _bce(Z, Y):
-    # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - z y + log(1 + e^-|z|): no log(0), no overflow.
-    return (np.maximum(Z, 0.0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
-
-
-def _cross_entropy(Z, Y):
-    m = Z.max(axis=1, keepdims=True)
-    log_sum = np.log(np.exp(Z - m).sum(axis=1, keepdims=True)) + m
-    return (Y * (log_sum - Z)).sum(axis=1)
-
-
-def _half_squared_error(Z, Y):
-    return 0.5 * ((Z - Y) ** 2).sum(axis=1)
 
 
 HEADS: dict[str, Head] = {
     h.name: h
     for h in [
         Head("sigmoid", "Sigmoid + binary cross-entropy", "binary cross-entropy",
-             "classification", ACTIVATIONS["sigmoid"].forward, _bce,
+             "classification", ACTIVATIONS["sigmoid"].forward, reference.binary_cross_entropy,
              r"L = -\frac{1}{n}\sum_i \left[y_i \log a_i + (1 - y_i)\log(1 - a_i)\right]"),
         Head("softmax", "Softmax + cross-entropy", "cross-entropy",
-             "classification", _softmax, _cross_entropy,
+             "classification", _softmax, reference.cross_entropy,
              r"L = -\frac{1}{n}\sum_i \sum_k y_{ik} \log a_{ik}"),
         Head("linear", "Linear + mean squared error", "mean squared error (½·MSE)",
-             "regression", ACTIVATIONS["linear"].forward, _half_squared_error,
+             "regression", ACTIVATIONS["linear"].forward, reference.half_squared_error,
              r"L = \frac{1}{n}\sum_i \tfrac12 \lVert a_i - y_i \rVert^2"),
     ]
 }
@@ -103,26 +90,9 @@ def as_targets(y, head: str, n_out: int) -> np.ndarray:
     return Y
 
 
-def accuracy(A: np.ndarray, Y: np.ndarray) -> float:
-    """Fraction classified right: argmax for several outputs, threshold 0.5 for one."""
-    return accuracy_against(Y)(A)
-
-
-def accuracy_against(Y: np.ndarray) -> Callable[[np.ndarray], float]:
-    """``accuracy(·, Y)`` with the target classes worked out once, for a trainer that asks every epoch."""
-    n = Y.shape[0]
-    if n == 0:
-        return lambda A: float("nan")
-    hits = hits_against(Y)
-    whole = slice(None)
-    return lambda A: hits(A, whole) / n
-
-
 def hits_against(Y: np.ndarray) -> Callable[[np.ndarray, slice], int]:
     """``hits(A, rows)``: how many of ``Y[rows]`` the outputs A (of those rows) classify right, so that an
-    evaluation in blocks of rows can add up its accuracy."""
-    if Y.shape[1] == 1:
-        positive = Y >= 0.5
-        return lambda A, rows: int(np.count_nonzero(np.greater_equal(A, 0.5) == positive[rows]))
-    labels = Y.argmax(axis=1)
-    return lambda A, rows: int(np.count_nonzero(A.argmax(axis=1) == labels[rows]))
+    evaluation in blocks of rows can add up its accuracy. A target's class follows the outputs' rule too
+    (a 0/1 column by its threshold, a one-hot row by its argmax)."""
+    classes = reference.predicted_class(Y)
+    return lambda A, rows: int(np.count_nonzero(reference.predicted_class(A) == classes[rows]))

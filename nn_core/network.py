@@ -78,9 +78,9 @@ class Cache:
 class MLP:
     """A fully connected network, e.g. ``MLP([2, 4, 1], "sigmoid", "sigmoid")``.
 
-    ``weights[l]`` has shape (n_in, n_out) and ``biases[l]`` shape (1, n_out). Both are tuples of views
-    of one flat array: edit the arrays in place, or load new values with :meth:`set_parameters`; the
-    arrays themselves cannot be swapped for others.
+    ``weights[l]`` has shape (n_in, n_out) and ``biases[l]`` shape (1, n_out). Both are tuples of
+    read-only views of one flat array, so no reader changes the network by accident: load new values
+    with :meth:`set_parameters`; only the trainer writes the flat array (:meth:`flat_parameters`).
     ``activation`` is one name for every hidden layer, or one per layer (names or Activation records).
     ``dropout`` is one rate for every hidden layer or one per layer, 0 to 0.9: inverted dropout, in
     training passes only (``forward_cache(X, train=True)``), from its own generator seeded by ``seed``.

@@ -7,6 +7,7 @@ flat array of all parameters gives the same bits as stepping each array.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +16,7 @@ import numpy as np
 class SGD:
     """p ← p − lr·g, exactly the tutorials' update."""
 
-    latex = r"\theta \leftarrow \theta - \eta\, g"
-
-    def __init__(self, params, **_):
+    def __init__(self, params):
         pass
 
     def step(self, params, grads, lr):
@@ -28,9 +27,7 @@ class SGD:
 class Momentum:
     """v ← μv − lr·g; p ← p + v (Nesterov: p ← p + μv − lr·g)."""
 
-    latex = r"v \leftarrow \mu v - \eta g,\quad \theta \leftarrow \theta + v"
-
-    def __init__(self, params, momentum=0.9, nesterov=False, **_):
+    def __init__(self, params, momentum=0.9, nesterov=False):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self.velocity = [np.zeros_like(p) for p in params]
 
@@ -48,9 +45,7 @@ class Momentum:
 class RMSProp:
     """s ← ρs + (1−ρ)g²; p ← p − lr·g / (√s + ε)."""
 
-    latex = r"s \leftarrow \rho s + (1-\rho) g^2,\quad \theta \leftarrow \theta - \frac{\eta\, g}{\sqrt{s} + \epsilon}"
-
-    def __init__(self, params, rho=0.9, eps=1e-8, **_):
+    def __init__(self, params, rho=0.9, eps=1e-8):
         self.rho, self.eps = float(rho), float(eps)
         self.square = [np.zeros_like(p) for p in params]
 
@@ -64,10 +59,7 @@ class RMSProp:
 class Adam:
     """Adam with bias correction (Kingma & Ba, 2015)."""
 
-    latex = (r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
-             r"\theta \leftarrow \theta - \eta \frac{\hat m}{\sqrt{\hat v} + \epsilon}")
-
-    def __init__(self, params, beta1=0.9, beta2=0.999, eps=1e-8, **_):
+    def __init__(self, params, beta1=0.9, beta2=0.999, eps=1e-8):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
         self.m = [np.zeros_like(p) for p in params]
@@ -95,6 +87,12 @@ class Optimizer:
     nesterov: bool = False
     uses_momentum: bool = False
 
+    @property
+    def settings(self) -> tuple[str, ...]:
+        """The keyword settings its class takes (nesterov is the record's own, not a setting)."""
+        names = inspect.signature(self.make.__init__).parameters
+        return tuple(name for name in names if name not in ("self", "params", "nesterov"))
+
 
 OPTIMIZERS: dict[str, Optimizer] = {
     "sgd": Optimizer("SGD (plain)", SGD),
@@ -105,10 +103,22 @@ OPTIMIZERS: dict[str, Optimizer] = {
 }
 
 
-def make_optimizer(name: str, params, **hyper):
-    """An optimizer for ``params``, with the hyper-parameters it reads (the others are ignored)."""
+SETTINGS = tuple(dict.fromkeys(name for spec in OPTIMIZERS.values() for name in spec.settings))
+
+
+def make_optimizer(name: str, params, **settings):
+    """An optimizer for ``params``, given the settings it reads.
+
+    A setting another optimizer reads is passed over (the trainer always gives ``momentum``, so switching to
+    Adam mid-run needs no special case); a setting no optimizer reads is a ValueError, so a misspelt one is
+    never silently dropped.
+    """
     try:
         spec = OPTIMIZERS[name]
     except (KeyError, TypeError):
         raise ValueError(f"Unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}.") from None
-    return spec.make(params, **{**hyper, "nesterov": spec.nesterov})
+    unknown = [key for key in settings if key not in SETTINGS]
+    if unknown:
+        raise ValueError(f"Unknown optimizer setting {unknown[0]!r}; the settings are: {', '.join(SETTINGS)}.")
+    used = {key: value for key, value in settings.items() if key in spec.settings}
+    return spec.make(params, **used, **({"nesterov": True} if spec.nesterov else {}))

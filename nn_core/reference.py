@@ -13,7 +13,7 @@ is recomputed. Each output is paired with its matching loss so that dL/dZ_L is A
 
 ``nn_core.network.MLP`` computes exactly this, faster (buffers reused, one flat parameter array; see
 "Why it is fast" in its module). tests/test_reference.py proves the two equal on random networks, bit for
-bit. The script export (``nn_core.files.script``) and the Backprop page's "The code" show this file's source.
+bit. The script export (``nn_core.programs.script``) and the Backprop page's "The code" show this file's source.
 """
 
 import numpy as np
@@ -201,6 +201,12 @@ HEADS = {  # output activation, per-sample loss
     "softmax": (softmax, cross_entropy),
     "linear": (linear, half_squared_error),
 }
+
+
+# ----------------------------------------------------------------------------- deciding a class
+def predicted_class(A):
+    """Each row's class: one sigmoid output says 1 where p >= 0.5 (else 0), several outputs their argmax."""
+    return (A[..., 0] >= 0.5).astype(np.int64) if A.shape[-1] == 1 else A.argmax(axis=-1)
 
 
 # ----------------------------------------------------------------------------- the four steps

@@ -18,8 +18,6 @@ import numpy as np
 
 from . import datasets
 from .config import RunConfig, layer_sizes, reconcile
-from .files import export
-from .files.export import ExportError
 from .history import History, epochs_to_target
 from .network import MLP
 from .training import Trainer
@@ -136,40 +134,6 @@ def run(config: RunConfig, data: datasets.Dataset | None = None, **trainer_optio
     result = prepare(config, data, **trainer_options)
     result.train()
     return result
-
-
-# ---------------------------------------------------------------------- restore
-def restore(net: MLP, config: RunConfig | None, data: datasets.Dataset | None = None) -> Run:
-    """A live Run of ``config``'s data and trainer holding the saved weights ``net``, ready to continue.
-
-    Training resumes from the weights; the optimizer's state and the history
-    start afresh, as a file holds neither. Raises ExportError (one sentence)
-    when the weights do not fit the run's settings.
-    """
-    if config is None:
-        raise ExportError("The file holds a network but no run settings, so the run cannot be rebuilt; "
-                          "save it from nnplay's export buttons.")
-    if config.dataset == "csv" and data is None:
-        raise ExportError("This run was trained on an uploaded CSV: add its dataset CSV as well.")
-    run = prepare(config, data)
-    expected = layer_sizes(run.config, run.data.n_classes)
-    if list(net.layer_sizes) != expected or net.hidden_activations != run.net.hidden_activations:
-        raise ExportError(f"The saved weights ({'-'.join(map(str, net.layer_sizes))}) do not fit the run's settings "
-                          f"({'-'.join(map(str, expected))}, {run.net.activation}).")
-    run.net.set_parameters(net.parameters())
-    return run
-
-
-def load_saved(weights: bytes, dataset_csv: bytes | None = None) -> Run:
-    """Restore a run from a saved .json/.npz (and, for CSV runs, its dataset CSV). ExportError on any problem."""
-    net, config = export.load(weights)
-    data = None
-    if dataset_csv is not None:
-        try:
-            data = datasets.load_csv(dataset_csv, test_ratio=config.test_ratio if config else 0.2)
-        except datasets.DataError as error:
-            raise ExportError(f"The dataset CSV: {error}") from None
-    return restore(net, config, data)
 
 
 # ------------------------------------------------------------------------- keys

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from nn_core import config as cfg
-from nn_core.cli import build_parser, flag, main
 from nn_core.datasets import make, to_csv
 from nn_core.files.export import load
+from nn_core.programs.cli import build_parser, flag, main
 from nn_core.runs import prepare
 from nn_core.teaching.presets import PRESETS, run_preset
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import keys
 from dashboard.playground import draw
 from nn_core import datasets, runs
-from nn_core.files import export
+from nn_core.files import export, restore
 from tests.test_page_playground import PAGE, run_page, the_run, vega_charts
 
 DRAWN = [(-0.5, -0.5, 0.0), (0.5, 0.5, 0.0), (-0.5, 0.5, 1.0), (0.5, -0.5, 1.0), (-0.45, -0.55, 0.0),
@@ -104,7 +104,7 @@ def test_a_drawn_run_saves_and_restores_bit_for_bit(tmp_path):
     trained = runs.run(config, data)
     path = tmp_path / "drawn.json"
     export.save(path, trained.net, trained.config)
-    restored = runs.load_saved(path.read_bytes(), datasets.to_csv(trained.data))
+    restored = restore.load_saved(path.read_bytes(), datasets.to_csv(trained.data))
     assert restored.net.flat_parameters().tobytes() == trained.net.flat_parameters().tobytes()
     assert restored.data.X_train.tobytes() == trained.data.X_train.tobytes()
     assert restored.net.features == ("x1", "x2", "x1_x2")

@@ -11,8 +11,8 @@ from nn_core import MLP, Trainer, reference
 from nn_core.analysis.gradcheck import check_gradients
 from nn_core.config import RunConfig, parse, to_query
 from nn_core.files import export
-from nn_core.files.script import export_script
 from nn_core.grids import network_grids
+from nn_core.programs.script import export_script
 from nn_core.runs import prepare
 
 FULL = "{epoch} {loss:.17g}"

@@ -9,18 +9,14 @@ import numpy as np
 import pytest
 
 from nn_core import MLP, Trainer
+from nn_core.analysis.symmetry import epochs_on_plateau, hidden_unit_spread
+from nn_core.parameter_edits import set_weight
 from nn_core.runs import prepare
-from nn_core.teaching.explain import (
-    Lesson,
-    epochs_on_plateau,
-    hidden_unit_spread,
-    replay,
-    set_weight,
-    stage_keys,
-    training_step,
-)
+from nn_core.teaching.backprop_lesson import BackpropLesson
 from nn_core.teaching.presets import PRESETS
+from nn_core.teaching.replays import replay
 from nn_core.teaching.scenarios import SCENARIOS, layer_numbers, run_scenario
+from nn_core.teaching.stages import stage_keys, training_step
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,7 +114,7 @@ def test_derivative_term_follows_the_activation():
     _, X, y = _seed_002()
     slopes = {}
     for act in ("sigmoid", "tanh", "relu"):
-        lesson = Lesson.build([2, 4, 1], act, "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
+        lesson = BackpropLesson.build([2, 4, 1], act, "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
         stage = {s.key: s for s in lesson.stages()}["dZ1"]
         A1 = _arrays(stage)
         slopes[act] = A1["f'(Z1)"]
@@ -132,7 +128,7 @@ def test_derivative_term_follows_the_activation():
 
 def test_lesson_steps_and_weight_edit_move_the_loss():
     _, X, y = _seed_002()
-    lesson = Lesson.build([2, 4, 1], "sigmoid", "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
+    lesson = BackpropLesson.build([2, 4, 1], "sigmoid", "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
     first = lesson.loss()
     assert first == pytest.approx(0.6934, abs=5e-5)
     lesson.step(100)
@@ -151,7 +147,7 @@ def test_lesson_takes_foreign_weights_and_keeps_eight_rows():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(50, 2)), rng.integers(0, 2, size=(50, 1)).astype(float)
     source = MLP([2, 3, 3, 1], "tanh", "sigmoid", seed=9)
-    lesson = Lesson.build([2, 3, 3, 1], "tanh", "sigmoid", X, y, lr=0.3, weights=source.weights,
+    lesson = BackpropLesson.build([2, 3, 3, 1], "tanh", "sigmoid", X, y, lr=0.3, weights=source.weights,
                           biases=source.biases)
     assert lesson.X.shape == (8, 2)
     for mine, theirs in zip(lesson.net.parameters(), source.parameters()):
@@ -161,7 +157,7 @@ def test_lesson_takes_foreign_weights_and_keeps_eight_rows():
 
 def test_gradient_check_passes_and_fails_when_broken():
     _, X, y = _seed_002()
-    lesson = Lesson.build([2, 4, 1], "sigmoid", "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
+    lesson = BackpropLesson.build([2, 4, 1], "sigmoid", "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
     assert lesson.gradient_check().passed
     broken = lesson.gradient_check("drop_activation_derivative")
     assert not broken.passed
@@ -172,7 +168,7 @@ def test_gradient_check_passes_and_fails_when_broken():
 def test_relu_kink_is_counted():
     """XOR's (0, 0) input with zero biases puts every ReLU exactly on its corner."""
     _, X, y = _seed_002()
-    lesson = Lesson.build([2, 4, 1], "relu", "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
+    lesson = BackpropLesson.build([2, 4, 1], "relu", "sigmoid", X, y, lr=1.0, init_scale=0.1, seed=42)
     assert lesson.kinks() == 4
     assert not lesson.gradient_check().passed
     lesson.step(1)

@@ -29,9 +29,10 @@ from nn_core.files.export import (
     to_json_bytes,
     to_npz_bytes,
 )
-from nn_core.files.script import HEAD_CODE, OPTIMIZER_CODE, export_script, result_lines
+from nn_core.files.restore import load_saved, restore
 from nn_core.heads import HEADS as HEAD_REGISTRY
-from nn_core.runs import load_saved, prepare, restore
+from nn_core.programs.script import HEAD_CODE, OPTIMIZER_CODE, export_script, result_lines
+from nn_core.runs import prepare
 from nn_core.teaching.presets import PRESETS, run_preset
 
 FULL = "{epoch} {loss:.17g}"  # 17 significant digits: equal text means equal floats

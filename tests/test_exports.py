@@ -13,10 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import exports
-from nn_core import datasets, runs
+from nn_core import datasets
 from nn_core.analysis import compare
 from nn_core.config import RunConfig
-from nn_core.files import export
+from nn_core.files import export, restore
 
 PAGE = "../pages/4_Experiments.py"
 
@@ -92,7 +92,7 @@ def test_vega_json_fallback_keeps_the_chart_data(result, monkeypatch):
 
 
 def test_restore_rebuilds_the_run_and_can_continue(result):
-    run = runs.load_saved(exports.ARTIFACTS["npz"].make(result))
+    run = restore.load_saved(exports.ARTIFACTS["npz"].make(result))
     assert run.config == result.config
     assert run.trainer.evaluate() == result.metrics
     run.train(5)  # the restored trainer continues from the saved weights

@@ -8,13 +8,13 @@ from test_export import _exec_script
 
 from nn_core import MLP, train
 from nn_core.analysis.gradcheck import check_gradients
-from nn_core.cli import main
 from nn_core.config import RunConfig, parse, to_query
 from nn_core.features import FEATURES, feature_matrix
 from nn_core.files import export
 from nn_core.files.export import ExportError
-from nn_core.files.script import export_script
 from nn_core.grids import grid_points, input_grids
+from nn_core.programs.cli import main
+from nn_core.programs.script import export_script
 from nn_core.runs import prepare, run
 
 FULL = "{epoch} {loss:.17g}"  # 17 significant digits: equal text means equal floats

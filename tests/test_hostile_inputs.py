@@ -22,10 +22,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import keys
 from dashboard.playground import state
-from nn_core import cli, runs
+from nn_core import runs
 from nn_core.config import MAX_EPOCHS, RunConfig, parse, to_query
 from nn_core.datasets import make, to_csv
 from nn_core.files import export
+from nn_core.programs import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = str(ROOT / "pages" / "1_Playground.py")

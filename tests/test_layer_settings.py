@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from nn_core import cli
 from nn_core.config import RunConfig, parse, per_layer, to_query
 from nn_core.files import export
-from nn_core.files.script import export_script
+from nn_core.programs import cli
+from nn_core.programs.script import export_script
 from nn_core.runs import prepare
 
 FULL = "{epoch} {loss:.17g}"

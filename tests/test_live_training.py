@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nn_core import MLP, Trainer, datasets
-from nn_core.training import SNAPSHOT_BYTES, snapshot_count
+from nn_core.recording import SNAPSHOT_BYTES, snapshot_count
 
 SPIRAL = datasets.make("spiral", n=200, noise=0.1, seed=0, test_ratio=0.25)
 
@@ -106,7 +106,7 @@ def test_snapshots_stay_within_their_byte_budget_on_a_limit_size_network():
     trainer = Trainer(net, data.X_train, data.y_train, lr=0.001, snapshots=40)
     trainer.run(200)
     assert 2 <= len(trainer.snapshots) <= snapshot_count(net.parameters(), 40) < 40
-    assert trainer.snapshot_bytes <= SNAPSHOT_BYTES
+    assert trainer.recorder.snapshot_bytes <= SNAPSHOT_BYTES
     small = _trainer()
     small.run(200)
     assert len(small.snapshots) > 16  # a small network keeps its fine-grained replay
@@ -136,7 +136,7 @@ def test_a_limit_size_record_is_taken_in_blocks_and_equals_one_pass_over_every_r
     """At the limits a cache of all 4,000 training rows would hold 260 MB per session: the epoch's record
     goes in blocks, holds a few MB, and finds what one pass over every row finds."""
     from nn_core.network import EVAL_BLOCK_BYTES
-    from nn_core.training import unit_health
+    from nn_core.unit_health import unit_health
 
     data = datasets.make("spiral", n=5000, noise=0.1, seed=0)
     sizes = [2] + [256] * 8 + [1]

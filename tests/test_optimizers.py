@@ -134,3 +134,16 @@ def test_no_decay_keeps_lr_constant():
     trainer = Trainer(net, np.zeros((2, 2)), [0, 1], lr=0.3, diagnostics=False)
     trainer.run(3)
     assert trainer.history["lr"] == [0.3, 0.3, 0.3]
+
+
+def test_a_misspelt_optimizer_setting_is_an_error():
+    with pytest.raises(ValueError) as info:
+        make_optimizer("momentum", [np.zeros(2)], momentun=0.5)
+    assert str(info.value) == ("Unknown optimizer setting 'momentun'; the settings are: "
+                               "momentum, rho, eps, beta1, beta2.")
+
+
+def test_a_setting_another_optimizer_reads_is_passed_over():
+    """The trainer gives momentum to every optimizer, so a switch to Adam mid-run needs no special case."""
+    assert make_optimizer("adam", [np.zeros(2)], momentum=0.5, beta1=0.8).beta1 == 0.8
+    assert make_optimizer("nesterov", [np.zeros(2)], momentum=0.5).nesterov is True

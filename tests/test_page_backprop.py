@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 from nn_core import Trainer
 from nn_core.analysis.gradcheck import BREAKAGES, check_gradients
 from nn_core.runs import prepare
-from nn_core.teaching.explain import stage_keys, training_step
 from nn_core.teaching.presets import PRESETS
 from nn_core.teaching.scenarios import SCENARIOS, layer_numbers, run_scenario
+from nn_core.teaching.stages import stage_keys, training_step
 
 PAGE = "../pages/2_Backprop.py"
 

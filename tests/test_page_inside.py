@@ -112,7 +112,7 @@ def test_the_warped_plane_shows_the_layers_coordinates_of_the_data_and_the_grid(
 def test_a_bias_outside_the_network_or_not_finite_is_one_sentence():
     import pytest
 
-    from nn_core.teaching.explain import set_bias
+    from nn_core.parameter_edits import set_bias
 
     net = runs.prepare(RunConfig()).net
     before = [p.copy() for p in net.parameters()]

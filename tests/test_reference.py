@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from nn_core import ACTIVATIONS, HEADS, MLP, Trainer, reference
+from nn_core import ACTIVATIONS, HEADS, MLP, Trainer, heads, metrics, reference
 from nn_core.activations import ELU_ALPHA, GELU_C, GELU_K, LEAKY_SLOPE, apply, derivative
 
 CASES = list(itertools.product(sorted(ACTIVATIONS), sorted(HEADS), ("mean", "sum"), ((0.0, 0.0), (0.01, 0.003))))
@@ -103,3 +103,14 @@ def test_reference_constants_are_the_engines_and_the_file_is_small_and_plain():
     imports = {line.strip() for line in source.splitlines() if line.startswith(("import ", "from "))}
     assert imports == {"import numpy as np"}
     assert set(reference.ACTIVATIONS) == set(ACTIVATIONS) and set(reference.HEADS) == set(HEADS)
+
+
+def test_one_rule_decides_a_class_from_an_output():
+    """p >= 0.5 for one sigmoid output (0.5 itself is class 1), the argmax for several; the metrics and the
+    trainer's accuracy decide by the same function."""
+    single = np.array([[0.2], [0.5], [0.4999], [0.9]])
+    assert reference.predicted_class(single).tolist() == [0, 1, 0, 1]
+    several = np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]])
+    assert reference.predicted_class(several).tolist() == [1, 0]
+    assert metrics.predicted_labels(single).tolist() == [0, 1, 0, 1]
+    assert heads.hits_against(np.array([[0.0], [1.0], [1.0], [1.0]]))(single, slice(None)) == 3

@@ -21,8 +21,8 @@ from test_hostile_inputs import PLAYGROUND, Page, assert_clean
 from dashboard import exports
 from nn_core import datasets, runs
 from nn_core.config import RunConfig
-from nn_core.files import export
-from nn_core.files.script import check_line, export_script
+from nn_core.files import export, restore
+from nn_core.programs.script import check_line, export_script
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_CODE = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "dashboard").rglob("*.py")),
@@ -66,7 +66,7 @@ def test_a_pickle_is_refused_and_never_loaded(tmp_path, make, sentence):
     with pytest.raises(export.ExportError, match=re.escape(sentence)):
         export.load(content)
     with pytest.raises(export.ExportError):
-        runs.load_saved(content)
+        restore.load_saved(content)
     assert not (tmp_path / "pwned").exists()
     pickle.loads(pickle.dumps(Payload(tmp_path / "control")))  # the payload is live: unpickling it makes a file
     assert (tmp_path / "control").exists()

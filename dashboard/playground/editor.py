@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nn_core.teaching import explain
+from nn_core import parameter_edits
 
 from .. import keys, weight_editor
 from . import live, state
@@ -32,9 +32,9 @@ def apply(run, layer: int, row, col: int, value: float) -> None:
     try:
         with live.lock():
             if row == weight_editor.BIAS:
-                old, new = explain.set_bias(run.net, layer, col, value)
+                old, new = parameter_edits.set_bias(run.net, layer, col, value)
             else:
-                old, new = explain.set_weight(run.net, layer, row, col, value)
+                old, new = parameter_edits.set_weight(run.net, layer, row, col, value)
             epoch = run.trainer.epoch
             run.history.mark(epoch, f"{name} {old:.3g} → {new:.3g}")
     except ValueError as error:

@@ -15,7 +15,7 @@ import numpy as np
 
 from nn_core.features import FEATURES, input_label
 from nn_core.grids import LIMIT, input_grids, network_grids
-from nn_core.teaching.explain import parameter_name
+from nn_core.parameter_edits import parameter_name
 
 from .. import drawing, live_picture, pictures
 from ..drawing import INK_RGB

@@ -1,3 +1,4 @@
-"""Looking at a network and its training: gradient checks, gradient-flow findings, runs compared side by side
-and a layer's warped plane. It sits beside the engine because the trainer never needs it.
+"""Looking at a network and its training: gradient checks, gradient-flow findings, runs compared side by side,
+the symmetric saddle's measures and a layer's warped plane. It is the layer above the engine: it reads
+networks, runs and histories, and the trainer never needs it.
 """

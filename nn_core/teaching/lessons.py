@@ -1,6 +1,6 @@
 """Built-in lessons for a classroom: a goal, the controls it needs, and a check on the live run.
 
-A lesson is data, not code: one :class:`Lesson` row in ``LESSONS``. Its ``start`` is the link's
+A lesson is data, not code: one :class:`ClassroomLesson` row in ``LESSONS``. Its ``start`` is the link's
 settings (URL spelling, parsed by ``nn_core.config``), ``controls`` the settings the learner may
 touch (the page hides every other one), ``goal`` a metric of the run's history to reach, ``limits``
 rules the network must keep (e.g. at most 8 hidden units), and ``solution`` the settings that reach
@@ -47,7 +47,9 @@ METRIC_LABELS = {"accuracy": "training accuracy", "test_accuracy": "test accurac
 
 
 @dataclass(frozen=True)
-class Lesson:
+class ClassroomLesson:
+    """A Playground lesson opened from a link (?lesson=...): a goal for the live run, not a page of its own."""
+
     id: str  # as in the link: ?lesson=circle
     title: str
     goal_text: str  # the goal in one sentence, as the learner reads it
@@ -59,8 +61,8 @@ class Lesson:
     limits: Mapping[str, int] = field(default_factory=dict)  # rule name -> its number, from RULES
 
 
-LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
-    Lesson(
+LESSONS: dict[str, ClassroomLesson] = {lesson.id: lesson for lesson in (
+    ClassroomLesson(
         "circle", "Fit the circle with no hidden layer",
         "Separate the circle from the ring around it with no hidden layer: reach 95 % test accuracy by "
         "choosing the input features.",
@@ -71,7 +73,7 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
              "Pick features that grow with the distance from the centre.",
         solution={"features": "x1_sq,x2_sq"},
         limits={"max_layers": 0}),
-    Lesson(
+    ClassroomLesson(
         "spiral", "Make the spiral work",
         "Reach 90 % test accuracy on the two spirals.",
         start={"dataset": "spiral", "n_samples": "500", "epochs": "600"},
@@ -80,7 +82,7 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
         hint="Two small layers cannot wind around the arms. Try wider layers (8,8), the Adam optimizer and a "
              "smaller learning rate such as 0.03; then press Play.",
         solution={"hidden": "8,8", "optimizer": "adam", "lr": "0.03"}),
-    Lesson(
+    ClassroomLesson(
         "dead_relu", "Why does this network stop learning?",
         "This ReLU network never learns the XOR cloud: find out why and make it reach 90 % training accuracy.",
         start={"dataset": "xor_cloud", "activation": "relu", "bias_init": "-2", "epochs": "300"},
@@ -90,7 +92,7 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
              "point, so no gradient flows back through it (see Gradient flow below). Start the biases at 0 or "
              "above (Advanced settings), or pick an activation that is never flat.",
         solution={"bias_init": "0.1"}),
-    Lesson(
+    ClassroomLesson(
         "small_net", "Reach 95 % test accuracy with at most 8 units",
         "Reach 95 % test accuracy on the circle with at most 8 hidden units in all.",
         start={"dataset": "circle", "hidden": "1", "epochs": "300"},
@@ -123,7 +125,7 @@ def parse_hide(raw) -> tuple[tuple[str, ...], str | None]:
     return hidden, f"Hide: {listed} {verb} ignored."
 
 
-def find(lesson_id) -> tuple[Lesson | None, str | None]:
+def find(lesson_id) -> tuple[ClassroomLesson | None, str | None]:
     """(the lesson, None), or (None, one sentence) for an id from a link that names no lesson."""
     text = str(lesson_id).strip()
     lesson = LESSONS.get(text.lower()) if len(text) <= MAX_ID else None
@@ -140,7 +142,7 @@ LINK_PARAMS = ("lesson", "hide")  # a link's parameters that are not settings
 class Link:
     """What a link asks of the page besides settings: a lesson, and controls (or "text") to hide."""
 
-    lesson: Lesson | None = None
+    lesson: ClassroomLesson | None = None
     hide: tuple[str, ...] = ()  # as the link's hide= gave them
 
     @property
@@ -174,22 +176,22 @@ def read_link(query: Mapping) -> tuple[Link, dict, list[str]]:
     return Link(lesson, hide), settings, problems
 
 
-def start_config(lesson: Lesson) -> RunConfig:
+def start_config(lesson: ClassroomLesson) -> RunConfig:
     """The run a lesson's link opens."""
     return parse(lesson.start)[0]
 
 
-def solved_config(lesson: Lesson) -> RunConfig:
+def solved_config(lesson: ClassroomLesson) -> RunConfig:
     """The run that reaches the lesson's goal."""
     return parse(lesson.solution, base=start_config(lesson))[0]
 
 
-def hidden_settings(lesson: Lesson) -> tuple[str, ...]:
+def hidden_settings(lesson: ClassroomLesson) -> tuple[str, ...]:
     """Every setting the lesson does not ask the learner to touch."""
     return tuple(name for name in PARAM_BY_NAME if name not in lesson.controls)
 
 
-def broken_limits(lesson: Lesson, config: RunConfig) -> list[str]:
+def broken_limits(lesson: ClassroomLesson, config: RunConfig) -> list[str]:
     """The lesson's limits this config breaks, each as a phrase ("at most 8 hidden units in all")."""
     return [RULES[name].text(n) for name, n in lesson.limits.items() if not RULES[name].holds(config, n)]
 
@@ -209,7 +211,7 @@ def reached_at(goal: Goal, history: History) -> int | None:
     return None
 
 
-def check(lesson: Lesson, config: RunConfig, history: History, epoch: int, playing: bool = False) -> Verdict:
+def check(lesson: ClassroomLesson, config: RunConfig, history: History, epoch: int, playing: bool = False) -> Verdict:
     """Whether the run (its config and history, trained to ``epoch``) meets the lesson's goal, in one sentence.
 
     The hint waits until the run stops (``playing`` False): a run still training has not failed yet.

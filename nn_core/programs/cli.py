@@ -16,13 +16,14 @@ import os
 import sys
 import textwrap
 
-from . import config as cfg
-from .datasets import DATASETS, DataError, load_csv
-from .files import export
-from .files.script import DEFAULT_LINE, default_log_every, export_script, result_lines
-from .heads import HEADS
-from .runs import prepare
-from .teaching.presets import PRESETS
+from .. import config as cfg
+from .. import reference
+from ..datasets import DATASETS, DataError, load_csv
+from ..files import export
+from ..heads import HEADS
+from ..runs import prepare
+from ..teaching.presets import PRESETS
+from .script import DEFAULT_LINE, default_log_every, export_script, result_lines
 
 PROG = "python -m nn_core"
 EXIT_OK, EXIT_DIVERGED, EXIT_USAGE = 0, 1, 2
@@ -217,8 +218,7 @@ def prediction_table(run) -> list[str]:
     if regression:
         predicted = [f"{a:.4f}" for a in A[:, 0]]
     else:
-        labels = A.argmax(axis=1) if A.shape[1] > 1 else (A[:, 0] >= 0.5).astype(int)
-        predicted = [str(int(p)) for p in labels]
+        predicted = [str(int(p)) for p in reference.predicted_class(A)]
     targets = [f"{t:.4g}" if regression else str(int(t)) for t in y.reshape(-1)]
     rows = ["Input | Target | Predicted"]
     for x, t, p in zip(X, targets, predicted):

@@ -7,7 +7,8 @@ it performs the engine's floating-point operations in the engine's order
 
 Its algorithm is ``nn_core.reference``'s own source (``inspect.getsource``): the
 activation pairs, the output and loss, init, forward and backward that its run
-uses, then small per-name snippets for the targets, accuracy and optimizer. It is generated from validated values only: names are checked against the
+uses, and for a classifier the decision rule and accuracy; then small per-name snippets for the targets and
+the optimizer. It is generated from validated values only: names are checked against the
 registries, numbers are written with ``repr(float(x))`` or ``int(x)``, and the
 one free-form string (the table line format) is checked and embedded with
 ``repr``. No user text reaches the code unescaped.
@@ -26,13 +27,13 @@ from ..activations import ACTIVATIONS
 from ..config import RunConfig, SettingError, validate
 from ..datasets import Dataset
 from ..features import RAW
+from ..files.export import ExportError
 from ..heads import HEADS
 from ..initializers import get_initializer
 from ..network import DROPOUT_STREAM
 from ..optimizers import OPTIMIZERS, make_optimizer
 from ..runs import prepare
 from ..teaching.presets import PRESETS
-from .export import ExportError
 
 DEFAULT_LINE = "Epoch {epoch:5d} | Loss: {loss:.6f}"
 RESULT_LINES = {  # what the engine's CLI and the script print after the table
@@ -46,8 +47,9 @@ MAX_LINE = 120
 class Snippet:
     """Source code for one registry entry, and the engine constants it uses.
 
-    ``constants`` pairs a NAME used in ``code`` with the attribute that holds its
-    value: on the activations module, or on the engine's optimizer instance.
+    ``constants`` pairs a NAME used in ``code`` with the attribute of the engine's
+    optimizer instance that holds its value (the activations' constants are
+    ``reference``'s own, listed in ACTIVATION_CONSTANTS).
     """
 
     code: str
@@ -62,11 +64,6 @@ HEAD_CODE: dict[str, Snippet] = {
 def targets(y):
     """Labels 0/1 as a column: shape (n, 1)."""
     return np.asarray(y, dtype=np.float64).reshape(-1, 1)
-
-
-def accuracy(A, Y):
-    """Fraction of samples on the right side of probability 0.5."""
-    return int(np.count_nonzero((A >= 0.5) == (Y >= 0.5))) / A.shape[0]
 '''),
     "softmax": Snippet('''
 def targets(y):
@@ -74,11 +71,6 @@ def targets(y):
     Y = np.zeros((len(y), LAYER_SIZES[-1]))
     Y[np.arange(len(y)), y] = 1.0
     return Y
-
-
-def accuracy(A, Y):
-    """Fraction of samples whose most probable class is the true one."""
-    return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1))) / A.shape[0]
 '''),
     "linear": Snippet('''
 def targets(y):
@@ -86,6 +78,13 @@ def targets(y):
     return np.asarray(y, dtype=np.float64).reshape(-1, 1)
 '''),
 }
+
+ACCURACY_CODE = '''
+
+def accuracy(A, Y):
+    """The fraction of samples whose predicted class is the target's (Y: a 0/1 column or one-hot rows)."""
+    return int(np.count_nonzero(predicted_class(A) == predicted_class(Y))) / A.shape[0]
+'''
 
 OPTIMIZER_CODE: dict[str, Snippet] = {
     "sgd": Snippet('''
@@ -354,7 +353,13 @@ np.seterr(all="ignore")
         code = "\n\n\n".join(([] if shared else [_source(output)]) + [_source(sample_losses)])
         return ("# ----------------------------------------------------------------------------- output and loss\n"
                 + code + "\n\n\n" + f"HEAD = ({output.__name__}, {sample_losses.__name__})  "
-                "# output activation, per-sample loss\n\n" + HEAD_CODE[self.net.output].code)
+                "# output activation, per-sample loss\n\n" + HEAD_CODE[self.net.output].code + self._decision())
+
+    def _decision(self) -> str:
+        """How a classifier's outputs become classes, and its accuracy: the rule the engine and the app use."""
+        if not self.classify:
+            return ""
+        return "\n\n" + _source(reference.predicted_class) + "\n" + ACCURACY_CODE
 
     def network_section(self) -> str:
         functions = [reference.init_params] + ([reference.dropout_masks] if self.net.dropping else [])
