@@ -166,3 +166,11 @@ def test_a_big_network_gets_a_fixed_subset_and_a_coarser_odd_grid():
     assert mid.size == 41 and mid.n_points == landscape.MAX_POINTS
     few = grid_plan(net, 160)  # fewer points than the subset: all of them, on a coarser grid
     assert few.rows is None and landscape.MIN_GRID_SIZE <= few.size < 41
+
+
+def test_training_loss_in_row_blocks_is_the_plain_mean():
+    net = MLP([2, 256, 256, 1], "tanh", seed=1)
+    rng = np.random.RandomState(2)
+    X, y = rng.standard_normal((1200, 2)), rng.randint(0, 2, 1200)
+    assert len(net.row_blocks(1200)) > 1
+    assert landscape.training_loss(net, X, y) == pytest.approx(net.loss(X, y), rel=1e-13)

@@ -16,7 +16,7 @@ n_out, b: 1 × n_out); so are the directions.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -233,6 +233,76 @@ def grid_plan(net: MLP, n_train: int) -> GridPlan:
     size = int(math.sqrt(SLICE_BUDGET / (per_row * n)))
     size = max(MIN_GRID_SIZE, min(GRID_SIZE, size - (1 - size % 2)))
     return GridPlan(size, None if n == n_train else np.arange(n) * n_train // n, n_train)
+
+
+# ----------------------------------------------------------------------------- a trained run's slice
+@dataclass(frozen=True)
+class RunSlice:
+    """A trained run's slice with its path on it: what ``python -m nn_core landscape`` prints.
+
+    The path is the run's snapshots, then the trained weights (at α = β = 0); ``path_loss`` holds each
+    point's own training loss over every training row (the trainer's record), not the slice's value
+    under it, which differs by the point's distance off the plane and, on a subset, by the rows.
+    """
+
+    kind: str
+    alphas: np.ndarray
+    betas: np.ndarray
+    loss: np.ndarray  # (len(betas), len(alphas))
+    center: list
+    d1: list
+    d2: list
+    center_loss: float  # the slice at α = β = 0, on the plan's rows
+    plan: GridPlan
+    epochs: list
+    path: Projection
+    path_loss: list
+
+
+def run_slice(run, kind: str = "random", size: int | None = None, span: float | None = None,
+              seed: int = 0) -> RunSlice:
+    """The slice around a trained run's weights on the grid and rows :func:`grid_plan` picks.
+
+    ``run``: an ``nn_core.runs.Run`` (its net, data, snapshots and history are read). ``size`` overrides
+    the plan's N; ``span`` S gives alphas = betas = linspace(−S, S, N), by default 1 for random
+    directions and, for PCA, the path's reach × 1.2 (:func:`path_span`). After a divergence the weights
+    are the last finite epoch's, so the path stops there.
+    """
+    net, X, y = run.net, run.data.X_train, run.data.y_train
+    diverged = run.history.diverged_at
+    final = run.epochs_done if diverged is None else max(0, diverged - 1)
+    snapshots = [s for s in run.snapshots if s[0] < final]
+    path = [parameters_of(s) for s in snapshots]
+    center = net.parameters()
+    d1, d2 = directions(net, kind, snapshots=path, seed=seed)
+    placed = project(path + [center], center, d1, d2)
+    plan = grid_plan(net, len(X))
+    if size is not None:
+        plan = replace(plan, size=int(size))
+    if span is None:
+        span = path_span(placed) if kind == "pca" else 1.0
+    rows = slice(None) if plan.rows is None else plan.rows
+    axis = np.linspace(-span, span, plan.size)
+    loss = loss_grid(net, X[rows], y[rows], d1, d2, axis, axis)
+    center_loss = float(loss_grid(net, X[rows], y[rows], d1, d2, [0.0], [0.0])[0, 0])
+    moved = net.copy()
+    path_loss = []
+    for params in path + [center]:
+        moved.set_parameters(params)
+        path_loss.append(training_loss(moved, X, y))
+    return RunSlice(kind, axis, axis.copy(), loss, [p.copy() for p in center], d1, d2, center_loss, plan,
+                    [int(s[0]) for s in snapshots] + [int(final)], placed, path_loss)
+
+
+def training_loss(net: MLP, X, y) -> float:
+    """The mean data loss over every row, as the trainer records it: no penalty, no dropout, in the
+    network's row blocks (``MLP.row_blocks``), so a big network on many points stays in budget."""
+    A0, Y = net.inputs(X), net.targets(y)
+    total = 0.0
+    with np.errstate(all="ignore"):
+        for rows in net.row_blocks(A0.shape[0]):
+            total += net.total_loss(net.forward_cache(A0[rows]), Y[rows])
+    return total / A0.shape[0]
 
 
 # ----------------------------------------------------------------------------- helpers
