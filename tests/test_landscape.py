@@ -174,3 +174,9 @@ def test_training_loss_in_row_blocks_is_the_plain_mean():
     X, y = rng.standard_normal((1200, 2)), rng.randint(0, 2, 1200)
     assert len(net.row_blocks(1200)) > 1
     assert landscape.training_loss(net, X, y) == pytest.approx(net.loss(X, y), rel=1e-13)
+
+
+def test_the_note_reads_aloud():
+    assert landscape.GridPlan(11, None, 90).note() == "Loss over all 90 training points on an 11 × 11 grid."
+    assert landscape.GridPlan(81, None, 90).note().endswith("on an 81 × 81 grid.")
+    assert landscape.GridPlan(21, None, 90).note().endswith("on a 21 × 21 grid.")

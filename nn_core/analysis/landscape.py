@@ -29,7 +29,7 @@ GRID_SIZE = 41  # the default network's grid: 41 × 41 forward passes over the t
 MIN_GRID_SIZE = 11  # a bigger network gets a coarser grid, never coarser than this
 MAX_POINTS = 500  # a bigger network's slice reads a fixed subset of at most this many training points
 MIN_POINTS = 100  # ... and never fewer than this (or all of them)
-SLICE_BUDGET = 2e10  # what a slice may cost (see grid_plan): about 2 s on one core, at 10 G a second
+SLICE_BUDGET = 2e10  # what a slice may cost (see grid_plan): 1 to 2 s of one core (benchmarks/bench_landscape.py)
 ACTIVATION_COST = 40  # a unit's activation costs about as much as this many multiply-adds (measured, tanh)
 
 
@@ -56,11 +56,13 @@ class GridPlan:
 
     def note(self) -> str:
         """One sentence saying what the slice was computed on, for the page and the CLI."""
-        grid = f"{self.size} × {self.size} grid"
+        spoken = str(self.size)  # "an 11 × 11 grid", "an 8 × 8 grid", "a 41 × 41 grid"
+        article = "an" if spoken.startswith("8") or spoken in ("11", "18") else "a"
+        grid = f"{article} {self.size} × {self.size} grid"
         if self.rows is None:
-            return f"Loss over all {self.n_train} training points on a {grid}."
-        return (f"Loss over a fixed subset of {len(self.rows)} of the {self.n_train} training points on a "
-                f"{grid}, so that this network's slice takes seconds, not minutes.")
+            return f"Loss over all {self.n_train} training points on {grid}."
+        return (f"Loss over a fixed subset of {len(self.rows)} of the {self.n_train} training points on "
+                f"{grid}, to keep this network's slice within seconds.")
 
 
 # ----------------------------------------------------------------------------- directions
@@ -128,7 +130,7 @@ def parameters_of(snapshot: tuple) -> list:
 def loss_grid(net: MLP, X, y, d1: list, d2: list, alphas, betas) -> np.ndarray:
     """(len(betas), len(alphas)): the mean data loss at θ + α·d₁ + β·d₂; rows are betas, columns alphas.
 
-    X : (n, 2) points (or the network's inputs, as ``net.loss`` takes them), y : their targets. No
+    X : (n, 2) points and y their targets, as ``net.loss`` takes them. No
     penalty, no dropout: the loss the trainer records. Grid points are evaluated together, as a stack
     of networks, in blocks that keep their activations under the engine's evaluation budget
     (``EVAL_BLOCK_BYTES``, as ``MLP.row_blocks``). A point far out may overflow: its loss is inf or NaN.
