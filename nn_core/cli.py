@@ -386,13 +386,15 @@ def slice_map(found: dict, kind: str) -> list[str]:
     for r, i in enumerate(range(len(betas) - 1, -1, -1)):
         label = f"{labels[r]:.3g}" if r in labels else ""
         rows.append(f"{label:>{width}} |" + "".join(c * 2 for c in cells[i]) + "|")
-    axis = f"{alphas[0]:.3g}".ljust(len(alphas)) + f"{alphas[-1]:.3g}".rjust(len(alphas))
+    first, last = f"{alphas[0]:.3g}", f"{alphas[-1]:.3g}"
+    axis = first + last.rjust(max(len(last) + 1, 2 * len(alphas) - len(first)))
     rows.append(" " * (width + 2) + axis + "  α")
     path = found["path"]
     off = max(p["off_plane"] for p in path)
     what = "the path's first two principal components" if kind == "pca" else "filter-normalised random directions"
     legend = [f"Loss around the trained weights along {what}. {found['note']}",
-              f"Loss from “{RAMP[0]}” {low:.4g} to “{RAMP[-1]}” {high:.4g}" + (", log scale." if log else "."),
+              f"Loss from “{RAMP[0]}” {low:.4g} to “{RAMP[-1]}” {high:.4g}" + (", log scale" if log else "")
+              + (f"; “{OVERFLOW_MARK}” where it overflows." if finite.size < loss.size else "."),
               f"{CENTER_MARK} the trained weights (epoch {path[-1]['epoch']}, train loss {path[-1]['loss']:.4g}); "
               f"{PATH_MARK} the training path from epoch {path[0]['epoch']}, projected: it lies up to {off:.3g} "
               "off this plane, so its losses are not the slice's."]

@@ -185,3 +185,17 @@ def test_python_dash_m_runs_the_landscape():
     found = json.loads(done.stdout)
     assert found["config"] == cfg.RunConfig().to_dict() and np.shape(found["loss"]) == (9, 9)
     assert found["loss"][4][4] == pytest.approx(found["center_loss"], rel=1e-13)
+
+
+def test_an_overflowing_loss_is_null_in_json_and_marked_in_the_map(capsys):
+    argv = ["--dataset", "plane", "--hidden", "3", "--activation", "relu", "--epochs", "5", "--grid", "3",
+            "--span", "1e200"]
+    code, found = _json(capsys, *argv)
+    assert code == 0
+    corners = [found["loss"][i][j] for i in (0, 2) for j in (0, 2)]
+    assert corners == [None] * 4  # weights of 1e200 overflow: strict JSON has no inf or NaN
+    assert found["loss"][1][1] == pytest.approx(found["center_loss"], rel=1e-13)
+    _, out, _ = _run(capsys, "landscape", *argv)
+    assert out[1].endswith("|!!!!!!|") and out[2].endswith("|!!XX!!|")
+    assert out[4].split() == ["-1e+200", "1e+200", "α"]
+    assert any("“!” where it overflows" in line for line in out)
