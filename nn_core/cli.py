@@ -263,9 +263,18 @@ def _write_files(args, run, log_every: int, line: str, err) -> None:
 
 
 def _emit(out, record: dict) -> None:
-    """One strict-JSON line; NaN (e.g. no test set) becomes null."""
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
-    print(json.dumps(clean, allow_nan=False), file=out)
+    """One strict-JSON line; NaN (e.g. no test set) and inf (a landscape's overflowed loss) become null."""
+    print(json.dumps(_strict(record), allow_nan=False), file=out)
+
+
+def _strict(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_strict(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    return value
 
 
 def _presets(out) -> int:
@@ -345,7 +354,7 @@ def _landscape(args, out, err) -> int:
     run.train()
     found = slice_record(landscape.run_slice(run, args.directions, size, span))
     if args.json:
-        _emit_json(out, {**found, "config": run.config.to_dict()})
+        _emit(out, {**found, "config": run.config.to_dict()})
     else:
         print("\n".join(slice_map(found, args.directions)), file=out)
     return EXIT_DIVERGED if run.history.diverged_at is not None else EXIT_OK
@@ -427,19 +436,6 @@ def _positive(raw: str, where: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise UsageError(f"{where}: {cfg.quote(raw)} is not a number above 0.")
     return value
-
-
-def _emit_json(out, record) -> None:
-    """One strict-JSON object; a loss that overflowed (inf, NaN) becomes null."""
-    def clean(value):
-        if isinstance(value, float):
-            return value if math.isfinite(value) else None
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        return value
-    print(json.dumps(clean(record), allow_nan=False), file=out)
 
 
 # ----------------------------------------------------------------------------- entry point

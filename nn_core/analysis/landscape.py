@@ -270,7 +270,7 @@ def run_slice(run, kind: str = "random", size: int | None = None, span: float | 
     directions and, for PCA, the path's reach × 1.2 (:func:`path_span`). After a divergence the weights
     are the last finite epoch's, so the path stops there.
     """
-    net, X, y = run.net, run.data.X_train, run.data.y_train
+    net, X, y = run.net.copy(), run.data.X_train, run.data.y_train  # a copy: a live run may train on meanwhile
     diverged = run.history.diverged_at
     final = run.epochs_done if diverged is None else max(0, diverged - 1)
     snapshots = [s for s in run.snapshots if s[0] < final]
@@ -292,7 +292,7 @@ def run_slice(run, kind: str = "random", size: int | None = None, span: float | 
     for params in path + [center]:
         moved.set_parameters(params)
         path_loss.append(training_loss(moved, X, y))
-    return RunSlice(kind, axis, axis.copy(), loss, [p.copy() for p in center], d1, d2, center_loss, plan,
+    return RunSlice(kind, axis, axis.copy(), loss, center, d1, d2, center_loss, plan,
                     [int(s[0]) for s in snapshots] + [int(final)], placed, path_loss)
 
 
