@@ -304,7 +304,8 @@ the plane it gets. With --json, one JSON object instead: alphas, betas, loss (ro
 betas, columns alphas; null where the loss overflows), center and directions ([W1, b1,
 W2, b2, ...] as nested lists, W n_in × n_out, b 1 × n_out), path (epoch, alpha, beta,
 loss, off_plane; the loss is the snapshot's own training loss), center_loss, rows (the
-training rows the slice reads, null for all), note and config (as train --json prints it).
+training rows the slice reads, null for all), note, config (as train --json prints it)
+and notes (settings adjusted to fit the data).
 
 Exit status: as train (0 trained; 1 the loss diverged: the slice is around the weights of
 the last finite epoch; 2 a bad flag, value or file).
@@ -354,7 +355,7 @@ def _landscape(args, out, err) -> int:
     run.train()
     found = slice_record(landscape.run_slice(run, args.directions, size, span))
     if args.json:
-        _emit(out, {**found, "config": run.config.to_dict()})
+        _emit(out, {**found, "config": run.config.to_dict(), "notes": notes})
     else:
         print("\n".join(slice_map(found, args.directions)), file=out)
     return EXIT_DIVERGED if run.history.diverged_at is not None else EXIT_OK

@@ -53,7 +53,7 @@ def test_json_recomputes_every_sampled_grid_point_from_itself(capsys):
     code, found = _json(capsys, "--preset", "seed-000", "--grid", "7", "--span", "2")
     assert code == 0
     assert set(found) == {"alphas", "betas", "loss", "center", "directions", "path", "center_loss", "config",
-                          "rows", "note"}
+                          "rows", "note", "notes"}
     assert found["alphas"] == found["betas"] == np.linspace(-2, 2, 7).tolist()
     assert np.shape(found["loss"]) == (7, 7)
     run, X, y = _rebuilt(found)
@@ -184,6 +184,7 @@ def test_python_dash_m_runs_the_landscape():
     assert done.returncode == 0 and done.stderr == ""
     found = json.loads(done.stdout)
     assert found["config"] == cfg.RunConfig().to_dict() and np.shape(found["loss"]) == (9, 9)
+    assert found["notes"] == []
     assert found["loss"][4][4] == pytest.approx(found["center_loss"], rel=1e-13)
 
 
@@ -192,6 +193,7 @@ def test_an_overflowing_loss_is_null_in_json_and_marked_in_the_map(capsys):
             "--span", "1e200"]
     code, found = _json(capsys, *argv)
     assert code == 0
+    assert found["notes"] == ["A regression problem needs a linear output; switched from sigmoid."]
     corners = [found["loss"][i][j] for i in (0, 2) for j in (0, 2)]
     assert corners == [None] * 4  # weights of 1e200 overflow: strict JSON has no inf or NaN
     assert found["loss"][1][1] == pytest.approx(found["center_loss"], rel=1e-13)
