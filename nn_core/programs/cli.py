@@ -1,8 +1,9 @@
-"""The command line: ``python -m nn_core train | presets | datasets``.
+"""The command line: ``python -m nn_core train | landscape | presets | datasets``.
 
-``train``'s flags are generated from ``nn_core.config.PARAMS`` (one flag per
-setting, ``n_samples`` → ``--n-samples``), so the CLI, the app and the URL can
-never disagree on names, ranges or defaults. Every value is checked strictly:
+The setting flags of ``train`` (and of ``landscape``, which trains the same way)
+are generated from ``nn_core.config.PARAMS`` (one flag per setting, ``n_samples``
+→ ``--n-samples``), so the CLI, the app and the URL can never disagree on names,
+ranges or defaults. Every value is checked strictly:
 a bad flag, value or file prints one line on stderr and exits with status 2,
 never a traceback.
 """
@@ -16,8 +17,11 @@ import os
 import sys
 import textwrap
 
+import numpy as np
+
 from .. import config as cfg
 from .. import reference
+from ..analysis import landscape
 from ..datasets import DATASETS, DataError, load_csv
 from ..files import export
 from ..heads import HEADS
@@ -84,21 +88,13 @@ def _metavar(param: cfg.Param) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, allow_abbrev=False,
                      description="nnplay's pure-NumPy neural-network engine from the command line.")
-    commands = parser.add_subparsers(dest="command", metavar="{train,presets,datasets}")
+    commands = parser.add_subparsers(dest="command", metavar="{train,landscape,presets,datasets}")
     train = commands.add_parser(
         "train", allow_abbrev=False, help="train a network and print its loss table",
         description="Train a fully connected network and print its loss table. Explicit flags override "
                     "a --preset's settings.",
         epilog=TRAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    groups = {name: train.add_argument_group(title) for name, title in
-              (("data", "data"), ("network", "network"), ("training", "training"))}
-    for param in cfg.PARAMS:
-        groups[param.group].add_argument(flag(param), dest=param.name, metavar=_metavar(param),
-                                         help=_param_help(param))
-    run = train.add_argument_group("run and output")
-    run.add_argument("--preset", metavar="{" + ",".join(PRESETS) + "}",
-                     help="start from a tutorial preset's settings, table format and logging interval")
-    run.add_argument("--csv", metavar="FILE", help="train on your own CSV (columns x1, x2 and label or target)")
+    run = _add_setting_flags(train, "start from a tutorial preset's settings, table format and logging interval")
     run.add_argument("--log-every", metavar="N", help="print a table row every N epochs (default: about 10 rows)")
     run.add_argument("--save", metavar="FILE", help="save the trained network and config (.json or .npz)")
     run.add_argument("--export-script", metavar="FILE",
@@ -108,7 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skip per-layer gradient and unit-health records (faster)")
     commands.add_parser("presets", help="list the tutorial presets", description="List the tutorial presets.")
     commands.add_parser("datasets", help="list the built-in datasets", description="List the built-in datasets.")
+    _add_landscape_parser(commands)
     return parser
+
+
+def _add_setting_flags(command, preset_help: str) -> argparse._ArgumentGroup:
+    """A command's run settings: one flag per config setting, --preset and --csv; returns the group
+    "run and output" for the command's own flags."""
+    groups = {name: command.add_argument_group(title) for name, title in
+              (("data", "data"), ("network", "network"), ("training", "training"))}
+    for param in cfg.PARAMS:
+        groups[param.group].add_argument(flag(param), dest=param.name, metavar=_metavar(param),
+                                         help=_param_help(param))
+    run = command.add_argument_group("run and output")
+    run.add_argument("--preset", metavar="{" + ",".join(PRESETS) + "}", help=preset_help)
+    run.add_argument("--csv", metavar="FILE", help="train on your own CSV (columns x1, x2 and label or target)")
+    return run
 
 
 # ----------------------------------------------------------------------------- checking
@@ -158,10 +169,11 @@ def _check_output_path(path: str | None, where: str, extensions: tuple) -> None:
 
 
 # ----------------------------------------------------------------------------- commands
-def _train(args, out, err) -> int:
+def _settings(args) -> tuple[cfg.RunConfig, object, list[str]]:
+    """What the setting flags describe: the run's config (the head fitted to the data), its data when it
+    comes from a CSV (else None: generated from the config), and notes on what was adjusted."""
     if args.preset is not None and args.preset not in PRESETS:
         raise UsageError(f"--preset: {cfg.quote(args.preset)} is not one of {', '.join(PRESETS)}.")
-    preset = PRESETS.get(args.preset)
     config, explicit = _config(args)
     data = None
     if config.dataset == "csv":
@@ -170,6 +182,12 @@ def _train(args, out, err) -> int:
         except DataError as error:
             raise UsageError(f"--csv: {error}") from None
     config, notes = _fit_output(config, data.kind if data else cfg.kind_of(config), explicit)
+    return config, data, notes
+
+
+def _train(args, out, err) -> int:
+    preset = PRESETS.get(args.preset)
+    config, data, notes = _settings(args)
     log_every = (_positive_int(args.log_every, "--log-every") if args.log_every is not None
                  else preset.log_every if preset else default_log_every(config.epochs))
     line = preset.line if preset else DEFAULT_LINE
@@ -245,9 +263,18 @@ def _write_files(args, run, log_every: int, line: str, err) -> None:
 
 
 def _emit(out, record: dict) -> None:
-    """One strict-JSON line; NaN (e.g. no test set) becomes null."""
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
-    print(json.dumps(clean, allow_nan=False), file=out)
+    """One strict-JSON line; NaN (e.g. no test set) and inf (a landscape's overflowed loss) become null."""
+    print(json.dumps(_strict(record), allow_nan=False), file=out)
+
+
+def _strict(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_strict(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    return value
 
 
 def _presets(out) -> int:
@@ -268,23 +295,171 @@ def _datasets(out) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------- landscape
+LANDSCAPE_EPILOG = f"""\
+Output: the slice L(θ + α·d1 + β·d2) around the trained weights θ as a text heat map
+(darker: higher loss), with the training path projected onto it (o) and the trained
+weights (X). A projected path does not lie on the slice: the legend says how far off
+the plane it gets. With --json, one JSON object instead: alphas, betas, loss (rows are
+betas, columns alphas; null where the loss overflows), center and directions ([W1, b1,
+W2, b2, ...] as nested lists, W n_in × n_out, b 1 × n_out), path (epoch, alpha, beta,
+loss, off_plane; the loss is the snapshot's own training loss), center_loss, rows (the
+training rows the slice reads, null for all), note, config (as train --json prints it)
+and notes (settings adjusted to fit the data).
+
+Exit status: as train (0 trained; 1 the loss diverged: the slice is around the weights of
+the last finite epoch; 2 a bad flag, value or file).
+
+Examples:
+  {PROG} landscape
+  {PROG} landscape --dataset spiral --hidden 16,16 --epochs 1000 --directions pca
+  {PROG} landscape --preset seed-000 --grid 21 --span 2 --json
+"""
+MAX_GRID = 101
+RAMP = " .:-=+*#%@"  # low loss to high
+PATH_MARK, CENTER_MARK, OVERFLOW_MARK = "o", "X", "!"
+
+
+def _add_landscape_parser(commands) -> None:
+    command = commands.add_parser(
+        "landscape", allow_abbrev=False, help="train, then print the loss landscape around the trained weights",
+        description="Train a network as train does, then print a 2-D slice of its loss around the trained "
+                    "weights, with the training path on it (Li et al. 2018).",
+        epilog=LANDSCAPE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = _add_setting_flags(command, "start from a tutorial preset's settings")
+    run.add_argument("--json", action="store_true", help="print one JSON object holding the slice instead")
+    grid = command.add_argument_group("slice")
+    grid.add_argument("--grid", metavar="N", help=f"an N × N grid, 2 to {MAX_GRID} (default: {landscape.GRID_SIZE}, "
+                                                  "coarser for big networks)")
+    grid.add_argument("--span", metavar="S", help="alphas = betas = linspace(-S, S, N) (default: 1 for random "
+                                                  "directions; for pca, the path's reach × 1.2)")
+    grid.add_argument("--directions", metavar="{" + ",".join(landscape.KINDS) + "}", default="random",
+                      help="filter-normalised random directions, or the path's first two principal components "
+                           "(default: random)")
+
+
+def _landscape(args, out, err) -> int:
+    config, data, notes = _settings(args)
+    if args.directions not in landscape.KINDS:
+        raise UsageError(f"--directions: {cfg.quote(args.directions)} is not one of "
+                         f"{', '.join(landscape.KINDS)}.")
+    size = None if args.grid is None else _whole(args.grid, "--grid", 2, MAX_GRID)
+    span = None if args.span is None else _positive(args.span, "--span")
+    if args.directions == "pca" and config.epochs < 2:
+        raise UsageError("--directions pca: a path needs at least two snapshots; train for 2 epochs or more.")
+    run = prepare(config, data, diagnostics=False)
+    notes += run.notes
+    if not args.json:
+        for note in notes:
+            print(f"note: {note}", file=err)
+    run.train()
+    found = slice_record(landscape.run_slice(run, args.directions, size, span))
+    if args.json:
+        _emit(out, {**found, "config": run.config.to_dict(), "notes": notes})
+    else:
+        print("\n".join(slice_map(found, args.directions)), file=out)
+    return EXIT_DIVERGED if run.history.diverged_at is not None else EXIT_OK
+
+
+def slice_record(found: landscape.RunSlice) -> dict:
+    """The slice as --json prints it (before the config is added); arrays become nested lists."""
+    path = found.path
+    return {"alphas": found.alphas.tolist(), "betas": found.betas.tolist(), "loss": found.loss.tolist(),
+            "center": [p.tolist() for p in found.center],
+            "directions": [[p.tolist() for p in d] for d in (found.d1, found.d2)],
+            "path": [{"epoch": e, "alpha": float(a), "beta": float(b), "loss": float(v), "off_plane": float(o)}
+                     for e, a, b, v, o in zip(found.epochs, path.alpha, path.beta, found.path_loss, path.off_plane)],
+            "center_loss": found.center_loss, "rows": None if found.plan.rows is None else found.plan.rows.tolist(),
+            "note": found.plan.note()}
+
+
+def slice_map(found: dict, kind: str) -> list[str]:
+    """The slice as text: one character pair per grid point (RAMP, low to high; log scale when the losses
+    span more than a factor 10), β up and α across, the path's points (o) and the trained weights (X)."""
+    loss = np.array([[math.nan if v is None else v for v in row] for row in found["loss"]])
+    alphas, betas = np.array(found["alphas"]), np.array(found["betas"])
+    finite = loss[np.isfinite(loss)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (math.nan, math.nan)
+    log = bool(finite.size) and low > 0 and high > 10 * low
+    scaled = np.log(loss / low) / np.log(high / low) if log else (loss - low) / ((high - low) or 1.0)
+    cells = [[OVERFLOW_MARK if not math.isfinite(v) else RAMP[min(len(RAMP) - 1, int(v * len(RAMP)))]
+              for v in row] for row in scaled]
+    for point in found["path"]:
+        i, j = _nearest(betas, point["beta"]), _nearest(alphas, point["alpha"])
+        if i is not None and j is not None:
+            cells[i][j] = PATH_MARK
+    i, j = _nearest(betas, 0.0), _nearest(alphas, 0.0)
+    cells[i][j] = CENTER_MARK
+    labels = {0: betas[-1], len(betas) // 2: betas[len(betas) // 2], len(betas) - 1: betas[0]}
+    width = max(len(f"{v:.3g}") for v in labels.values())
+    rows = [f"{'β':>{width}} ^"]
+    for r, i in enumerate(range(len(betas) - 1, -1, -1)):
+        label = f"{labels[r]:.3g}" if r in labels else ""
+        rows.append(f"{label:>{width}} |" + "".join(c * 2 for c in cells[i]) + "|")
+    first, last = f"{alphas[0]:.3g}", f"{alphas[-1]:.3g}"
+    axis = first + last.rjust(max(len(last) + 1, 2 * len(alphas) - len(first)))
+    rows.append(" " * (width + 2) + axis + "  α")
+    path = found["path"]
+    off = max(p["off_plane"] for p in path)
+    what = "the path's first two principal components" if kind == "pca" else "filter-normalised random directions"
+    legend = [f"Loss around the trained weights along {what}. {found['note']}",
+              f"Loss from “{RAMP[0]}” {low:.4g} to “{RAMP[-1]}” {high:.4g}" + (", log scale" if log else "")
+              + (f"; “{OVERFLOW_MARK}” where it overflows." if finite.size < loss.size else "."),
+              f"{CENTER_MARK} the trained weights (epoch {path[-1]['epoch']}, train loss {path[-1]['loss']:.4g}); "
+              f"{PATH_MARK} the training path from epoch {path[0]['epoch']}, projected: it lies up to {off:.3g} "
+              "off this plane, so its losses are not the slice's."]
+    return rows + [line for text in legend for line in textwrap.wrap(text, max(80, len(rows[-1])))]
+
+
+def _nearest(axis: np.ndarray, value: float) -> int | None:
+    """The grid index nearest ``value``, or None when it lies outside the axis."""
+    step = (axis[-1] - axis[0]) / max(1, len(axis) - 1)
+    if not (axis[0] - step / 2 <= value <= axis[-1] + step / 2):
+        return None
+    return int(np.argmin(np.abs(axis - value)))
+
+
+def _whole(raw: str, where: str, low: int, high: int) -> int:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value == round(value) and low <= value <= high):
+        raise UsageError(f"{where}: {cfg.quote(raw)} is not a whole number from {low} to {high}.")
+    return int(value)
+
+
+def _positive(raw: str, where: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(f"{where}: {cfg.quote(raw)} is not a number above 0.")
+    return value
+
+
 # ----------------------------------------------------------------------------- entry point
 def main(argv=None) -> int:
     """Run the CLI with ``argv`` (default: sys.argv[1:]) and return the exit status."""
     out, err = sys.stdout, sys.stderr
+    command = "train"  # whose name a check's sentence is prefixed with
     try:
         args = build_parser().parse_args(argv)
+        command = args.command or command
         if args.command == "train":
             return _train(args, out, err)
+        if args.command == "landscape":
+            return _landscape(args, out, err)
         if args.command == "presets":
             return _presets(out)
         if args.command == "datasets":
             return _datasets(out)
-        raise UsageError(f"{PROG}: error: choose a command: train, presets or datasets (see {PROG} --help).")
+        raise UsageError(f"{PROG}: error: choose a command: train, landscape, presets or datasets (see {PROG} --help).")
     except UsageError as error:
         message = str(error)
         if not message.startswith(PROG):
-            message = f"{PROG} train: error: {message}"
+            message = f"{PROG} {command}: error: {message}"
         print(message, file=err)
         return EXIT_USAGE
     except ValueError as error:  # the engine's own one-sentence checks
