@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import string
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,12 @@ RESULT_LINES = {  # what the engine's CLI and the script print after the table
     "regression": ("Train loss: {train:.6g}", "Test loss: {test:.6g}"),
 }
 MAX_LINE = 120
+PREAMBLE = '''import numpy as np
+
+# exp(-z) overflows to inf for very negative z, and 1 / (1 + inf) = 0 is still the right answer;
+# a diverging run is caught from its loss instead. So NumPy's warnings are switched off.
+np.seterr(all="ignore")
+'''  # the code's first lines, before the settings
 
 
 @dataclass(frozen=True)
@@ -167,14 +174,15 @@ def result_lines(evaluation: dict, classify: bool) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- validation
-def check_config(config: RunConfig) -> RunConfig:
-    """The config, strictly valid (:func:`nn_core.config.validate`), before any of it is written into code."""
+def check_config(config: RunConfig, what: str = "script") -> RunConfig:
+    """The config, strictly valid (:func:`nn_core.config.validate`), before any of it is written into code.
+    ``what`` names the export in the sentence that refuses it ("script" or "notebook")."""
     if not isinstance(config, RunConfig):
-        raise ExportError("The script export needs a RunConfig.")
+        raise ExportError(f"The {what} export needs a RunConfig.")
     try:
         return validate(config)
     except SettingError as error:
-        raise ExportError(f"{str(error).rstrip('.')}; that is not a valid setting, so no script was written.") \
+        raise ExportError(f"{str(error).rstrip('.')}; that is not a valid setting, so no {what} was written.") \
             from None
 
 
@@ -195,11 +203,11 @@ def check_line(line: str) -> str:
     return line
 
 
-def _check_data(data) -> Dataset:
+def _check_data(data, what: str) -> Dataset:
     if not isinstance(data, Dataset):
-        raise ExportError("The script export needs an nn_core Dataset.")
+        raise ExportError(f"The {what} export needs an nn_core Dataset.")
     if not all(np.isfinite(a).all() for a in (data.X_train, data.y_train, data.X_test, data.y_test)):
-        raise ExportError("The data holds NaN or infinite values, so no script was written.")
+        raise ExportError(f"The data holds NaN or infinite values, so no {what} was written.")
     return data
 
 
@@ -216,7 +224,14 @@ def export_script(config: RunConfig, data: Dataset | None = None, log_every: int
     ``line`` default to the preset's when ``config`` is a preset's, else to
     about ten rows of :data:`DEFAULT_LINE`.
     """
-    config = check_config(config)
+    return script_parts(config, data, log_every, line).source()
+
+
+def script_parts(config: RunConfig, data: Dataset | None = None, log_every: int | None = None,
+                 line: str | None = None, what: str = "script") -> ScriptParts:
+    """The sections of :func:`export_script`'s file, from checked values, for any export that shows the
+    same code (the notebook lays them out as cells). ``what`` names that export in its refusals."""
+    config = check_config(config, what)
     preset = preset_for(config)
     line = check_line(line if line is not None else (preset.line if preset else DEFAULT_LINE))
     if log_every is None:
@@ -224,13 +239,18 @@ def export_script(config: RunConfig, data: Dataset | None = None, log_every: int
     if not _is_int(log_every) or log_every < 1:
         raise ExportError("log_every must be a whole number of epochs, at least 1.")
     if data is None and config.dataset == "csv":
-        raise ExportError("A CSV run needs its data to export a script.")
-    run = prepare(config, _check_data(data) if data is not None else None)
-    return _Writer(run, int(log_every), line).source()
+        raise ExportError(f"A CSV run needs its data to export a {what}.")
+    run = prepare(config, _check_data(data, what) if data is not None else None)
+    return ScriptParts(run, int(log_every), line)
 
 
-class _Writer:
-    """Assembles the script's sections from a prepared (validated) run."""
+class ScriptParts:
+    """The script's sections, each a piece of source, from a prepared (validated) run.
+
+    :meth:`source` joins them into the script; the training loop and the report
+    are written at the left margin (:meth:`training_loop`, :meth:`report`), and
+    the script indents them into its ``main()``.
+    """
 
     def __init__(self, run, log_every: int, line: str):
         self.config, self.data, self.net, self.trainer = run.config, run.data, run.net, run.trainer
@@ -248,28 +268,30 @@ class _Writer:
 
     # --------------------------------------------------------------- pieces
     def header(self) -> str:
-        c, net = self.config, self.net
-        sizes = "-".join(str(int(s)) for s in net.layer_sizes)
-        hidden = ", ".join(net.hidden_activations) or "none"
-        batch = "full batch" if self.full_batch else f"mini-batches of {int(self.trainer.batch_size)}"
-        data = "your CSV data" if c.dataset == "csv" else f"the {c.dataset} dataset"
-        return f'''"""Train a {sizes} network with NumPy alone: a standalone export from nnplay.
+        return f'''"""{self.title()}: a standalone export from nnplay.
 
-{self._inputs_line()}Hidden activations: {hidden}. Output: {HEADS[net.output].label}.
-Training: {self.trainer.optimizer_name}, learning rate {float(c.lr)!r}, {batch}, {int(c.epochs)} epochs,
-{c.reduction} of the per-sample gradients, weight seed {int(c.seed)}.
-Data: {data}, {self.data.n_train} training and {self.data.n_test} test points, embedded below.
+{self.summary()}
 
 Every operation runs in the same order as in nnplay's engine, so this file prints
 the same loss table, digit for digit. Run it with:  python this_file.py
 """
 
-import numpy as np
+{PREAMBLE}'''
 
-# exp(-z) overflows to inf for very negative z, and 1 / (1 + inf) = 0 is still the right answer;
-# a diverging run is caught from its loss instead. So NumPy's warnings are switched off.
-np.seterr(all="ignore")
-'''
+    def title(self) -> str:
+        sizes = "-".join(str(int(s)) for s in self.net.layer_sizes)
+        return f"Train a {sizes} network with NumPy alone"
+
+    def summary(self) -> str:
+        """The run in four or five lines: network, training and data (the embedded data follows them)."""
+        c, net = self.config, self.net
+        hidden = ", ".join(net.hidden_activations) or "none"
+        batch = "full batch" if self.full_batch else f"mini-batches of {int(self.trainer.batch_size)}"
+        data = "your CSV data" if c.dataset == "csv" else f"the {c.dataset} dataset"
+        return f"""{self._inputs_line()}Hidden activations: {hidden}. Output: {HEADS[net.output].label}.
+Training: {self.trainer.optimizer_name}, learning rate {float(c.lr)!r}, {batch}, {int(c.epochs)} epochs,
+{c.reduction} of the per-sample gradients, weight seed {int(c.seed)}.
+Data: {data}, {self.data.n_train} training and {self.data.n_test} test points, embedded below."""
 
     def settings(self) -> str:
         c, net = self.config, self.net
@@ -372,75 +394,78 @@ np.seterr(all="ignore")
                 + OPTIMIZER_CODE[self.trainer.optimizer_name].code)
 
     def training_section(self) -> str:
+        """The script's ``main()``: the training loop, then the report, one indent in."""
+        body = textwrap.indent(self.training_loop() + "\n" + self.report(), "    ")
+        return ("# ----------------------------------------------------------------------------- training\n"
+                "def main():\n" + body + '\n\nif __name__ == "__main__":\n    main()\n')
+
+    def training_loop(self) -> str:
+        """Initialise the weights and train EPOCHS epochs, printing a table row every LOG_EVERY; at the margin."""
         lr = "LR / (1.0 + LR_DECAY * epoch)" if self.config.lr_decay else "LR"
         if self.full_batch and self.net.dropping:
-            update = '''        masks = dropout_masks(dropout_rng, n, LAYER_SIZES[1:-1], DROPOUT)  # this step's dropped units
-        Zs, As = forward(X_train, weights, biases, HIDDEN, HEAD[0], masks)
-        grads = backward(Zs, As, Y_train, weights, HIDDEN, REDUCTION, L2, L1, masks)  # 2. backward pass
-        step(params, grads, lr, state)  # 3. update the weights in place
+            update = '''    masks = dropout_masks(dropout_rng, n, LAYER_SIZES[1:-1], DROPOUT)  # this step's dropped units
+    Zs, As = forward(X_train, weights, biases, HIDDEN, HEAD[0], masks)
+    grads = backward(Zs, As, Y_train, weights, HIDDEN, REDUCTION, L2, L1, masks)  # 2. backward pass
+    step(params, grads, lr, state)  # 3. update the weights in place
 '''
         elif self.full_batch:
-            update = '''        grads = backward(Zs, As, Y_train, weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass
+            update = '''    grads = backward(Zs, As, Y_train, weights, HIDDEN, REDUCTION, L2, L1)  # 2. backward pass
+    step(params, grads, lr, state)  # 3. update the weights in place
+'''
+        else:
+            update = '''    order = shuffle.permutation(n)  # a new seeded shuffle every epoch
+    for start in range(0, n, BATCH_SIZE):
+        idx = order[start:start + BATCH_SIZE]
+{draw}        Z_batch, A_batch = forward(X_train[idx], weights, biases, HIDDEN, HEAD[0]{masks})
+        grads = backward(Z_batch, A_batch, Y_train[idx], weights, HIDDEN, REDUCTION, L2, L1{masks})  # 2. backward pass on the batch
         step(params, grads, lr, state)  # 3. update the weights in place
 '''
-        else:
-            update = '''        order = shuffle.permutation(n)  # a new seeded shuffle every epoch
-        for start in range(0, n, BATCH_SIZE):
-            idx = order[start:start + BATCH_SIZE]
-{draw}            Z_batch, A_batch = forward(X_train[idx], weights, biases, HIDDEN, HEAD[0]{masks})
-            grads = backward(Z_batch, A_batch, Y_train[idx], weights, HIDDEN, REDUCTION, L2, L1{masks})  # 2. backward pass on the batch
-            step(params, grads, lr, state)  # 3. update the weights in place
-'''
             drops = self.net.dropping
-            update = update.replace("{draw}", "            masks = dropout_masks(dropout_rng, len(idx), LAYER_SIZES[1:-1], "
+            update = update.replace("{draw}", "        masks = dropout_masks(dropout_rng, len(idx), LAYER_SIZES[1:-1], "
                                               "DROPOUT)  # this step's dropped units\n" if drops else "")
             update = update.replace("{masks}", ", masks" if drops else "")
-        shuffle = "    shuffle = np.random.RandomState(SEED)  # the mini-batch order\n" if not self.full_batch else ""
+        shuffle = "shuffle = np.random.RandomState(SEED)  # the mini-batch order\n" if not self.full_batch else ""
         if self.net.dropping:
-            shuffle += (f"    dropout_rng = np.random.RandomState([SEED, {DROPOUT_STREAM}])  "
+            shuffle += (f"dropout_rng = np.random.RandomState([SEED, {DROPOUT_STREAM}])  "
                         "# the dropout masks' own stream\n")
-        if self.classify:
-            report = "    _, As = forward(X_train, weights, biases, HIDDEN, HEAD[0])\n" \
-                     "    print(RESULT_LINES[0].format(train=accuracy(As[-1], Y_train)))\n"
-            if self.has_test:
-                report += "    _, As = forward(X_test, weights, biases, HIDDEN, HEAD[0])\n" \
-                          "    print(RESULT_LINES[1].format(test=accuracy(As[-1], targets(y_test))))\n"
-        else:
-            report = "    Zs, _ = forward(X_train, weights, biases, HIDDEN, HEAD[0])\n" \
-                     "    print(RESULT_LINES[0].format(train=float(HEAD[1](Zs[-1], Y_train).mean())))\n"
-            if self.has_test:
-                report += "    Zs, _ = forward(X_test, weights, biases, HIDDEN, HEAD[0])\n" \
-                          "    print(RESULT_LINES[1].format(test=float(HEAD[1](Zs[-1], targets(y_test)).mean())))\n"
-        return f'''
-# ----------------------------------------------------------------------------- training
-def main():
-    weights, biases = init_params(LAYER_SIZES, WEIGHT_SCALES, SEED, HIDDEN_BIAS)
-    params = [p for pair in zip(weights, biases) for p in pair]  # [W1, b1, W2, b2, ...]
-    Y_train = targets(y_train)
-    n = X_train.shape[0]
-    state = {{}}  # the optimizer's memory, if it has one
-{shuffle}    previous = [p.copy() for p in params]
-    for epoch in range(EPOCHS):
-        # 1. Forward pass on all training points. The loss printed is measured before this epoch's update.
-        Zs, As = forward(X_train, weights, biases, HIDDEN, HEAD[0])
-        loss = float(HEAD[1](Zs[-1], Y_train).sum()) / n  # the mean sample loss (the penalty is not printed)
-        if not np.isfinite(loss):
-            print(f"diverged at epoch {{epoch}}")
-            if epoch > 0:  # go back to the weights of the last epoch whose loss was finite
-                for p, saved in zip(params, previous):
-                    p[...] = saved
-            break
-        if epoch % LOG_EVERY == 0:
-            print(LINE.format(epoch=epoch, loss=loss))
-        for p, saved in zip(params, previous):
-            saved[...] = p
-        lr = {lr}
-{update}
-{report}
+        return f'''weights, biases = init_params(LAYER_SIZES, WEIGHT_SCALES, SEED, HIDDEN_BIAS)
+params = [p for pair in zip(weights, biases) for p in pair]  # [W1, b1, W2, b2, ...]
+Y_train = targets(y_train)
+n = X_train.shape[0]
+state = {{}}  # the optimizer's memory, if it has one
+{shuffle}previous = [p.copy() for p in params]
+for epoch in range(EPOCHS):
+    # 1. Forward pass on all training points. The loss printed is measured before this epoch's update.
+    Zs, As = forward(X_train, weights, biases, HIDDEN, HEAD[0])
+    loss = float(HEAD[1](Zs[-1], Y_train).sum()) / n  # the mean sample loss (the penalty is not printed)
+    if not np.isfinite(loss):
+        print(f"diverged at epoch {{epoch}}")
+        if epoch > 0:  # go back to the weights of the last epoch whose loss was finite
+            for p, saved in zip(params, previous):
+                p[...] = saved
+        break
+    if epoch % LOG_EVERY == 0:
+        print(LINE.format(epoch=epoch, loss=loss))
+    for p, saved in zip(params, previous):
+        saved[...] = p
+    lr = {lr}
+{update}'''
 
-if __name__ == "__main__":
-    main()
-'''
+    def report(self) -> str:
+        """The lines printed after the table: train (and test) accuracy, or loss for regression; at the margin."""
+        if self.classify:
+            report = "_, As = forward(X_train, weights, biases, HIDDEN, HEAD[0])\n" \
+                     "print(RESULT_LINES[0].format(train=accuracy(As[-1], Y_train)))\n"
+            if self.has_test:
+                report += "_, As = forward(X_test, weights, biases, HIDDEN, HEAD[0])\n" \
+                          "print(RESULT_LINES[1].format(test=accuracy(As[-1], targets(y_test))))\n"
+        else:
+            report = "Zs, _ = forward(X_train, weights, biases, HIDDEN, HEAD[0])\n" \
+                     "print(RESULT_LINES[0].format(train=float(HEAD[1](Zs[-1], Y_train).mean())))\n"
+            if self.has_test:
+                report += "Zs, _ = forward(X_test, weights, biases, HIDDEN, HEAD[0])\n" \
+                          "print(RESULT_LINES[1].format(test=float(HEAD[1](Zs[-1], targets(y_test)).mean())))\n"
+        return report
 
 
 def _source(function) -> str:
