@@ -27,6 +27,7 @@ from ..files import export
 from ..heads import HEADS
 from ..runs import prepare
 from ..teaching.presets import PRESETS
+from .notebook import DEFAULT_APP_URL, check_app_url, export_notebook
 from .script import DEFAULT_LINE, default_log_every, export_script, result_lines
 
 PROG = "python -m nn_core"
@@ -50,6 +51,7 @@ Examples:
   {PROG} train --dataset spiral --hidden 16,16 --activation relu,tanh --lr 0.1 --epochs 2000
   {PROG} train --csv points.csv --hidden 8 --optimizer adam --lr 0.01 --save run.json
   {PROG} train --preset seed-000 --export-script seed000.py
+  {PROG} train --preset seed-000 --export-notebook seed000.ipynb
 """
 
 
@@ -99,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--save", metavar="FILE", help="save the trained network and config (.json or .npz)")
     run.add_argument("--export-script", metavar="FILE",
                      help="write a standalone NumPy script that replays this run and prints the same table")
+    run.add_argument("--export-notebook", metavar="FILE",
+                     help="write a Jupyter notebook (.ipynb) whose cells replay this run with NumPy alone, "
+                          "ending with its final train loss")
+    run.add_argument("--app-url", metavar="URL", default=DEFAULT_APP_URL,
+                     help="the app's address, for the notebook's link that reopens this run in the Playground "
+                          f"(default: {DEFAULT_APP_URL})")
     run.add_argument("--json", action="store_true", help="print JSON lines (config, log rows, result) instead")
     run.add_argument("--no-diagnostics", action="store_true",
                      help="skip per-layer gradient and unit-health records (faster)")
@@ -193,6 +201,11 @@ def _train(args, out, err) -> int:
     line = preset.line if preset else DEFAULT_LINE
     _check_output_path(args.save, "--save", (".json", ".npz"))
     _check_output_path(args.export_script, "--export-script", (".py",))
+    _check_output_path(args.export_notebook, "--export-notebook", (".ipynb",))
+    try:
+        check_app_url(args.app_url)
+    except export.ExportError as error:
+        raise UsageError(f"--app-url: {error}") from None
 
     run = prepare(config, data, log_every=log_every, diagnostics=not args.no_diagnostics)
     notes += run.notes
@@ -255,6 +268,12 @@ def _write_files(args, run, log_every: int, line: str, err) -> None:
             with open(args.export_script, "w", encoding="utf-8") as f:
                 f.write(source)
             print(f"wrote a standalone NumPy script to {args.export_script}", file=err)
+        if args.export_notebook:
+            text = export_notebook(run.config, run.data if run.config.dataset == "csv" else None, log_every, line,
+                                   app_url=args.app_url)
+            with open(args.export_notebook, "w", encoding="utf-8") as f:
+                f.write(text)
+            print(f"wrote a notebook that replays the run to {args.export_notebook}", file=err)
     except OSError as error:
         raise UsageError(f"cannot write {cfg.quote(os.path.basename(error.filename or ''), 60)}: "
                          f"{error.strerror or 'write failed'}.") from None
