@@ -134,7 +134,7 @@ An nnplay run as a notebook.
 {parts.summary()}
 
 Run the cells from top to bottom (in Jupyter: *Run All*); they need only NumPy. They do what nnplay's engine
-does, operation by operation and in the same order, so the loss table is the app's digit for digit, and the
+does, operation by operation and in the same order, so the loss table is nnplay's digit for digit, and the
 last cell prints the run's final training loss.
 
 {reopen}
