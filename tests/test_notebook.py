@@ -105,6 +105,17 @@ def test_the_configs_cover_what_the_issue_names():
     assert "EVAL_ROWS" in export_notebook(CONFIGS["row blocks"]) and "EVAL_ROWS" not in export_notebook(RunConfig())
 
 
+def test_a_big_mini_batch_run_ends_at_the_engine_loss_exactly(tmp_path):
+    """The engine measures each mini-batch epoch of a network this size in row blocks, the table one pass at a
+    time: the table agrees to 1e-12 (printed, to every digit), the final loss to the last bit."""
+    config = CONFIGS["row blocks"].replace(batch_size=200, optimizer="adam", lr=0.01)
+    got = run_isolated(code_of(export_notebook(config, log_every=1, line=FULL)), tmp_path)
+    expected = engine_lines(config)
+    assert got[-3:] == expected[-3:] and len(got) == len(expected) == 2 + 3
+    for mine, theirs in zip(got[:2], expected[:2]):
+        assert float(mine.split()[1]) == pytest.approx(float(theirs.split()[1]), rel=1e-12, abs=0)
+
+
 def test_a_csv_run_embeds_its_points(tmp_path):
     data = load_csv(to_csv(make("blobs", n=40, classes=3, seed=4)), name='evil"""; import os #')
     config = RunConfig(dataset="csv", hidden=(5,), activation="tanh", output="softmax", epochs=15)

@@ -2,9 +2,11 @@
 
 The code in its cells is the script export's (:class:`~nn_core.programs.script.ScriptParts`): the
 settings, the embedded data, the reference engine's source, and the training loop, laid out as cells
-with a few words before each. So run top to bottom in a fresh kernel it prints the script's loss table,
-which is the engine's to the last digit, and its last cell prints ``final train loss: <repr>``, the
-``train_loss`` that ``python -m nn_core train --json`` reports, to the last bit.
+with a few words before each. So run top to bottom in a fresh kernel it trains the same weights and prints
+the script's loss table, and its last cell prints ``final train loss: <repr>``, the ``train_loss`` that
+``python -m nn_core train --json`` reports, to the last bit: it sums the losses in the engine's row blocks.
+(The table's losses are one full pass each; where the engine measures a big network's mini-batch epoch in
+row blocks, they can differ from its log in the 17th digit, never in the printed ones.)
 
 The file is nbformat 4.5 JSON, written directly (no Jupyter package is needed to make it). Every cell has a
 fixed id, so the same run always gives the same file. Its first cell links back to the run in the app: the
