@@ -86,9 +86,10 @@ def _notebook(parts: ScriptParts, link: str) -> str:
         _markdown("settings-title", "## Settings\n\nThe table's values as Python constants. The initial weights' "
                                     "scales follow from the init rule and the layer sizes."),
         _code("settings", PREAMBLE + "\n\n" + parts.settings()),
-        _markdown("data-title", "## The data\n\nThe training (and test) points the app trained on, number for "
-                                "number: `X` holds the points (one row each), `y` their " +
-                                ("class labels." if parts.classify else "targets.")),
+        _markdown("data-title", "## The data\n\nThe points the run trained (and was tested) on, number for "
+                                "number: `X_train` holds the training points (x1, x2), one row each, `y_train` "
+                                "their " + ("class labels." if parts.classify else "targets.")
+                                + (" `X_test` and `y_test` are the test points." if parts.has_test else "")),
         _code("data", parts.data_section()),
         *([_markdown("features-title", "## Input features\n\nEach input unit reads one feature of a point; "
                                        "the data is mapped through them once, here."),
