@@ -1,9 +1,9 @@
-"""What one frame of the Playground shows, as named datasets: pure NumPy and pandas, no ``st.``.
+"""What one frame of the Playground shows, as named datasets: NumPy and pyarrow tables, no ``st.``.
 
-The chart specs are built once (``dashboard.live_charts``) and refer to these
-datasets by name; a frame of live training computes only the new data, so the
-browser swaps data in charts it already has instead of rebuilding them. The live
-view's picture is drawn by ``dashboard.playground.picture`` (re-exported here).
+The inspected chart's spec is built once (``dashboard.live_charts``) and refers to these datasets by
+name; a paused, inspected frame computes only the data, so the browser swaps data in a chart it already
+has instead of rebuilding it. Every other frame (playing, or paused without Inspect) is the whole view
+as one picture, drawn by ``dashboard.playground.picture``.
 """
 
 from __future__ import annotations
@@ -19,22 +19,14 @@ from nn_core.grids import network_grids
 
 from .. import pictures
 from ..live_sizes import LOG_FLOOR, NODE_UNITS, network_domain
-from .picture import (  # noqa: F401  (the picture's parts, under the names the pages and tests use)
-    BOUNDARY_PIXELS,
-    CURVES,
-    HINTS,
+from .picture import (  # noqa: F401  (graph_inputs, layout_sizes and target_limit: for panels.live_spec)
     NODE_PIXELS,
-    OFF_ALPHA,
     WORK_PER_FRAME,
     NetworkParts,
-    boundary_image,
-    curve_picture,
-    dots_image,
+    curves_of,
     graph_inputs,
     layout_sizes,
     network_parts,
-    network_picture,
-    node_pixel,
     plane_image,
     resolution,
     sprite_size,
@@ -52,8 +44,9 @@ class Frame:
     datasets: dict[str, pa.Table]  # the live chart's datasets by name (empty for a live picture)
     metrics: dict[str, float]
     text: str = ""  # the line of numbers a learner watches, shown as text above the view
-    picture: str | None = None  # a PNG data URL of the whole view (playing, or paused unless inspected)
+    picture: str | None = None  # a data URL of the whole view: JPEG while playing, PNG paused (unless inspected)
     width: int = 0  # its width in pixels
+    final: bool = False  # a paused run's picture, shown at once rather than as a frame of an animation
 
 
 def picture_frame(url: str, domain) -> pa.Table:
@@ -167,16 +160,17 @@ def frame(run, net, view, at: int | None = None, final: bool = False, numbers: d
         tables["accuracy_marks"] = marks_frame(history, at)
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = numbers or now_metrics(run, net, at)
-    return Frame(epoch, tables, numbers, metrics_text(epoch, numbers, at is not None))
+    return Frame(epoch, tables, numbers, metrics_text(epoch, numbers, at is not None), final=final)
 
 
 def picture_of(run, net, view, at: int | None = None, final: bool = False, numbers: dict | None = None) -> Frame:
-    """The whole live view as one picture (``dashboard.live_picture``), at the resolution a frame's
+    """The whole live view as one picture (``dashboard.playground.picture``), at the resolution a frame's
     budget allows while playing, and at full resolution when ``final``."""
-    url, width = view_picture(run, net, view, at, final)
+    url, width = view_picture(net, run.data, curves_of(run), view, at, final)
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = numbers or now_metrics(run, net, at)
-    return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None), picture=url, width=width)
+    return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None), picture=url, width=width,
+                 final=final)
 
 
 def metrics_text(epoch: int, m: dict, replaying: bool) -> str:
