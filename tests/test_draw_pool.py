@@ -123,6 +123,8 @@ def test_the_loop_shows_a_worker_drawn_frame_after_training_the_next_slice(monke
     monkeypatch.setattr(runtime, "chosen_speed", lambda: runtime.SPEEDS[runtime.DEFAULT_SPEED])
     monkeypatch.setattr(runtime, "FRAME_SECONDS", 0.0)
     monkeypatch.setattr(runtime, "_ema", lambda key, value: None)
+    monkeypatch.setattr(runtime, "_numbers_due", lambda run: 0.0)
+    monkeypatch.setattr(runtime, "train_budget", lambda speed, drawn: runtime.TRAIN_SECONDS)
     monkeypatch.setattr(runtime.state, "playing", lambda: False)
     done = []
     monkeypatch.setattr(runtime.state, "reached", lambda run: bool(done))

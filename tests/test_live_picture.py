@@ -8,10 +8,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from dashboard import live_picture
-from dashboard.live_charts import PLANE_SIZE
-from dashboard.playground import frames
+from dashboard.playground import frames, live_picture
 from dashboard.playground import picture as live_view
+from dashboard.playground.live_sizes import PLANE_SIZE
 from dashboard.playground.panels import View
 from nn_core import datasets, runs
 from nn_core.config import RunConfig

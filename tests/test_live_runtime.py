@@ -39,3 +39,31 @@ def test_a_session_keeps_its_lock_and_another_session_gets_its_own():
     one, other = {}, {}
     assert runtime.session_lock(one) is runtime.session_lock(one)
     assert runtime.session_lock(one) is not runtime.session_lock(other)
+
+
+def test_a_short_burst_passes_long_ones_that_arrived_just_before_it_and_none_barges():
+    """One turn, held; three long bursts wait, then a short one: the short one goes first, the long ones in
+    the order they came, and the holder giving its turn back cannot take it again ahead of them."""
+    turns, order, threads = runtime.Turns(1), [], []
+    holder_done = threading.Event()
+
+    def burst(name: str, seconds: float) -> None:
+        with turns.turn(seconds):
+            order.append(name)
+
+    def holder() -> None:
+        with turns.turn(0.025):
+            holder_done.wait()
+        burst("holder again", 0.250)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    time.sleep(0.05)
+    for name, seconds in (("long 1", 0.250), ("long 2", 0.250), ("long 3", 0.250), ("short", 0.005)):
+        threads.append(threading.Thread(target=burst, args=(name, seconds)))
+        threads[-1].start()
+        time.sleep(0.01)
+    holder_done.set()
+    for thread in (first, *threads):
+        thread.join(5)
+    assert order == ["short", "long 1", "long 2", "long 3", "holder again"]

@@ -18,7 +18,7 @@ from nn_core import metrics
 from nn_core.grids import network_grids
 
 from .. import pictures
-from ..live_sizes import LOG_FLOOR, NODE_UNITS, network_domain
+from .live_sizes import LOG_FLOOR, NODE_UNITS, network_domain
 from .picture import (  # noqa: F401  (graph_inputs, layout_sizes and target_limit: for panels.live_spec)
     NODE_PIXELS,
     WORK_PER_FRAME,
@@ -46,7 +46,6 @@ class Frame:
     text: str = ""  # the line of numbers a learner watches, shown as text above the view
     picture: str | None = None  # a data URL of the whole view: JPEG while playing, PNG paused (unless inspected)
     width: int = 0  # its width in pixels
-    final: bool = False  # a paused run's picture, shown at once rather than as a frame of an animation
 
 
 def picture_frame(url: str, domain) -> pa.Table:
@@ -160,7 +159,7 @@ def frame(run, net, view, at: int | None = None, final: bool = False, numbers: d
         tables["accuracy_marks"] = marks_frame(history, at)
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = numbers or now_metrics(run, net, at)
-    return Frame(epoch, tables, numbers, metrics_text(epoch, numbers, at is not None), final=final)
+    return Frame(epoch, tables, numbers, metrics_text(epoch, numbers, at is not None))
 
 
 def picture_of(run, net, view, at: int | None = None, final: bool = False, numbers: dict | None = None) -> Frame:
@@ -169,8 +168,7 @@ def picture_of(run, net, view, at: int | None = None, final: bool = False, numbe
     url, width = view_picture(net, run.data, curves_of(run), view, at, final)
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = numbers or now_metrics(run, net, at)
-    return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None), picture=url, width=width,
-                 final=final)
+    return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None), picture=url, width=width)
 
 
 def metrics_text(epoch: int, m: dict, replaying: bool) -> str:

@@ -259,19 +259,19 @@ def live_spec(run, view: View) -> dict:
     return memo[shape]
 
 
-BUFFERED = ("picture", "units")  # the datasets of pictures, double-buffered (live_charts.ImageBuffers)
+BUFFERED = ("picture", "units")  # the inspected chart's datasets of pictures (live_charts.ImageBuffers)
 
 
-def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True, clickable: bool = False) -> None:
-    """Fill the live view: the same spec as last frame, with this frame's data.
+def send(run, frame: frames.Frame, slots: Slots, view: View, clickable: bool = False) -> None:
+    """Fill the live view: the frame's picture, or (paused and inspected) the same spec as last time with
+    this frame's data.
 
-    ``now``: a single redraw rather than a frame of an animation (pictures show at once). ``clickable``: the
-    chart takes clicks on its network graph (playground.graph), and on its boundary panel while drawing on it
-    (playground.plane); only the script run's first draw may, since
-    a widget's key can be drawn once per run.
+    ``clickable``: the chart takes clicks on its network graph (playground.graph), and on its boundary panel
+    while drawing on it (playground.plane); only the script run's first draw may, since a widget's key can
+    be drawn once per run.
     """
     slots.numbers.markdown(frame.text)
-    if frame.picture is not None:  # the whole view as one picture (dashboard.live_picture)
+    if frame.picture is not None:  # the whole view as one picture (dashboard.playground.picture)
         st.session_state.pop(keys.BUFFERS, None)  # the chart that comes back on Pause is a new view
         slots.chart.image(frame.picture, width=frame.width)
         return
@@ -279,7 +279,7 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True, c
     held = st.session_state.get(keys.BUFFERS)
     if held is None or held[0] is not spec:  # a new spec is a new view in the browser, with nothing loaded
         held = st.session_state[keys.BUFFERS] = (spec, live_charts.ImageBuffers(BUFFERED))
-    spec = {**spec, "datasets": held[1].datasets(frame.datasets, now)}
+    spec = {**spec, "datasets": held[1].datasets(frame.datasets)}
     if not clickable:
         slots.chart.vega_lite_chart(spec=spec, width="content")
         return
@@ -306,8 +306,7 @@ def draw_now(run, slots: Slots, view: View) -> None:
         runtime.first_slice(run)
     elif not playing:
         drawer.warm_up()
-    send(run, runtime.frame_now(run, view, at=replayed(), final=not playing), slots, view, now=not playing,
-         clickable=not playing)
+    send(run, runtime.frame_now(run, view, at=replayed(), final=not playing), slots, view, clickable=not playing)
 
 
 def play_on(run, slots: Slots, view: View, follow=None) -> None:
@@ -317,7 +316,7 @@ def play_on(run, slots: Slots, view: View, follow=None) -> None:
     if not state.playing():
         return
     for frame in runtime.Player(run, view, hand_over=fresh).frames():
-        send(run, frame, slots, view, now=frame.final)
+        send(run, frame, slots, view)
         if follow is not None:
             follow()
 

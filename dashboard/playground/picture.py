@@ -1,9 +1,9 @@
 """The live view's picture: the network, the curves and the plane drawn as one image with NumPy and Pillow.
 
-Everything here is plain NumPy and Pillow on a run's data, network and history (no Streamlit, pandas
-or Arrow), so a drawing worker (``dashboard.playground.drawer``) can make the very same picture in a
-process of its own. ``dashboard.playground.frames`` builds the paused chart's datasets from the same
-parts and re-exports these names.
+Everything here is plain NumPy and Pillow on a network, its data set and its curves (no Streamlit, pandas
+or Arrow), so the drawing worker (``dashboard.playground.worker``) makes the very same picture in a process
+of its own. ``dashboard.playground.frames`` builds the inspected chart's datasets from the same parts
+(:func:`network_parts`, :func:`plane_image`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from nn_core.features import FEATURES, input_label
 from nn_core.grids import LIMIT, input_grids, network_grids
 from nn_core.teaching.explain import parameter_name
 
-from .. import drawing, live_picture, pictures
-from ..drawing import INK_RGB
-from ..live_sizes import (
+from .. import pictures
+from ..palette import CLASS_COLOURS, INK, rgb
+from . import drawing, live_picture
+from .drawing import INK_RGB
+from .live_sizes import (
     LOG_FLOOR,
     NETWORK_WIDTH,
     NODE_SIZE,
@@ -31,7 +33,6 @@ from ..live_sizes import (
     network_height,
     node_positions,
 )
-from ..palette import CLASS_COLOURS, INK, rgb
 
 # Pixels in a live picture: forward passes of grid × network must fit a frame, so big networks get fewer.
 BOUNDARY_PIXELS = (100, 60, 40, 24)

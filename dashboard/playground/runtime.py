@@ -23,6 +23,8 @@ carries on.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import math
 import os
 import threading
@@ -92,18 +94,55 @@ def owns(token: object) -> bool:
 
 
 # ------------------------------------------------------------------ 3. CPU turns
-# Process-wide, and deliberately so: it holds no data, only a turn. Each session's training and drawing
-# is Python-heavy NumPy work that holds the GIL; twenty sessions doing it at once would starve the
-# server's event loop. With at most one turn per core, the rest wait without holding the GIL, and since
-# every turn is one bounded slice, a session at the limits cannot keep the others waiting for long.
-_CPU_TURNS = threading.BoundedSemaphore(max(1, min(2, os.cpu_count() or 1)))
+class Turns:
+    """The process's CPU turns: at most one burst of NumPy work per core at a time, the next turn going
+    to the waiting burst that falls due first.
+
+    Process-wide, and deliberately so: it holds no data, only turns. Each session's training and drawing
+    is Python-heavy NumPy work that holds the GIL; twenty sessions doing it at once would starve the
+    server's event loop. With at most one turn per core, the rest wait without holding the GIL. A burst
+    is due at its arrival plus its expected length, so a small run's frame (a few milliseconds) passes
+    the limit-size runs' long bursts that arrived just before it, and a long burst still falls due in
+    turn. A thread that gives a turn back cannot take it again ahead of those already waiting.
+    """
+
+    def __init__(self, n: int):
+        self.free = n
+        self.changed = threading.Condition()
+        self.waiting: list = []  # heap of (due, order)
+        self.order = itertools.count()
+
+    @contextlib.contextmanager
+    def turn(self, seconds: float):
+        """Hold a turn for one bounded burst expected to take ``seconds``."""
+        me = (time.monotonic() + seconds, next(self.order))
+        with self.changed:
+            heapq.heappush(self.waiting, me)
+            try:
+                while not (self.free and self.waiting[0] == me):
+                    self.changed.wait()
+            except BaseException:
+                self.waiting.remove(me)
+                heapq.heapify(self.waiting)
+                self.changed.notify_all()
+                raise
+            heapq.heappop(self.waiting)
+            self.free -= 1
+            self.changed.notify_all()  # the next waiter may take another free turn
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.free += 1
+                self.changed.notify_all()
 
 
-@contextlib.contextmanager
-def cpu_turn():
-    """Hold one of the process's CPU turns for one bounded burst (a slice of training, one frame's pictures)."""
-    with _CPU_TURNS:
-        yield
+_TURNS = Turns(max(1, min(2, os.cpu_count() or 1)))
+
+
+def cpu_turn(seconds: float = TRAIN_SECONDS):
+    """Hold one of the process's CPU turns for one bounded burst expected to take ``seconds``."""
+    return _TURNS.turn(seconds)
 
 
 # ------------------------------------------------------------------ 4. pacing
@@ -135,8 +174,9 @@ def _ema(key: str, measured: float) -> None:
     st.session_state[key] = measured if previous is None else 0.7 * previous + 0.3 * measured
 
 
-def train_slice(run, speed: Speed) -> None:
-    """One frame's training, timed, so the next slice fits its budget (an EMA of the time per step)."""
+def train_slice(run, speed: Speed) -> int:
+    """One frame's training, timed, so the next slice fits its budget (an EMA of the time per step).
+    Returns the steps it took."""
     trainer = run.trainer
     budget = train_budget(speed, st.session_state.get(keys.DRAW_PACE))
     steps = slice_steps(trainer, speed, state.goal(), st.session_state.get(keys.PACE), budget)
@@ -144,6 +184,7 @@ def train_slice(run, speed: Speed) -> None:
     taken = trainer.run_steps(steps)
     if taken:
         _ema(keys.PACE, (time.perf_counter() - started) / taken)
+    return taken
 
 
 def first_slice(run) -> None:
@@ -156,7 +197,7 @@ def first_slice(run) -> None:
 def frame_now(run, view, at: int | None = None, final: bool = False) -> frames.Frame:
     """The frame of this moment (or of the snapshot at epoch ``at``), drawn in this thread."""
     net = run.net if at is None else snapshot_net(run.net, run.trainer.snapshots[snapshot_index(run.trainer.snapshots, at)])
-    with session_lock(), cpu_turn():
+    with session_lock(), cpu_turn(_numbers_due(run, at, final) + _draw_seconds()):
         return frames.frame(run, net, view, at=at, final=final, numbers=_playing_numbers(run, at, final))
 
 
@@ -167,8 +208,24 @@ def _playing_numbers(run, at, final: bool) -> dict | None:
         return None
     held, now = st.session_state.get(keys.NUMBERS), time.monotonic()
     if held is None or held[0] is not run or now - held[1] > NUMBERS_SECONDS:
-        held = st.session_state[keys.NUMBERS] = (run, now, frames.now_metrics(run, run.net, None))
+        values = frames.now_metrics(run, run.net, None)
+        held = st.session_state[keys.NUMBERS] = (run, now, values, time.monotonic() - now)
     return held[2]
+
+
+def _numbers_due(run, at=None, final: bool = False) -> float:
+    """Seconds this frame's line of numbers is expected to take: a big playing run's refresh once a
+    NUMBERS_SECONDS (as long as the last one took), otherwise next to nothing."""
+    if final or at is not None or not frames.costly_numbers(run):
+        return 0.0
+    held = st.session_state.get(keys.NUMBERS)
+    if held is None or held[0] is not run:
+        return NUMBERS_SECONDS / 4  # not measured yet: a guess that lets small runs pass first
+    return held[3] if time.monotonic() - held[1] > NUMBERS_SECONDS else 0.0
+
+
+def _draw_seconds() -> float:
+    return st.session_state.get(keys.DRAW_PACE) or TRAIN_SECONDS
 
 
 class _Handed:
@@ -202,16 +259,14 @@ class _Drawn:
 
 
 def _start_frame(run, view):
-    """This moment's playing frame, handed to the drawing worker (the network and curves are copied
-    under the session's lock, in microseconds), or drawn here when there is no worker."""
-    with session_lock():
-        pending = drawer.submit(run, run.net, view)
-        if pending is not None:
-            epoch = run.trainer.epoch
-            with cpu_turn():
-                numbers = _playing_numbers(run, None, False) or frames.now_metrics(run, run.net, None)
-            return _Handed(run, view, pending, epoch, numbers)
-    return _Drawn(frame_now(run, view))
+    """This moment's playing frame (call under the session's lock and a CPU turn): handed to the drawing
+    worker, with its numbers taken now (the network and curves are copied in microseconds), or drawn here
+    when there is no worker."""
+    pending = drawer.submit(run, run.net, view)
+    if pending is None:
+        return _Drawn(frames.frame(run, run.net, view, numbers=_playing_numbers(run, None, False)))
+    numbers = _playing_numbers(run, None, False) or frames.now_metrics(run, run.net, None)
+    return _Handed(run, view, pending, run.trainer.epoch, numbers)
 
 
 # ------------------------------------------------------------------ 5. the player
@@ -243,10 +298,11 @@ class Player:
                 with lock:
                     if not owns(me):
                         return  # a newer script run (a click) has taken this session's run over
-                    with cpu_turn():
-                        train_slice(run, pace)
-                trained = time.perf_counter()
-                started = _start_frame(run, self.view)
+                    budget = train_budget(pace, st.session_state.get(keys.DRAW_PACE))
+                    with cpu_turn(budget + _numbers_due(run)):  # one turn a frame: its slice, then its state
+                        steps = train_slice(run, pace)
+                        trained = time.perf_counter()
+                        started = _start_frame(run, self.view)
                 if drawing is not None:
                     yield drawing.ready()  # frame k, drawn while slice k + 1 trained
                 drawing = started
@@ -256,7 +312,7 @@ class Player:
                 _ema(keys.DRAW_PACE, time.perf_counter() - trained)
                 if TRACE:
                     with open(TRACE, "a") as out:
-                        out.write(f"{begun:.3f} train {1000 * (trained - begun):.1f} "
+                        out.write(f"{begun:.3f} run {id(run)} steps {steps} train {1000 * (trained - begun):.1f} "
                                   f"draw {1000 * (time.perf_counter() - trained):.1f}\n")
                 if self.hand_over:  # end the first run so the controls (Pause!) become usable; the rerun plays on
                     st.rerun()

@@ -11,8 +11,8 @@ import streamlit as st
 
 from nn_core.analysis.warp import warped_plane
 
-from .. import keys, warp_chart
-from . import runtime
+from .. import keys
+from . import runtime, warp_chart
 
 FOLLOW_SECONDS = 1.0  # while playing, the warped plane is redrawn at most this often (it costs a chart)
 
