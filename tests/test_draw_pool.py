@@ -124,6 +124,7 @@ def test_the_loop_shows_a_worker_drawn_frame_after_training_the_next_slice(monke
     monkeypatch.setattr(runtime, "FRAME_SECONDS", 0.0)
     monkeypatch.setattr(runtime, "_ema", lambda key, value: None)
     monkeypatch.setattr(runtime, "_numbers_due", lambda run: 0.0)
+    monkeypatch.setattr(runtime, "heavy", lambda run: False)
     monkeypatch.setattr(runtime, "train_budget", lambda speed, drawn: runtime.TRAIN_SECONDS)
     monkeypatch.setattr(runtime.state, "playing", lambda: False)
     done = []

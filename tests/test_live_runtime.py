@@ -67,3 +67,23 @@ def test_a_short_burst_passes_long_ones_that_arrived_just_before_it_and_none_bar
     for thread in (first, *threads):
         thread.join(5)
     assert order == ["short", "long 1", "long 2", "long 3", "holder again"]
+
+
+def test_heavy_runs_leave_a_turn_to_a_light_run_that_plays():
+    """Two turns: while a light run asks for turns, heavy bursts share one; alone, they take both."""
+    turns = runtime.Turns(2)
+    with turns.turn(0.2, heavy=True):  # one heavy burst holds a turn
+        assert turns._next() is None  # (nobody waits)
+        with turns.turn(0.02):  # a light run asks: it gets the second turn
+            pass
+        taken = threading.Event()
+
+        def second_heavy() -> None:
+            with turns.turn(0.2, heavy=True):
+                taken.set()
+
+        waiting = threading.Thread(target=second_heavy)
+        waiting.start()
+        assert not taken.wait(0.1)  # the light run asked just now: the last turn stays free for it
+        assert taken.wait(2 * runtime.Turns.LIGHT_SECONDS + 1)  # once it has not asked for a while, it is taken
+        waiting.join()

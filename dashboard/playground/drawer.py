@@ -75,6 +75,7 @@ class Pending:
 
     def __init__(self, pool: Pool, job: program.Job, data, cost: float):
         self.pool, self.job, self.data, self.cost = pool, job, data, cost
+        self.message = program.WIRE.encode(job)  # encoded by the session's thread, in its CPU turn
         self.future: Future = Future()
 
     def picture(self) -> tuple[str, int] | None:
@@ -115,19 +116,19 @@ class Worker:
                 pending.future.set_result(drawn)
                 pending = None
         except Exception as error:  # noqa: BLE001  (whatever stopped a worker, the page draws in-process)
+            self.pool.fail(error)  # first: whoever sees the None below finds the pool failed, and said so
             if pending is not None and not pending.future.done():
                 pending.future.set_result(None)
-            self.pool.fail(error)
 
     def _draw(self, pending: Pending) -> program.Drawn:
         job, token = pending.job, pending.job.data_token
-        reply = self._ask(job if token in self.held else job.with_data(pending.data))
+        reply = self._ask(pending.message if token in self.held else job.with_data(pending.data))
         if isinstance(reply, program.Missing):  # it had let the data set go: send it again, with the data
             reply = self._ask(job.with_data(pending.data))
         program._kept(self.held, token, True)
         return reply
 
-    def _ask(self, job: program.Job):
+    def _ask(self, job: program.Job | bytes):
         program.WIRE.write(self.process.stdin, job)
         return program.WIRE.read(self.process.stdout)
 
@@ -163,7 +164,8 @@ class Pool:
         key = _shape(job)
         with self.changed:
             cost = self.costs.get(key, FIRST_COST)
-            pending = Pending(self, job, data, cost)
+        pending = Pending(self, job, data, cost)
+        with self.changed:
             heapq.heappush(self.waiting, (time.monotonic() + cost, next(self.order), pending))
             self.changed.notify()
         return pending
@@ -194,11 +196,11 @@ class Pool:
             self.failed = True
             waiting, self.waiting = self.waiting, []
             self.changed.notify_all()
+        log.warning("nnplay: the drawing workers stopped (%s); live pictures are drawn in the server process.",
+                    type(error).__name__)
         for _, _, pending in waiting:
             if pending.future.set_running_or_notify_cancel():
                 pending.future.set_result(None)
-        log.warning("nnplay: the drawing workers stopped (%s); live pictures are drawn in the server process.",
-                    type(error).__name__)
         self.shutdown()
 
     def shutdown(self) -> None:

@@ -22,8 +22,8 @@ carries on.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
-import heapq
 import itertools
 import math
 import os
@@ -96,37 +96,46 @@ def owns(token: object) -> bool:
 # ------------------------------------------------------------------ 3. CPU turns
 class Turns:
     """The process's CPU turns: at most one burst of NumPy work per core at a time, the next turn going
-    to the waiting burst that falls due first.
+    to the waiting burst that falls due first, and one turn kept for light runs while any plays.
 
     Process-wide, and deliberately so: it holds no data, only turns. Each session's training and drawing
     is Python-heavy NumPy work that holds the GIL; twenty sessions doing it at once would starve the
-    server's event loop. With at most one turn per core, the rest wait without holding the GIL. A burst
-    is due at its arrival plus its expected length, so a small run's frame (a few milliseconds) passes
-    the limit-size runs' long bursts that arrived just before it, and a long burst still falls due in
-    turn. A thread that gives a turn back cannot take it again ahead of those already waiting.
+    server's event loop. With at most one turn per core, the rest wait without holding the GIL.
+
+    Fair by cost: a burst is due at its arrival plus its expected length, so a short one passes long ones
+    that arrived just before it, and a long one still falls due in turn; a thread giving a turn back cannot
+    take it again ahead of those already waiting. A *heavy* run's burst (a limit-size network: its turns
+    last hundreds of milliseconds, see :func:`heavy`) may take the last free turn only when no light
+    run has asked for one within LIGHT_SECONDS, so a default visitor's frame never waits for a limit
+    run's burst to end; limit runs then share the other turns, and show fewer frames, being slow anyway.
     """
+
+    LIGHT_SECONDS = 0.25
 
     def __init__(self, n: int):
         self.free = n
         self.changed = threading.Condition()
-        self.waiting: list = []  # heap of (due, order)
+        self.waiting: list = []  # sorted (due, order, heavy)
         self.order = itertools.count()
+        self.light_asked = -math.inf  # time.monotonic() of a light run's last request
 
     @contextlib.contextmanager
-    def turn(self, seconds: float):
+    def turn(self, seconds: float, heavy: bool = False):
         """Hold a turn for one bounded burst expected to take ``seconds``."""
-        me = (time.monotonic() + seconds, next(self.order))
+        now = time.monotonic()
+        me = (now + seconds, next(self.order), heavy)
         with self.changed:
-            heapq.heappush(self.waiting, me)
+            if not heavy:
+                self.light_asked = now
+            bisect.insort(self.waiting, me)
             try:
-                while not (self.free and self.waiting[0] == me):
-                    self.changed.wait()
+                while self._next() != me:
+                    self.changed.wait(self.LIGHT_SECONDS)
             except BaseException:
                 self.waiting.remove(me)
-                heapq.heapify(self.waiting)
                 self.changed.notify_all()
                 raise
-            heapq.heappop(self.waiting)
+            self.waiting.remove(me)
             self.free -= 1
             self.changed.notify_all()  # the next waiter may take another free turn
         try:
@@ -136,13 +145,30 @@ class Turns:
                 self.free += 1
                 self.changed.notify_all()
 
+    def _next(self):
+        """The waiter that may take a turn now: the first due, but a heavy one only if a turn is left for
+        light runs, or none has asked lately."""
+        if not self.free:
+            return None
+        light_lately = time.monotonic() - self.light_asked < self.LIGHT_SECONDS
+        for waiter in self.waiting:
+            if not waiter[2] or self.free > 1 or not light_lately:
+                return waiter
+        return None
+
 
 _TURNS = Turns(max(1, min(2, os.cpu_count() or 1)))
 
 
-def cpu_turn(seconds: float = TRAIN_SECONDS):
+def cpu_turn(seconds: float = TRAIN_SECONDS, heavy: bool = False):
     """Hold one of the process's CPU turns for one bounded burst expected to take ``seconds``."""
-    return _TURNS.turn(seconds)
+    return _TURNS.turn(seconds, heavy)
+
+
+def heavy(run) -> bool:
+    """Whether ``run`` is a heavy one for the CPU turns: its line of numbers alone costs more than a
+    frame's picture may (a limit-size network on thousands of points), so its turns are long."""
+    return frames.costly_numbers(run)
 
 
 # ------------------------------------------------------------------ 4. pacing
@@ -189,7 +215,7 @@ def train_slice(run, speed: Speed) -> int:
 
 def first_slice(run) -> None:
     """The slice of training a click on Play shows at once, before the page's details are built."""
-    with session_lock(), cpu_turn():
+    with session_lock(), cpu_turn(heavy=heavy(run)):
         train_slice(run, chosen_speed())
 
 
@@ -197,7 +223,7 @@ def first_slice(run) -> None:
 def frame_now(run, view, at: int | None = None, final: bool = False) -> frames.Frame:
     """The frame of this moment (or of the snapshot at epoch ``at``), drawn in this thread."""
     net = run.net if at is None else snapshot_net(run.net, run.trainer.snapshots[snapshot_index(run.trainer.snapshots, at)])
-    with session_lock(), cpu_turn(_numbers_due(run, at, final) + _draw_seconds()):
+    with session_lock(), cpu_turn(_numbers_due(run, at, final) + _draw_seconds(), heavy(run)):
         return frames.frame(run, net, view, at=at, final=final, numbers=_playing_numbers(run, at, final))
 
 
@@ -299,7 +325,7 @@ class Player:
                     if not owns(me):
                         return  # a newer script run (a click) has taken this session's run over
                     budget = train_budget(pace, st.session_state.get(keys.DRAW_PACE))
-                    with cpu_turn(budget + _numbers_due(run)):  # one turn a frame: its slice, then its state
+                    with cpu_turn(budget + _numbers_due(run), heavy(run)):  # one turn a frame: slice, then state
                         steps = train_slice(run, pace)
                         trained = time.perf_counter()
                         started = _start_frame(run, self.view)

@@ -27,12 +27,15 @@ class Wire:
     def __init__(self, classes):
         self.classes = {cls.__name__: cls for cls in classes}
 
-    def write(self, stream, message) -> None:
+    def encode(self, message) -> bytes:
+        """``message`` as the bytes :meth:`read` reads back."""
         arrays: list[np.ndarray] = []
         header = json.dumps(self._plain(message, arrays)).encode()
-        stream.write(_LENGTH.pack(len(header)) + header)
-        for array in arrays:
-            stream.write(array.tobytes())
+        return b"".join([_LENGTH.pack(len(header)), header, *(array.tobytes() for array in arrays)])
+
+    def write(self, stream, message) -> None:
+        """Write ``message`` (or bytes it was encoded to)."""
+        stream.write(message if isinstance(message, bytes) else self.encode(message))
         stream.flush()
 
     def read(self, stream):
