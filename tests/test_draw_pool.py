@@ -130,7 +130,7 @@ def test_the_loop_shows_a_worker_drawn_frame_after_training_the_next_slice(monke
     done = []
     monkeypatch.setattr(runtime.state, "reached", lambda run: bool(done))
 
-    def train_slice(run, pace):
+    def train_slice(run, pace, budget=None):
         k = next(slices)
         events.append(f"train {k}")
         if k == 3:

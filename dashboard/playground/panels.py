@@ -301,12 +301,11 @@ def draw_now(run, slots: Slots, view: View) -> None:
 
     Playing, it is already a frame of training: the first picture after a click on Play shows learning.
     """
-    playing = state.playing()
-    if playing and not state.reached(run):
-        runtime.first_slice(run)
-    elif not playing:
-        drawer.warm_up()
-    send(run, runtime.frame_now(run, view, at=replayed(), final=not playing), slots, view, clickable=not playing)
+    if state.playing():
+        send(run, runtime.first_frame(run, view), slots, view)
+        return
+    drawer.warm_up()  # the drawing worker starts while the paused page is shown
+    send(run, runtime.frame_now(run, view, at=replayed(), final=True), slots, view, clickable=True)
 
 
 def play_on(run, slots: Slots, view: View, follow=None) -> None:

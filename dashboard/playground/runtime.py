@@ -117,7 +117,7 @@ class Turns:
         self.changed = threading.Condition()
         self.waiting: list = []  # sorted (due, order, heavy)
         self.order = itertools.count()
-        self.light_asked = -math.inf  # time.monotonic() of a light run's last request
+        self.light_asked = -math.inf  # time.monotonic() of a light run's last request or return of a turn
 
     @contextlib.contextmanager
     def turn(self, seconds: float, heavy: bool = False):
@@ -143,6 +143,8 @@ class Turns:
         finally:
             with self.changed:
                 self.free += 1
+                if not heavy:  # a light run that has just had a turn will soon ask for the next
+                    self.light_asked = time.monotonic()
                 self.changed.notify_all()
 
     def _next(self):
@@ -200,11 +202,12 @@ def _ema(key: str, measured: float) -> None:
     st.session_state[key] = measured if previous is None else 0.7 * previous + 0.3 * measured
 
 
-def train_slice(run, speed: Speed) -> int:
+def train_slice(run, speed: Speed, budget: float | None = None) -> int:
     """One frame's training, timed, so the next slice fits its budget (an EMA of the time per step).
-    Returns the steps it took."""
+    ``budget``: seconds, :func:`train_budget`'s unless given. Returns the steps it took."""
     trainer = run.trainer
-    budget = train_budget(speed, st.session_state.get(keys.DRAW_PACE))
+    if budget is None:
+        budget = train_budget(speed, st.session_state.get(keys.DRAW_PACE))
     steps = slice_steps(trainer, speed, state.goal(), st.session_state.get(keys.PACE), budget)
     started = time.perf_counter()
     taken = trainer.run_steps(steps)
@@ -213,10 +216,14 @@ def train_slice(run, speed: Speed) -> int:
     return taken
 
 
-def first_slice(run) -> None:
-    """The slice of training a click on Play shows at once, before the page's details are built."""
+def first_frame(run, view) -> frames.Frame:
+    """The frame a click on Play shows at once, before the page's details are built: a slice of training,
+    drawn by the worker (where it passes the big frames waiting, see ``drawer``) or here."""
     with session_lock(), cpu_turn(heavy=heavy(run)):
-        train_slice(run, chosen_speed())
+        if not state.reached(run):
+            train_slice(run, chosen_speed())
+        started = _start_frame(run, view)
+    return started.ready()
 
 
 # ------------------------------------------------------------------ frames
@@ -318,17 +325,21 @@ class Player:
         run, me, pace = self.run, claim(), chosen_speed()
         lock = session_lock()
         drawing = None  # the last frame started, being drawn meanwhile (in a worker)
+        handed = False  # whether the last frame's picture went to the worker
         try:
             while not state.reached(run):
                 begun = time.perf_counter()
                 with lock:
                     if not owns(me):
                         return  # a newer script run (a click) has taken this session's run over
-                    budget = train_budget(pace, st.session_state.get(keys.DRAW_PACE))
+                    # Drawn here, a frame's picture takes from its training (train_budget); drawn by the worker
+                    # meanwhile, it does not, and a slow picture (a limit-size run's) costs no training.
+                    budget = TRAIN_SECONDS if handed else train_budget(pace, st.session_state.get(keys.DRAW_PACE))
                     with cpu_turn(budget + _numbers_due(run), heavy(run)):  # one turn a frame: slice, then state
-                        steps = train_slice(run, pace)
+                        steps = train_slice(run, pace, budget)
                         trained = time.perf_counter()
                         started = _start_frame(run, self.view)
+                        handed = isinstance(started, _Handed)
                 if drawing is not None:
                     yield drawing.ready()  # frame k, drawn while slice k + 1 trained
                 drawing = started
