@@ -15,22 +15,18 @@ import numpy as np
 import pyarrow as pa
 
 from nn_core import metrics
-from nn_core.grids import network_grids
 
 from .. import pictures
-from .live_sizes import LOG_FLOOR, NODE_UNITS, network_domain
-from .picture import (  # noqa: F401  (graph_inputs, layout_sizes and target_limit: for panels.live_spec)
-    NODE_PIXELS,
+from .live_sizes import LOG_FLOOR, network_domain
+from .picture import (  # noqa: F401  (for panels.live_spec)
     WORK_PER_FRAME,
     NetworkParts,
     curves_of,
     graph_inputs,
     layout_sizes,
-    network_parts,
-    plane_image,
-    resolution,
     sprite_size,
     target_limit,
+    view_model,
     view_picture,
 )
 
@@ -143,12 +139,12 @@ def frame(run, net, view, at: int | None = None, final: bool = False, numbers: d
     """
     if not (final and view.inspect):
         return picture_of(run, net, view, at, final, numbers)
-    data, history = run.data, run.history
-    grids = network_grids(net, data.domain, resolution(net, final=True), hidden_resolution=NODE_PIXELS,
-                          max_units=NODE_UNITS)
-    tables = {"picture": picture_frame(pictures.data_url(plane_image(net, grids, data, view)), data.domain),
+    data = run.data
+    model = view_model(net, data, curves_of(run), view, at, final=True, candidates=getattr(view, "inputs", None))
+    history = model.curves
+    tables = {"picture": picture_frame(pictures.data_url(model.plane), data.domain),
               "points": points_frame(data, view.show_test),
-              **network_frames(network_parts(net, grids, data, getattr(view, "inputs", None))),
+              **network_frames(model.network),
               "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None),
               "loss_hover": hover_frame(history, "loss", "test_loss"),
               "loss_marks": marks_frame(history, at)}

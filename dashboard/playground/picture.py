@@ -329,6 +329,49 @@ def unit_image(net, domain, unit: tuple[int, int], resolution: int) -> np.ndarra
     return pictures.signed(grids.hidden[layer - 1][..., k - 1])
 
 
+@dataclass(frozen=True)
+class ViewModel:
+    """What the live view shows of one state of a run, computed once: the playing picture (:func:`render`)
+    and the inspected chart's datasets (``dashboard.playground.frames``) both draw from it."""
+
+    sizes: tuple[int, ...]  # the network's layer sizes
+    data: object  # the run's Dataset: its points and the plane's domain
+    plane: np.ndarray  # (r, r, 3) the boundary panel's background: the boundary, or the unit looked inside
+    network: NetworkParts  # nodes, edges, tiles: each part with the name (and pick) a click on it reports
+    curves: Curves  # the loss and accuracy curves, the epoch and its budget
+    marked: tuple[int, ...]  # epochs marked on the curves: settings changed, and the replayed epoch
+
+
+def view_model(net, data, curves: Curves, view, at: int | None = None, final: bool = False,
+               candidates: tuple[str, ...] | None = None) -> ViewModel:
+    """The view of ``net`` at the resolution a frame's budget allows while playing, or full when ``final``.
+    ``candidates``: every feature the inspected graph draws as an input, on or off (:func:`network_parts`)."""
+    r = resolution(net, final)
+    grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
+    marked = tuple(e for e, _ in curves.marks) + ((int(at),) if at is not None else ())
+    return ViewModel(tuple(net.layer_sizes), data, plane_image(net, grids, data, view),
+                     network_parts(net, grids, data, candidates), curves, marked)
+
+
+def render(model: ViewModel, view, final: bool = False) -> tuple[str, int]:
+    """(the whole view as one picture's data URL, its width): JPEG while playing, PNG when ``final``."""
+    sizes, data = model.sizes, model.data
+    the = live_picture.layout(sizes, data.kind)
+    pictures_, axes = [], []
+    for title, box in the.curves:
+        picture, axis = curve_picture(model.curves, *CURVES[title], (box.h, box.w), view.log_scale, smooth=final)
+        pictures_.append(picture)
+        axes.append(axis)
+    names = ("input", *(f"hidden {l}" for l in range(1, len(sizes) - 1)), "output")
+    backdrop = live_picture.backdrop(the, names, tuple(axes), tuple(map(float, data.domain)),
+                                     live_picture.legend_of(data.kind, data.n_classes))
+    network, notes = network_picture(model.network, sizes)
+    marks = [[e / axis[0] for e in model.marked if e <= axis[0]] for axis in axes]
+    image = live_picture.compose(the, backdrop, model.plane, dots_image(data, view.show_test), network, notes,
+                                 pictures_, marks)
+    return live_picture.data_url(image, exact=final), the.width
+
+
 def view_picture(net, data, curves: Curves, view, at: int | None = None, final: bool = False) -> tuple[str, int]:
     """(the whole live view as one picture's data URL, its width): at the resolution a frame's budget
     allows while playing (JPEG), at full resolution when ``final`` (PNG).
@@ -336,24 +379,7 @@ def view_picture(net, data, curves: Curves, view, at: int | None = None, final: 
     ``view`` needs only ``log_scale``, ``discretize``, ``show_test`` and ``unit`` (a :class:`ViewSettings`
     or the page's View).
     """
-    sizes = tuple(net.layer_sizes)
-    r = resolution(net, final)
-    grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
-    the = live_picture.layout(sizes, data.kind)
-    pictures_, axes = [], []
-    for title, box in the.curves:
-        picture, axis = curve_picture(curves, *CURVES[title], (box.h, box.w), view.log_scale, smooth=final)
-        pictures_.append(picture)
-        axes.append(axis)
-    names = ("input", *(f"hidden {l}" for l in range(1, len(sizes) - 1)), "output")
-    backdrop = live_picture.backdrop(the, names, tuple(axes), tuple(map(float, data.domain)),
-                                     live_picture.legend_of(data.kind, data.n_classes))
-    network, notes = network_picture(network_parts(net, grids, data), sizes)
-    marked = [e for e, _ in curves.marks] + ([int(at)] if at is not None else [])
-    marks = [[e / axis[0] for e in marked if e <= axis[0]] for axis in axes]
-    image = live_picture.compose(the, backdrop, plane_image(net, grids, data, view),
-                                 dots_image(data, view.show_test), network, notes, pictures_, marks)
-    return live_picture.data_url(image, exact=final), the.width
+    return render(view_model(net, data, curves, view, at, final), view, final)
 
 
 @dataclass(frozen=True)
