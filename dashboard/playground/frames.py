@@ -34,7 +34,7 @@ from .picture import (  # noqa: F401  (for panels.live_spec)
 @dataclass(frozen=True)
 class Frame:
     """Everything the live view shows for one state of a run: the paused chart's datasets, or, while
-    playing, the whole view as one picture (``dashboard.live_picture``)."""
+    playing, the whole view as one picture (``dashboard.playground.picture``)."""
 
     epoch: int
     datasets: dict[str, pa.Table]  # the live chart's datasets by name (empty for a live picture)

@@ -85,7 +85,6 @@ def no_data(problem: str | None) -> None:
 
 
 # ------------------------------------------------------------------ controls
-LIVE = "playground.live"  # the live view's fragment: Play, Step and the view's settings rerun only it
 FOLLOWING = {"Warped plane"}  # details below the live view that follow the network while it plays
 _PAGE_RUN = contextvars.ContextVar("nnplay_page_run", default=False)  # the live view runs as part of the page
 
@@ -100,7 +99,7 @@ def rerun_live() -> None:
     if st.session_state.get(keys.MORE) in FOLLOWING:
         return
     try:
-        st.rerun(LIVE)
+        st.rerun(keys.LIVE_VIEW)
     except StreamlitAPIException:  # the last page run ended before registering the live view
         return
 
@@ -165,7 +164,7 @@ def live_view(run) -> tuple[Slots, View]:
         _PAGE_RUN.reset(token)
 
 
-@st.fragment(key=LIVE)
+@st.fragment(key=keys.LIVE_VIEW)
 def _live_view(page_run) -> tuple[Slots, View]:
     """The numbers, then one picture (or chart) of the network, curves and boundary; paused, the Inspect
     toggle and the replay slider under it.
@@ -339,8 +338,8 @@ def scores(run) -> None:
 
 
 EXTRAS = {
-    "Gradient flow": lambda run: experiments.diagnostics_panel(run, "playground.diagnostics"),
-    "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
+    "Gradient flow": lambda run: experiments.diagnostics_panel(run, keys.DIAGNOSTICS),
+    "Export": lambda run: exports.export_panel(run, keys.EXPORT, name="playground"),
     "Edit a weight": editor.panel,
     "Warped plane": warp.panel,
     "Lessons": lessons.lessons_panel,
