@@ -87,3 +87,17 @@ def test_heavy_runs_leave_a_turn_to_a_light_run_that_plays():
         assert not taken.wait(0.1)  # the light run asked just now: the last turn stays free for it
         assert taken.wait(2 * runtime.Turns.LIGHT_SECONDS + 1)  # once it has not asked for a while, it is taken
         waiting.join()
+
+
+def test_with_one_turn_a_heavy_run_is_not_kept_waiting_by_a_light_one():
+    turns = runtime.Turns(1)
+    with turns.turn(0.02):  # a light run has just had the only turn
+        pass
+    done = threading.Event()
+
+    def heavy() -> None:
+        with turns.turn(0.2, heavy=True):
+            done.set()
+
+    threading.Thread(target=heavy).start()
+    assert done.wait(0.1)

@@ -108,12 +108,14 @@ class Turns:
     last hundreds of milliseconds, see :func:`heavy`) may take the last free turn only when no light
     run has asked for one within LIGHT_SECONDS, so a default visitor's frame never waits for a limit
     run's burst to end; limit runs then share the other turns, and show fewer frames, being slow anyway.
+    (With a single turn, nothing is kept: a heavy run then waits only for the bursts due before it.)
     """
 
     LIGHT_SECONDS = 0.25
 
     def __init__(self, n: int):
         self.free = n
+        self.kept = 1 if n > 1 else 0  # turns kept for light runs (none when there is only one turn)
         self.changed = threading.Condition()
         self.waiting: list = []  # sorted (due, order, heavy)
         self.order = itertools.count()
@@ -154,7 +156,7 @@ class Turns:
             return None
         light_lately = time.monotonic() - self.light_asked < self.LIGHT_SECONDS
         for waiter in self.waiting:
-            if not waiter[2] or self.free > 1 or not light_lately:
+            if not waiter[2] or self.free > self.kept or not light_lately:
                 return waiter
         return None
 
