@@ -1,6 +1,7 @@
 """What a learner sees of live training, in headless Chromium: frames per second, and time to the first frame.
 
     python benchmarks/bench_live.py [--seconds 6]
+    python benchmarks/bench_live.py --beside-limits [--seconds 10]
 
 For each scenario the Playground opens at a link (paused, untrained), and Play
 is clicked. A script in the page watches the decision boundary's
@@ -9,13 +10,21 @@ those are the redraws a learner sees. Streamlit's own floor is measured in the
 same run: a one-chart page (``floor_page.py``) that updates one 50 × 50 PNG every
 50 ms. Page-open times (navigation → first chart drawn, median of 3, warm
 server) are measured for every page beside the floor page's.
+
+``--beside-limits``: three visitors open the Playground at its limits (8 × 256 units, 5,000 points, batch 1)
+and press Play; then a fourth presses Play on the default Playground. It prints the fourth's first frame
+and frames a second, and each limit run's frames a second and optimizer steps a second before and after
+the fourth joined (the steps from the server's frame log, ``NNPLAY_TRACE``).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +38,7 @@ SCENARIOS = {
     "two spirals, 2-8-8-1, 500 points, batch 10": "?dataset=spiral&n_samples=500&hidden=8,8&batch_size=10&lr=0.03"
                                                   "&optimizer=adam&epochs=3000",
 }
+LIMITS = "?dataset=spiral&hidden=256,256,256,256,256,256,256,256&n_samples=5000&batch_size=1&epochs=100000"
 WATCH = """(region) => {
   // Each animation frame, fingerprint the pixels of the decision boundary (the right third of the live
   // view, all of the floor page's chart) and note the frames in which they changed. The live view is one
@@ -103,7 +113,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds of Play counted per scenario")
     parser.add_argument("--repeats", type=int, default=3, help="page opens per page (median)")
     parser.add_argument("--pages-only", action="store_true", help="only the page-open times")
+    parser.add_argument("--beside-limits", action="store_true",
+                        help="a default visitor's frames beside three visitors playing at the limits")
     args = parser.parse_args()
+    if args.beside_limits:
+        trace = Path(tempfile.mkdtemp()) / "frames.log"
+        os.environ["NNPLAY_TRACE"] = str(trace)  # the server started below appends each frame's timings
+        with streamlit_server() as app, streamlit_server("benchmarks/floor_page.py") as floor, \
+                browser() as chromium:
+            beside_limits(chromium, app, floor, args.seconds, trace)
+        return
     with streamlit_server() as app, streamlit_server("benchmarks/floor_page.py") as floor, browser() as chromium:
         page = chromium.new_page(viewport={"width": 1400, "height": 950})
         if not args.pages_only:
@@ -128,6 +147,72 @@ def frames_while_training(page, app, floor, seconds: float) -> None:
             page.get_by_role("button", name="Pause", exact=True).click()  # the default run may have paused already
             wait_for_app(page)
 
+
+
+def opened(chromium, url: str):
+    """A new visitor (its own browser context, so its own session) with ``url`` open and drawn, paused."""
+    page = chromium.new_context(viewport={"width": 1400, "height": 950}).new_page()
+    page.goto(url)
+    wait_for_app(page)
+    page.locator('[data-testid="stImage"] img').wait_for()
+    page.wait_for_timeout(1000)
+    return page
+
+
+def watch(page) -> float:
+    """Start counting ``page``'s redraws (see WATCH); the page's clock now."""
+    page.evaluate(WATCH, 0.67)
+    return page.evaluate("() => performance.now()")
+
+
+def rate(page, since: float, until: float) -> float:
+    """Redraws a second of ``page`` between two readings of its clock."""
+    redraws = [t for t in page.evaluate("() => window.__redraws") if since <= t <= until]
+    span = (until - since) / 1000
+    return len(redraws) / span if span > 0 else 0.0
+
+
+def steps_per_second(trace: Path, since: float, until: float) -> dict[int, float]:
+    """Optimizer steps a second of each run (by its id in the frame log) between two perf_counter times."""
+    steps = collections.Counter()
+    for line in trace.read_text().splitlines():
+        words = line.split()
+        if since <= float(words[0]) <= until:
+            steps[int(words[2])] += int(words[4])
+    return {run: n / (until - since) for run, n in steps.items()}
+
+
+def beside_limits(chromium, app, floor, seconds: float, trace: Path) -> None:
+    print("A default visitor beside three playing at the limits (headless Chromium, 1400 x 950):")
+    page = chromium.new_context(viewport={"width": 1400, "height": 950}).new_page()
+    page.goto(floor.url)
+    wait_for_app(page)
+    first, fps = measure_play(page, seconds, region=0.0)
+    print(f"  {'floor: one-chart page, alone':48s} first frame {first:5.2f} s   {fps:5.1f} fps")
+    limits = [opened(chromium, app.url + "/Playground" + LIMITS) for _ in range(3)]
+    fourth = opened(chromium, app.url + "/Playground")
+    for page in limits:
+        watch(page)
+        page.get_by_role("button", name="Play", exact=True).click()
+    time.sleep(seconds)  # warm up: the first frames measure a step and the numbers
+    marks = [page.evaluate("() => performance.now()") for page in limits]
+    began = time.perf_counter()
+    time.sleep(seconds)
+    alone = [rate(page, since, page.evaluate("() => performance.now()")) for page, since in zip(limits, marks)]
+    steps_alone = steps_per_second(trace, began, time.perf_counter())
+    marks = [page.evaluate("() => performance.now()") for page in limits]
+    began = time.perf_counter()
+    first, fps = measure_play(fourth, seconds, region=0.67)
+    beside = [rate(page, since, page.evaluate("() => performance.now()")) for page, since in zip(limits, marks)]
+    steps_beside = steps_per_second(trace, began, time.perf_counter())
+    print(f"  {'default XOR, beside the three':48s} first frame {first:5.2f} s   {fps:5.1f} fps")
+    for k, (before, after) in enumerate(zip(alone, beside)):
+        print(f"  {f'limit visitor {k + 1}: frames a second':48s} {before:5.1f} alone -> {after:5.1f} beside it")
+    for k, run in enumerate(steps_alone):
+        print(f"  {f'limit run {k + 1}: steps a second':48s} {steps_alone[run]:5.0f} alone -> "
+              f"{steps_beside.get(run, 0):5.0f} beside it")
+    for page in (*limits, fourth):
+        page.get_by_role("button", name="Pause", exact=True).click()
 
 
 def open_times(page, app, floor, repeats: int) -> None:

@@ -3,7 +3,7 @@
 Starts ``streamlit run app.py`` on 127.0.0.1, opens N websocket sessions that press Play on the
 Playground (``load_test.training_session``) and keep training, waits for them to warm up, then counts
 each session's frames and the server process's CPU time over a window. The drawing worker
-(``dashboard/playground/drawer.py``) is a child process, so a server that hands it the drawing shows
+(``python -m dashboard.playground.worker``) is a child process, so a server that hands it the drawing shows
 less than a core of its own; ``NNPLAY_DRAW_WORKERS=0`` draws in the server, for comparison.
 
     python benchmarks/bench_playing.py [--sessions 3] [--config spiral|limits] [--seconds 10] [--warmup 12]

@@ -4,11 +4,28 @@ Pages arrange; these modules build. ``charts`` is pure (data in, Altair chart ou
 no ``st.`` calls) so it can be tested without a server.
 """
 
-import numpy  # noqa: F401  (loads OpenBLAS: threadpoolctl limits only the libraries already loaded)
-from threadpoolctl import threadpool_limits
+import threading
 
-# One BLAS thread per call, for the whole server process. The app's matrix products are small (a 100 × 100
-# grid through an 8-unit layer), and the server's parallelism is its sessions, not one product. With
-# OpenBLAS's default of a thread per core, a spiral 2-8-8-1 frame took 69 ms to draw instead of 33 ms while
-# the browser used the other core: its threads spin for a core that is busy (benchmarks/bench_live.py).
-threadpool_limits(limits=1, user_api="blas")
+_CONFIGURED = threading.Event()
+_CONFIGURING = threading.Lock()
+
+
+def configure_process() -> None:
+    """Set what the whole process shares, once: one BLAS thread per matrix product.
+
+    The app's matrix products are small (a 100 × 100 grid through an 8-unit layer), and the server's
+    parallelism is its sessions, not one product. With OpenBLAS's default of a thread per core, a spiral
+    2-8-8-1 frame took 69 ms to draw instead of 33 ms while the browser used the other core: its threads
+    spin for a core that is busy (benchmarks/bench_live.py). The page skeleton (``page.setup_page``) and
+    the drawing worker's ``main`` call this first; calling it again does nothing.
+    """
+    if _CONFIGURED.is_set():
+        return
+    with _CONFIGURING:
+        if _CONFIGURED.is_set():
+            return
+        import numpy  # noqa: F401  (loads OpenBLAS: threadpoolctl limits only the libraries already loaded)
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
+        _CONFIGURED.set()

@@ -1,26 +1,35 @@
-"""Chart specs built once and fed named datasets: the charts that redraw every frame of live training.
+"""The inspected live view's Vega-Lite chart: its spec, built once per structure, fed named datasets.
 
-Each builder returns an Altair chart whose data are *named* (``alt.NamedData``)
-rather than inline, and depends only on what stays fixed while a run trains
-(the data's domain and kind, the network's layer sizes, display options). The
-frame's data arrive separately (``dashboard.playground.frames``), so the spec a
-browser receives is identical from frame to frame and it only swaps the data.
-Pictures are PNG ``image`` marks: one mark per picture, not one per pixel.
+A paused run shows the whole view as one picture (``dashboard.playground.picture``); with Inspect on, it
+shows this chart instead, with exact values on hover and clicks on the network graph. Each builder returns
+an Altair chart whose data are *named* (``alt.NamedData``) rather than inline, and depends only on what
+stays fixed for a structure (the data's domain and kind, the network's layer sizes, display options). The
+data arrive separately (``dashboard.playground.frames``), so the spec a browser receives stays the same and
+it only swaps the data. Pictures are PNG ``image`` marks: one mark per picture, not one per pixel.
 
-A browser shows nothing for an image mark until its new picture has loaded,
-so a picture that changed every frame would flicker. Pictures are therefore
-double-buffered: two datasets ``<name>_a`` and ``<name>_b`` hold the last two
-pictures and a one-row dataset ``<name>_front`` says which one to show (see
-``ImageBuffers``). A frame writes the hidden buffer and shows it from the next
-frame on, when it has long loaded; the buffer it does not write keeps its
-bytes, so the browser keeps its loaded picture.
+Pictures have two datasets each, ``<name>_a`` and ``<name>_b``, and a one-row dataset ``<name>_front`` says
+which one to show (``ImageBuffers``): a changed picture goes into the other buffer, and the buffer it does
+not write keeps its bytes, so the browser keeps the picture it has loaded.
 """
 
 from __future__ import annotations
 
 import altair as alt
 
-from .live_sizes import (  # noqa: F401  (the view's sizes, under the names the pages and tests use)
+from .palette import (
+    BIAS_ZERO,
+    CLASS_COLOURS,
+    EDGE_ZERO,
+    INK,
+    LEGEND_SYMBOL,
+    MARK,
+    NEGATIVE,
+    NEUTRAL,
+    NODE_OUTLINE,
+    POSITIVE,
+    SPLIT_COLOURS,
+)
+from .playground.live_sizes import (  # noqa: F401  (the view's sizes, under the names the pages and tests use)
     CURVE_HEIGHT,
     CURVE_WIDTH,
     LOG_FLOOR,
@@ -34,7 +43,6 @@ from .live_sizes import (  # noqa: F401  (the view's sizes, under the names the 
     network_height,
     node_positions,
 )
-from .palette import CLASS_COLOURS, EDGE_ZERO, INK, MARK, NEGATIVE, POSITIVE, SPLIT_COLOURS
 
 FIXED_SIZE = alt.AutoSizeParams(type="pad")
 SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
@@ -73,10 +81,10 @@ def boundary_spec_chart(domain, kind: str, n_classes: int, target_limit: float, 
         x=x, x2="x1:Q", y=y, y2="y1:Q", url="url:N", opacity=opacity))
     splits = ["train", "test"] if show_test and has_test else ["train"]
     shape = alt.Shape("split:N", scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]),
-                      legend=alt.Legend(symbolFillColor="#b8c2cc", symbolStrokeColor=INK, **LEGEND))
+                      legend=alt.Legend(symbolFillColor=LEGEND_SYMBOL, symbolStrokeColor=INK, **LEGEND))
     if kind == "regression":
         fill = alt.Fill("target:Q", legend=None, scale=alt.Scale(
-            domain=[-target_limit, 0, target_limit], range=[NEGATIVE, "#ffffff", POSITIVE], clamp=True))
+            domain=[-target_limit, 0, target_limit], range=[NEGATIVE, NEUTRAL, POSITIVE], clamp=True))
         target = alt.Tooltip("target:Q", format=".3f")
     else:
         names = [f"class {k}" for k in range(max(2, n_classes))]
@@ -165,7 +173,7 @@ def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
         x=alt.X("x0:Q", title=None, scale=alt.Scale(domain=[left, right], nice=False), axis=axis),
         x2="x1:Q", y=alt.Y("y0:Q", scale=alt.Scale(domain=[low, high], nice=False), axis=None), y2="y1:Q",
         url="url:N", opacity=opacity))
-    bias = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, "#999999", POSITIVE], clamp=True)
+    bias = alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, BIAS_ZERO, POSITIVE], clamp=True)
     frames = alt.Chart(named("nodes")).mark_square(size=(NODE_SIZE + 3) ** 2, filled=False, strokeWidth=2.5).encode(
         x=x, y=y, stroke=alt.condition("isValid(datum.bias)", alt.Stroke("bias:Q", scale=bias, legend=None),
                                        alt.value(INK)))
@@ -175,7 +183,7 @@ def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
     ).add_params(units)
     # the candidate features that are off: a dashed frame over their faded picture, to click on
     inputs = alt.Chart(named("inputs"), name=GRAPH[2]).mark_square(
-        size=(NODE_SIZE + 3) ** 2, fill="#ffffff", fillOpacity=CLICKABLE, stroke="#8a8a8a", strokeWidth=1.5,
+        size=(NODE_SIZE + 3) ** 2, fill=NEUTRAL, fillOpacity=CLICKABLE, stroke=NODE_OUTLINE, strokeWidth=1.5,
         strokeDash=[3, 2], cursor="pointer").transform_calculate(hint="'use this feature'").encode(
         x=x, y=y, tooltip=[alt.Tooltip("name:N", title="input (off)"), click]).add_params(off)
     biases = alt.Chart(named("node_hover"), name=GRAPH[3]).transform_filter(
@@ -273,33 +281,25 @@ def live_chart(domain, kind: str, n_classes: int, target_limit: float, show_test
 class ImageBuffers:
     """The two buffers of each picture dataset of one chart, and which one the browser shows.
 
-    ``datasets(tables, now)`` turns a frame's tables into what the spec reads:
-    a changed picture goes into the hidden buffer, which becomes the front one
-    on the next call (when the browser has loaded it) or at once when ``now``
-    (a single redraw, with no animation to flicker). The other buffer keeps the
-    very same table, so Streamlit sends the same bytes and the browser keeps it.
+    ``datasets(tables)`` turns a frame's tables into what the spec reads: a changed picture goes into
+    the buffer the browser does not show, which becomes the front one. The other buffer keeps the very
+    same table, so Streamlit sends the same bytes and the browser keeps it.
     """
 
     def __init__(self, names: tuple[str, ...]):
         self.names = names
         self.tables: dict[str, dict[str, object]] = {name: {} for name in names}
         self.front = dict.fromkeys(names, "a")
-        self.pending: dict[str, str | None] = dict.fromkeys(names)
 
-    def datasets(self, tables: dict, now: bool) -> dict:
+    def datasets(self, tables: dict) -> dict:
         out = {k: v for k, v in tables.items() if k not in self.names}
         for name in self.names:
             held, table = self.tables[name], tables[name]
-            if self.pending[name]:
-                self.front[name], self.pending[name] = self.pending[name], None
             front = self.front[name]
             if front not in held or not held[front].equals(table):
                 back = "b" if front == "a" else "a"
                 held[back] = table
-                if now or front not in held:
-                    self.front[name] = back
-                else:
-                    self.pending[name] = back
+                self.front[name] = back
             for b in BUFFERS:
                 out[f"{name}_{b}"] = held.get(b, table)
             out[f"{name}_front"] = _front_table(self.front[name])

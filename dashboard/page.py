@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from . import configure_process
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,6 +26,7 @@ def setup_page(title: str, icon: str, intro: str, layout: str = "wide") -> None:
     ``icon`` is an emoji or a Material icon such as ":material/science:".
     ``intro`` is Markdown; keep it to two or three sentences a newcomer can read in ten seconds.
     """
+    configure_process()
     st.set_page_config(page_title=f"{title} · nnplay", page_icon=icon, layout=layout)
     navigation()
     st.title(f"{icon} {title}")

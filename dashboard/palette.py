@@ -24,3 +24,11 @@ def rgb(colour: str) -> tuple[int, int, int]:
 def tint(colour: str, amount: float = 0.4) -> str:
     """``colour`` mixed with white, e.g. a background lighter than the points drawn on it."""
     return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb(colour))
+
+
+# ------------------------------------------------------------------ the Playground's live view
+TRAIN_OUTLINE = {"binary": NEUTRAL, "multiclass": NEUTRAL, "regression": "#666666"}  # a training point's outline
+GRID_LINE = "#9a9a9a"  # the warped plane's grid lines (lines of the input plane)
+LEGEND_SYMBOL = "#b8c2cc"  # the inspected boundary's legend symbols (a point of any class)
+BIAS_ZERO = "#999999"  # a unit's frame when its bias is zero (orange below, blue above)
+NODE_OUTLINE = "#8a8a8a"  # the outline of a unit's clickable square in the inspected graph

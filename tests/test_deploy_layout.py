@@ -62,21 +62,30 @@ def test_the_python_cloud_defaults_to_is_allowed():
     assert "3.12" in allowed and "3.11" in allowed
 
 
+# The one program the app starts: its own drawing worker, as `python -m dashboard.playground.worker`.
+WORKER_LAUNCH = ("dashboard/playground/drawer.py", "[sys.executable, '-m', 'dashboard.playground.worker']")
+
+
 def test_no_system_packages_are_needed_at_run_time():
-    """No packages.txt, and the app starts no external program; its imports are checked by test_clean_install."""
+    """No packages.txt, and the app starts no external program but its own drawing worker (the same Python
+    running one of the app's modules); its imports are checked by test_clean_install."""
     assert not (ROOT / "packages.txt").exists()
     calls = {"system", "popen", "execv", "execvp", "spawnv", "spawnlp", "which", "CDLL", "cdll"}
-    wrong = []
+    wrong, launches = [], []
     for path in APP_CODE:
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        launcher = str(path.relative_to(ROOT)) == WORKER_LAUNCH[0]
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
                 wrong += [f"{path.relative_to(ROOT)}:{node.lineno} imports {n}" for n in names
-                          if n and n.split(".")[0] in {"subprocess", "ctypes"}]
+                          if n and n.split(".")[0] in {"ctypes"} | (set() if launcher else {"subprocess"})]
             elif isinstance(node, ast.Attribute) and node.attr in calls:
                 wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} calls .{node.attr}")
+            elif launcher and isinstance(node, ast.Call) and ast.unparse(node.func).startswith("subprocess."):
+                launches.append(ast.unparse(node.func) + "(" + ast.unparse(node.args[0]) + ")")
     assert not wrong, wrong
+    assert launches == [f"subprocess.Popen({WORKER_LAUNCH[1]})"]
 
 
 def test_the_config_suits_a_public_demo():
@@ -109,7 +118,13 @@ def test_the_readme_says_a_push_needs_a_reboot_while_no_file_is_watched():
 
 
 def test_the_app_uses_one_blas_thread_per_product():
-    """The server's parallelism is its sessions: BLAS threads spinning for a busy core doubled a frame's time."""
-    code = "import dashboard, threadpoolctl; print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'}))"
+    """The server's parallelism is its sessions: BLAS threads spinning for a busy core doubled a frame's time.
+    Importing the dashboard sets nothing; opening a page (page.setup_page) does, once."""
+    code = ("import threadpoolctl; from streamlit.testing.v1 import AppTest; "
+            "threads = lambda: sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() "
+            "if p['user_api'] == 'blas'}); "
+            "import dashboard.playground.panels; before = threads(); "
+            "at = AppTest.from_file('pages/3_Tutorials.py', default_timeout=60).run(); "
+            "assert not at.exception, at.exception; print(before != [1], threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stdout.strip() == "[1]"
+    assert out.stdout.strip().splitlines()[-1] == "True [1]", out.stdout + out.stderr

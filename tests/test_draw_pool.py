@@ -1,5 +1,6 @@
-"""Playing pictures drawn in worker processes (dashboard.playground.drawer): the very pixels the server
-process draws, and drawn in-process whenever the workers are off, not started, or dead."""
+"""Playing pictures drawn by the drawing worker (dashboard.playground.worker, fed by drawer): the very pixels
+the server process draws, taken by cost, and drawn in-process whenever the workers are off, not started, or
+dead."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import os
 import signal
 import time
 
+import numpy as np
 import pytest
 
-from dashboard.playground import drawer, frames, live
+from dashboard.playground import drawer, frames, runtime, wire, worker
 from dashboard.playground.panels import View
 from nn_core.config import RunConfig
 from nn_core.runs import prepare
@@ -71,8 +73,8 @@ def test_a_worker_that_let_the_data_set_go_is_sent_it_again(pool):
     run = _trained(RunConfig())
     view = View(False, False, True)
     job = drawer.job_of(run, run.net, view, next(drawer._COUNTER))  # a token no worker holds...
-    for worker in pool.workers:
-        worker.held[job["token"]] = True  # ...that the server believes they hold
+    for one in pool.workers:
+        one.held[job.data_token] = True  # ...that the server believes they hold
     drawn = pool.submit(job, run.data).picture()
     assert drawn == (frames.picture_of(run, run.net, view).picture, frames.picture_of(run, run.net, view).width)
 
@@ -102,7 +104,7 @@ def test_a_dead_worker_falls_back_to_in_process_drawing(caplog):
     the = _ready(drawer.Pool(1))
     run, view = _trained(RunConfig(), 10), View(False, False, True)
     assert _drawn(the, run, view) is not None
-    os.kill(the.workers[0].started.result()["pid"], signal.SIGKILL)
+    os.kill(the.workers[0].hello.pid, signal.SIGKILL)
     with caplog.at_level(logging.WARNING, logger=drawer.__name__):
         time.sleep(0.5)
         job = the.submit(drawer.job_of(run, run.net, view, drawer.data_token(run.data)), run.data)
@@ -115,25 +117,84 @@ def test_a_dead_worker_falls_back_to_in_process_drawing(caplog):
 def test_the_loop_shows_a_worker_drawn_frame_after_training_the_next_slice(monkeypatch):
     """Pipelined: frame k is shown after slice k + 1 has trained; the last before the final picture."""
     events, slices = [], iter(range(1, 4))
-    monkeypatch.setattr(live, "claim", lambda: (live.threading.Lock(), "me"))
-    monkeypatch.setattr(live, "owns", lambda token: True)
-    monkeypatch.setattr(live, "chosen_speed", lambda: live.SPEEDS[live.DEFAULT_SPEED])
-    monkeypatch.setattr(live, "FRAME_SECONDS", 0.0)
-    monkeypatch.setattr(live, "_ema", lambda key, value: None)
-    monkeypatch.setattr(live.state, "playing", lambda: False)
+    monkeypatch.setattr(runtime, "claim", lambda: "me")
+    monkeypatch.setattr(runtime, "owns", lambda token: True)
+    monkeypatch.setattr(runtime, "session_lock", lambda: runtime.threading.Lock())
+    monkeypatch.setattr(runtime, "chosen_speed", lambda: runtime.SPEEDS[runtime.DEFAULT_SPEED])
+    monkeypatch.setattr(runtime, "FRAME_SECONDS", 0.0)
+    monkeypatch.setattr(runtime, "_ema", lambda key, value: None)
+    monkeypatch.setattr(runtime, "_numbers_due", lambda run: 0.0)
+    monkeypatch.setattr(runtime, "heavy", lambda run: False)
+    monkeypatch.setattr(runtime, "train_budget", lambda speed, drawn: runtime.TRAIN_SECONDS)
+    monkeypatch.setattr(runtime.state, "playing", lambda: False)
     done = []
-    monkeypatch.setattr(live.state, "reached", lambda run: bool(done))
+    monkeypatch.setattr(runtime.state, "reached", lambda run: bool(done))
 
-    def train_slice(run, pace):
+    def train_slice(run, pace, budget=None):
         k = next(slices)
         events.append(f"train {k}")
         if k == 3:
             done.append(True)
 
-    def draw_frame(final):
-        k = sum(e.startswith("train") for e in events)
-        return lambda: events.append(f"show {k}")
+    class Started:
+        def __init__(self):
+            self.k = sum(e.startswith("train") for e in events)
 
-    monkeypatch.setattr(live, "train_slice", train_slice)
-    live.play(None, draw_frame, lambda: events.append("final"))
-    assert events == ["train 1", "train 2", "show 1", "train 3", "show 2", "show 3", "final"]
+        def ready(self):
+            return f"frame {self.k}"
+
+    monkeypatch.setattr(runtime, "train_slice", train_slice)
+    monkeypatch.setattr(runtime, "_start_frame", lambda run, view: Started())
+    monkeypatch.setattr(runtime, "frame_now", lambda run, view, final: "final" if final else "drawn here")
+    for frame in runtime.Player(None, None).frames():
+        events.append(f"show {frame}")
+    assert events == ["train 1", "train 2", "show frame 1", "train 3", "show frame 2", "show frame 3", "show final"]
+
+
+def test_a_small_frame_is_drawn_before_the_big_frames_waiting_before_it():
+    """Jobs fall due at their arrival plus their expected drawing time: a default run's picture (a few ms)
+    passes the limit-size pictures queued before it (about 50 ms each), which still fall due in turn."""
+    the = drawer.Pool(0)  # no worker: only its queue
+    big, small = _trained(CASES["the limits"][0], 2), _trained(RunConfig(), 2)
+    view = View(False, False, True)
+    big_job = drawer.job_of(big, big.net, view, drawer.data_token(big.data))
+    small_job = drawer.job_of(small, small.net, view, drawer.data_token(small.data))
+    the.measured(big_job, 0.050)
+    the.measured(small_job, 0.004)
+    queued = [the.submit(big_job, big.data) for _ in range(3)] + [the.submit(small_job, small.data)]
+    taken = [the.next_job() for _ in range(4)]
+    assert taken[0] is queued[3]
+    assert taken[1:] == queued[:3]
+
+
+def test_a_cancelled_job_is_skipped():
+    the = drawer.Pool(0)
+    run = _trained(RunConfig(), 2)
+    job = drawer.job_of(run, run.net, View(False, False, True), drawer.data_token(run.data))
+    first, second = the.submit(job, run.data), the.submit(job, run.data)
+    first.cancel()
+    assert the.next_job() is second
+
+
+def test_a_job_goes_over_the_wire_as_it_was_and_nothing_else_can():
+    import io
+
+    run = _trained(CASES["regression with features"][0], 20)
+    job = drawer.job_of(run, run.net, View(True, False, True, unit=(1, 2)), 7).with_data(run.data)
+    pipe = io.BytesIO()
+    worker.WIRE.write(pipe, job)
+    pipe.seek(0)
+    back = worker.WIRE.read(pipe)
+    assert back.net == job.net and back.view == job.view and back.data_token == 7
+    assert (back.parameters == job.parameters).all() and back.curves.marks == job.curves.marks
+    assert all((back.curves.columns[k] == v)[~np.isnan(v)].all() for k, v in job.curves.columns.items())
+    assert (back.data.X_train == run.data.X_train).all() and back.data.kind == run.data.kind
+    pipe = io.BytesIO()
+    wire.Wire([]).write(pipe, {"a": np.zeros(2)})  # plain values are fine...
+    pipe.seek(0)
+    assert (wire.Wire([]).read(pipe)["a"] == 0).all()
+    with pytest.raises(KeyError):  # ...but a class the reader was not given is never built
+        pipe = io.BytesIO()
+        worker.WIRE.write(pipe, worker.Hello(1, ()))
+        pipe.seek(0)
+        wire.Wire([]).read(pipe)

@@ -8,9 +8,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from dashboard import live_picture
-from dashboard.live_charts import PLANE_SIZE
-from dashboard.playground import frames
+from dashboard.playground import frames, live_picture
+from dashboard.playground import picture as live_view
+from dashboard.playground.live_sizes import PLANE_SIZE
 from dashboard.playground.panels import View
 from nn_core import datasets, runs
 from nn_core.config import RunConfig
@@ -38,10 +38,10 @@ def test_the_live_picture_shows_the_networks_boundary_where_no_point_covers_it()
     picture = decoded(frame.picture)
     the = live_picture.layout(tuple(run.net.layer_sizes), run.data.kind)
     assert picture.shape == (the.height, the.width, 3) and frame.width == the.width
-    grids = network_grids(run.net, run.data.domain, frames.resolution(run.net, final=True))
-    boundary = np.asarray(Image.fromarray(frames.boundary_image(grids, run.data, False)).resize(
+    grids = network_grids(run.net, run.data.domain, live_view.resolution(run.net, final=True))
+    boundary = np.asarray(Image.fromarray(live_view.boundary_image(grids, run.data, False)).resize(
         (PLANE_SIZE, PLANE_SIZE), Image.Resampling.NEAREST))
-    uncovered = frames.dots_image(run.data, True)[..., 3] == 0
+    uncovered = live_view.dots_image(run.data, True)[..., 3] == 0
     plane = picture[the.plane.y:the.plane.y + PLANE_SIZE, the.plane.x:the.plane.x + PLANE_SIZE]
     assert uncovered.mean() > 0.5
     assert np.array_equal(plane[uncovered], boundary[uncovered])
@@ -51,7 +51,7 @@ def test_the_live_picture_shows_the_networks_boundary_where_no_point_covers_it()
 def test_a_playing_frame_is_a_jpeg_that_looks_like_the_exact_picture():
     run = prepared(RunConfig())  # small enough that playing draws it at the paused resolution
     run.trainer.run_steps(40)
-    assert frames.resolution(run.net) == frames.resolution(run.net, final=True)
+    assert live_view.resolution(run.net) == live_view.resolution(run.net, final=True)
     playing = frames.frame(run, run.net, VIEW, final=False)
     assert playing.picture.startswith("data:image/jpeg;base64,")
     exact = decoded(frames.frame(run, run.net, VIEW, final=True).picture).astype(int)

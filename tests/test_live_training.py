@@ -114,7 +114,7 @@ def test_snapshots_stay_within_their_byte_budget_on_a_limit_size_network():
 
 
 def test_a_frame_that_takes_long_to_draw_trains_less_so_frames_keep_coming():
-    from dashboard.playground import live
+    from dashboard.playground import runtime as live
 
     default = live.SPEEDS[live.DEFAULT_SPEED]
     assert live.train_budget(default, None) == live.TRAIN_SECONDS  # before the first frame is timed

@@ -9,10 +9,9 @@ from urllib.parse import urlencode
 from streamlit.testing.v1 import AppTest
 from test_page_playground import png_pixels, vega_charts
 
-from dashboard import live_picture
 from dashboard.home import EXAMPLE
 from dashboard.page import existing_pages
-from dashboard.playground import frames
+from dashboard.playground import frames, live_picture
 from dashboard.playground.panels import View
 from nn_core import runs
 from nn_core.config import to_query

@@ -1,233 +1,219 @@
-"""Playing frames' pictures drawn in worker processes, so training and drawing do not share one core.
+"""The server's side of the drawing worker (``dashboard.playground.worker``): start it, feed it jobs by cost.
 
-Streamlit runs every session as a thread of one process, so every session's training and drawing hold
-one GIL. Training stays in the session's thread (the Trainer, its snapshots, edits and retuning are
-untouched, so runs stay bit-identical); the picture of a playing frame is drawn by one of a few worker
-processes while the thread trains the next slice. A worker imports only NumPy, Pillow and the picture's
-code (``dashboard.playground.picture``, about 32 MB) and receives plain data: the data set once per
-worker (cached by a token), then per frame the network's settings and parameters, the history's curve
-columns and marks, the view's options and the epoch. It returns the picture's data URL, pixel for
-pixel the one :func:`dashboard.playground.frames.picture_of` draws in-process for the same state.
+A playing frame's picture is drawn by a worker program beside the server while the session trains the
+next slice (see ``dashboard.playground.runtime``). The server starts it as ``sys.executable -m
+dashboard.playground.worker`` with pipes for stdin and stdout, and one thread per worker here writes its
+jobs and reads its replies (``dashboard.playground.wire``). The data set goes along with the first job a worker gets for it.
 
-The pool is built once per server process, on the first playing frame, without waiting for it: frames
-are drawn in-process until its workers have started. If it cannot start or a worker dies, one sentence
-goes to the log and every frame is drawn in-process again. ``NNPLAY_DRAW_WORKERS=0`` turns it off.
+Jobs are scheduled by cost, not in order of arrival: each waiting job is due at the time it was handed
+in plus the time its picture is expected to take (measured per network shape), and the worker takes
+the job due first. A small run's frame (a few milliseconds) thus never waits behind the queued frames of
+limit-size runs (about 50 ms each), while a big frame is never passed over for long: it falls due.
+
+The workers start on the first call to :func:`pool` (the paused page calls :func:`warm_up`), without
+waiting: frames are drawn in-process until a worker has said hello. If a worker cannot start, dies or
+is stuck, one sentence goes to the log and every frame is drawn in-process again.
+``NNPLAY_DRAW_WORKERS=0`` turns the workers off.
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
-import contextlib
+import heapq
 import itertools
 import logging
-import multiprocessing
 import os
+import subprocess
 import sys
 import threading
-import types
+import time
 import weakref
-from concurrent.futures import Future, ProcessPoolExecutor
-from types import SimpleNamespace
+from concurrent.futures import Future
+from pathlib import Path
 
-import numpy as np
-
-from nn_core.network import MLP
-
-from . import picture
+from . import worker as program
+from .picture import ViewSettings, curves_of
 
 # One worker beside the server on two cores or more. Measured on 2 cores with three sessions playing: the
 # spiral drew 13.5 -> 18.8 frames a second each, the limits 6.3 -> 7.0; a second worker took the limits to 8.3
 # but the server and its workers to 623 MB (budget 600), each worker holding about 85 MB at the limits.
 _SWITCH = os.environ.get("NNPLAY_DRAW_WORKERS", "")
 WORKERS = min(2, int(_SWITCH)) if _SWITCH.isdigit() else (1 if (os.cpu_count() or 1) >= 2 else 0)
-START_SECONDS = 60.0  # a worker that has not imported NumPy and Pillow by then is given up
 RESULT_SECONDS = 10.0  # a picture takes tens of milliseconds; a worker this late is taken for dead
-KEPT = 8  # data sets (and networks) a worker keeps between frames
-CURVE_COLUMNS = ("loss", "test_loss", "accuracy", "test_accuracy")
-HEAVY = ("streamlit", "pyarrow", "altair", "pandas")  # what a worker must not import (memory)
+FIRST_COST = 0.010  # seconds a picture of a shape not drawn yet is expected to take
+ROOT = Path(__file__).resolve().parents[2]  # where `-m dashboard.playground.worker` is found
 
 log = logging.getLogger(__name__)
 
 
-# ------------------------------------------------------------------ in the worker
-_DATA: collections.OrderedDict = collections.OrderedDict()  # token -> Dataset
-_NETS: collections.OrderedDict = collections.OrderedDict()  # the network's settings -> MLP
-
-
-def _started() -> dict:
-    """A worker's first job: it has imported what drawing needs (and nothing heavy)."""
-    return {"pid": os.getpid(), "heavy": [name for name in HEAVY if name in sys.modules]}
-
-
-def _kept(cache: collections.OrderedDict, key, value):
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > KEPT:
-        cache.popitem(last=False)
-    return value
-
-
-def draw(job: dict) -> tuple[str, int] | None:
-    """(data URL, width) of the live view's picture of ``job``'s state, or None when this worker does
-    not hold the job's data set (the caller sends it again, with the data)."""
-    token = job["token"]
-    if job["data"] is not None:
-        _kept(_DATA, token, job["data"])
-    data = _DATA.get(token)
-    if data is None:
-        return None
-    _DATA.move_to_end(token)
-    key = repr(sorted(job["net"].items()))
-    net = _NETS.get(key) or _kept(_NETS, key, MLP(**job["net"]))
-    net.flat_parameters()[...] = job["parameters"]
-    history = SimpleNamespace(epochs=job["epochs"], columns=job["columns"], marks=job["marks"])
-    run = SimpleNamespace(data=data, history=history, trainer=SimpleNamespace(epoch=job["epoch"]),
-                          config=SimpleNamespace(epochs=job["budget"]))
-    return picture.view_picture(run, net, SimpleNamespace(**job["view"]))
-
-
-# ------------------------------------------------------------------ in the server
-def job_of(run, net, view, data_token: int) -> dict:
+# ------------------------------------------------------------------ what a job is made of
+def job_of(run, net, view, data_token: int) -> program.Job:
     """What a worker needs to draw ``net``'s playing frame of ``run``: copies, taken under the run's lock
-    (the queue pickles them later, while the session trains on)."""
-    history = run.history
-    return {"token": data_token, "data": None, "net": net.config(), "parameters": net.flat_parameters().copy(),
-            "epochs": np.asarray(history.epochs, dtype=np.float64),
-            "columns": {name: np.asarray(history.columns[name], dtype=np.float64) for name in CURVE_COLUMNS},
-            "marks": list(history.marks), "epoch": int(run.trainer.epoch), "budget": int(run.config.epochs),
-            "view": {"log_scale": bool(view.log_scale), "discretize": bool(view.discretize),
-                     "show_test": bool(view.show_test), "unit": view.unit}}
+    (the job is pickled later, while the session trains on)."""
+    return program.Job(data_token, net.config(), net.flat_parameters().copy(), curves_of(run),
+                       ViewSettings.of(view))
 
 
 _TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Dataset -> its token
 _COUNTER = itertools.count(1)
-_LOCK = threading.Lock()
+_TOKENS_LOCK = threading.Lock()
 
 
 def data_token(data) -> int:
-    """A number naming this data set (object) for as long as it lives: workers cache data sets by it."""
-    with _LOCK:
+    """A number naming this data set (object) for as long as it lives: workers keep data sets by it."""
+    with _TOKENS_LOCK:
         token = _TOKENS.get(data)
         if token is None:
             token = _TOKENS[data] = next(_COUNTER)
         return token
 
 
-@contextlib.contextmanager
-def _plain_main():
-    """While a worker process starts: a ``__main__`` without a file, so it runs no page script.
+# ------------------------------------------------------------------ a job on its way
+class Pending:
+    """A picture handed to the workers: :meth:`picture` waits for it."""
 
-    Streamlit installs each page's script as ``__main__`` (with its ``__file__``), and a spawned process
-    re-runs the parent's ``__main__`` file: it would import Streamlit and draw the page.
-    """
-    saved, plain = sys.modules.get("__main__"), types.ModuleType("__main__")
-    sys.modules["__main__"] = plain
-    try:
-        yield
-    finally:
-        if sys.modules.get("__main__") is plain:  # a session's script run may have installed its own since
-            sys.modules["__main__"] = saved
+    def __init__(self, pool: Pool, job: program.Job, data, cost: float):
+        self.pool, self.job, self.data, self.cost = pool, job, data, cost
+        self.message = program.WIRE.encode(job)  # encoded by the session's thread, in its CPU turn
+        self.future: Future = Future()
+
+    def picture(self) -> tuple[str, int] | None:
+        """(data URL, width) once drawn, or None if the workers failed (the caller draws in-process)."""
+        try:
+            drawn = self.future.result(timeout=RESULT_SECONDS)
+        except TimeoutError as error:  # a stuck worker: this and every later frame are drawn in-process
+            self.pool.fail(error)
+            return None
+        return None if drawn is None else (drawn.url, drawn.width)
+
+    def cancel(self) -> None:
+        """Not wanted any more (the script run that asked for it has ended): a worker skips it."""
+        self.future.cancel()
 
 
 class Worker:
-    """One worker process (a one-process executor, so the data sets it holds are known)."""
+    """One worker program, and the thread here that writes its jobs and reads its replies."""
 
-    def __init__(self, context):
-        self.executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        self.busy = 0
-        self.held: collections.OrderedDict = collections.OrderedDict()  # data tokens sent to it
-        with _plain_main():
-            self.started = self.executor.submit(_started)  # starts the process now, under a plain __main__
+    def __init__(self, pool: Pool):
+        self.pool = pool
+        self.process = subprocess.Popen([sys.executable, "-m", "dashboard.playground.worker"], cwd=ROOT,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.hello: program.Hello | None = None
+        self.held: collections.OrderedDict = collections.OrderedDict()  # data tokens it holds
+        threading.Thread(target=self._serve, name="nnplay-drawing", daemon=True).start()
+
+    def _serve(self) -> None:
+        pending = None
+        try:
+            self.hello = program.WIRE.read(self.process.stdout)
+            if self.hello.heavy:
+                log.warning("nnplay: a drawing worker imported %s; it draws, but takes more memory.",
+                            ", ".join(self.hello.heavy))
+            while (pending := self.pool.next_job()) is not None:
+                drawn = self._draw(pending)
+                self.pool.measured(pending.job, drawn.seconds)
+                pending.future.set_result(drawn)
+                pending = None
+        except Exception as error:  # noqa: BLE001  (whatever stopped a worker, the page draws in-process)
+            self.pool.fail(error)  # first: whoever sees the None below finds the pool failed, and said so
+            if pending is not None and not pending.future.done():
+                pending.future.set_result(None)
+
+    def _draw(self, pending: Pending) -> program.Drawn:
+        job, token = pending.job, pending.job.data_token
+        reply = self._ask(pending.message if token in self.held else job.with_data(pending.data))
+        if isinstance(reply, program.Missing):  # it had let the data set go: send it again, with the data
+            reply = self._ask(job.with_data(pending.data))
+        program._kept(self.held, token, True)
+        return reply
+
+    def _ask(self, job: program.Job | bytes):
+        program.WIRE.write(self.process.stdin, job)
+        return program.WIRE.read(self.process.stdout)
+
+    def stop(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.process.kill()
+        self.process.wait()
 
 
 class Pool:
-    """The server's drawing workers: least busy first; every failure falls back to in-process drawing."""
+    """The server's drawing workers and the jobs waiting for them, taken by the time they fall due."""
 
     def __init__(self, n: int):
-        context = multiprocessing.get_context("spawn")  # never fork a threaded server
-        self.lock = threading.Lock()
-        self.workers = [Worker(context) for _ in range(n)]
+        self.changed = threading.Condition()
+        self.waiting: list = []  # heap of (due, order, Pending)
+        self.order = itertools.count()
+        self.costs: dict = {}  # network shape -> seconds its picture takes (an EMA)
         self.failed = False
-        self.checked = False
+        self.workers = [Worker(self) for _ in range(n)]
 
     def ready(self) -> bool:
-        """Whether every worker has started (frames are drawn in-process until then)."""
-        if self.failed:
-            return False
-        if not self.checked:
-            if not all(w.started.done() for w in self.workers):
-                return False
-            try:
-                heavy = {name for w in self.workers for name in w.started.result(timeout=0)["heavy"]}
-            except Exception as error:  # noqa: BLE001  (whatever stopped a worker, the page draws in-process)
-                self.fail(error)
-                return False
-            if heavy:
-                log.warning("nnplay: a drawing worker imported %s; it draws, but takes more memory.",
-                            ", ".join(sorted(heavy)))
-            self.checked = True
-        return True
+        """Whether every worker has said hello (frames are drawn in-process until then)."""
+        return not self.failed and all(w.hello is not None for w in self.workers)
 
-    def submit(self, job: dict, data) -> Job | None:
+    def submit(self, job: program.Job, data) -> Pending | None:
+        """Queue ``job`` (``data``: its data set, sent along when a worker lacks it); None to draw in-process."""
         if not self.ready():
             return None
-        try:
-            with self.lock:
-                worker = min(self.workers, key=lambda w: (w.busy, job["token"] not in w.held))
-                return Job(self, worker, job, data, self._send(worker, job, data))
-        except Exception as error:  # noqa: BLE001  (a worker died since the last frame: draw in-process)
-            self.fail(error)
-            return None
+        key = _shape(job)
+        with self.changed:
+            cost = self.costs.get(key, FIRST_COST)
+        pending = Pending(self, job, data, cost)
+        with self.changed:
+            heapq.heappush(self.waiting, (time.monotonic() + cost, next(self.order), pending))
+            self.changed.notify()
+        return pending
 
-    def _send(self, worker: Worker, job: dict, data) -> Future:
-        """Submit (under self.lock); the data set goes along the first time this worker sees it."""
-        token = job["token"]
-        if token not in worker.held:
-            job = {**job, "data": data}
-        _kept(worker.held, token, True)
-        worker.busy += 1
-        future = worker.executor.submit(draw, job)
-        future.add_done_callback(lambda _: self._done(worker))
-        return future
+    def next_job(self) -> Pending | None:
+        """The job due first, once there is one (a worker's thread waits here); None once stopped."""
+        with self.changed:
+            while True:
+                while not self.waiting and not self.failed:
+                    self.changed.wait()
+                if self.failed:
+                    return None
+                pending = heapq.heappop(self.waiting)[2]
+                if pending.future.set_running_or_notify_cancel():
+                    return pending
 
-    def _done(self, worker: Worker) -> None:
-        with self.lock:
-            worker.busy -= 1
+    def measured(self, job: program.Job, seconds: float) -> None:
+        key = _shape(job)
+        with self.changed:
+            previous = self.costs.get(key)
+            self.costs[key] = seconds if previous is None else 0.7 * previous + 0.3 * seconds
 
     def fail(self, error: BaseException) -> None:
-        with self.lock:
+        """Stop every worker; every waiting job, and every later one, is drawn in-process."""
+        with self.changed:
             if self.failed:
                 return
             self.failed = True
+            waiting, self.waiting = self.waiting, []
+            self.changed.notify_all()
         log.warning("nnplay: the drawing workers stopped (%s); live pictures are drawn in the server process.",
                     type(error).__name__)
+        for _, _, pending in waiting:
+            if pending.future.set_running_or_notify_cancel():
+                pending.future.set_result(None)
         self.shutdown()
 
     def shutdown(self) -> None:
+        with self.changed:
+            self.failed = True
+            self.changed.notify_all()
         for worker in self.workers:
-            worker.executor.shutdown(wait=False, cancel_futures=True)
+            worker.stop()
 
 
-class Job:
-    """A picture being drawn in a worker."""
-
-    def __init__(self, pool: Pool, worker: Worker, job: dict, data, future: Future):
-        self.pool, self.worker, self.job, self.data, self.future = pool, worker, job, data, future
-
-    def picture(self) -> tuple[str, int] | None:
-        """(data URL, width) once drawn, or None if the worker failed (the caller draws in-process)."""
-        try:
-            out = self.future.result(timeout=RESULT_SECONDS)
-            if out is None:  # the worker had let the data set go: send it again, with the data
-                with self.pool.lock:
-                    self.worker.held.pop(self.job["token"], None)
-                    future = self.pool._send(self.worker, self.job, self.data)
-                out = future.result(timeout=RESULT_SECONDS)
-            return out
-        except Exception as error:  # noqa: BLE001  (a dead or stuck worker: this frame is drawn in-process)
-            self.pool.fail(error)
-            return None
+def _shape(job: program.Job) -> tuple:
+    """What a picture's cost depends on: the network's sizes and the number of points drawn."""
+    return tuple(job.net["layer_sizes"]), job.data_token
 
 
 _POOL: Pool | None = None
@@ -235,20 +221,19 @@ _STARTING = threading.Lock()
 
 
 def pool() -> Pool | None:
-    """The server's pool, built on first use; None when there is none (turned off, or it failed)."""
+    """The server's pool, started on first use; None when there is none (turned off, or it failed)."""
     global _POOL
     if WORKERS < 1:
         return None
-    if _POOL is None:
-        with _STARTING:
-            if _POOL is None:
-                try:
-                    _POOL = Pool(min(WORKERS, 2))
-                except Exception as error:  # noqa: BLE001  (no processes on this host: draw in-process)
-                    log.warning("nnplay: drawing workers could not start (%s); live pictures are drawn in the "
-                                "server process.", type(error).__name__)
-                    _POOL = _Failed()
-                atexit.register(_POOL.shutdown)
+    with _STARTING:
+        if _POOL is None:
+            try:
+                _POOL = Pool(WORKERS)
+            except Exception as error:  # noqa: BLE001  (no processes on this host: draw in-process)
+                log.warning("nnplay: drawing workers could not start (%s); live pictures are drawn in the "
+                            "server process.", type(error).__name__)
+                _POOL = _Failed()
+            atexit.register(_POOL.shutdown)
     return None if _POOL.failed else _POOL
 
 
@@ -265,10 +250,11 @@ def warm_up() -> None:
     pool()
 
 
-def submit(run, net, view) -> Job | None:
-    """Hand ``net``'s playing picture of ``run`` to a worker (call under the run's lock): the job, or None
-    to draw it in-process (no pool, or not started yet)."""
+def submit(run, net, view) -> Pending | None:
+    """Hand ``net``'s playing picture of ``run`` to a worker (call under the run's lock): what waits for
+    it, or None to draw it in-process (no pool, or not started yet)."""
     the = pool()
     if the is None:
         return None
     return the.submit(job_of(run, net, view, data_token(run.data)), run.data)
+

@@ -12,7 +12,7 @@ import streamlit as st
 from nn_core import parameter_edits
 
 from .. import keys, weight_editor
-from . import live, state
+from . import runtime, state
 
 
 def panel(run) -> None:
@@ -30,7 +30,7 @@ def apply(run, layer: int, row, col: int, value: float) -> None:
     state.said()
     name = weight_editor.name(layer, row, col)
     try:
-        with live.lock():
+        with runtime.session_lock():
             if row == weight_editor.BIAS:
                 old, new = parameter_edits.set_bias(run.net, layer, col, value)
             else:

@@ -1,9 +1,9 @@
-"""What one frame of the Playground shows, as named datasets: pure NumPy and pandas, no ``st.``.
+"""What one frame of the Playground shows, as named datasets: NumPy and pyarrow tables, no ``st.``.
 
-The chart specs are built once (``dashboard.live_charts``) and refer to these
-datasets by name; a frame of live training computes only the new data, so the
-browser swaps data in charts it already has instead of rebuilding them. The live
-view's picture is drawn by ``dashboard.playground.picture`` (re-exported here).
+The inspected chart's spec is built once (``dashboard.live_charts``) and refers to these datasets by
+name; a paused, inspected frame computes only the data, so the browser swaps data in a chart it already
+has instead of rebuilding it. Every other frame (playing, or paused without Inspect) is the whole view
+as one picture, drawn by ``dashboard.playground.picture``.
 """
 
 from __future__ import annotations
@@ -15,30 +15,18 @@ import numpy as np
 import pyarrow as pa
 
 from nn_core import metrics
-from nn_core.grids import network_grids
 
 from .. import pictures
-from ..live_sizes import LOG_FLOOR, NODE_UNITS, network_domain
-from .picture import (  # noqa: F401  (the picture's parts, under the names the pages and tests use)
-    BOUNDARY_PIXELS,
-    CURVES,
-    HINTS,
-    NODE_PIXELS,
-    OFF_ALPHA,
+from .live_sizes import LOG_FLOOR, network_domain
+from .picture import (  # noqa: F401  (for panels.live_spec)
     WORK_PER_FRAME,
     NetworkParts,
-    boundary_image,
-    curve_picture,
-    dots_image,
+    curves_of,
     graph_inputs,
     layout_sizes,
-    network_parts,
-    network_picture,
-    node_pixel,
-    plane_image,
-    resolution,
     sprite_size,
     target_limit,
+    view_model,
     view_picture,
 )
 
@@ -46,13 +34,13 @@ from .picture import (  # noqa: F401  (the picture's parts, under the names the 
 @dataclass(frozen=True)
 class Frame:
     """Everything the live view shows for one state of a run: the paused chart's datasets, or, while
-    playing, the whole view as one picture (``dashboard.live_picture``)."""
+    playing, the whole view as one picture (``dashboard.playground.picture``)."""
 
     epoch: int
     datasets: dict[str, pa.Table]  # the live chart's datasets by name (empty for a live picture)
     metrics: dict[str, float]
     text: str = ""  # the line of numbers a learner watches, shown as text above the view
-    picture: str | None = None  # a PNG data URL of the whole view (playing, or paused unless inspected)
+    picture: str | None = None  # a data URL of the whole view: JPEG while playing, PNG paused (unless inspected)
     width: int = 0  # its width in pixels
 
 
@@ -151,12 +139,12 @@ def frame(run, net, view, at: int | None = None, final: bool = False, numbers: d
     """
     if not (final and view.inspect):
         return picture_of(run, net, view, at, final, numbers)
-    data, history = run.data, run.history
-    grids = network_grids(net, data.domain, resolution(net, final=True), hidden_resolution=NODE_PIXELS,
-                          max_units=NODE_UNITS)
-    tables = {"picture": picture_frame(pictures.data_url(plane_image(net, grids, data, view)), data.domain),
+    data = run.data
+    model = view_model(net, data, curves_of(run), view, at, final=True, candidates=getattr(view, "inputs", None))
+    history = model.curves
+    tables = {"picture": picture_frame(pictures.data_url(model.plane), data.domain),
               "points": points_frame(data, view.show_test),
-              **network_frames(network_parts(net, grids, data, getattr(view, "inputs", None))),
+              **network_frames(model.network),
               "loss_curve": curve_frame(history, "loss", "test_loss", LOG_FLOOR if view.log_scale else None),
               "loss_hover": hover_frame(history, "loss", "test_loss"),
               "loss_marks": marks_frame(history, at)}
@@ -171,9 +159,9 @@ def frame(run, net, view, at: int | None = None, final: bool = False, numbers: d
 
 
 def picture_of(run, net, view, at: int | None = None, final: bool = False, numbers: dict | None = None) -> Frame:
-    """The whole live view as one picture (``dashboard.live_picture``), at the resolution a frame's
+    """The whole live view as one picture (``dashboard.playground.picture``), at the resolution a frame's
     budget allows while playing, and at full resolution when ``final``."""
-    url, width = view_picture(run, net, view, at, final)
+    url, width = view_picture(net, run.data, curves_of(run), view, at, final)
     epoch = run.trainer.epoch if at is None else int(at)
     numbers = numbers or now_metrics(run, net, at)
     return Frame(epoch, {}, numbers, metrics_text(epoch, numbers, at is not None), picture=url, width=width)

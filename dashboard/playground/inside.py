@@ -10,9 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import keys
-from ..live_charts import NODE_UNITS
 from . import state
-from .picture import unit_image  # noqa: F401  (drawn with the live picture)
+from .live_sizes import NODE_UNITS
 
 BOUNDARY = "boundary"  # the choice that shows the network's answer, as without this control
 

@@ -12,21 +12,18 @@ import contextvars
 import functools
 import json
 import math
-import time
 from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from nn_core import metrics
-from nn_core.analysis.compare import snapshot_index
 from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
 from nn_core.features import FEATURES
-from nn_core.runs import snapshot_net
 
 from .. import charts, experiments, exports, keys, live_charts
-from . import draw, drawer, editor, frames, graph, inside, lessons, live, plane, state, warp
+from . import draw, drawer, editor, frames, graph, inside, lessons, plane, runtime, state, warp
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -88,7 +85,6 @@ def no_data(problem: str | None) -> None:
 
 
 # ------------------------------------------------------------------ controls
-LIVE = "playground.live"  # the live view's fragment: Play, Step and the view's settings rerun only it
 FOLLOWING = {"Warped plane"}  # details below the live view that follow the network while it plays
 _PAGE_RUN = contextvars.ContextVar("nnplay_page_run", default=False)  # the live view runs as part of the page
 
@@ -103,7 +99,7 @@ def rerun_live() -> None:
     if st.session_state.get(keys.MORE) in FOLLOWING:
         return
     try:
-        st.rerun(LIVE)
+        st.rerun(keys.LIVE_VIEW)
     except StreamlitAPIException:  # the last page run ended before registering the live view
         return
 
@@ -143,8 +139,8 @@ def controls(run) -> None:
                    help="Back to the same initial weights (same seed), untrained.")
     cols[4].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
                    help="Start from different random initial weights.")
-    st.session_state.setdefault(keys.SPEED, live.DEFAULT_SPEED)
-    cols[5].select_slider("Speed", options=list(live.SPEEDS), key=keys.SPEED, on_change=rerun_live,
+    st.session_state.setdefault(keys.SPEED, runtime.DEFAULT_SPEED)
+    cols[5].select_slider("Speed", options=list(runtime.SPEEDS), key=keys.SPEED, on_change=rerun_live,
                           help="Epochs trained between two frames (about 20 frames a second). The fastest "
                                "setting trains as much as fits a frame.")
 
@@ -168,7 +164,7 @@ def live_view(run) -> tuple[Slots, View]:
         _PAGE_RUN.reset(token)
 
 
-@st.fragment(key=LIVE)
+@st.fragment(key=keys.LIVE_VIEW)
 def _live_view(page_run) -> tuple[Slots, View]:
     """The numbers, then one picture (or chart) of the network, curves and boundary; paused, the Inspect
     toggle and the replay slider under it.
@@ -262,45 +258,19 @@ def live_spec(run, view: View) -> dict:
     return memo[shape]
 
 
-NUMBERS_SECONDS = 1.0  # while playing, how old the line of numbers may be when computing it costs more than a frame
+BUFFERED = ("picture", "units")  # the inspected chart's datasets of pictures (live_charts.ImageBuffers)
 
 
-def compute(run, view: View, final: bool) -> frames.Frame:
-    """This moment's frame (a replayed snapshot's when the slider is set), under the run's lock."""
-    at = replayed()
-    net = run.net if at is None else _snapshot_net(run, at)
-    with live.lock(), live.cpu_turn():
-        return frames.frame(run, net, view, at=at, final=final, numbers=_playing_numbers(run, at, final))
+def send(run, frame: frames.Frame, slots: Slots, view: View, clickable: bool = False) -> None:
+    """Fill the live view: the frame's picture, or (paused and inspected) the same spec as last time with
+    this frame's data.
 
-
-def _playing_numbers(run, at, final: bool) -> dict | None:
-    """While a big run plays, its numbers at most NUMBERS_SECONDS old, so that the frames keep coming
-    (a pass over every point would take most of a frame at the limits); None computes them afresh."""
-    if final or at is not None or not frames.costly_numbers(run):
-        return None
-    held, now = st.session_state.get(keys.NUMBERS), time.monotonic()
-    if held is None or held[0] is not run or now - held[1] > NUMBERS_SECONDS:
-        held = st.session_state[keys.NUMBERS] = (run, now, frames.now_metrics(run, run.net, None))
-    return held[2]
-
-
-def _snapshot_net(run, epoch: int):
-    return snapshot_net(run.net, run.trainer.snapshots[snapshot_index(run.trainer.snapshots, epoch)])
-
-
-BUFFERED = ("picture", "units")  # the datasets of pictures, double-buffered (live_charts.ImageBuffers)
-
-
-def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True, clickable: bool = False) -> None:
-    """Fill the live view: the same spec as last frame, with this frame's data.
-
-    ``now``: a single redraw rather than a frame of an animation (pictures show at once). ``clickable``: the
-    chart takes clicks on its network graph (playground.graph), and on its boundary panel while drawing on it
-    (playground.plane); only the script run's first draw may, since
-    a widget's key can be drawn once per run.
+    ``clickable``: the chart takes clicks on its network graph (playground.graph), and on its boundary panel
+    while drawing on it (playground.plane); only the script run's first draw may, since a widget's key can
+    be drawn once per run.
     """
     slots.numbers.markdown(frame.text)
-    if frame.picture is not None:  # the whole view as one picture (dashboard.live_picture)
+    if frame.picture is not None:  # the whole view as one picture (dashboard.playground.picture)
         st.session_state.pop(keys.BUFFERS, None)  # the chart that comes back on Pause is a new view
         slots.chart.image(frame.picture, width=frame.width)
         return
@@ -308,7 +278,7 @@ def send(run, frame: frames.Frame, slots: Slots, view: View, now: bool = True, c
     held = st.session_state.get(keys.BUFFERS)
     if held is None or held[0] is not spec:  # a new spec is a new view in the browser, with nothing loaded
         held = st.session_state[keys.BUFFERS] = (spec, live_charts.ImageBuffers(BUFFERED))
-    spec = {**spec, "datasets": held[1].datasets(frame.datasets, now)}
+    spec = {**spec, "datasets": held[1].datasets(frame.datasets)}
     if not clickable:
         slots.chart.vega_lite_chart(spec=spec, width="content")
         return
@@ -330,53 +300,23 @@ def draw_now(run, slots: Slots, view: View) -> None:
 
     Playing, it is already a frame of training: the first picture after a click on Play shows learning.
     """
-    playing = state.playing()
-    if playing and not state.reached(run):
-        live.first_slice(run)
-    elif not playing:
-        drawer.warm_up()
-    send(run, compute(run, view, final=not playing), slots, view, now=not playing, clickable=not playing)
-
-
-def compute_later(run, view: View):
-    """This playing moment's frame with its picture drawn in a worker process (``drawer``) while the
-    session trains on: returns what waits for the frame, or None to draw it here (no pool, or not yet)."""
-    with live.lock():
-        job = drawer.submit(run, run.net, view)
-        if job is None:
-            return None
-        epoch = run.trainer.epoch
-        with live.cpu_turn():
-            numbers = _playing_numbers(run, None, False) or frames.now_metrics(run, run.net, None)
-
-    def wait() -> frames.Frame:
-        drawn = job.picture()
-        if drawn is None:  # the worker failed (logged once): draw it here
-            return compute(run, view, final=False)
-        return frames.Frame(epoch, {}, numbers, frames.metrics_text(epoch, numbers, False), picture=drawn[0],
-                            width=drawn[1])
-
-    return wait
+    if state.playing():
+        send(run, runtime.first_frame(run, view), slots, view)
+        return
+    drawer.warm_up()  # the drawing worker starts while the paused page is shown
+    send(run, runtime.frame_now(run, view, at=replayed(), final=True), slots, view, clickable=True)
 
 
 def play_on(run, slots: Slots, view: View, follow=None) -> None:
-    """While playing, let the live loop refill the view frame by frame (the page's last call); ``follow``,
-    if given, is called after each frame (a detail that follows the network, see :func:`details`)."""
-    def show(frame: frames.Frame, final: bool) -> None:
-        send(run, frame, slots, view, now=final)
+    """While playing, show each frame the runtime yields (the page's last call); then ``follow``, if given
+    (a detail that follows the network, see :func:`details`), updates itself."""
+    fresh = state.fresh()  # the session's first run: its widgets work only once it ends
+    if not state.playing():
+        return
+    for frame in runtime.Player(run, view, hand_over=fresh).frames():
+        send(run, frame, slots, view)
         if follow is not None:
             follow()
-
-    def draw(final: bool):
-        wait = None if final or replayed() is not None else compute_later(run, view)
-        if wait is not None:
-            return lambda: show(wait(), final=False)  # the live loop shows it after training the next slice
-        show(compute(run, view, final), final)
-        return None
-
-    fresh = state.fresh()  # the session's first run: its widgets work only once it ends
-    if state.playing():
-        live.play(run, draw_frame=draw, draw_final=lambda: draw(final=True), hand_over=fresh)
 
 
 # ------------------------------------------------------------------ details, below the live view
@@ -398,8 +338,8 @@ def scores(run) -> None:
 
 
 EXTRAS = {
-    "Gradient flow": lambda run: experiments.diagnostics_panel(run, "playground.diagnostics"),
-    "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
+    "Gradient flow": lambda run: experiments.diagnostics_panel(run, keys.DIAGNOSTICS),
+    "Export": lambda run: exports.export_panel(run, keys.EXPORT, name="playground"),
     "Edit a weight": editor.panel,
     "Warped plane": warp.panel,
     "Lessons": lessons.lessons_panel,

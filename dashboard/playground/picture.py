@@ -1,15 +1,16 @@
 """The live view's picture: the network, the curves and the plane drawn as one image with NumPy and Pillow.
 
-Everything here is plain NumPy and Pillow on a run's data, network and history (no Streamlit, pandas
-or Arrow), so a drawing worker (``dashboard.playground.drawer``) can make the very same picture in a
-process of its own. ``dashboard.playground.frames`` builds the paused chart's datasets from the same
-parts and re-exports these names.
+Everything here is plain NumPy and Pillow on a network, its data set and its curves (no Streamlit, pandas
+or Arrow), so the drawing worker (``dashboard.playground.worker``) makes the very same picture in a process
+of its own. ``dashboard.playground.frames`` builds the inspected chart's datasets from the same parts
+(:func:`network_parts`, :func:`plane_image`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,9 +18,11 @@ from nn_core.features import FEATURES, input_label
 from nn_core.grids import LIMIT, input_grids, network_grids
 from nn_core.parameter_edits import parameter_name
 
-from .. import drawing, live_picture, pictures
-from ..drawing import INK_RGB
-from ..live_sizes import (
+from .. import pictures
+from ..palette import CLASS_COLOURS, INK, rgb
+from . import drawing, live_picture
+from .drawing import INK_RGB
+from .live_sizes import (
     LOG_FLOOR,
     NETWORK_WIDTH,
     NODE_SIZE,
@@ -30,7 +33,6 @@ from ..live_sizes import (
     network_height,
     node_positions,
 )
-from ..palette import CLASS_COLOURS, INK, rgb
 
 # Pixels in a live picture: forward passes of grid × network must fit a frame, so big networks get fewer.
 BOUNDARY_PIXELS = (100, 60, 40, 24)
@@ -73,17 +75,35 @@ def target_limit(data) -> float:
     return m if math.isfinite(m) and m > 0 else 1.0
 
 
-_DOTS: dict = {}  # (data, show_test) -> the points' picture at screen size: fixed for a run, drawn once
+class Dots:
+    """The points' picture at screen size, per data set and test-point choice: fixed for a run, drawn once.
+
+    Shared by every session's thread (and by the drawing worker's loop), so it is one object with a lock.
+    It keeps a reference to each data set it drew, so a data set's id names it while it is kept.
+    """
+
+    KEPT = 16
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._held: dict = {}  # (id(data), show_test) -> (data, picture)
+
+    def __call__(self, data, show_test: bool) -> np.ndarray:
+        """(PLANE_SIZE, PLANE_SIZE, 4) RGBA picture of every point, as the live picture pastes it."""
+        key = (id(data), show_test)
+        with self._lock:
+            held = self._held.get(key)
+        if held is not None and held[0] is data:
+            return held[1]
+        picture = _dots_picture(data, show_test)  # drawn outside the lock: two threads may both draw it once
+        with self._lock:
+            if len(self._held) >= self.KEPT:
+                self._held.clear()
+            self._held[key] = (data, picture)
+        return picture
 
 
-def dots_image(data, show_test: bool) -> np.ndarray:
-    """(PLANE_SIZE, PLANE_SIZE, 4) RGBA picture of every point, as the live picture pastes it."""
-    key = (id(data), show_test)
-    if key not in _DOTS or _DOTS[key][0] is not data:
-        if len(_DOTS) > 16:
-            _DOTS.clear()
-        _DOTS[key] = (data, _dots_picture(data, show_test))
-    return _DOTS[key][1]
+dots_image = Dots()
 
 
 def _dots_picture(data, show_test: bool) -> np.ndarray:
@@ -99,6 +119,27 @@ def _dots_picture(data, show_test: bool) -> np.ndarray:
         table = np.array([rgb(c) for c in CLASS_COLOURS], dtype=np.float64)
         fills = table[np.clip(y.astype(np.intp), 0, len(table) - 1)]
     return drawing.dots(PLANE_SIZE, px, fills, test, TRAIN_STROKE[data.kind], INK)
+
+
+@dataclass(frozen=True)
+class Curves:
+    """What the live picture's curves and axes show of a run: its history's columns and marks, its epoch,
+    and its epoch budget (the x axis runs to it)."""
+
+    epochs: np.ndarray  # (n,) the epoch of each history row
+    columns: dict  # column name (CURVES) -> (n,) float64 values
+    marks: list = field(default_factory=list)  # (epoch, text) where a setting changed
+    epoch: int = 0
+    budget: int = 1
+
+
+def curves_of(run) -> Curves:
+    """A run's curves, copied (taken under the run's lock, so a drawing worker can use them later)."""
+    history = run.history
+    return Curves(np.asarray(history.epochs, dtype=np.float64),
+                  {name: np.asarray(history.columns[name], dtype=np.float64) for pair in CURVES.values()
+                   for name in pair},
+                  list(history.marks), int(run.trainer.epoch), int(run.config.epochs))
 
 
 @dataclass(frozen=True)
@@ -249,7 +290,7 @@ def node_pixel(sizes):
     return lambda layer, y: ((layer - left) / (right - left) * w, (high - y) / (high - low) * h)
 
 
-def curve_picture(history, train: str, test: str, run, size: tuple[int, int],
+def curve_picture(history: Curves, train: str, test: str, size: tuple[int, int],
                   log_scale: bool = False, smooth: bool = True) -> tuple[np.ndarray, tuple]:
     """(RGBA picture of the train and test curves, its axes (x1, y0, y1, log)): what a live picture shows.
 
@@ -261,8 +302,8 @@ def curve_picture(history, train: str, test: str, run, size: tuple[int, int],
     series = [(split, epochs, np.asarray(history.columns[name], dtype=np.float64))
               for split, name in (("train", train), ("test", test))]
     series = [(s_, e, v) for s_, e, v in series if len(v) and np.isfinite(v).any()]
-    epoch = run.trainer.epoch
-    x1 = run.config.epochs if epoch <= run.config.epochs else drawing.nice_ceiling(epoch + 1)
+    epoch = history.epoch
+    x1 = history.budget if epoch <= history.budget else drawing.nice_ceiling(epoch + 1)
     if train == "accuracy":
         y0, y1 = 0.0, 1.0
     else:
@@ -288,28 +329,69 @@ def unit_image(net, domain, unit: tuple[int, int], resolution: int) -> np.ndarra
     return pictures.signed(grids.hidden[layer - 1][..., k - 1])
 
 
-def view_picture(run, net, view, at: int | None = None, final: bool = False) -> tuple[str, int]:
-    """(the whole live view as one picture's data URL, its width): at the resolution a frame's budget
-    allows while playing (JPEG), at full resolution when ``final`` (PNG).
+@dataclass(frozen=True)
+class ViewModel:
+    """What the live view shows of one state of a run, computed once: the playing picture (:func:`render`)
+    and the inspected chart's datasets (``dashboard.playground.frames``) both draw from it."""
 
-    ``run`` needs only ``data``, ``history``, ``trainer.epoch`` and ``config.epochs``; ``view`` only
-    ``log_scale``, ``discretize``, ``show_test`` and ``unit``.
-    """
-    data, history, sizes = run.data, run.history, tuple(net.layer_sizes)
+    sizes: tuple[int, ...]  # the network's layer sizes
+    data: object  # the run's Dataset: its points and the plane's domain
+    plane: np.ndarray  # (r, r, 3) the boundary panel's background: the boundary, or the unit looked inside
+    network: NetworkParts  # nodes, edges, tiles: each part with the name (and pick) a click on it reports
+    curves: Curves  # the loss and accuracy curves, the epoch and its budget
+    marked: tuple[int, ...]  # epochs marked on the curves: settings changed, and the replayed epoch
+
+
+def view_model(net, data, curves: Curves, view, at: int | None = None, final: bool = False,
+               candidates: tuple[str, ...] | None = None) -> ViewModel:
+    """The view of ``net`` at the resolution a frame's budget allows while playing, or full when ``final``.
+    ``candidates``: every feature the inspected graph draws as an input, on or off (:func:`network_parts`)."""
     r = resolution(net, final)
     grids = network_grids(net, data.domain, r, hidden_resolution=min(r, NODE_PIXELS), max_units=NODE_UNITS)
+    marked = tuple(e for e, _ in curves.marks) + ((int(at),) if at is not None else ())
+    return ViewModel(tuple(net.layer_sizes), data, plane_image(net, grids, data, view),
+                     network_parts(net, grids, data, candidates), curves, marked)
+
+
+def render(model: ViewModel, view, final: bool = False) -> tuple[str, int]:
+    """(the whole view as one picture's data URL, its width): JPEG while playing, PNG when ``final``."""
+    sizes, data = model.sizes, model.data
     the = live_picture.layout(sizes, data.kind)
-    curves, axes = [], []
+    pictures_, axes = [], []
     for title, box in the.curves:
-        picture, axis = curve_picture(history, *CURVES[title], run, (box.h, box.w), view.log_scale, smooth=final)
-        curves.append(picture)
+        picture, axis = curve_picture(model.curves, *CURVES[title], (box.h, box.w), view.log_scale, smooth=final)
+        pictures_.append(picture)
         axes.append(axis)
     names = ("input", *(f"hidden {l}" for l in range(1, len(sizes) - 1)), "output")
     backdrop = live_picture.backdrop(the, names, tuple(axes), tuple(map(float, data.domain)),
                                      live_picture.legend_of(data.kind, data.n_classes))
-    network, notes = network_picture(network_parts(net, grids, data), sizes)
-    marked = [e for e, _ in history.marks] + ([int(at)] if at is not None else [])
-    marks = [[e / axis[0] for e in marked if e <= axis[0]] for axis in axes]
-    image = live_picture.compose(the, backdrop, plane_image(net, grids, data, view),
-                                 dots_image(data, view.show_test), network, notes, curves, marks)
+    network, notes = network_picture(model.network, sizes)
+    marks = [[e / axis[0] for e in model.marked if e <= axis[0]] for axis in axes]
+    image = live_picture.compose(the, backdrop, model.plane, dots_image(data, view.show_test), network, notes,
+                                 pictures_, marks)
     return live_picture.data_url(image, exact=final), the.width
+
+
+def view_picture(net, data, curves: Curves, view, at: int | None = None, final: bool = False) -> tuple[str, int]:
+    """(the whole live view as one picture's data URL, its width): at the resolution a frame's budget
+    allows while playing (JPEG), at full resolution when ``final`` (PNG).
+
+    ``view`` needs only ``log_scale``, ``discretize``, ``show_test`` and ``unit`` (a :class:`ViewSettings`
+    or the page's View).
+    """
+    return render(view_model(net, data, curves, view, at, final), view, final)
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """The display settings a live picture depends on (the page's View holds more)."""
+
+    log_scale: bool = False
+    discretize: bool = False
+    show_test: bool = True
+    unit: tuple[int, int] | None = None
+
+    @classmethod
+    def of(cls, view) -> ViewSettings:
+        return cls(bool(view.log_scale), bool(view.discretize), bool(view.show_test),
+                   None if view.unit is None else tuple(view.unit))

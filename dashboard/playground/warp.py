@@ -11,8 +11,8 @@ import streamlit as st
 
 from nn_core.analysis.warp import warped_plane
 
-from .. import keys, warp_chart
-from . import live
+from .. import keys
+from . import runtime, warp_chart
 
 FOLLOW_SECONDS = 1.0  # while playing, the warped plane is redrawn at most this often (it costs a chart)
 
@@ -57,7 +57,7 @@ def _draw(run, slot, layer: int, units: tuple[int, int]) -> None:
     data = run.data
     X = np.concatenate([data.X_train, data.X_test]) if data.n_test else data.X_train
     y = np.concatenate([data.y_train.reshape(-1), data.y_test.reshape(-1)]) if data.n_test else data.y_train
-    with live.lock():
+    with runtime.session_lock():
         plane = warped_plane(run.net, X, data.domain, layer, units)
         epoch = run.trainer.epoch
     a, b = units

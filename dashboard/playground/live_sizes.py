@@ -1,13 +1,15 @@
 """The live view's sizes and the network graph's layout: plain numbers, shared by the chart and the picture.
 
-``dashboard.live_charts`` (Altair) and ``dashboard.live_picture`` (Pillow) both lay the view out from these,
-so they show the same arrangement; kept apart from Altair so that a drawing worker
-(``dashboard.playground.drawer``) imports only NumPy and Pillow.
+``dashboard.live_charts`` (Altair) and ``dashboard.playground.live_picture`` (Pillow) both lay the view out
+from these, so they show the same arrangement; kept apart from Altair so that the drawing worker
+(``dashboard.playground.worker``) imports only NumPy and Pillow.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..palette import TRAIN_OUTLINE
 
 NODE_UNITS = 8  # units drawn per layer in the network graph (TF Playground's own maximum); the rest are counted
 NODE_SIZE = 30  # pixels of a unit's picture
@@ -17,7 +19,7 @@ CURVE_WIDTH = 190
 PLANE_SIZE = 300
 CURVE_HEIGHT = 130
 LOG_FLOOR = 1e-12  # a log axis cannot show 0; losses below this are drawn at it
-TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}
+TRAIN_STROKE = TRAIN_OUTLINE  # a training point's outline, by the data's kind
 
 
 def node_positions(sizes) -> tuple[list[int], list[np.ndarray]]:

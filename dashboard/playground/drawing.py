@@ -1,10 +1,8 @@
-"""Live frames drawn on the server: the network's edges and frames, and the loss and accuracy curves, as RGBA.
+"""The live picture's marks drawn with Pillow: the network's edges and unit frames, the curves and the points.
 
-While a run plays, the browser is the bottleneck: it re-encodes every mark of
-every changed dataset each frame (hundreds of curve points, edges, frames), so
-the live chart receives these few pictures instead and only redraws images.
-Paused, the chart shows the same things as marks again, with exact tooltips.
-Drawn with Pillow (a Streamlit dependency) at twice the size, then halved, for smooth lines.
+``dashboard.playground.live_picture`` pastes these into the one picture a playing (or paused, not inspected)
+view shows; the inspected chart (``dashboard.live_charts``) draws the same things as Vega-Lite marks, with
+exact tooltips. Lines are drawn at twice the size, then halved, to be smooth.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .palette import EDGE_ZERO, INK, NEGATIVE, POSITIVE, SPLIT_COLOURS, rgb
+from ..palette import EDGE_ZERO, INK, NEGATIVE, POSITIVE, SPLIT_COLOURS, rgb
 
 SUPERSAMPLE = 2
 DASH = (10, 6)  # test curves: dash and gap in pixels, as the chart's legend shows them

@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .palette import CLASS_COLOURS, EDGE_ZERO, INK, MARK, NEGATIVE, POSITIVE
+from ..palette import CLASS_COLOURS, EDGE_ZERO, GRID_LINE, INK, MARK, NEGATIVE, NEUTRAL, POSITIVE
 
 SIDE = 380  # px: a square, so the bending is not distorted
 
@@ -24,12 +24,12 @@ def warped_chart(plane, y, kind: str, n_classes: int, x_title: str, y_title: str
     grid = alt.Chart(lines).mark_line(strokeWidth=0.8, opacity=0.8).encode(
         x=x, y=yy, detail="line:N", order="step:Q",
         strokeDash=alt.StrokeDash("grid:N", title="input plane", legend=alt.Legend(orient="bottom")),
-        color=alt.value("#9a9a9a"))
+        color=alt.value(GRID_LINE))
     points = pd.DataFrame({"a": plane.points[:, 0], "b": plane.points[:, 1]})
     if kind == "regression":
         points["target"] = np.asarray(y, dtype=np.float64).reshape(-1)
         m = float(np.max(np.abs(points["target"]))) or 1.0
-        colour = alt.Color("target:Q", scale=alt.Scale(domain=[-m, 0, m], range=[NEGATIVE, "#ffffff", POSITIVE]))
+        colour = alt.Color("target:Q", scale=alt.Scale(domain=[-m, 0, m], range=[NEGATIVE, NEUTRAL, POSITIVE]))
     else:
         names = [f"class {k}" for k in range(max(2, n_classes))]
         points["class"] = np.array(names)[np.clip(np.asarray(y).reshape(-1).astype(int), 0, len(names) - 1)]

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ..palette import CLASS_COLOURS, MARK, SPLIT_COLOURS, rgb
+from ..pictures import data_url as png_url
 from .drawing import INK_RGB
 from .live_sizes import CURVE_HEIGHT, CURVE_WIDTH, NETWORK_WIDTH, PLANE_SIZE, network_height
-from .palette import CLASS_COLOURS, MARK, SPLIT_COLOURS, rgb
-from .pictures import data_url as png_url
 
 LEFT = 52  # room for the curves' tick labels and titles
 TOP = 4
