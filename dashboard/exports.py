@@ -23,7 +23,7 @@ from nn_core.files import export, script
 from nn_core.files.export import ExportError
 from nn_core.grids import network_grids
 
-from . import charts
+from . import charts, curves
 
 try:  # renders Vega-Lite to PNG/SVG without a browser; optional
     import vl_convert
@@ -97,7 +97,7 @@ def chart_bytes(chart, extension: str) -> bytes:
 
 def run_charts(run) -> dict[str, Callable[[], object]]:
     """name -> builder of the charts a run exports: its loss curve and decision boundary."""
-    return {"loss": lambda: charts.loss_chart(run.history),
+    return {"loss": lambda: curves.loss_chart(run.history),
             "boundary": lambda: charts.boundary_chart(
                 network_grids(run.net, run.data.domain, CHART_RESOLUTION), run.data)}
 
