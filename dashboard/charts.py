@@ -1,7 +1,7 @@
 """Pure Altair builders of the input plane and the network's insides: data in, chart out, no ``st.`` calls.
 
 The decision boundary (as cells, or as one PNG), the hidden units' pictures and the confusion matrix, shown
-by the Playground (its inspected view and exports) and the Experiments page. Every builder takes nn_core
+by the Playground (its confusion matrix, its exported charts) and the Experiments page. Every builder takes nn_core
 objects (a grid, a network) or plain arrays and returns an ``alt.Chart``; curves over epochs are
 :mod:`dashboard.curves`'. Each chart holds pandas DataFrames, so tests can compare ``chart.data`` with
 nn_core's numbers without a server.

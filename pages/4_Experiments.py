@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from dashboard import chart_specs, curves, diagnostics, exports, keys, replay
-from dashboard import experiment_charts as xc
-from dashboard import experiments as ex
+from dashboard import chart_specs, curves, diagnostics, exports, keys
+from dashboard.experiments import builders as xc
+from dashboard.experiments import panels as ex
+from dashboard.experiments import replay
 from dashboard.page import setup_page
 from dashboard.playground_link import playground_run
 

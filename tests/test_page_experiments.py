@@ -189,7 +189,7 @@ def test_export_tab_offers_every_download():
 
 def test_too_few_runs_is_one_clear_sentence():
     at = AppTest.from_file(PAGE, default_timeout=120)
-    from dashboard.experiments import config_row
+    from dashboard.experiments.panels import config_row
     at.session_state[f"{keys.EXP}.rows"] = [config_row(RunConfig())]
     at.session_state[f"{keys.EXP}.shared"] = RunConfig()
     at.session_state[f"{keys.EXP}.version"] = 0
@@ -213,8 +213,9 @@ def test_copy_from_playground_uses_its_run():
 
 
 def test_every_builder_makes_a_valid_vega_lite_spec():
-    from dashboard import curves, diagnostics, replay
-    from dashboard import experiments as ex
+    from dashboard import curves, diagnostics
+    from dashboard.experiments import panels as ex
+    from dashboard.experiments import replay
     results = compare.compare(compare.sweep(RunConfig(epochs=30), "activation", ["relu", "tanh"]))
     builders = [curves.overlaid_loss_chart(results),
                 curves.overlaid_loss_chart(results, log_scale=True, show_test=False),
@@ -279,7 +280,7 @@ def test_a_diverging_run_is_cut_off_on_a_linear_axis_but_not_on_a_log_axis():
 def _progressive_training():
     import streamlit as st
 
-    from dashboard import experiments as ex
+    from dashboard.experiments import panels as ex
     from nn_core.analysis import compare
     from nn_core.config import RunConfig
     from nn_core.runs import make_dataset
@@ -300,7 +301,7 @@ def test_runs_are_shown_as_they_finish_and_then_come_from_the_cache():
 
 
 def test_the_default_sweep_is_trained_once_and_shared_by_every_session():
-    from dashboard import experiments as ex
+    from dashboard.experiments import panels as ex
     first = loss_chart_data(open_page())
     default, store = ex.default_keys(), ex.run_store()
     assert len(default) == 3 and store.pinned_keys() == default
@@ -312,7 +313,7 @@ def test_the_default_sweep_is_trained_once_and_shared_by_every_session():
 
 def test_boundaries_and_replayed_units_are_pictures_of_the_trained_networks():
     from dashboard import charts, pictures
-    from dashboard import experiments as ex
+    from dashboard.experiments import panels as ex
     from nn_core.grids import network_grids
     at = open_page()
     expected = compare.compare(compare.sweep(RunConfig(), "activation", ["relu", "sigmoid", "tanh"]))

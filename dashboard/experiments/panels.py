@@ -1,7 +1,7 @@
 """The Experiments page's panels: defining runs, training them (or taking them from the run store),
 findings per run, restore.
 
-The charts come from :mod:`dashboard.experiment_charts`, :mod:`dashboard.curves` and
+The charts come from :mod:`dashboard.experiments.builders`, :mod:`dashboard.curves` and
 :mod:`dashboard.diagnostics` (which the Playground shares); this module arranges them with Streamlit.
 """
 
@@ -26,10 +26,10 @@ from nn_core.grids import network_grids
 from nn_core.runs import make_dataset
 from nn_core.teaching.scenarios import SCENARIOS
 
-from . import charts, controls, keys
-from .diagnostics import SEVERITY_ICON, show_findings
-from .experiment_charts import boundary_multiples
-from .page import lazy_expander
+from .. import charts, controls, keys
+from ..diagnostics import SEVERITY_ICON, show_findings
+from ..page import lazy_expander
+from .builders import boundary_multiples
 
 
 # ------------------------------------------------------------------ cached training

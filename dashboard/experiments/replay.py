@@ -14,7 +14,7 @@ import streamlit as st
 from nn_core.analysis import compare
 from nn_core.grids import network_grids
 
-from . import chart_specs, charts, curves
+from .. import chart_specs, charts, curves
 
 RESOLUTION = 80  # boundary grid per frame (one PNG picture): fast to redraw while dragging
 UNIT_CELL = 48  # px per hidden-unit picture: eight in a row fit beside the boundary

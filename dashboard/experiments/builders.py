@@ -1,6 +1,6 @@
 """Pure Altair builders of the Experiments page: the runs' decision boundaries side by side, the summary table.
 
-No ``st.`` calls here: :mod:`dashboard.experiments` shows them. The loss curves are
+No ``st.`` calls here: :mod:`dashboard.experiments.panels` shows them. The loss curves are
 :mod:`dashboard.curves`', the gradient-flow charts :mod:`dashboard.diagnostics`'. The decision-boundary small
 multiples reuse :func:`dashboard.charts.boundary_image_chart`.
 """
@@ -12,7 +12,7 @@ import pandas as pd
 
 from nn_core.analysis import compare
 
-from . import charts
+from .. import charts
 
 BOUNDARY_SIDE = 180  # side of one boundary small multiple
 FACET_COLUMNS = 3
