@@ -85,6 +85,7 @@ LOOK_INSIDE_KEPT = f"{PREFIX}.view.inside.kept"  # the same choice in a plain ke
 EDIT = f"{PREFIX}.edit."  # prefix of the weight editor's widgets (dashboard.weight_editor)
 WARP = f"{PREFIX}.warp."  # prefix of the warped plane's choices: layer, unit_a, unit_b
 DIAGNOSTICS = f"{PREFIX}.diagnostics"  # prefix of the "Gradient flow" detail's widgets (dashboard.diagnostics)
+EXPORT = f"{PREFIX}.export"  # prefix of the "Export" detail's download buttons (dashboard.exports)
 
 # ---------------------------------------------------------------- the Backprop page
 BACKPROP = "backprop"

@@ -399,7 +399,7 @@ def scores(run) -> None:
 
 EXTRAS = {
     "Gradient flow": lambda run: diagnostics.panel(run, keys.DIAGNOSTICS),
-    "Export": lambda run: exports.export_panel(run, "playground.export", name="playground"),
+    "Export": lambda run: exports.export_panel(run, keys.EXPORT, name="playground"),
     "Edit a weight": editor.panel,
     "Warped plane": warp.panel,
     "Lessons": lessons.lessons_panel,
