@@ -29,6 +29,7 @@ PLANE_SIZE = 320
 LEGEND = {"orient": "right", "symbolSize": 90}
 FIXED_SIZE = alt.AutoSizeParams(type="pad")  # drawn at its own size; Streamlit's default "fit" squashes it
 CANVAS = {"embedOptions": {"renderer": "canvas"}}  # thousands of cells: one canvas beats thousands of SVG nodes
+FACET_COLUMNS = 3  # small multiples per row (runs, layers): three fit the wide layout
 SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
 
 

@@ -18,12 +18,11 @@ import streamlit as st
 from nn_core.analysis import compare, diagnostics
 
 from . import chart_specs
-from .charts import CANVAS
+from .charts import CANVAS, FACET_COLUMNS
 from .curves import LOG_FLOOR
 from .palette import HISTOGRAM_BAR
 
-SMALL = 200  # width of one small-multiple panel, px (three per row fit the wide layout)
-FACET_COLUMNS = 3
+SMALL = 200  # width of one small-multiple panel, px
 SEVERITY_BOX = {"problem": "error", "warning": "warning", "note": "info"}
 SEVERITY_ICON = {"problem": ":material/error:", "warning": ":material/warning:", "note": ":material/lightbulb:",
                  None: ":material/check_circle:"}

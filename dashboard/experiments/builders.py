@@ -15,7 +15,6 @@ from nn_core.analysis import compare
 from .. import charts
 
 BOUNDARY_SIDE = 180  # side of one boundary small multiple
-FACET_COLUMNS = 3
 
 
 # ---------------------------------------------------------- decision boundaries
@@ -28,7 +27,7 @@ def boundary_multiples(panels) -> alt.ConcatChart:
     charts_ = [_as_subchart(charts.boundary_image_chart(grids, data).properties(
         width=BOUNDARY_SIDE, height=BOUNDARY_SIDE, title=title), legends=i == len(panels) - 1)
         for i, (title, grids, data) in enumerate(panels)]
-    return alt.concat(*charts_, columns=FACET_COLUMNS, usermeta=charts.CANVAS)
+    return alt.concat(*charts_, columns=charts.FACET_COLUMNS, usermeta=charts.CANVAS)
 
 
 LEGEND_CHANNELS = ("color", "fill", "stroke", "shape", "opacity", "fillOpacity", "strokeDash", "size")
