@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import home
-from dashboard.page import existing_pages, setup_page
+from dashboard.page import PAGES, setup_page
 
 setup_page("nnplay", ":material/neurology:",
            "nnplay is a playground that shows how neural networks learn, not just that they do. "
@@ -15,5 +15,5 @@ st.subheader("A network learning XOR")
 home.xor_example()
 
 st.subheader("Pages")
-for info in existing_pages():
+for info in PAGES:
     st.page_link(info.path, label=f"**{info.label}** — {info.blurb}", icon=info.icon)

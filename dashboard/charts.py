@@ -1,9 +1,10 @@
-"""Pure Altair builders, one per chart kind: data in, chart out, no ``st.`` calls.
+"""Pure Altair builders of the input plane and the network's insides: data in, chart out, no ``st.`` calls.
 
-Every builder takes nn_core objects (a History, a grid, a network) or plain
-arrays and returns an ``alt.Chart``; the pages only call ``st.altair_chart``.
-Each chart holds one pandas DataFrame, so tests can compare ``chart.data``
-with nn_core's numbers without a server.
+The decision boundary (as cells, or as one PNG), the hidden units' pictures and the confusion matrix, shown
+by the Playground (its confusion matrix, its exported charts) and the Experiments page. Every builder takes nn_core
+objects (a grid, a network) or plain arrays and returns an ``alt.Chart``; curves over epochs are
+:mod:`dashboard.curves`'. Each chart holds pandas DataFrames, so tests can compare ``chart.data`` with
+nn_core's numbers without a server.
 """
 
 from __future__ import annotations
@@ -17,94 +18,19 @@ import pandas as pd
 
 from nn_core.grids import LIMIT
 
+from .palette import CLASS_COLOURS, INK, LEGEND_SYMBOL, NEGATIVE, NEUTRAL, POSITIVE, TRAIN_OUTLINE, tint
+
 # Boundary grids hold 10,000 cells; Streamlit ships data as Arrow, so Altair's
 # 5,000-row guard (meant for inline JSON) only gets in the way of to_dict().
 alt.data_transformers.disable_max_rows()
 
-SPLIT_COLOURS = {"train": "#1f5fa8", "test": "#e8741a"}
-LOG_FLOOR = 1e-12  # a log axis cannot show 0; losses below this are drawn at it
-CURVE_HEIGHT = 240
-
-
-def _curves_frame(history, columns: dict[str, str], floor: float | None = None) -> pd.DataFrame:
-    """Wide frame: epoch + one column per split that has at least one finite value.
-
-    ``columns`` maps a split name ("train"/"test") to a History column name.
-    Non-finite values become NaN (a gap), never a point.
-    """
-    frame = pd.DataFrame({"epoch": np.asarray(history.epochs, dtype=np.int64)})
-    for split, name in columns.items():
-        values = np.asarray(history.columns[name], dtype=np.float64)
-        values = np.where(np.isfinite(values), values, np.nan)
-        if floor is not None:
-            values = np.where(np.isnan(values), np.nan, np.maximum(values, floor))
-        if len(values) and not np.isnan(values).all():
-            frame[split] = values
-    return frame
-
-
-def _curve_chart(frame: pd.DataFrame, title: str, y_scale: alt.Scale, y_format: str) -> alt.LayerChart:
-    """Train/test lines with a legend, and a hover rule whose tooltip shows every value at that epoch."""
-    splits = [c for c in frame.columns if c != "epoch"] or ["train"]
-    colour = alt.Color("split:N", title=None,
-                       scale=alt.Scale(domain=splits, range=[SPLIT_COLOURS.get(s, "#555") for s in splits]),
-                       legend=alt.Legend(orient="top", direction="horizontal"))  # above the plot, never on a curve
-    base = alt.Chart(frame).encode(x=alt.X("epoch:Q", title="epoch"))
-    lines = base.transform_fold(splits, as_=["split", title]).mark_line(strokeWidth=2).encode(
-        y=alt.Y(f"{title}:Q", title=title, scale=y_scale),
-        color=colour,
-        strokeDash=alt.StrokeDash("split:N", title=None,
-                                  scale=alt.Scale(domain=splits, range=[[1, 0], [5, 3]][:len(splits)])),
-    )
-    hover = alt.selection_point(name="hover", nearest=True, on="pointerover", fields=["epoch"], empty=False)
-    tooltip = [alt.Tooltip("epoch:Q", title="epoch")] + [
-        alt.Tooltip(f"{s}:Q", title=f"{s} {title}", format=y_format) for s in splits if s in frame.columns]
-    rule = base.mark_rule(color="#888", strokeWidth=8).encode(
-        opacity=alt.condition(hover, alt.value(0.25), alt.value(0)), tooltip=tooltip,
-    ).add_params(hover).properties(name="hover_rule")  # a fixed name keeps the spec stable across reruns
-    return alt.layer(lines, rule).properties(height=CURVE_HEIGHT, description=f"{title} per epoch, train and test")
-
-
-def loss_chart(history, log_scale: bool = False) -> alt.LayerChart:
-    """Train and test loss per epoch; hover shows the exact values (6 significant digits).
-
-    ``history`` is an nn_core.history.History. With ``log_scale`` the y axis is
-    logarithmic, losses floored at LOG_FLOOR so a perfect fit stays drawable.
-    """
-    frame = _curves_frame(history, {"train": "loss", "test": "test_loss"}, LOG_FLOOR if log_scale else None)
-    scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=True)
-    return _curve_chart(frame, "loss", scale, ".6g")
-
-
-def accuracy_chart(history) -> alt.LayerChart:
-    """Train and test accuracy per epoch (0 to 1, shown as %); empty for regression."""
-    frame = _curves_frame(history, {"train": "accuracy", "test": "test_accuracy"})
-    return _curve_chart(frame, "accuracy", alt.Scale(domain=[0, 1]), ".2%")
-
-
-def last_finite(values) -> float:
-    """The last finite number in a sequence, or NaN (for captions under the curves)."""
-    for v in reversed(list(values)):
-        if v is not None and math.isfinite(v):
-            return float(v)
-    return math.nan
-
-
 # ------------------------------------------------------------------ the input plane
-CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # TF Playground's orange/blue: also the sign of a weight or unit
 PLANE_SIZE = 320
 LEGEND = {"orient": "right", "symbolSize": 90}
 FIXED_SIZE = alt.AutoSizeParams(type="pad")  # drawn at its own size; Streamlit's default "fit" squashes it
 CANVAS = {"embedOptions": {"renderer": "canvas"}}  # thousands of cells: one canvas beats thousands of SVG nodes
+FACET_COLUMNS = 3  # small multiples per row (runs, layers): three fit the wide layout
 SPLIT_SHAPES = {"train": "circle", "test": "diamond"}
-TRAIN_STROKE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}  # test points: dark
-
-
-def tint(colour: str, amount: float = 0.4) -> str:
-    """``colour`` mixed with white, e.g. a background lighter than the points drawn on it."""
-    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
 
 
 def class_names(n_classes: int) -> list[str]:
@@ -180,16 +106,16 @@ def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True
     splits = ["train", "test"] if show_test and data.n_test else ["train"]
     shape = alt.Shape("split:N", title="points",
                       scale=alt.Scale(domain=splits, range=[SPLIT_SHAPES[s] for s in splits]),
-                      legend=alt.Legend(symbolFillColor="#b8c2cc", symbolStrokeColor="#222222", **LEGEND))
+                      legend=alt.Legend(symbolFillColor=LEGEND_SYMBOL, symbolStrokeColor=INK, **LEGEND))
     dots = alt.Chart(points).encode(
         x=alt.X("x1:Q", scale=x_scale), y=alt.Y("x2:Q", scale=y_scale), fill=_point_fill(data), shape=shape,
         tooltip=[alt.Tooltip("x1:Q", format=".3f"), alt.Tooltip("x2:Q", format=".3f"),
                  alt.Tooltip("target:Q" if kind == "regression" else "target:N"), alt.Tooltip("split:N")])
     layers = [background, dots.transform_filter(alt.datum.split == "train").mark_point(
-        size=50, strokeWidth=1.2, stroke=TRAIN_STROKE[kind], fillOpacity=1)]
+        size=50, strokeWidth=1.2, stroke=TRAIN_OUTLINE[kind], fillOpacity=1)]
     if "test" in splits:  # drawn last, with a dark outline, so held-out points stand out
         layers.append(dots.transform_filter(alt.datum.split == "test").mark_point(
-            size=60, strokeWidth=1.6, stroke="#222222", fillOpacity=1))
+            size=60, strokeWidth=1.6, stroke=INK, fillOpacity=1))
     return alt.layer(*layers).resolve_scale(color="independent").properties(
         width=PLANE_SIZE, height=PLANE_SIZE, autosize=FIXED_SIZE, usermeta=CANVAS,
         description="decision boundary: the network's output over the input plane, with the data points")
@@ -198,7 +124,7 @@ def boundary_chart(grids, data, discretize: bool = False, show_test: bool = True
 def _binary_background(data, discretize):
     low, high = tint(NEGATIVE), tint(POSITIVE)
     scale = (alt.Scale(type="threshold", domain=[0.5], range=[low, high]) if discretize
-             else alt.Scale(domain=[0, 0.5, 1], range=[low, "#ffffff", high]))
+             else alt.Scale(domain=[0, 0.5, 1], range=[low, NEUTRAL, high]))
     legend = alt.Legend(title="P(class 1)", format=".1f", type="symbol" if discretize else "gradient",
                         gradientLength=120, **LEGEND)
     return {"color": alt.Color("value:Q", scale=scale, legend=legend),
@@ -230,7 +156,7 @@ def _regression_scale(data, discretize: bool, background: bool = False) -> alt.S
         steps = [tint(NEGATIVE, a) for a in (0.2, 0.5, 0.8)] + [tint(POSITIVE, a) for a in (0.8, 0.5, 0.2)]
         return alt.Scale(type="quantize", domain=[-m, m], nice=False, range=steps)
     amount = 0.4 if background else 0.0
-    return alt.Scale(domain=[-m, 0, m], range=[tint(NEGATIVE, amount), "#ffffff", tint(POSITIVE, amount)], clamp=True)
+    return alt.Scale(domain=[-m, 0, m], range=[tint(NEGATIVE, amount), NEUTRAL, tint(POSITIVE, amount)], clamp=True)
 
 
 def _regression_background(data, discretize):
@@ -286,7 +212,7 @@ def neurons_chart(layers: list, activations, widths=None, cell: int = 62) -> alt
     """
     frame = neurons_frame(layers)
     colour = alt.Color("value:Q", title="unit output",
-                       scale=alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, "#ffffff", POSITIVE], clamp=True),
+                       scale=alt.Scale(domain=[-1, 0, 1], range=[NEGATIVE, NEUTRAL, POSITIVE], clamp=True),
                        legend=alt.Legend(orient="right", type="gradient", gradientLength=120))
     rows = []
     for l, pictures in enumerate(layers, start=1):
@@ -330,49 +256,6 @@ def confusion_chart(matrix, names=None) -> alt.LayerChart:
     side = min(360, 70 * k + 60)
     return alt.layer(cells, text).properties(width=side, height=side, autosize=FIXED_SIZE,
                                             description="confusion matrix: true class by predicted class")
-
-
-# ------------------------------------------------------------------ to Vega-Lite
-COMPOSITES = ("layer", "vconcat", "hconcat", "concat")
-
-
-def to_spec(chart: alt.TopLevelMixin) -> dict:
-    """A Vega-Lite dict whose ``datasets`` are the chart's own DataFrames, named frame_0, frame_1, ….
-
-    ``st.vega_lite_chart`` ships DataFrames as Arrow. Skipping Altair's data
-    transformers and schema validation here (tests validate every builder)
-    makes a redraw cheap, and positional names keep the spec identical across
-    redraws so the browser only swaps the data.
-    """
-    frames: dict[int, tuple[str, pd.DataFrame]] = {}
-    swapped: list[tuple[object, object]] = []
-
-    def name_data(node) -> None:
-        data = getattr(node, "data", alt.Undefined)
-        if isinstance(data, pd.DataFrame):
-            # not data_0: compiled Vega names its own datasets so, and the two collide
-            name = frames.setdefault(id(data), (f"frame_{len(frames)}", data))[0]
-            swapped.append((node, data))
-            node.data = alt.NamedData(name=name)
-        for key in COMPOSITES:
-            children = getattr(node, key, alt.Undefined)
-            for child in children if isinstance(children, list) else ():
-                name_data(child)
-        inner = getattr(node, "spec", alt.Undefined)
-        if inner is not alt.Undefined:
-            name_data(inner)
-
-    try:
-        name_data(chart)
-        spec = chart.to_dict(validate=False)
-    finally:
-        for node, data in swapped:
-            node.data = data
-    view = spec.get("config", {}).get("view", {})
-    for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme; the page sets sizes
-        view.pop(key, None)
-    spec["datasets"] = {name: frame for name, frame in frames.values()}
-    return spec
 
 
 # ------------------------------------------------------------------ pictures as images

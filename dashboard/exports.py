@@ -24,7 +24,7 @@ from nn_core.files.export import ExportError
 from nn_core.grids import network_grids
 from nn_core.programs import script
 
-from . import charts
+from . import charts, curves
 
 try:  # renders Vega-Lite to PNG/SVG without a browser; optional
     import vl_convert
@@ -98,7 +98,7 @@ def chart_bytes(chart, extension: str) -> bytes:
 
 def run_charts(run) -> dict[str, Callable[[], object]]:
     """name -> builder of the charts a run exports: its loss curve and decision boundary."""
-    return {"loss": lambda: charts.loss_chart(run.history),
+    return {"loss": lambda: curves.loss_chart(run.history),
             "boundary": lambda: charts.boundary_chart(
                 network_grids(run.net, run.data.domain, CHART_RESOLUTION), run.data)}
 

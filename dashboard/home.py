@@ -9,6 +9,7 @@ import streamlit as st
 from nn_core import runs
 from nn_core.config import RunConfig, to_query
 
+from .page import PLAYGROUND
 from .playground import frames
 from .playground.panels import View
 
@@ -34,5 +35,5 @@ def xor_example() -> None:
         f"({1000 * seconds:.0f} ms)**: test accuracy **{100 * scores['test_accuracy']:.1f} %**. No straight line "
         "can split XOR; the hidden layer bends the boundary. This is the Playground's view of the trained run: "
         "the network with each unit's output inside its node, the loss and accuracy, and the boundary.")
-    st.page_link("pages/1_Playground.py", label="Open it in the Playground and press Play",
+    st.page_link(PLAYGROUND.path, label="Open it in the Playground and press Play",
                  icon=":material/science:", query_params=to_query(EXAMPLE))

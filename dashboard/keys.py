@@ -1,6 +1,8 @@
-"""Every st.session_state key the Playground uses, in one place, named ``playground.<what>``.
+"""Every st.session_state key of every page, in one place, named ``<page>.<what>``.
 
-A widget's key is ``playground.cfg.<setting>`` (the config table's name), so a
+The pages, the panels and the tests all use these names; none writes a key as a plain string (a test
+checks). A key built from one of these (``f"{EXP}.rows"``, a prefix + a widget's name) counts as named.
+On the Playground, a setting's widget key is ``playground.cfg.<setting>`` (the config table's name), so a
 test or a callback can reach any control by the name the URL and CLI use.
 """
 
@@ -85,3 +87,44 @@ LOOK_INSIDE = f"{PREFIX}.view.inside"  # "boundary", or "layer.unit" of the hidd
 LOOK_INSIDE_KEPT = f"{PREFIX}.view.inside.kept"  # the same choice in a plain key, for when the widget's state is dropped
 EDIT = f"{PREFIX}.edit."  # prefix of the weight editor's widgets (dashboard.weight_editor)
 WARP = f"{PREFIX}.warp."  # prefix of the warped plane's choices: layer, unit_a, unit_b
+DIAGNOSTICS = f"{PREFIX}.diagnostics"  # prefix of the "Gradient flow" detail's widgets (dashboard.diagnostics)
+EXPORT = f"{PREFIX}.export"  # prefix of the "Export" detail's download buttons (dashboard.exports)
+
+# ---------------------------------------------------------------- the Backprop page
+BACKPROP = "backprop"
+BACKPROP_LESSON = f"{BACKPROP}.lesson"  # the nn_core.teaching.backprop_lesson.BackpropLesson being stepped through
+BACKPROP_SETTINGS = f"{BACKPROP}.settings"  # the settings that lesson was built from
+BACKPROP_STAGE = f"{BACKPROP}.stage"  # the key of the stage on screen ("Z1", "dW2", ...)
+BACKPROP_LAST_EDIT = f"{BACKPROP}.last_edit"  # the last weight edit, to show how the loss moved
+BACKPROP_EDITOR = f"{BACKPROP}.edit."  # prefix of the weight editor's widgets (dashboard.weight_editor)
+BACKPROP_SOURCE = f"{BACKPROP}.source"  # which network: seed 002's or the Playground's
+BACKPROP_ACTIVATION = f"{BACKPROP}.activation"
+BACKPROP_OUTPUT = f"{BACKPROP}.output"
+BACKPROP_LR = f"{BACKPROP}.lr"
+BACKPROP_STEP1 = f"{BACKPROP}.step1"
+BACKPROP_STEP100 = f"{BACKPROP}.step100"
+BACKPROP_BACK = f"{BACKPROP}.back"
+BACKPROP_NEXT = f"{BACKPROP}.next"
+BACKPROP_BREAKAGE = f"{BACKPROP}.breakage"  # the gradient check's broken backward pass, or none
+BACKPROP_RUN_CHECK = f"{BACKPROP}.run_check"  # the button that runs the check on a large network
+BACKPROP_SCENARIO = f"{BACKPROP}.scenario"  # the failure scenario shown
+BACKPROP_CODE = f"{BACKPROP}.code"  # the "The code" expander is open
+
+# ---------------------------------------------------------------- the Tutorials page
+TUTORIALS = "tutorials"
+TUTORIALS_INIT_SCALE = f"{TUTORIALS}.init_scale"  # seed 002's plateau: the variant's init scale
+TUTORIALS_SEED = f"{TUTORIALS}.seed"  # and its seed
+
+
+def tutorial_code(name: str) -> str:
+    """The expander holding preset ``name``'s listing is open."""
+    return f"{TUTORIALS}.code.{name}"
+
+
+def tutorial_download(name: str) -> str:
+    """The download button of preset ``name``'s NumPy script."""
+    return f"{TUTORIALS}.download.{name}"
+
+
+# ---------------------------------------------------------------- the Experiments page
+EXP = "exp"  # prefix of every key of the Experiments page: exp.rows, exp.shared.<setting>, exp.run.<...>

@@ -1,16 +1,14 @@
-"""The skeleton every page shares: page config, title and a short intro; and the list of pages."""
+"""The skeleton every page shares: page config, title and a short intro; and the list of pages (every page's
+file exists)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from . import configure_process
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def lazy_expander(label: str, key: str):
@@ -42,9 +40,10 @@ class PageInfo:
     blurb: str
 
 
+PLAYGROUND = PageInfo("pages/1_Playground.py", "Playground", ":material/science:",
+                      "Train a network on 2-D points and watch the boundary, the loss and every hidden unit change.")
 PAGES = (
-    PageInfo("pages/1_Playground.py", "Playground", ":material/science:",
-             "Train a network on 2-D points and watch the boundary, the loss and every hidden unit change."),
+    PLAYGROUND,
     PageInfo("pages/2_Backprop.py", "Backprop, step by step", ":material/account_tree:",
              "One training step with the real matrices: forward, loss, backward, update; and a gradient check."),
     PageInfo("pages/3_Tutorials.py", "Tutorials", ":material/menu_book:",
@@ -54,18 +53,13 @@ PAGES = (
 )
 
 
-def existing_pages() -> list[PageInfo]:
-    """The pages whose files exist, so links never point at a page that has not landed yet."""
-    return [p for p in PAGES if (ROOT / p.path).exists()]
-
-
 HOME = PageInfo("app.py", "Home", ":material/home:", "What nnplay is, and a live example.")
 
 
 def navigation() -> None:
     """The sidebar's page list: Streamlit's own would label the home page "app", after its file."""
     with st.sidebar:
-        for info in (HOME, *existing_pages()):
+        for info in (HOME, *PAGES):
             try:
                 st.page_link(info.path, label=info.label, icon=info.icon)
             except StreamlitAPIException:  # AppTest runs one page as its own app: there is no page list

@@ -1,7 +1,8 @@
 """Every colour nnplay draws with, declared once (TF Playground's orange and blue).
 
-Charts (Altair), images (NumPy PNGs) and matrices all take their colours from
-here, so a sign, a class or a split looks the same on every page.
+Charts (Altair), images (NumPy PNGs), the Backprop page's matrices and the tables all take their colours
+from here, so a sign, a class or a split looks the same on every page. A test checks that no other module
+of the app writes a colour of its own.
 """
 
 from __future__ import annotations
@@ -9,12 +10,21 @@ from __future__ import annotations
 NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # below zero / class 0, above zero / class 1; also a weight's sign
 NEUTRAL = "#ffffff"  # zero, or a toss-up between two classes
 CLASS_COLOURS = (NEGATIVE, POSITIVE, "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-SPLIT_COLOURS = {"train": "#1f5fa8", "test": "#e8741a"}
+DEEP_NEGATIVE, DEEP_POSITIVE = "#e8741a", "#1f5fa8"  # a deeper orange and blue: the Backprop matrices' signs
+SPLIT_COLOURS = {"train": DEEP_POSITIVE, "test": DEEP_NEGATIVE}
 RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
-BROKEN = "#c0392b"  # a run set up to fail, beside its fix in POSITIVE
+BROKEN = "#c0392b"  # a run set up to fail, beside its fix in DEEP_POSITIVE
 MARK = "#d62728"  # a marked epoch on a curve: a setting changed, or the replayed snapshot
 INK = "#222222"  # outlines of test points and nodes
 EDGE_ZERO = "#dddddd"  # a weight near zero
+MATRIX_ZERO = "#f7f7f7"  # a matrix cell at zero, between DEEP_NEGATIVE and DEEP_POSITIVE
+TRAIN_OUTLINE = {"binary": "#ffffff", "multiclass": "#ffffff", "regression": "#666666"}  # test points: INK
+LEGEND_SYMBOL = "#b8c2cc"  # the grey of a legend's shapes (train circle, test diamond)
+GUIDE = "#888"  # reference lines (ln 2) and the hover rule on curves
+GUIDE_TEXT = "#666"  # the label of a reference line
+MUTED = "#555"  # a third curve, a tolerance line, a split with no colour of its own
+HISTOGRAM_BAR = "#4c78a8"
+ROW_DIFFERS, ROW_AGREES = "#fde2e1", "#e3f4e1"  # a table row that differs from / agrees with its source
 
 
 def rgb(colour: str) -> tuple[int, int, int]:

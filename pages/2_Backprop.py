@@ -4,7 +4,8 @@ import inspect
 
 import streamlit as st
 
-from dashboard import charts, teaching
+from dashboard import curves, keys
+from dashboard.backprop import panels
 from dashboard.page import lazy_expander, setup_page
 from nn_core import reference
 
@@ -14,21 +15,21 @@ setup_page(
     "them, the backward pass sends the error back layer by layer (the chain rule), and the update nudges every "
     "weight downhill. Every matrix below is the engine's own number; blue is positive, orange negative.")
 
-lesson = teaching.lesson_controls()
+lesson = panels.lesson_controls()
 step_tab, check_tab, wrong_tab = st.tabs(["① One training step", "② Gradient check", "③ What goes wrong"])
 
 with step_tab:
-    teaching.training_controls(lesson)
+    panels.training_controls(lesson)
     stages = lesson.stages()
-    stage = teaching.stage_navigator(stages)
-    teaching.show_stage(stage, stages.index(stage), len(stages))
+    stage = panels.stage_navigator(stages)
+    panels.show_stage(stage, stages.index(stage), len(stages))
     st.divider()
     st.markdown("**Edit one weight** and watch the loss move (then step through the stages again).")
-    teaching.weight_editor(lesson)
+    panels.weight_editor(lesson)
     if len(lesson.trainer.history):
         with st.expander("Loss over the steps taken so far"):
-            st.altair_chart(charts.loss_chart(lesson.trainer.history), width="stretch")
-    with lazy_expander("The code", "backprop_code") as code:
+            st.altair_chart(curves.loss_chart(lesson.trainer.history), width="stretch")
+    with lazy_expander("The code", keys.BACKPROP_CODE) as code:
         if code.open:  # highlighting a long listing costs the browser ~0.5 s: only when opened
             st.markdown("The whole algorithm in plain NumPy: forward, loss, backward, update. The engine computes "
                         "exactly this, faster (a test checks it bit for bit); this is `nn_core/reference.py` itself.")
@@ -37,9 +38,9 @@ with step_tab:
 with check_tab:
     st.markdown("Is the backward pass right? Compare each gradient with a **central difference**: nudge one "
                 "parameter up and down by ε and see how the loss changes. Then break backprop on purpose.")
-    teaching.gradient_check(lesson)
+    panels.gradient_check(lesson)
 
 with wrong_tab:
     st.markdown("Three classic ways training fails, each visible in the gradients. Each scenario trains a small "
                 "network that goes wrong, then the same network with one fix.")
-    teaching.what_goes_wrong()
+    panels.what_goes_wrong()

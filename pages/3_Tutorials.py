@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, teaching
+from dashboard import tutorials
 from dashboard.page import setup_page
 from nn_core.teaching.presets import PRESETS
 
@@ -14,4 +14,4 @@ setup_page(
 TABS = {"seed-000": "Seed 000 · ReLU and sigmoid on two samples", "seed-002": "Seed 002 · XOR with a 2-4-1 network"}
 for tab, name in zip(st.tabs([TABS[name] for name in PRESETS]), PRESETS):
     with tab:
-        teaching.tutorial(name, charts)
+        tutorials.tutorial(name)

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from dashboard import experiment_charts as xc
-from dashboard import experiments as ex
-from dashboard import exports, replay
+from dashboard import chart_specs, curves, diagnostics, exports, keys
+from dashboard.experiments import builders as xc
+from dashboard.experiments import panels as ex
+from dashboard.experiments import replay
 from dashboard.page import setup_page
+from dashboard.playground_link import playground_run
 
 setup_page(
     "Experiments", ":material/experiment:",
@@ -20,54 +22,54 @@ def results(configs, labels, data):
     While runs train, the loss chart shows each finished one as it arrives."""
     st.subheader("2 · Loss curves")
     left, right, _ = st.columns([1, 1, 4])
-    log_scale = left.toggle("Log scale", key=f"{ex.KEY}.log")
-    show_test = right.toggle("Test loss (dashed)", value=True, key=f"{ex.KEY}.test")
-    curves = st.empty()
-    runs = ex.train_runs(configs, labels, data, on_result=lambda done: ex.show_chart(
-        lambda: xc.overlaid_loss_chart(done, log_scale, show_test), f"{ex.KEY}.loss.{len(done)}", container=curves,
-        width="stretch"))
-    ident = ex.ident_of(runs)
-    ex.show_chart(lambda: xc.overlaid_loss_chart(runs, log_scale, show_test), f"{ex.KEY}.loss",
-                  (ident, log_scale, show_test), container=curves, width="stretch")
-    cap = None if log_scale else xc.loss_cap(runs)
+    log_scale = left.toggle("Log scale", key=f"{keys.EXP}.log")
+    show_test = right.toggle("Test loss (dashed)", value=True, key=f"{keys.EXP}.test")
+    chart = st.empty()
+    runs = ex.train_runs(configs, labels, data, on_result=lambda done: chart_specs.show(
+        lambda: curves.overlaid_loss_chart(done, log_scale, show_test), f"{keys.EXP}.loss.{len(done)}",
+        container=chart, width="stretch"))
+    ident = chart_specs.runs_identity(runs)
+    chart_specs.show(lambda: curves.overlaid_loss_chart(runs, log_scale, show_test), f"{keys.EXP}.loss",
+                     ident and (ident, log_scale, show_test), container=chart, width="stretch")
+    cap = None if log_scale else curves.loss_cap(runs)
     st.caption("Click a run in the legend to highlight it; hover a curve for exact values."
                + (f" Losses above {cap:.3g} are cut off: turn on the log scale to see all of them." if cap else ""))
 
     st.subheader("3 · Summary")
     target = st.number_input("Target loss", min_value=1e-6, max_value=100.0, value=ex.DEFAULT_TARGET, step=0.05,
-                             format="%g", key=f"{ex.KEY}.target",
+                             format="%g", key=f"{keys.EXP}.target",
                              help="“epochs to target” counts the updates a run needed to bring its train loss "
                                   "this low (empty: never).")
     st.dataframe(xc.summary_frame(runs, target), hide_index=True, width="stretch",
                  column_config=ex.SUMMARY_COLUMNS)
 
     st.subheader("4 · Decision boundaries")
-    ex.show_chart(lambda: ex.boundary_panels(runs), f"{ex.KEY}.boundaries", ident, width="content")
+    chart_specs.show(lambda: ex.boundary_panels(runs), f"{keys.EXP}.boundaries", ident, width="content")
     st.caption(ex.boundary_caption(data))
 
     st.subheader("5 · Gradient flow")
     ex.findings_list(runs)
-    ex.flow_tabs(runs, ex.KEY, lazy=True)
+    diagnostics.flow_tabs(runs, keys.EXP, lazy=True)
 
     st.subheader("6 · Inside one run")
-    chosen = st.selectbox("Run", labels, key=f"{ex.KEY}.inside")
+    chosen = st.selectbox("Run", labels, key=f"{keys.EXP}.inside")
     run = runs[labels.index(chosen)]
     # Only the selected tab is drawn (a hidden tab's charts cost the browser as much as visible ones).
     replay_tab, hist_tab, export_tab = st.tabs(["Replay training", "Activation histograms", "Export"],
-                                               key=f"{ex.KEY}.run.tab", on_change="rerun")
+                                               key=f"{keys.EXP}.run.tab", on_change="rerun")
     if replay_tab.open:
         with replay_tab:
-            replay.replay_panel(run, f"{ex.KEY}.run")
+            replay.replay_panel(run, f"{keys.EXP}.run")
     if hist_tab.open:
         with hist_tab:
-            ex.histogram_block(run, f"{ex.KEY}.run")
+            diagnostics.histogram_block(run, f"{keys.EXP}.run")
     if export_tab.open:
         with export_tab:
-            exports.export_panel(run, f"{ex.KEY}.run", name=chosen)
+            exports.export_panel(run, f"{keys.EXP}.run", name=chosen)
 
 
 st.subheader("1 · Define the runs")
-defined = ex.define_runs(ex.playground_run())
+defined = ex.define_runs(playground_run(trained=True))
 if defined is not None:
     results(*defined)
 
@@ -75,6 +77,6 @@ st.divider()
 st.subheader("Restore a saved run")
 st.caption("Upload the .json or .npz from an Export tab: nnplay rebuilds the network with its saved weights, then "
            "retrains the same settings from scratch to show that the run reproduces.")
-restored = exports.restore_panel(ex.KEY)
+restored = exports.restore_panel(keys.EXP)
 if restored is not None:
     ex.restored_section(restored)

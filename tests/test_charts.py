@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from dashboard import charts
+from dashboard import chart_specs, charts, curves, palette
 from nn_core import MLP, runs
 from nn_core.config import RunConfig
 from nn_core.datasets import make
@@ -25,7 +25,7 @@ def layers(spec: dict) -> list[dict]:
 
 
 def test_loss_chart_holds_train_and_test_losses_with_a_legend_and_exact_tooltips(trained):
-    chart = charts.loss_chart(trained.history)
+    chart = curves.loss_chart(trained.history)
     frame = chart.data
     assert frame["epoch"].tolist() == list(range(60))
     assert frame["train"].tolist() == trained.history.columns["loss"]
@@ -42,15 +42,15 @@ def test_loss_chart_log_scale_floors_zero_and_drops_non_finite_values():
     history = History(n_layers=1)
     for epoch, loss in enumerate([1.0, 0.0, math.inf, math.nan]):
         history.append(epoch, loss=loss, test_loss=math.nan)
-    chart = charts.loss_chart(history, log_scale=True)
+    chart = curves.loss_chart(history, log_scale=True)
     assert "test" not in chart.data  # no test data at all: no test curve, no empty legend entry
     values = chart.data["train"].tolist()
-    assert values[:2] == [1.0, charts.LOG_FLOOR] and all(math.isnan(v) for v in values[2:])
+    assert values[:2] == [1.0, curves.LOG_FLOOR] and all(math.isnan(v) for v in values[2:])
     assert layers(chart.to_dict())[0]["encoding"]["y"]["scale"]["type"] == "log"
 
 
 def test_accuracy_chart_is_a_fraction_between_0_and_1(trained):
-    chart = charts.accuracy_chart(trained.history)
+    chart = curves.accuracy_chart(trained.history)
     assert chart.data["train"].tolist() == trained.history.columns["accuracy"]
     y = layers(chart.to_dict())[0]["encoding"]["y"]
     assert y["scale"]["domain"] == [0, 1]
@@ -70,7 +70,7 @@ def test_boundary_chart_background_is_the_grid_and_test_points_are_distinct(trai
     assert scale["domain"] == [0, 0.5, 1] and layers(spec)[0]["encoding"]["color"]["legend"]["title"] == "P(class 1)"
     discrete = layers(charts.boundary_chart(grid, trained.data, discretize=True).to_dict())[0]
     assert discrete["encoding"]["color"]["scale"] == {"type": "threshold", "domain": [0.5],
-                                                      "range": [charts.tint(charts.NEGATIVE), charts.tint(charts.POSITIVE)]}
+                                                      "range": [palette.tint(palette.NEGATIVE), palette.tint(palette.POSITIVE)]}
     no_test = charts.boundary_chart(grid, trained.data, show_test=False)
     assert len(no_test.layer) == 2 and set(no_test.layer[1].data["split"]) == {"train"}
 
@@ -108,7 +108,7 @@ def test_neurons_chart_has_one_picture_per_unit_grouped_by_layer():
     net = MLP([2, 3, 20, 1], activation="tanh", seed=0)
     grid = network_grids(net, (-1, 1, -1, 1), hidden_resolution=12, max_units=charts.MAX_UNITS)
     chart = charts.neurons_chart(grid.hidden, net.hidden_activations, widths=[3, 20])
-    (frame,) = charts.to_spec(chart)["datasets"].values()  # one dataset shared by the layer rows
+    (frame,) = chart_specs.to_spec(chart)["datasets"].values()  # one dataset shared by the layer rows
     assert sorted(set(zip(frame["layer"], frame["unit"]))) == (
         [(1, u) for u in range(1, 4)] + [(2, u) for u in range(1, charts.MAX_UNITS + 1)])
     unit = frame[(frame["layer"] == 2) & (frame["unit"] == 5)]
@@ -121,7 +121,7 @@ def test_neurons_chart_has_one_picture_per_unit_grouped_by_layer():
 def test_confusion_chart_writes_the_counts():
     matrix = np.array([[5, 1], [2, 7]])
     chart = charts.confusion_chart(matrix)
-    (frame,) = charts.to_spec(chart)["datasets"].values()
+    (frame,) = chart_specs.to_spec(chart)["datasets"].values()
     assert frame.to_dict("records")[1] == {"true": "class 0", "predicted": "class 1", "count": 1}
     assert frame["count"].tolist() == [5, 1, 2, 7]
     chart.to_dict()
@@ -130,11 +130,11 @@ def test_confusion_chart_writes_the_counts():
 def test_to_spec_names_each_dataset_once_and_keeps_the_frames(trained):
     grid = network_grids(trained.net, trained.data.domain, hidden_resolution=10)
     chart = charts.boundary_chart(grid, trained.data)
-    spec = charts.to_spec(chart)
+    spec = chart_specs.to_spec(chart)
     assert list(spec["datasets"]) == ["frame_0", "frame_1"]  # cells, points (both point layers share one)
     assert spec["datasets"]["frame_0"] is chart.layer[0].data
     assert spec["layer"][0]["data"] == {"name": "frame_0"} and spec["layer"][2]["data"] == {"name": "frame_1"}
     assert chart.layer[0].data is spec["datasets"]["frame_0"]  # the chart itself is left as it was
-    neurons = charts.to_spec(charts.neurons_chart(grid.hidden, trained.net.hidden_activations))
+    neurons = chart_specs.to_spec(charts.neurons_chart(grid.hidden, trained.net.hidden_activations))
     assert list(neurons["datasets"]) == ["frame_0"]
-    assert charts.to_spec(charts.loss_chart(trained.history))["description"].startswith("loss")
+    assert chart_specs.to_spec(curves.loss_chart(trained.history))["description"].startswith("loss")

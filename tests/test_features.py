@@ -223,7 +223,7 @@ def test_files_from_before_features_still_load_as_raw_inputs():
 
 # ----------------------------------------------------------------------------- Experiments
 def test_an_experiments_sweep_over_features_reproduces_the_lesson_side_by_side():
-    from dashboard.experiments import config_row, rows_to_configs
+    from dashboard.experiments.panels import config_row, rows_to_configs
     from nn_core.analysis import compare
 
     values = compare.parse_values("features", "x1,x2; x1_sq,x2_sq")

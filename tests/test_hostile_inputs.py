@@ -590,7 +590,7 @@ def test_hostile_sweep_values(experiments, setting, text, phrase):
 
 def test_hostile_table_cells_become_one_sentence_each():
     """The run table's handler (rows → configs): whatever a tampered editor sends, each bad cell is a sentence."""
-    from dashboard.experiments import rows_to_configs
+    from dashboard.experiments.panels import rows_to_configs
 
     rows = [{"hidden": "<script>", "lr": float("inf"), "epochs": -5.0, "activation": "'; DROP TABLE x;--"},
             {"hidden": None, "lr": None, "epochs": float("nan"), "batch_size": 10**400, "optimizer": ["sgd"]}]

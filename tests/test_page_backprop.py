@@ -8,6 +8,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
+from dashboard import keys, weight_editor
 from nn_core import Trainer
 from nn_core.analysis.gradcheck import BREAKAGES, check_gradients
 from nn_core.runs import prepare
@@ -64,55 +65,55 @@ def _expected(net, X, y):
 
 def test_every_stage_shows_the_engines_matrices():
     at = _page()
-    keys = stage_keys(2)
-    assert list(at.select_slider(key="backprop_stage").options) == keys
+    stages = stage_keys(2)
+    assert list(at.select_slider(key=keys.BACKPROP_STAGE).options) == stages
     expected = _expected(*_reference())
     seen_titles, seen_latex = [], []
-    for i, key in enumerate(keys):
-        assert at.session_state["backprop_stage"] == key
-        assert f"stage {i + 1} of {len(keys)}" in at.markdown[1].value
+    for i, key in enumerate(stages):
+        assert at.session_state[keys.BACKPROP_STAGE] == key
+        assert f"stage {i + 1} of {len(stages)}" in at.markdown[1].value
         seen_titles.append(at.subheader[0].value)
         seen_latex.append(at.latex[0].value)
         shown = shown_matrices(at)
         assert set(shown) == set(expected[key])
         for name, value in expected[key].items():
             np.testing.assert_array_equal(shown[name], np.atleast_2d(value), err_msg=f"{key}: {name}")
-        if i < len(keys) - 1:
-            at = at.button(key="backprop_next").click().run()
+        if i < len(stages) - 1:
+            at = at.button(key=keys.BACKPROP_NEXT).click().run()
     assert seen_titles[0] == "Layer 1: weighted sums" and seen_titles[-1] == "Gradient-descent update"
-    assert "Z_1 = X" in seen_latex[0] and r"a\,(1 - a)" in seen_latex[keys.index("dZ1")]
-    at.button(key="backprop_next").click().run()  # stays on the last stage
-    assert at.session_state["backprop_stage"] == "update"
-    at.button(key="backprop_back").click().run()
-    assert at.session_state["backprop_stage"] == "db1"
+    assert "Z_1 = X" in seen_latex[0] and r"a\,(1 - a)" in seen_latex[stages.index("dZ1")]
+    at.button(key=keys.BACKPROP_NEXT).click().run()  # stays on the last stage
+    assert at.session_state[keys.BACKPROP_STAGE] == "update"
+    at.button(key=keys.BACKPROP_BACK).click().run()
+    assert at.session_state[keys.BACKPROP_STAGE] == "db1"
 
 
 def test_reused_cache_is_named():
     at = _page()
-    at.select_slider(key="backprop_stage").set_value("dW1").run()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("dW1").run()
     info = [el.value for el in at.info]
     assert any("`X`" in text and "cache" in text for text in info)
-    at.select_slider(key="backprop_stage").set_value("dZ1").run()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("dZ1").run()
     assert any("`A1`" in el.value for el in at.info)
 
 
 def test_training_steps_change_the_matrices():
     at = _page()
-    at.select_slider(key="backprop_stage").set_value("dW1").run()
-    at.button(key="backprop_step100").click().run()
-    at.button(key="backprop_step1").click().run()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("dW1").run()
+    at.button(key=keys.BACKPROP_STEP100).click().run()
+    at.button(key=keys.BACKPROP_STEP1).click().run()
     assert at.metric[0].value == "101"
     net, X, y = _reference(steps=101)
     assert at.metric[1].value == f"{net.loss(X, y):.6f}"
-    assert at.session_state["backprop_stage"] == "dW1"  # the learner stays on the stage
+    assert at.session_state[keys.BACKPROP_STAGE] == "dW1"  # the learner stays on the stage
     np.testing.assert_array_equal(shown_matrices(at)["dW1"], _expected(net, X, y)["dW1"]["dW1"])
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_switching_the_activation_changes_the_derivative_term(activation):
     at = _page()
-    at.selectbox(key="backprop_activation").set_value(activation).run()
-    at.select_slider(key="backprop_stage").set_value("dZ1").run()
+    at.selectbox(key=keys.BACKPROP_ACTIVATION).set_value(activation).run()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("dZ1").run()
     shown = shown_matrices(at)
     expected = _expected(*_reference(activation))["dZ1"]
     np.testing.assert_array_equal(shown["f'(Z1)"], expected["f'(Z1)"])
@@ -124,10 +125,10 @@ def test_switching_the_activation_changes_the_derivative_term(activation):
 
 def test_switching_the_output_changes_the_shapes_and_loss():
     at = _page()
-    at.selectbox(key="backprop_output").set_value("softmax").run()
-    at.select_slider(key="backprop_stage").set_value("Z2").run()
+    at.selectbox(key=keys.BACKPROP_OUTPUT).set_value("softmax").run()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("Z2").run()
     assert shown_matrices(at)["Z2"].shape == (4, 2)
-    at.select_slider(key="backprop_stage").set_value("loss").run()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("loss").run()
     assert "cross-entropy" in at.subheader[0].value
     net, X, y = _reference(output="softmax")
     assert shown_matrices(at)["loss"][0, 0] == net.loss(X, y)
@@ -135,10 +136,10 @@ def test_switching_the_output_changes_the_shapes_and_loss():
 
 def test_editing_a_weight_moves_the_loss():
     at = _page()
-    at.selectbox(key="edit_layer").set_value(2).run()
+    at.selectbox(key=keys.BACKPROP_EDITOR + "layer").set_value(2).run()
     net, X, y = _reference()
     before = net.loss(X, y)
-    at.number_input(key="edit_value_2_0_0_0").set_value(4.0).run()
+    at.number_input(key=weight_editor.value_key(keys.BACKPROP_EDITOR, 2, 0, 0, 0)).set_value(4.0).run()
     params = [p.copy() for p in net.parameters()]
     params[2][0, 0] = 4.0  # W2
     net.set_parameters(params)
@@ -146,7 +147,7 @@ def test_editing_a_weight_moves_the_loss():
     assert at.metric[1].value == f"{after:.6f}"
     text = next(el.value for el in at.markdown if "the loss moved" in el.value)
     assert f"{before:.6f}" in text and f"{after:.6f}" in text
-    at.select_slider(key="backprop_stage").set_value("Z2").run()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("Z2").run()
     assert shown_matrices(at)["W2"][0, 0] == 4.0
 
 
@@ -159,7 +160,7 @@ def test_gradient_check_passes_then_fails_when_broken():
     assert list(table["parameter"]) == ["W1", "b1", "W2", "b2"]
     np.testing.assert_allclose(table["error"], [p.error for p in check.params], rtol=1e-9)
     for name in BREAKAGES:
-        at.selectbox(key="backprop_breakage").set_value(name).run()
+        at.selectbox(key=keys.BACKPROP_BREAKAGE).set_value(name).run()
         assert not at.exception
         assert "Failed" in at.error[0].value
         assert any(BREAKAGES[name].explanation in el.value for el in at.markdown)
@@ -168,7 +169,7 @@ def test_gradient_check_passes_then_fails_when_broken():
 
 def test_relu_kink_is_explained():
     at = _page()
-    at.selectbox(key="backprop_activation").set_value("relu").run()
+    at.selectbox(key=keys.BACKPROP_ACTIVATION).set_value("relu").run()
     assert "Failed" in at.error[0].value
     assert any("corner at z = 0" in el.value for el in at.markdown)
 
@@ -176,7 +177,7 @@ def test_relu_kink_is_explained():
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_each_scenario_shows_its_numbers(name):
     at = _page()
-    at.radio(key="backprop_scenario").set_value(name).run()
+    at.radio(key=keys.BACKPROP_SCENARIO).set_value(name).run()
     assert not at.exception
     result = run_scenario(name)
     text = "\n".join(el.value for el in at.markdown)
@@ -196,9 +197,9 @@ def test_each_scenario_shows_its_numbers(name):
 
 def test_numbers_are_finite_after_many_steps_at_a_large_rate():
     at = _page()
-    at.select_slider(key="backprop_lr").set_value(3.0).run()
+    at.select_slider(key=keys.BACKPROP_LR).set_value(3.0).run()
     for _ in range(3):
-        at.button(key="backprop_step100").click().run()
+        at.button(key=keys.BACKPROP_STEP100).click().run()
     assert not at.exception
     assert at.metric[0].value == "300"
     assert math.isfinite(float(at.metric[1].value))
@@ -206,20 +207,20 @@ def test_numbers_are_finite_after_many_steps_at_a_large_rate():
 
 def test_the_playgrounds_network_is_offered_only_when_there_is_one():
     at = _page()
-    assert at.radio(key="backprop_source").options == ["Seed 002's XOR network (2-4-1)"]
+    assert at.radio(key=keys.BACKPROP_SOURCE).options == ["Seed 002's XOR network (2-4-1)"]
 
     from nn_core.config import RunConfig
 
     run = prepare(RunConfig())  # the Playground's default: xor cloud, 2-4-4-1 tanh
     run.train(25)
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["playground.run"] = run
+    at.session_state[keys.RUN] = run
     at.run()
-    assert at.radio(key="backprop_source").options[-1] == "The Playground's network"
-    at.radio(key="backprop_source").set_value("The Playground's network").run()
+    assert at.radio(key=keys.BACKPROP_SOURCE).options[-1] == "The Playground's network"
+    at.radio(key=keys.BACKPROP_SOURCE).set_value("The Playground's network").run()
     assert not at.exception
-    assert at.selectbox(key="backprop_activation").value == "tanh"
-    assert list(at.select_slider(key="backprop_stage").options) == stage_keys(3)
+    assert at.selectbox(key=keys.BACKPROP_ACTIVATION).value == "tanh"
+    assert list(at.select_slider(key=keys.BACKPROP_STAGE).options) == stage_keys(3)
     shown = shown_matrices(at)
     np.testing.assert_array_equal(shown["W1"], run.net.weights[0])
     np.testing.assert_array_equal(shown["X"], run.data.X_train[:8])
@@ -227,7 +228,7 @@ def test_the_playgrounds_network_is_offered_only_when_there_is_one():
     np.testing.assert_array_equal(shown["Z1"], expected[0].result)
     assert at.metric[1].value == f"{run.net.loss(run.data.X_train[:8], run.data.y_train[:8]):.6f}"
     before = run.net.weights[0].copy()
-    at.button(key="backprop_step100").click().run()
+    at.button(key=keys.BACKPROP_STEP100).click().run()
     np.testing.assert_array_equal(run.net.weights[0], before)  # the Playground's own run is not touched
 
 
@@ -236,12 +237,12 @@ def test_a_large_playground_network_checks_gradients_on_request():
 
     run = prepare(RunConfig(hidden=(48, 48)))
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["playground.run"] = run
-    at.session_state["backprop_source"] = "The Playground's network"
+    at.session_state[keys.RUN] = run
+    at.session_state[keys.BACKPROP_SOURCE] = "The Playground's network"
     at.run()
     assert not at.exception
     assert run.net.n_parameters() > 2000 and not at.success and not at.error
-    at.button(key="backprop_run_check").click().run()
+    at.button(key=keys.BACKPROP_RUN_CHECK).click().run()
     assert "Passed" in at.success[0].value
     assert shown_matrices(at)["Z1"].shape == (8, 48)
 
@@ -252,8 +253,8 @@ def test_the_lesson_follows_the_playground_when_it_trains_more():
     run = prepare(RunConfig())
     run.train(10)
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["playground.run"] = run
-    at.session_state["backprop_source"] = "The Playground's network"
+    at.session_state[keys.RUN] = run
+    at.session_state[keys.BACKPROP_SOURCE] = "The Playground's network"
     at.run()
     np.testing.assert_array_equal(shown_matrices(at)["W1"], run.net.weights[0])
     run.train(50)  # the learner went back to the Playground and trained on
@@ -267,8 +268,8 @@ def test_the_playgrounds_input_features_are_the_lessons_inputs():
     run = prepare(RunConfig(dataset="circle", features=("x1_sq", "x2_sq", "sin_x1"), hidden=(3,)))
     run.train(20)
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["playground.run"] = run
-    at.session_state["backprop_source"] = "The Playground's network"
+    at.session_state[keys.RUN] = run
+    at.session_state[keys.BACKPROP_SOURCE] = "The Playground's network"
     at.run()
     assert not at.exception
     shown = shown_matrices(at)

@@ -8,8 +8,8 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from dashboard.experiment_charts import FLOW_VIEWS
-from dashboard.keys import RUN as PLAYGROUND_RUN
+from dashboard import keys
+from dashboard.diagnostics import FLOW_VIEWS
 from nn_core.analysis import compare
 from nn_core.config import RunConfig
 from nn_core.runs import make_dataset
@@ -85,9 +85,9 @@ def test_the_same_seed_gives_the_same_first_epoch_weights_across_runs():
         for a, b in zip(first[1] + first[2], r.snapshots[0][1] + r.snapshots[0][2]):
             assert np.array_equal(a, b)
     at = open_page()
-    at.selectbox(key="exp.sweep.setting").set_value("lr")
-    at.text_input(key="exp.sweep.values").set_value("0.03, 0.3, 3")
-    at.button(key="exp.sweep.go").click().run()
+    at.selectbox(key=f"{keys.EXP}.sweep.setting").set_value("lr")
+    at.text_input(key=f"{keys.EXP}.sweep.values").set_value("0.03, 0.3, 3")
+    at.button(key=f"{keys.EXP}.sweep.go").click().run()
     table = at.dataframe[-1].value
     assert table["run"].tolist() == ["lr 0.03", "lr 0.3", "lr 3"]
     assert table["same start as run 1"].tolist() == [True, True, True]
@@ -96,9 +96,9 @@ def test_the_same_seed_gives_the_same_first_epoch_weights_across_runs():
 
 def test_a_deeper_run_cannot_share_its_start_and_says_so():
     at = open_page()
-    at.selectbox(key="exp.sweep.setting").set_value("hidden")
-    at.text_input(key="exp.sweep.values").set_value("4; 4,4")
-    at.button(key="exp.sweep.go").click().run()
+    at.selectbox(key=f"{keys.EXP}.sweep.setting").set_value("hidden")
+    at.text_input(key=f"{keys.EXP}.sweep.values").set_value("4; 4,4")
+    at.button(key=f"{keys.EXP}.sweep.go").click().run()
     table = at.dataframe[-1].value
     assert table["run"].tolist() == ["hidden 4", "hidden 4-4"]
     assert table["same start as run 1"].tolist() == [True, False]
@@ -111,8 +111,8 @@ def test_a_deeper_run_cannot_share_its_start_and_says_so():
 ])
 def test_scenarios_are_diagnosed_on_the_page(scenario, phrase):
     at = open_page()
-    at.selectbox(key="exp.scenario").set_value(scenario)
-    at.button(key="exp.scenario.go").click().run()
+    at.selectbox(key=f"{keys.EXP}.scenario").set_value(scenario)
+    at.button(key=f"{keys.EXP}.scenario.go").click().run()
     assert not at.exception
     problems = [e for e in texts(at.error) if phrase in e]
     assert len(problems) == 1, texts(at.error)
@@ -124,9 +124,9 @@ def test_scenarios_are_diagnosed_on_the_page(scenario, phrase):
 
 def test_bad_sweep_values_give_one_sentence_and_keep_the_runs():
     at = open_page()
-    at.selectbox(key="exp.sweep.setting").set_value("lr")
-    at.text_input(key="exp.sweep.values").set_value("0.1, fast")
-    at.button(key="exp.sweep.go").click().run()
+    at.selectbox(key=f"{keys.EXP}.sweep.setting").set_value("lr")
+    at.text_input(key=f"{keys.EXP}.sweep.values").set_value("0.1, fast")
+    at.button(key=f"{keys.EXP}.sweep.go").click().run()
     assert not at.exception
     assert texts(at.error) == ["Learning rate: “fast” is not a number."]
     assert at.dataframe[-1].value["run"].tolist() == ["activation relu", "activation sigmoid", "activation tanh"]
@@ -135,19 +135,19 @@ def test_bad_sweep_values_give_one_sentence_and_keep_the_runs():
 def test_display_controls_do_not_retrain_and_log_scale_floors_losses():
     at = open_page()
     before = loss_chart_data(at)
-    at.toggle(key="exp.log").set_value(True).run()
+    at.toggle(key=f"{keys.EXP}.log").set_value(True).run()
     spec = next(spec for spec, frames in chart_frames(at)
                 if any({"run", "loss"} <= set(f.columns) for f in frames))
     assert spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
     after = loss_chart_data(at)
     assert np.array_equal(after["loss"].to_numpy(), before["loss"].to_numpy())  # same runs, nothing retrained
-    at.toggle(key="exp.test").set_value(False).run()
+    at.toggle(key=f"{keys.EXP}.test").set_value(False).run()
     assert set(loss_chart_data(at)["split"]) == {"train"}
 
 
 def test_replay_slider_shows_the_snapshot_weights():
     at = open_page()
-    slider = at.select_slider(key="exp.run.replay.epoch")
+    slider = at.select_slider(key=f"{keys.EXP}.run.replay.epoch")
     epochs = list(slider.options)
     assert epochs[0] == "0" and epochs[-1] == "300"
     slider.set_value(0).run()
@@ -157,9 +157,9 @@ def test_replay_slider_shows_the_snapshot_weights():
 
 
 def test_histograms_have_one_panel_per_hidden_layer_and_count_every_output():
-    at = open_page(**{"exp.run.tab": "Activation histograms"})
-    assert at.select_slider(key="exp.run.hist.epoch").value == 300  # starts on the final weights
-    at.select_slider(key="exp.run.hist.epoch").set_value(0).run()
+    at = open_page(**{f"{keys.EXP}.run.tab": "Activation histograms"})
+    assert at.select_slider(key=f"{keys.EXP}.run.hist.epoch").value == 300  # starts on the final weights
+    at.select_slider(key=f"{keys.EXP}.run.hist.epoch").set_value(0).run()
     frames = [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
     assert len(frames) == 1
     hist = frames[0]
@@ -173,12 +173,12 @@ def test_only_the_open_tabs_are_drawn():
     assert not [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
     flows = [s["title"] for s, _ in chart_frames(at) if s.get("title") in [v.title for v in FLOW_VIEWS.values()]]
     assert flows == ["Gradient norm per layer"]
-    at = open_page(**{"exp.flow.tab": "Update size per layer"})
+    at = open_page(**{f"{keys.EXP}.flow.tab": "Update size per layer"})
     assert [s["title"] for s, _ in chart_frames(at) if "facet" in s] == ["Update size per layer"]
 
 
 def test_export_tab_offers_every_download():
-    at = open_page(**{"exp.run.tab": "Export"})
+    at = open_page(**{f"{keys.EXP}.run.tab": "Export"})
     labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
     for label in ["Config + weights (.json)", "Config + weights (.npz)", "Training history (.csv)",
                   "Dataset (.csv)", "NumPy script (.py)"]:
@@ -189,12 +189,12 @@ def test_export_tab_offers_every_download():
 
 def test_too_few_runs_is_one_clear_sentence():
     at = AppTest.from_file(PAGE, default_timeout=120)
-    from dashboard.experiments import config_row
-    at.session_state["exp.rows"] = [config_row(RunConfig())]
-    at.session_state["exp.shared"] = RunConfig()
-    at.session_state["exp.version"] = 0
-    at.session_state["exp.data"] = None
-    at.session_state["exp.message"] = None
+    from dashboard.experiments.panels import config_row
+    at.session_state[f"{keys.EXP}.rows"] = [config_row(RunConfig())]
+    at.session_state[f"{keys.EXP}.shared"] = RunConfig()
+    at.session_state[f"{keys.EXP}.version"] = 0
+    at.session_state[f"{keys.EXP}.data"] = None
+    at.session_state[f"{keys.EXP}.message"] = None
     at.run()
     assert not at.exception
     assert texts(at.warning) == ["Compare 2 to 6 runs; got 1. Add or delete rows in the table."]
@@ -203,8 +203,8 @@ def test_too_few_runs_is_one_clear_sentence():
 def test_copy_from_playground_uses_its_run():
     from nn_core.runs import run
     playground = run(RunConfig(activation="relu", hidden=(6,), epochs=40))
-    at = open_page(**{PLAYGROUND_RUN: playground})
-    at.button(key="exp.copy").click().run()
+    at = open_page(**{keys.RUN: playground})
+    at.button(key=f"{keys.EXP}.copy").click().run()
     assert not at.exception
     table = at.dataframe[-1].value
     assert len(table) == 2 and table["final train loss"].tolist()[0] == pytest.approx(
@@ -213,15 +213,16 @@ def test_copy_from_playground_uses_its_run():
 
 
 def test_every_builder_makes_a_valid_vega_lite_spec():
-    from dashboard import experiment_charts as xc
-    from dashboard import experiments as ex
-    from dashboard import replay
+    from dashboard import curves, diagnostics
+    from dashboard.experiments import panels as ex
+    from dashboard.experiments import replay
     results = compare.compare(compare.sweep(RunConfig(epochs=30), "activation", ["relu", "tanh"]))
-    builders = [xc.overlaid_loss_chart(results), xc.overlaid_loss_chart(results, log_scale=True, show_test=False),
-                *[xc.flow_chart(results, column) for column in xc.FLOW_VIEWS],
-                xc.activation_histogram_chart(compare.activation_histograms(results[0], 0)),
+    builders = [curves.overlaid_loss_chart(results),
+                curves.overlaid_loss_chart(results, log_scale=True, show_test=False),
+                *[diagnostics.flow_chart(results, column) for column in diagnostics.FLOW_VIEWS],
+                diagnostics.activation_histogram_chart(compare.activation_histograms(results[0], 0)),
                 ex.boundary_panels(results), replay.boundary_at(results[0], 1), replay.units_at(results[0], 1),
-                replay.marked_loss_chart(results[0], 10)]
+                curves.marked_loss_chart(results[0], 10)]
     for chart in builders:
         assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # validates
 
@@ -229,13 +230,13 @@ def test_every_builder_makes_a_valid_vega_lite_spec():
 def _playground_panels():
     import streamlit as st
 
-    from dashboard import experiments, exports
+    from dashboard import diagnostics, exports
     from nn_core.config import RunConfig
     from nn_core.runs import run
 
     if "run" not in st.session_state:
         st.session_state["run"] = run(RunConfig(activation="relu", init="he", bias_init=-5.0, epochs=50))
-    experiments.diagnostics_panel(st.session_state["run"], "pg")
+    diagnostics.panel(st.session_state["run"], "pg")
     exports.export_panel(st.session_state["run"], "pg")
 
 
@@ -253,11 +254,11 @@ def test_a_playground_csv_run_is_compared_on_its_own_data():
     from nn_core.runs import run
     data = datasets.load_csv(datasets.to_csv(make_dataset(RunConfig(dataset="moons"))))
     playground = run(RunConfig(dataset="csv", epochs=40), data)
-    at = open_page(**{PLAYGROUND_RUN: playground})
-    at.button(key="exp.copy").click().run()
-    at.selectbox(key="exp.sweep.setting").set_value("lr")
-    at.text_input(key="exp.sweep.values").set_value("0.3, 1")
-    at.button(key="exp.sweep.go").click().run()
+    at = open_page(**{keys.RUN: playground})
+    at.button(key=f"{keys.EXP}.copy").click().run()
+    at.selectbox(key=f"{keys.EXP}.sweep.setting").set_value("lr")
+    at.text_input(key=f"{keys.EXP}.sweep.values").set_value("0.3, 1")
+    at.button(key=f"{keys.EXP}.sweep.go").click().run()
     assert not at.exception
     table = at.dataframe[-1].value
     assert table["run"].tolist() == ["lr 0.3", "lr 1"]
@@ -265,7 +266,7 @@ def test_a_playground_csv_run_is_compared_on_its_own_data():
 
 
 def test_a_diverging_run_is_cut_off_on_a_linear_axis_but_not_on_a_log_axis():
-    from dashboard import experiment_charts as ex
+    from dashboard import curves as ex
     scenario = SCENARIOS["exploding"]
     results = compare.compare([scenario.config, scenario.config.replace(**scenario.fix)])
     cap = ex.loss_cap(results)
@@ -279,7 +280,7 @@ def test_a_diverging_run_is_cut_off_on_a_linear_axis_but_not_on_a_log_axis():
 def _progressive_training():
     import streamlit as st
 
-    from dashboard import experiments as ex
+    from dashboard.experiments import panels as ex
     from nn_core.analysis import compare
     from nn_core.config import RunConfig
     from nn_core.runs import make_dataset
@@ -300,19 +301,19 @@ def test_runs_are_shown_as_they_finish_and_then_come_from_the_cache():
 
 
 def test_the_default_sweep_is_trained_once_and_shared_by_every_session():
-    from dashboard import experiments as ex
+    from dashboard.experiments import panels as ex
     first = loss_chart_data(open_page())
-    keys = ex.default_keys()
-    assert len(keys) == 3 and set(ex._pinned()) == keys
-    runs = [ex.cached_run(k) for k in keys]
+    default, store = ex.default_keys(), ex.run_store()
+    assert len(default) == 3 and store.pinned_keys() == default
+    runs = [store.get(k) for k in default]
     second = loss_chart_data(open_page())  # another session
-    assert all(ex.cached_run(k).net is r.net for k, r in zip(keys, runs))  # the very same trained networks
+    assert all(store.get(k).net is r.net for k, r in zip(default, runs))  # the very same trained networks
     assert first.equals(second)
 
 
 def test_boundaries_and_replayed_units_are_pictures_of_the_trained_networks():
     from dashboard import charts, pictures
-    from dashboard import experiments as ex
+    from dashboard.experiments import panels as ex
     from nn_core.grids import network_grids
     at = open_page()
     expected = compare.compare(compare.sweep(RunConfig(), "activation", ["relu", "sigmoid", "tanh"]))
@@ -331,11 +332,11 @@ def test_the_shared_settings_are_drawn_only_while_open_and_keep_their_values_whe
     they were open is still the one every run uses after they close."""
     at = open_page()
     assert not [n for n in at.number_input if n.label == "Samples"]
-    at.session_state["exp.shared.open"] = True  # as a click on the expander sets it
+    at.session_state[f"{keys.EXP}.shared.open"] = True  # as a click on the expander sets it
     at.run()
     samples = next(n for n in at.number_input if n.label == "Samples")
     samples.set_value(120).run()
-    at.session_state["exp.shared.open"] = False
+    at.session_state[f"{keys.EXP}.shared.open"] = False
     at.run()
     assert not at.exception and not [n for n in at.number_input if n.label == "Samples"]
-    assert at.session_state["exp.shared"].n_samples == 120
+    assert at.session_state[f"{keys.EXP}.shared"].n_samples == 120

@@ -9,7 +9,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from dashboard import teaching
+from dashboard import keys, tutorials
 from nn_core.teaching.presets import PRESETS, run_preset
 
 PAGE = "../pages/3_Tutorials.py"
@@ -47,9 +47,9 @@ def test_page_shows_both_tutorials(page):
     assert not page.code  # the listings are drawn only once their expander is opened (page-open time)
     at = AppTest.from_file(PAGE, default_timeout=120)
     for name in PRESETS:
-        at.session_state[f"tutorial_code_{name}"] = True
+        at.session_state[keys.tutorial_code(name)] = True
     codes = [c.value for c in at.run().code]
-    assert codes == [teaching.listing("seed-000").strip(), teaching.listing("seed-002").strip()]
+    assert codes == [tutorials.listing("seed-000").strip(), tutorials.listing("seed-002").strip()]
     assert "np.random.seed(42)" in codes[0] and "W1 = np.random.randn(2, 4) * 0.1" in codes[1]
     assert len(page.get("download_button")) == 2
 
@@ -62,14 +62,14 @@ def test_seed_000_table_agrees_with_the_tutorial(page):
     assert list(table["nnplay prints"]) == list(table["the tutorial shows"])
     assert set(table["same"]) == {"✓"}
     # ... and is what the tutorial's code prints when run.
-    assert _python(teaching.listing("seed-000")) == list(table["nnplay prints"])
+    assert _python(tutorials.listing("seed-000")) == list(table["nnplay prints"])
     text = "\n".join(m.value for m in page.markdown)
     assert "Summed gradients" in text and "print the same table ✓" in text
 
 
 def test_seed_002_table_is_the_codes_output_not_the_claim(page):
     table = _tables(page)[1]
-    code_output = _python(teaching.listing("seed-002"))
+    code_output = _python(tutorials.listing("seed-002"))
     assert list(table["nnplay prints"]) == code_output[:10]
     assert list(table["the tutorial shows"]) == PRESETS["seed-002"].claimed_table()
     assert set(table["same"]) == {"✗"}
@@ -87,7 +87,7 @@ def test_predictions_are_the_engines(page):
 
 
 def code_predictions() -> list[int]:
-    lines = _python(teaching.listing("seed-002"))
+    lines = _python(tutorials.listing("seed-002"))
     return [int(line.split("|")[-1]) for line in lines[lines.index("Input | Target | Predicted") + 1:]]
 
 
@@ -106,13 +106,13 @@ def test_plateau_is_counted_and_moves_with_init_scale_and_seed():
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert at.metric[0].value == "8,319"
     assert any("for 8,319 epochs" in m.value for m in at.markdown)
-    at.select_slider(key="tutorial_init_scale").set_value(1.0).run()
+    at.select_slider(key=keys.TUTORIALS_INIT_SCALE).set_value(1.0).run()
     assert at.metric[0].value == "212"
     assert "-8,107" in at.metric[0].delta
     frames = [f for frames in _chart_frames(at) for f in frames if "run" in f.columns and "loss" in f.columns]
     assert set(frames[0]["run"]) == {"tutorial: init 0.1, seed 42", "init 1, seed 42"}
-    at.select_slider(key="tutorial_init_scale").set_value(0.1).run()
-    at.number_input(key="tutorial_seed").set_value(0).run()
+    at.select_slider(key=keys.TUTORIALS_INIT_SCALE).set_value(0.1).run()
+    at.number_input(key=keys.TUTORIALS_SEED).set_value(0).run()
     assert at.metric[0].value == "2,823"
     assert not at.exception
 
@@ -126,6 +126,6 @@ def test_open_in_playground_carries_the_preset(page):
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_downloaded_script_prints_the_engines_table(name):
-    lines = _python(teaching.script_source(name))
+    lines = _python(tutorials.script_source(name))
     preset = PRESETS[name]
     assert lines[:10] == preset.table(run_preset(name).history.log)

@@ -16,7 +16,7 @@ import streamlit as st
 from nn_core import datasets
 from nn_core.config import MAX_SEED, PARAM_BY_NAME
 
-from .. import keys, pictures
+from .. import chart_specs, keys, pictures
 from ..palette import CLASS_COLOURS, INK, rgb
 
 THUMB = 36  # pixels per side: five fit across the sidebar
@@ -51,9 +51,12 @@ def thumbnail_url(name: str) -> str:
     return pictures.data_url(_thumbnail(name))
 
 
-@st.cache_data(show_spinner=False)
 def picker_spec(names: tuple[str, ...], current: str) -> dict:
-    """A grid of clickable thumbnails, the current set framed."""
+    """A grid of clickable thumbnails, the current set framed: built once per server for each choice."""
+    return chart_specs.spec_of("playground.data_picker", (names, current), lambda: _picker_spec(names, current))
+
+
+def _picker_spec(names: tuple[str, ...], current: str) -> dict:
     values = [{"name": n, "label": datasets.DATASETS[n].label, "url": thumbnail_url(n), "col": i % COLUMNS,
                "row": i // COLUMNS, "chosen": n == current} for i, n in enumerate(names)]
     rows = -(-len(names) // COLUMNS)

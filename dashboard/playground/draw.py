@@ -14,7 +14,7 @@ import streamlit as st
 
 from nn_core import datasets
 
-from .. import keys
+from .. import chart_specs, keys
 from ..palette import CLASS_COLOURS, INK
 
 CELLS = 30  # per side: a click lands on the centre of one of CELLS × CELLS cells
@@ -45,9 +45,13 @@ def cell_of(value: float) -> int:
     return int(min(CELLS - 1, max(0, (value + LIMIT) / (2 * LIMIT) * CELLS)))
 
 
-@st.cache_data(show_spinner=False)
 def cells_spec() -> dict:
-    """The chart: transparent cells to click, and the points layer (data sent as a named dataset)."""
+    """The chart: transparent cells to click, and the points layer (data sent as a named dataset); the same
+    for every session, so built once per server."""
+    return chart_specs.spec_of("playground.draw", (), _cells_spec)
+
+
+def _cells_spec() -> dict:
     step = 2 * LIMIT / CELLS
     cells = [{"i": i, "j": j, "x0": -LIMIT + i * step, "x1": -LIMIT + (i + 1) * step,
               "y0": -LIMIT + j * step, "y1": -LIMIT + (j + 1) * step} for i in range(CELLS) for j in range(CELLS)]

@@ -9,8 +9,6 @@ that fragment, so a click shows its frame without the browser redrawing the page
 from __future__ import annotations
 
 import contextvars
-import functools
-import json
 import math
 from dataclasses import dataclass
 
@@ -22,7 +20,7 @@ from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
 from nn_core.features import FEATURES
 
-from .. import charts, experiments, exports, keys, live_charts
+from .. import chart_specs, charts, diagnostics, exports, keys, live_charts
 from . import draw, drawer, editor, frames, graph, inside, lessons, plane, runtime, state, warp
 
 CAPTIONS = {
@@ -230,17 +228,19 @@ def replayed() -> int | None:
 
 
 # ------------------------------------------------------------------ specs (built once) and frames
-@functools.lru_cache(maxsize=64)
-def _live_spec_text(shape: tuple) -> str:
-    """The live chart's spec as JSON, built once per server for each structure (Altair takes about a second)."""
-    return json.dumps(live_charts.own_views(charts.to_spec(live_charts.live_chart(*shape))))
+def _live_spec(shape: tuple) -> dict:
+    """The live chart's spec, built once per server for each structure (Altair takes about a second)."""
+    return chart_specs.spec_of("playground.live", shape, lambda: live_charts.own_views(
+        chart_specs.to_spec(live_charts.live_chart(*shape))))
 
 
-@functools.lru_cache(maxsize=256)
-def _confusion_spec_text(counts: tuple) -> str:
-    spec = charts.to_spec(charts.confusion_chart(counts))
-    spec["datasets"] = {name: frame.to_dict("records") for name, frame in spec["datasets"].items()}
-    return json.dumps(spec)
+def _confusion_spec(counts: tuple) -> dict:
+    """The confusion matrix's spec, its data inline (records), built once per server for each matrix."""
+    def make() -> dict:
+        spec = chart_specs.to_spec(charts.confusion_chart(counts))
+        spec["datasets"] = {name: frame.to_dict("records") for name, frame in spec["datasets"].items()}
+        return spec
+    return chart_specs.spec_of("playground.confusion", counts, make)
 
 
 def live_spec(run, view: View) -> dict:
@@ -254,7 +254,7 @@ def live_spec(run, view: View) -> dict:
     if shape not in memo:
         if len(memo) > 16:
             memo.clear()
-        memo[shape] = json.loads(_live_spec_text(shape))
+        memo[shape] = _live_spec(shape)
     return memo[shape]
 
 
@@ -332,13 +332,13 @@ def scores(run) -> None:
         st.caption(f"On the training points: R² {_number(s['train_r2'])}, RMSE {_number(s['train_rmse'])}.")
         return
     st.subheader("Confusion matrix")
-    st.vega_lite_chart(spec=json.loads(_confusion_spec_text(tuple(map(tuple, s["confusion"].tolist())))))
+    st.vega_lite_chart(spec=_confusion_spec(tuple(map(tuple, s["confusion"].tolist()))))
     st.caption(f"Counts on the {s['confusion_split']} points at epoch {run.trainer.epoch:,}: rows are the true "
                "class, columns what the network predicted. The diagonal holds the correct answers.")
 
 
 EXTRAS = {
-    "Gradient flow": lambda run: experiments.diagnostics_panel(run, keys.DIAGNOSTICS),
+    "Gradient flow": lambda run: diagnostics.panel(run, keys.DIAGNOSTICS),
     "Export": lambda run: exports.export_panel(run, keys.EXPORT, name="playground"),
     "Edit a weight": editor.panel,
     "Warped plane": warp.panel,

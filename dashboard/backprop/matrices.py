@@ -1,4 +1,4 @@
-"""Pure Altair/pandas builders for the teaching pages: data in, chart or frame out, no ``st.`` calls.
+"""Pure Altair/pandas builders of the Backprop page: data in, chart or frame out, no ``st.`` calls.
 
 - :func:`matrix_chart`: one array as a colour-scaled grid with its values and shape,
   the view every backprop stage uses;
@@ -16,8 +16,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-NEGATIVE, POSITIVE = "#e8741a", "#1f5fa8"  # orange below zero, blue above, as in TF Playground
-BROKEN = "#c0392b"  # a run set up to fail, beside its fix in POSITIVE
+from ..palette import BROKEN, DEEP_NEGATIVE, DEEP_POSITIVE, INK, MATRIX_ZERO, MUTED
+
 MAX_CELL, MIN_CELL, LABEL_CELL = 44, 12, 30  # px; values are printed only when a cell is wide enough
 MAX_WIDTH = 520
 AXIS_ROOM = 90  # px a matrix needs besides its cells: row labels, axis title, spacing
@@ -99,7 +99,7 @@ def matrix_chart(array, name: str, subtitle: str = "", cell: int | None = None) 
     top = float(frame["shade"].abs().max()) or 1.0
     row_title, col_title = axis_titles(name)
     colour = alt.Color("shade:Q", legend=None,
-                       scale=alt.Scale(domain=[-top, 0, top], range=[NEGATIVE, "#f7f7f7", POSITIVE]))
+                       scale=alt.Scale(domain=[-top, 0, top], range=[DEEP_NEGATIVE, MATRIX_ZERO, DEEP_POSITIVE]))
     base = alt.Chart(frame).encode(
         x=alt.X("col:O", title=col_title or None, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("row:O", title=row_title or None),
@@ -113,7 +113,7 @@ def matrix_chart(array, name: str, subtitle: str = "", cell: int | None = None) 
     if size >= LABEL_CELL:
         layers.append(base.mark_text(fontSize=11 if size >= 40 else 9).encode(
             text="label:N",
-            color=alt.condition("datum.dark", alt.value("white"), alt.value("#222")),
+            color=alt.condition("datum.dark", alt.value("white"), alt.value(INK)),
         ))
     title = alt.TitleParams(f"{name}   {a.shape[0]}×{a.shape[1]}", subtitle=subtitle or alt.Undefined,
                             anchor="start", fontSize=14)
@@ -173,14 +173,14 @@ def gradcheck_chart(check) -> alt.Chart:
     points = alt.Chart(frame).mark_circle(size=70).encode(
         x=alt.X("entry:N", sort=None, title=None, axis=alt.Axis(labelAngle=-60)),
         y=alt.Y("shown error:Q", scale=alt.Scale(type="log", domain=[ERROR_FLOOR, 1]), title="relative error"),
-        color=alt.Color("result:N", scale=alt.Scale(domain=["agrees", "disagrees"], range=[POSITIVE, BROKEN]),
+        color=alt.Color("result:N", scale=alt.Scale(domain=["agrees", "disagrees"], range=[DEEP_POSITIVE, BROKEN]),
                         legend=alt.Legend(title=None, orient="top")),
         tooltip=["entry:N", alt.Tooltip("backprop:Q", format=".8g"), alt.Tooltip("central difference:Q", format=".8g"),
                  alt.Tooltip("relative error:Q", format=".2e")],
     )
     limit = alt.Chart(pd.DataFrame({"tolerance": [check.tolerance], "text": [f"tolerance {check.tolerance:.0e}"]}))
-    line = limit.mark_rule(strokeDash=[6, 4], color="#555").encode(y="tolerance:Q")
-    label = limit.mark_text(align="left", dx=4, dy=-7, color="#555", fontSize=10).encode(
+    line = limit.mark_rule(strokeDash=[6, 4], color=MUTED).encode(y="tolerance:Q")
+    label = limit.mark_text(align="left", dx=4, dy=-7, color=MUTED, fontSize=10).encode(
         y="tolerance:Q", x=alt.value(0), text="text:N")
     return alt.layer(points, line, label, data=frame).properties(height=220)
 
@@ -222,70 +222,10 @@ def layer_gradient_chart(outcomes: dict, field: str = "first_grad") -> alt.Layer
     base = alt.Chart(frame).encode(
         x=alt.X("layer:O", title="layer (1 = next to the input)", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("run:N", sort=runs), y=y,
-        color=alt.Color("run:N", sort=runs, scale=alt.Scale(domain=runs, range=[BROKEN, POSITIVE][:len(runs)]),
+        color=alt.Color("run:N", sort=runs, scale=alt.Scale(domain=runs, range=[BROKEN, DEEP_POSITIVE][:len(runs)]),
                         legend=alt.Legend(title=None, orient="top")),
         tooltip=["run:N", "layer:O", alt.Tooltip("gradient norm:Q", format=".3e")],
     )
     bars = base.mark_bar().encode(y2=alt.datum(low))
     text = base.mark_text(dy=-6, fontSize=9).encode(text="label:N")
     return alt.layer(bars, text, data=frame).properties(height=240)
-
-
-# ------------------------------------------------------------------ tutorials
-LN2 = math.log(2.0)
-
-
-def curves_frame(curves: dict, floor: float | None = None) -> pd.DataFrame:
-    """Long frame of loss curves: {label: (epochs, losses)} → rows of run, epoch, loss (finite values only;
-    with ``floor``, values are raised to it so a log axis can draw them)."""
-    rows = [{"run": label, "epoch": int(e), "loss": float(v) if floor is None else max(float(v), floor)}
-            for label, (epochs, losses) in curves.items() for e, v in zip(epochs, losses) if math.isfinite(v)]
-    return pd.DataFrame(rows, columns=["run", "epoch", "loss"])
-
-
-def curves_chart(curves: dict, marks: dict | None = None, reference: float | None = LN2,
-                 log_scale: bool = False, colours=(POSITIVE, NEGATIVE, "#555")) -> alt.LayerChart:
-    """Loss curves of a few runs, with a reference line (by default ln 2, a coin toss) and per-run marks.
-
-    ``curves``: {label: (epochs, losses)}; ``marks``: {label: an epoch to mark with a dotted rule, e.g. where
-    the plateau ends}.
-    """
-    frame = curves_frame(curves, ERROR_FLOOR if log_scale else None)
-    labels = list(curves)
-    colour = alt.Color("run:N", sort=labels, title=None, legend=alt.Legend(orient="top"),
-                       scale=alt.Scale(domain=labels, range=list(colours)[:len(labels)]))
-    scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=True)
-    lines = alt.Chart(frame).mark_line(strokeWidth=2).encode(
-        x=alt.X("epoch:Q"), y=alt.Y("loss:Q", scale=scale, title="loss" + (" (log)" if log_scale else "")),
-        color=colour, tooltip=["run:N", "epoch:Q", alt.Tooltip("loss:Q", format=".6g")])
-    layers = [lines]
-    if reference is not None:
-        ref = alt.Chart(pd.DataFrame({"loss": [reference], "text": [f"ln 2 ≈ {LN2:.4f}: a coin toss"
-                                                                    if reference == LN2 else f"{reference:g}"]}))
-        layers += [ref.mark_rule(strokeDash=[4, 4], color="#888").encode(y="loss:Q"),
-                   ref.mark_text(align="left", dx=4, dy=-7, color="#666").encode(
-                       y="loss:Q", x=alt.value(0), text="text:N")]
-    marked = [{"run": k, "epoch": v} for k, v in (marks or {}).items() if v is not None]
-    if marked:
-        layers.append(alt.Chart(pd.DataFrame(marked)).mark_rule(strokeWidth=1.5, strokeDash=[2, 2]).encode(
-            x="epoch:Q", color=colour, tooltip=[alt.Tooltip("run:N"), alt.Tooltip("epoch:Q", title="marked epoch")]))
-    return alt.layer(*layers).properties(height=260)
-
-
-def symmetry_frame(curves: dict) -> pd.DataFrame:
-    """{label: [(epoch, spread), ...]} → rows of run, epoch, spread."""
-    rows = [{"run": label, "epoch": int(e), "spread": float(v)} for label, points in curves.items() for e, v in points]
-    return pd.DataFrame(rows, columns=["run", "epoch", "spread"])
-
-
-def symmetry_chart(curves: dict) -> alt.Chart:
-    """How different the hidden units are, epoch by epoch, per run: {label: [(epoch, spread)]} → lines."""
-    frame = symmetry_frame(curves)
-    labels = list(curves)
-    return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("epoch:Q"),
-        y=alt.Y("spread:Q", title="unit spread", scale=alt.Scale(zero=True)),
-        color=alt.Color("run:N", sort=labels, title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=labels, range=[POSITIVE, NEGATIVE, "#555"][:len(labels)])),
-        tooltip=["run:N", "epoch:Q", alt.Tooltip("spread:Q", format=".4f")],
-    ).properties(height=260)

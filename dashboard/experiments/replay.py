@@ -9,39 +9,15 @@ from __future__ import annotations
 import math
 
 import altair as alt
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from nn_core.analysis import compare
 from nn_core.grids import network_grids
 
-from . import charts
-from .experiments import show_chart
+from .. import chart_specs, charts, curves
 
 RESOLUTION = 80  # boundary grid per frame (one PNG picture): fast to redraw while dragging
 UNIT_CELL = 48  # px per hidden-unit picture: eight in a row fit beside the boundary
-
-
-def loss_frame(result) -> pd.DataFrame:
-    """Long form epoch, split (train/test), loss of one run; finite values only."""
-    h = result.history
-    frame = pd.DataFrame({"epoch": h.epochs, "train": h.columns["loss"], "test": h.columns["test_loss"]})
-    frame = frame.melt("epoch", var_name="split", value_name="loss")
-    return frame[np.isfinite(frame["loss"].astype(float))].reset_index(drop=True)
-
-
-def marked_loss_chart(result, epoch: int) -> alt.LayerChart:
-    """One run's train/test loss with a vertical rule at ``epoch`` (the replayed frame)."""
-    frame = loss_frame(result)
-    lines = alt.Chart(frame).mark_line(strokeWidth=2).encode(
-        x=alt.X("epoch:Q", title="epoch"), y=alt.Y("loss:Q", title="loss"),
-        strokeDash=alt.StrokeDash("split:N", title="data", scale=alt.Scale(domain=["train", "test"],
-                                                                           range=[[1, 0], [5, 3]])),
-        tooltip=[alt.Tooltip("split:N", title="data"), "epoch:Q", alt.Tooltip("loss:Q", format=".6g")])
-    rule = alt.Chart(pd.DataFrame({"epoch": [int(epoch)]})).mark_rule(color="#d62728", strokeWidth=2).encode(
-        x="epoch:Q", tooltip=[alt.Tooltip("epoch:Q", title="replayed epoch")])
-    return alt.layer(lines, rule).properties(height=160, usermeta=charts.CANVAS)
 
 
 def boundary_at(result, index: int) -> alt.LayerChart:
@@ -74,7 +50,7 @@ def replay_panel(result, key_prefix: str) -> None:
                f"unit's output over the same plane (blue positive, orange negative).")
     ident = None if result.key is None else (result.key, index)
     left, right = st.columns([1, 1.25])
-    show_chart(lambda: boundary_at(result, index), f"{key_prefix}.replay.boundary", ident, left, width="content")
+    chart_specs.show(lambda: boundary_at(result, index), f"{key_prefix}.replay.boundary", ident, left, width="content")
     if result.net.n_layers > 1:
-        show_chart(lambda: units_at(result, index), f"{key_prefix}.replay.units", ident, right, width="content")
-    show_chart(lambda: marked_loss_chart(result, epoch), f"{key_prefix}.replay.loss", ident, width="stretch")
+        chart_specs.show(lambda: units_at(result, index), f"{key_prefix}.replay.units", ident, right, width="content")
+    chart_specs.show(lambda: curves.marked_loss_chart(result, epoch), f"{key_prefix}.replay.loss", ident, width="stretch")

@@ -1,0 +1,1 @@
+"""The Experiments page: runs side by side on the same data from the same weights, their diagnostics, replay."""
