@@ -55,7 +55,7 @@ def predictions_frame(replay: replays.Replay) -> pd.DataFrame:
 
 def script_source(name: str) -> str:
     """Preset ``name`` as one standalone NumPy file (nn_core's script export) printing its loss table."""
-    from nn_core.files.script import export_script
+    from nn_core.programs.script import export_script
 
     preset = PRESETS[name]
     return export_script(preset.config, log_every=preset.log_every, line=preset.line)

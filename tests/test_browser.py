@@ -29,7 +29,7 @@ from browser_util import (
     wait_playing,
 )
 
-from dashboard import live_charts
+from dashboard.playground import live_sizes
 from nn_core.features import FEATURES
 
 pytestmark = pytest.mark.browser
@@ -232,12 +232,12 @@ PLOT_ORIGIN = (30, 25)  # pixels from the live chart's canvas to its network plo
 
 
 def graph_xy(canvas: dict, layer: float, y: float, layout=DEFAULT_GRAPH) -> tuple[float, float]:
-    """Where the network graph draws (layer, y) on the page: the chart's own scales (live_charts), from the
+    """Where the network graph draws (layer, y) on the page: the chart's own scales (live_sizes, which the chart lays out from), from the
     canvas's corner. Approximate by the padding: hover_until finds the mark itself by its tooltip."""
-    (left, right), (low, high) = live_charts.network_domain(layout)
-    x = PLOT_ORIGIN[0] + (layer - left) / (right - left) * live_charts.NETWORK_WIDTH
+    (left, right), (low, high) = live_sizes.network_domain(layout)
+    x = PLOT_ORIGIN[0] + (layer - left) / (right - left) * live_sizes.NETWORK_WIDTH
     return (canvas["x"] + x,
-            canvas["y"] + PLOT_ORIGIN[1] + (high - y) / (high - low) * live_charts.network_height(layout))
+            canvas["y"] + PLOT_ORIGIN[1] + (high - y) / (high - low) * live_sizes.network_height(layout))
 
 
 def live_canvas(page) -> dict:

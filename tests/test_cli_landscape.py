@@ -150,7 +150,8 @@ def test_every_setting_flag_of_train_is_a_flag_of_landscape():
                for name in ("train", "landscape")}
     assert {flag(p) for p in cfg.PARAMS} | {"--preset", "--csv"} <= options["landscape"]
     assert {"--grid", "--span", "--directions", "--json"} <= options["landscape"]
-    assert options["train"] - options["landscape"] == {"--log-every", "--save", "--export-script", "--no-diagnostics"}
+    assert options["train"] - options["landscape"] == {"--log-every", "--save", "--export-script", "--export-notebook", "--app-url",
+                                                           "--no-diagnostics"}
 
 
 BAD = {

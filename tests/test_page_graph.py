@@ -13,8 +13,8 @@ from test_page_inside import boundary_pixels
 from test_page_playground import live, run_page, the_run
 
 from dashboard import keys
-from dashboard.live_charts import GRAPH
 from dashboard.playground import graph
+from dashboard.playground.live_charts import GRAPH
 
 LAYER = {"weight": "graph_weights", "unit": "graph_units", "output": "graph_units", "input": "graph_inputs",
          "bias": "graph_biases"}  # the chart layer each kind of mark is drawn in

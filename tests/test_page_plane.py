@@ -14,8 +14,8 @@ from test_page_graph import click_graph, infos, live_chart
 from test_page_playground import live, run_page, the_run
 
 from dashboard import keys
-from dashboard.live_charts import GRAPH, PLANE
 from dashboard.playground import draw, panels, plane, points_link
+from dashboard.playground.live_charts import GRAPH, PLANE
 
 CHOICE = keys.PLANE_DRAW + plane.WIDGET
 

@@ -1,7 +1,7 @@
 """The live picture's marks drawn with Pillow: the network's edges and unit frames, the curves and the points.
 
 ``dashboard.playground.live_picture`` pastes these into the one picture a playing (or paused, not inspected)
-view shows; the inspected chart (``dashboard.live_charts``) draws the same things as Vega-Lite marks, with
+view shows; the inspected chart (``dashboard.playground.live_charts``) draws the same things as Vega-Lite marks, with
 exact tooltips. Lines are drawn at twice the size, then halved, to be smooth.
 """
 

@@ -1,6 +1,6 @@
 """What one frame of the Playground shows, as named datasets: NumPy and pyarrow tables, no ``st.``.
 
-The inspected chart's spec is built once (``dashboard.live_charts``) and refers to these datasets by
+The inspected chart's spec is built once (``dashboard.playground.live_charts``) and refers to these datasets by
 name; a paused, inspected frame computes only the data, so the browser swaps data in a chart it already
 has instead of rebuilding it. Every other frame (playing, or paused without Inspect) is the whole view
 as one picture, drawn by ``dashboard.playground.picture``.

@@ -19,8 +19,8 @@ import streamlit as st
 from nn_core.features import FEATURES, input_label
 
 from .. import keys, weight_editor
-from ..live_charts import GRAPH
 from . import editor, inside, plane, sidebar, state
+from .live_charts import GRAPH
 
 APP, LIVE = "app", "live"  # what a click reruns: the page (a control outside the live view shows it too), or the view
 MAX_PICK = 60  # characters: a longer pick is not one the chart sends

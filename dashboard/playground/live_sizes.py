@@ -1,6 +1,6 @@
 """The live view's sizes and the network graph's layout: plain numbers, shared by the chart and the picture.
 
-``dashboard.live_charts`` (Altair) and ``dashboard.playground.live_picture`` (Pillow) both lay the view out
+``dashboard.playground.live_charts`` (Altair) and ``dashboard.playground.live_picture`` (Pillow) both lay the view out
 from these, so they show the same arrangement; kept apart from Altair so that the drawing worker
 (``dashboard.playground.worker``) imports only NumPy and Pillow.
 """

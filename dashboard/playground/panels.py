@@ -20,8 +20,8 @@ from nn_core.datasets import make as make_dataset
 from nn_core.datasets import to_csv
 from nn_core.features import FEATURES
 
-from .. import chart_specs, charts, diagnostics, exports, keys, live_charts
-from . import draw, drawer, editor, frames, graph, inside, lessons, plane, runtime, state, warp
+from .. import chart_specs, charts, diagnostics, exports, keys
+from . import draw, drawer, editor, frames, graph, inside, lessons, live_charts, plane, runtime, state, warp
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "

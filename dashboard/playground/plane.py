@@ -17,8 +17,8 @@ import streamlit as st
 from nn_core import datasets
 
 from .. import keys
-from ..live_charts import PLANE
 from . import draw, state
+from .live_charts import PLANE
 
 OFF, ADD, REMOVE = "off", "add", "remove"
 WIDGET = ".widget"  # the controls' widget keys: their value is kept under the plain key while they are not drawn

@@ -16,32 +16,30 @@ from __future__ import annotations
 
 import altair as alt
 
-from .palette import (
+from ..palette import (
     BIAS_ZERO,
     CLASS_COLOURS,
     EDGE_ZERO,
+    GUIDE,
     INK,
     LEGEND_SYMBOL,
     MARK,
+    MUTED,
     NEGATIVE,
     NEUTRAL,
     NODE_OUTLINE,
     POSITIVE,
     SPLIT_COLOURS,
 )
-from .playground.live_sizes import (  # noqa: F401  (the view's sizes, under the names the pages and tests use)
+from .live_sizes import (
     CURVE_HEIGHT,
     CURVE_WIDTH,
-    LOG_FLOOR,
     NETWORK_WIDTH,
-    NODE_PITCH,
     NODE_SIZE,
-    NODE_UNITS,
     PLANE_SIZE,
     TRAIN_STROKE,
     network_domain,
     network_height,
-    node_positions,
 )
 
 FIXED_SIZE = alt.AutoSizeParams(type="pad")
@@ -193,7 +191,7 @@ def network_spec_chart(sizes, width: int = NETWORK_WIDTH) -> alt.LayerChart:
         x=x, y=y, fill=alt.Fill("bias:Q", scale=bias, legend=None),
         tooltip=[alt.Tooltip("name:N", title="bias of"), alt.Tooltip("bias:Q", format=".4f"), click]
     ).add_params(biases)
-    more = alt.Chart(named("more")).mark_text(fontSize=11, color="#555").encode(x=x, y=y, text="text:N")
+    more = alt.Chart(named("more")).mark_text(fontSize=11, color=MUTED).encode(x=x, y=y, text="text:N")
     return alt.layer(wires, *pictures, frames, inputs, more, wire_hover, node_hover, biases).properties(
         width=width, height=height,
         description="network: weights as edges, each unit's output over the plane inside its node")
@@ -247,7 +245,7 @@ def curve_spec_chart(title: str, log_scale: bool = False, percent: bool = False,
             domain=["train", "test"], range=[[1, 0], [5, 3]])))
     hover = alt.selection_point(name=f"{prefix}hover", nearest=True, on="pointerover", fields=["epoch"], empty=False)
     rule = alt.Chart(named(f"{prefix}hover")).mark_rule(
-        color="#888", strokeWidth=8).encode(
+        color=GUIDE, strokeWidth=8).encode(
         x=x, opacity=alt.condition(hover, alt.value(0.25), alt.value(0)),
         tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train:Q", title=f"train {title}", format=fmt),
                  alt.Tooltip("test:Q", title=f"test {title}", format=fmt)]).add_params(hover)
