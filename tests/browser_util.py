@@ -109,16 +109,20 @@ def streamlit_server(app: str = "app.py", timeout: float = 60.0):
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    """Until /_stcore/health answers; between two asks, the wait is for the server to exit (it says why)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.1)
+            pass
+        try:
+            process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-2000:]}")
     raise TimeoutError(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
 
 
