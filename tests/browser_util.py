@@ -5,7 +5,7 @@ Every page's browser test reuses these:
     with streamlit_server() as server, browser() as chromium:
         page = chromium.new_page()
         open_page(page, server.url + "/Playground")
-        assert_no_exception(page)
+        assert not exceptions(page)
 
 Waiting follows Streamlit's own e2e tests (select by data-testid, wait for
 [data-testid="stApp"][data-test-script-state="notRunning"]) and never sleeps for a fixed time: every wait
