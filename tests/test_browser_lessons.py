@@ -51,12 +51,11 @@ def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
         assert page.get_by_text("Pick features that grow with the distance from the centre").count() == 1
 
         features = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]')
-        for label in ("x₁²", "x₂²"):
+        for label, on in (("x₁²", True), ("x₂²", True), ("x₁", False), ("x₂", False)):
             features.get_by_role("button", name=label, exact=True).click()
+            features.get_by_role("button", name=label, exact=True, pressed=on).wait_for(timeout=30_000)
             wait_for_app(page)
-        for label in ("x₁", "x₂"):
-            features.get_by_role("button", name=label, exact=True).click()
-            wait_for_app(page)
+        page.wait_for_url("**features=x1_sq%2Cx2_sq*", timeout=30_000)  # the address bar follows the run
         assert "lesson=circle" in page.url and "features=x1_sq%2Cx2_sq" in page.url
 
         play_to_the_budget(page, 300)
