@@ -5,10 +5,14 @@ Every page's browser test reuses these:
     with streamlit_server() as server, browser() as chromium:
         page = chromium.new_page()
         open_page(page, server.url + "/Playground")
-        assert_no_exception(page)
+        assert not exceptions(page)
 
-Waiting follows Streamlit's own e2e tests: select by data-testid and wait for
-[data-testid="stApp"][data-test-script-state="notRunning"], never a fixed sleep.
+Waiting follows Streamlit's own e2e tests (select by data-testid, wait for
+[data-testid="stApp"][data-test-script-state="notRunning"]) and never sleeps for a fixed time: every wait
+is on a condition the page can check, with a timeout of 30 s or more. A click's rerun reaches the server
+only after the click returns, and on a loaded machine it may start long after, so "idle" alone could be
+the state before the click: the page counts the rerun requests it sends and the script runs the server
+finishes (:data:`RUN_WATCH`), and the app is idle once every request has been answered by a finished run.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser tests skip (chromium_path says why)
+    PlaywrightTimeout = TimeoutError
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -100,16 +109,20 @@ def streamlit_server(app: str = "app.py", timeout: float = 60.0):
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
+    """Until /_stcore/health answers; between two asks, the wait is for the server to exit (it says why)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
-            time.sleep(0.1)
+            pass
+        try:
+            process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()[-2000:]}")
     raise TimeoutError(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
 
 
@@ -127,17 +140,71 @@ def browser():
             chromium.close()
 
 
+# Installed in every document a test opens (open_page): reads the app's websocket, one protobuf field deep.
+# A BackMsg's rerun_script (field 11) is a request; a ForwardMsg's new_session (field 4) starts a script run
+# and its script_finished (field 6) ends one, with a status (2: ended early, because a rerun follows at once).
+# A request is answered once a run that started after it has finished for good.
+RUN_WATCH = """(() => {
+  if (window.__runWatch) return;
+  const watch = window.__runWatch = {pending: false, started: false, changed: performance.now()};
+  const fields = (bytes) => {  // the top-level fields' numbers, each with its varint value (or null)
+    const out = [];
+    let k = 0;
+    const varint = () => { let v = 0, f = 1, b; do { b = bytes[k++]; v += (b & 127) * f; f *= 128; } while (b & 128); return v; };
+    while (k < bytes.length) {
+      const tag = varint(), wire = tag % 8;
+      if (wire === 0) out.push([Math.floor(tag / 8), varint()]);
+      else if (wire === 2) { const n = varint(); k += n; out.push([Math.floor(tag / 8), null]); }
+      else if (wire === 1) { k += 8; } else if (wire === 5) { k += 4; } else break;
+    }
+    return out;
+  };
+  const bytesOf = (data) => data instanceof ArrayBuffer ? new Uint8Array(data)
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  const Socket = window.WebSocket;
+  class Watched extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        const bytes = bytesOf(event.data);
+        if (!bytes) return;
+        for (const [field, value] of fields(bytes)) {
+          if (field === 4 && watch.pending) watch.started = true;
+          if (field === 6 && watch.started && value !== 2) watch.pending = false;
+          if (field === 4 || field === 6) watch.changed = performance.now();
+        }
+      });
+    }
+    send(data) {
+      const bytes = bytesOf(data);
+      if (bytes && fields(bytes).some(([field]) => field === 11)) {
+        watch.pending = true; watch.started = false; watch.changed = performance.now();
+      }
+      return super.send(data);
+    }
+  }
+  window.WebSocket = Watched;
+})()"""
+
+# Idle: the app says it is not running, every rerun the page asked for has finished, and nothing has been
+# sent or received about runs for QUIET_MS (a debounced widget sends its request a moment after the click).
+# (A page opened without open_page has no watch: then only its idle state, held for QUIET_MS, counts.)
+_IDLE = """([selector, quiet]) => {
+  const now = performance.now();
+  const watch = window.__runWatch || (window.__runWatch = {pending: false, started: false, changed: now});
+  if (!document.querySelector(selector)) { watch.changed = now; return false; }
+  return !watch.pending && now - watch.changed >= quiet;
+}"""
+QUIET_MS = 300
+
+
 def wait_for_app(page, timeout_ms: float = 60_000) -> None:
-    """Wait until the script has run and stayed finished (a rerun may follow the first one at once)."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        page.wait_for_selector(APP_IDLE, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
-        page.wait_for_timeout(300)
-        if page.locator(APP_IDLE).count() or time.monotonic() > deadline:
-            return
+    """Wait until the script runs this page asked for have finished, and it stayed so (a rerun may follow)."""
+    page.wait_for_function(_IDLE, arg=[APP_IDLE, QUIET_MS], timeout=timeout_ms, polling=50)
 
 
 def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
+    page.add_init_script(RUN_WATCH)  # once per document: a second copy sees the first and does nothing
     page.goto(url, timeout=timeout_ms)
     wait_for_app(page, timeout_ms)
 
@@ -165,20 +232,59 @@ def visible_charts(page) -> int:
     return page.locator(f"{CHART}:visible").count()
 
 
+# The visible charts (as Playwright's :visible: a box, not hidden) and how many of them have drawn.
+_CHARTS = """(chart) => {
+  const shown = [...document.querySelectorAll(chart)].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden';
+  });
+  return [shown.length, shown.filter(e => e.querySelector('canvas, svg.marks')).length];
+}"""
+# Every visible chart has drawn, at two looks in a row with the same count (charts appear one by one).
+_ALL_DRAWN = """(chart) => {
+  const [total, drawn] = (COUNT)(chart), last = window.__chartsDrawn;
+  window.__chartsDrawn = total && drawn >= total ? total : null;
+  return total && drawn >= total && last === total ? total : null;
+}""".replace("COUNT", _CHARTS)
+
+
 def rendered_charts(page, timeout_ms: float = 60_000) -> int:
     """How many visible Vega-Lite charts have drawn (a canvas or svg inside); waits for all to draw
-    (generously: on a loaded two-core machine a cold browser can take many seconds per chart)."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    settled = None  # the chart count at the last check where every chart had drawn: charts appear one by one
-    while True:
-        total = visible_charts(page)
-        drawn = page.locator(f"{CHART}:visible").filter(has=page.locator("canvas, svg.marks")).count()
-        if total and drawn >= total and settled == total:
-            return total
-        if time.monotonic() > deadline:
-            return min(drawn, total)
-        settled = total if total and drawn >= total else None
-        page.wait_for_timeout(500)
+    (generously: on a loaded two-core machine a cold browser can take many seconds per chart). At the
+    timeout it returns how many had drawn, for the caller's assertion to say."""
+    page.evaluate("() => { window.__chartsDrawn = null; }")
+    try:
+        return page.wait_for_function(_ALL_DRAWN, arg=CHART, timeout=timeout_ms, polling=500).json_value()
+    except PlaywrightTimeout:
+        total, drawn = page.evaluate(_CHARTS, CHART)
+        return min(drawn, total)
+
+
+# The boxes of the charts, their canvases and the pictures, unchanged over ``frames`` animation frames in a row.
+_LAID_OUT = """(frames) => {
+  const boxes = [...document.querySelectorAll('[data-testid="stVegaLiteChart"], [data-testid="stVegaLiteChart"] canvas, [data-testid="stImage"] img')]
+    .map(e => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height, e.width, e.height].join(','); }).join(';');
+  const look = window.__layout || (window.__layout = {boxes: null, same: 0});
+  look.same = boxes === look.boxes ? look.same + 1 : 0;
+  look.boxes = boxes;
+  return look.same >= frames;
+}"""
+
+
+def laid_out(page, frames: int = 5, timeout_ms: float = 30_000) -> None:
+    """Until the charts and pictures have stopped moving or resizing (an expander opening, a message above
+    them appearing, a new viewport): their boxes held over ``frames`` animation frames."""
+    page.evaluate("() => { window.__layout = null; }")
+    page.wait_for_function(_LAID_OUT, arg=frames, timeout=timeout_ms, polling="raf")
+
+
+def next_frames(page, frames: int = 2) -> None:
+    """Until the browser has drawn ``frames`` animation frames: the input events sent before (a pointer
+    move) have been handled and their effect (a tooltip) drawn."""
+    page.evaluate("""(n) => new Promise(done => {
+        const next = (k) => k ? requestAnimationFrame(() => next(k - 1)) : done();
+        next(n);
+    })""", frames)
 
 
 def exceptions(page) -> list[str]:
@@ -196,7 +302,7 @@ def screenshot(page, name: str) -> Path:
         '[data-testid="stMain"], [data-testid="stMainBlockContainer"], [data-testid="stSidebarContent"]')]
         .map(e => e.scrollHeight), document.body.scrollHeight)""")
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 12000)})
-    page.wait_for_timeout(500)  # charts re-lay out to the new size
+    laid_out(page)  # charts re-lay out to the new size
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path

@@ -18,6 +18,8 @@ from browser_util import (
     chromium_path,
     exceptions,
     inspect_on,
+    laid_out,
+    next_frames,
     open_page,
     page_paths,
     rendered_charts,
@@ -36,25 +38,65 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
-def boundary_fingerprint(page) -> int:
-    """A hash of the decision boundary's pixels: the right third of the live view, which is one picture
-    (an <img>) while playing and a canvas-drawn chart when paused."""
-    return page.wait_for_function("""() => {
+# The decision boundary's pixels: the right third of the live view, which is one picture (an <img>) while
+# playing and a canvas-drawn chart when paused. [hash, drawn from a canvas], or null while nothing is drawn.
+_BOUNDARY = """() => {
+    const img = document.querySelector('[data-testid="stImage"] img');
+    const canvas = document.querySelector('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas');
+    let source = null, w = 0, h = 0;
+    if (img && img.complete && img.naturalWidth) { source = img; w = img.naturalWidth; h = img.naturalHeight; }
+    else if (canvas && canvas.width) { source = canvas; w = canvas.width; h = canvas.height; }
+    if (!source) return null;
+    const x0 = Math.floor(w * 0.67), copy = document.createElement('canvas');
+    copy.width = w - x0; copy.height = h;
+    const g = copy.getContext('2d');
+    g.drawImage(source, x0, 0, w - x0, h, 0, 0, w - x0, h);
+    const pixels = g.getImageData(0, 0, w - x0, h).data;
+    let hash = 0;
+    for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
+    return [hash, source === canvas];
+}"""
+# The hash once it is the one wanted: equal to ``like``, or unlike ``unlike``. A chart's canvas is being
+# redrawn for a moment, so unlike an old hash counts only when two looks in a row agree on the new one.
+_WANTED = """([like, unlike]) => {
+    const seen = (BOUNDARY)();
+    if (seen === null) return null;
+    const [hash, canvas] = seen, last = window.__lastHash;
+    window.__lastHash = hash;
+    if (like !== null) return hash === like ? hash : null;
+    if (unlike !== null) return hash !== unlike && (!canvas || hash === last) ? hash : null;
+    return hash;
+}""".replace("BOUNDARY", _BOUNDARY)
+
+
+def boundary_fingerprint(page, like: int | None = None, unlike: int | None = None) -> int:
+    """A hash of the decision boundary's pixels, once drawn; with ``like`` or ``unlike``, once it is (or is no
+    longer) that hash: the wait is the check, so a redraw that never comes fails it at the timeout."""
+    page.evaluate("() => { window.__lastHash = null; }")
+    return page.wait_for_function(_WANTED, arg=[like, unlike], timeout=30_000, polling=250).json_value()
+
+
+# Counts the live picture's new sources from now on (a paused view must get none).
+_COUNT_PICTURES = """() => {
+    const count = window.__pictures = {seen: null, changes: 0};
+    const look = () => {
         const img = document.querySelector('[data-testid="stImage"] img');
-        const canvas = document.querySelector('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas');
-        let source = null, w = 0, h = 0;
-        if (img && img.complete && img.naturalWidth) { source = img; w = img.naturalWidth; h = img.naturalHeight; }
-        else if (canvas && canvas.width) { source = canvas; w = canvas.width; h = canvas.height; }
-        if (!source) return null;
-        const x0 = Math.floor(w * 0.67), copy = document.createElement('canvas');
-        copy.width = w - x0; copy.height = h;
-        const g = copy.getContext('2d');
-        g.drawImage(source, x0, 0, w - x0, h, 0, 0, w - x0, h);
-        const pixels = g.getImageData(0, 0, w - x0, h).data;
-        let hash = 0;
-        for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
-        return hash;
-    }""", timeout=30_000).json_value()
+        const src = img && img.getAttribute('src');
+        if (src && count.seen !== null && src !== count.seen) count.changes++;
+        if (src) count.seen = src;
+    };
+    look();
+    new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                       attributeFilter: ['src']});
+}"""
+
+
+def pictures_while(page, frames: int) -> int:
+    """How many new live pictures arrive while the browser draws ``frames`` animation frames (at 60 a
+    second; a playing run sends about 17 pictures a second, so 90 frames would bring about 25)."""
+    page.evaluate(_COUNT_PICTURES)
+    next_frames(page, frames)
+    return page.evaluate("() => window.__pictures.changes")
 
 
 def pictures_shown(page) -> int:
@@ -90,23 +132,21 @@ def test_every_page_renders_and_the_playground_retrains():
         page.get_by_role("button", name="Play", exact=True).click()
         wait_playing(page)
         first = boundary_fingerprint(page)
-        page.wait_for_timeout(1500)
-        assert boundary_fingerprint(page) != first  # the boundary is redrawn as the network learns
+        assert boundary_fingerprint(page, unlike=first) != first  # the boundary is redrawn as the network learns
         page.get_by_role("button", name="Pause", exact=True).click()
         wait_paused(page)
         paused = boundary_fingerprint(page)
-        page.wait_for_timeout(1500)
-        assert boundary_fingerprint(page) == paused  # it stays paused
+        assert pictures_while(page, 90) == 0  # it stays paused: no new picture for 90 browser frames
+        assert boundary_fingerprint(page) == paused
         assert "epochs=100000" in page.url and "dataset=spiral" in page.url  # the shareable URL
         replay = page.locator('[data-testid="stSlider"]').filter(has_text="Replay").locator("input")
         replay.focus()
         replay.press("Home")  # back to the first snapshot: the untrained network
         wait_for_app(page)
-        page.wait_for_timeout(500)
-        assert boundary_fingerprint(page) != paused
+        assert boundary_fingerprint(page, unlike=paused) != paused
         replay.press("End")  # and forward to now
         wait_for_app(page)
-        page.wait_for_timeout(500)
+        assert boundary_fingerprint(page, like=paused) == paused
         assert not exceptions(page)
         charts = rendered_charts(page)
         page.get_by_text("Inspect", exact=True).click()  # the interactive chart takes the picture's place
@@ -163,13 +203,14 @@ def test_drawing_points_by_clicking_the_plane_and_training_on_them():
         expander.get_by_text("Draw your own data").click()
         plane = expander.locator('[data-testid="stVegaLiteChart"] .mark-rect').first
         plane.wait_for()
-        page.wait_for_timeout(1000)
+        laid_out(page)  # the expander has opened: the plane stays where it is
         box = plane.bounding_box()
         times = []
         for k, (fx, fy) in enumerate([(0.3, 0.3), (0.7, 0.7), (0.3, 0.7), (0.7, 0.3), (0.6, 0.6)]):
             if k == 2:
                 expander.get_by_text("class 1", exact=True).click()
-                page.wait_for_timeout(800)
+                expander.get_by_role("radio", name="class 1", exact=True, checked=True).wait_for(timeout=30_000)
+                wait_for_app(page)
             started = time.perf_counter()
             page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
             page.get_by_text(f"{k + 1} point{'s' * (k > 0)} drawn").wait_for(timeout=30_000)
@@ -191,7 +232,7 @@ def hover_until(page, x: float, y: float, text: str, reach: int = 36, step: int 
                      key=lambda d: abs(d[0]) + abs(d[1]))
     for dx, dy in offsets:
         page.mouse.move(x + dx, y + dy)
-        page.wait_for_timeout(60)
+        next_frames(page)  # the chart has handled the move and drawn its tooltip
         if tooltip.count() and tooltip.is_visible() and text in tooltip.inner_text():
             return x + dx, y + dy
     raise AssertionError(f"no mark with the tooltip {text!r} near ({x:.0f}, {y:.0f})")
@@ -219,9 +260,9 @@ def test_a_click_on_a_hidden_unit_in_the_inspected_graph_fills_the_boundary_pane
                                    arg=wanted, timeout=30_000)
             wait_for_app(page)
             rendered_charts(page)
-            page.wait_for_timeout(500)
+            shown = boundary_fingerprint(page, unlike=boundary) if panel_changes else boundary_fingerprint(page, like=boundary)
             print(f"click to {wanted}: {time.perf_counter() - started:.2f} s")
-            assert (boundary_fingerprint(page) != boundary) is panel_changes
+            assert (shown != boundary) is panel_changes
             assert not exceptions(page)
             if panel_changes:
                 screenshot(page, "playground-inspect-unit")
@@ -258,7 +299,7 @@ def hover_weight(page, at: tuple[float, float]) -> tuple[float, float, str, floa
     """Hover the weight edge near ``at`` (pixels from the live chart's canvas): the pointer first leaves the
     chart, so the tooltip is the chart's as drawn now. (x, y) on the page, the weight's name and value."""
     page.mouse.move(5, 5)
-    page.wait_for_timeout(300)
+    page.locator("#vg-tooltip-element").wait_for(state="hidden", timeout=30_000)
     canvas = live_canvas(page)
     x, y = hover_until(page, canvas["x"] + at[0], canvas["y"] + at[1], "edit this weight", reach=12, step=3)
     return (x, y, *weight_tooltip(page))

@@ -51,12 +51,11 @@ def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
         assert page.get_by_text("Pick features that grow with the distance from the centre").count() == 1
 
         features = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]')
-        for label in ("x₁²", "x₂²"):
+        for label, on in (("x₁²", True), ("x₂²", True), ("x₁", False), ("x₂", False)):
             features.get_by_role("button", name=label, exact=True).click()
+            features.get_by_role("button", name=label, exact=True, pressed=on).wait_for(timeout=30_000)
             wait_for_app(page)
-        for label in ("x₁", "x₂"):
-            features.get_by_role("button", name=label, exact=True).click()
-            wait_for_app(page)
+        page.wait_for_url("**features=x1_sq%2Cx2_sq*", timeout=30_000)  # the address bar follows the run
         assert "lesson=circle" in page.url and "features=x1_sq%2Cx2_sq" in page.url
 
         play_to_the_budget(page, 300)
@@ -88,8 +87,10 @@ def choose(page, label: str, option: str) -> None:
     if not page.get_by_role("option").count():  # a click can leave the list shut; the arrow key opens it
         box.locator("input").press("ArrowDown")
     page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_function("""([label, option]) => [...document.querySelectorAll('[data-testid="stSelectbox"] input')]
+        .some(i => i.getAttribute('aria-label') === label && i.value === option)""", arg=[label, option],
+                           timeout=30_000)
     wait_for_app(page)
-    page.wait_for_timeout(500)
 
 
 def test_a_learner_looks_inside_a_unit_and_edits_a_weight_that_training_continues_from():
@@ -103,10 +104,10 @@ def test_a_learner_looks_inside_a_unit_and_edits_a_weight_that_training_continue
         boundary = test_browser.boundary_fingerprint(page)
 
         choose(page, "Look inside", "Layer 1, unit 2")
-        unit = test_browser.boundary_fingerprint(page)
+        unit = test_browser.boundary_fingerprint(page, unlike=boundary)
         assert unit != boundary  # the unit's picture fills the boundary panel
         choose(page, "Look inside", "Decision boundary")
-        assert test_browser.boundary_fingerprint(page) == boundary  # and back
+        assert test_browser.boundary_fingerprint(page, like=boundary) == boundary  # and back
         screenshot(page, "look-inside")
 
         page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').get_by_text("Edit a weight", exact=True).click()
@@ -116,7 +117,8 @@ def test_a_learner_looks_inside_a_unit_and_edits_a_weight_that_training_continue
         box.press("Enter")
         page.get_by_text("You set W1[0,0] from").wait_for(timeout=30_000)
         assert page.get_by_text("to 3.5000 at epoch 30").count() == 1
-        assert test_browser.boundary_fingerprint(page) != boundary  # the edited network answers differently
+        edited = test_browser.boundary_fingerprint(page, unlike=boundary)
+        assert edited != boundary  # the edited network answers differently
         page.get_by_role("button", name="Step", exact=True).click()
         wait_for_app(page)
         page.get_by_text("Epoch 31").first.wait_for(timeout=30_000)
@@ -145,27 +147,35 @@ def test_a_learner_sees_a_layers_warped_plane():
         before = chart_fingerprint(page)
         page.get_by_role("button", name="Play", exact=True).click()  # past the budget: plays until paused
         wait_playing(page)
-        page.wait_for_timeout(3000)
-        assert chart_fingerprint(page) != before  # the warped plane follows the network while it trains
+        assert chart_fingerprint(page, unlike=before) != before  # the warped plane follows the network while it trains
         page.get_by_role("button", name="Pause", exact=True).click()
         wait_paused(page)
         assert not exceptions(page)
 
 
-def chart_fingerprint(page) -> int:
-    """A hash of the main area's last Vega-Lite chart as drawn (the warped plane's): its pixels or its SVG."""
-    return page.wait_for_function("""() => {
-        const all = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')];
-        const chart = all[all.length - 1];
-        const canvas = chart && chart.querySelector('canvas'), svg = chart && chart.querySelector('svg.marks');
-        let hash = 0;
-        if (svg) {
-            const text = svg.innerHTML;
-            for (let k = 0; k < text.length; k += 3) hash = (hash * 31 + text.charCodeAt(k)) % 2147483647;
+def chart_fingerprint(page, unlike: int | None = None) -> int:
+    """A hash of the main area's last Vega-Lite chart as drawn (the warped plane's): its pixels or its SVG.
+    With ``unlike``: once it is another hash, the same at two looks in a row (a redrawn chart is blank for a
+    moment), so the wait is the check."""
+    page.evaluate("() => { window.__lastHash = null; }")
+    return page.wait_for_function("""(unlike) => {
+        const hash = (() => {
+            const all = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')];
+            const chart = all[all.length - 1];
+            const canvas = chart && chart.querySelector('canvas'), svg = chart && chart.querySelector('svg.marks');
+            let hash = 0;
+            if (svg) {
+                const text = svg.innerHTML;
+                for (let k = 0; k < text.length; k += 3) hash = (hash * 31 + text.charCodeAt(k)) % 2147483647;
+                return hash;
+            }
+            if (!canvas || !canvas.width) return null;
+            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
             return hash;
-        }
-        if (!canvas || !canvas.width) return null;
-        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
-        return hash;
-    }""", timeout=30_000).json_value()
+        })();
+        const last = window.__lastHash;
+        window.__lastHash = hash;
+        if (hash === null || unlike === null) return hash;
+        return hash !== unlike && hash === last ? hash : null;
+    }""", arg=unlike, timeout=30_000, polling=250).json_value()

@@ -12,6 +12,7 @@ from browser_util import (
     chromium_path,
     exceptions,
     inspect_on,
+    laid_out,
     open_page,
     rendered_charts,
     screenshot,
@@ -27,19 +28,32 @@ VIEWPORT = {"width": 1400, "height": 950}
 LIVE = '[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas'
 
 
+_GREENS = """([sel, x, y, reach, wanted]) => {
+    const c = document.querySelector(sel), r = c.getBoundingClientRect(), s = c.width / r.width;
+    const d = c.getContext('2d').getImageData(Math.round((x - r.left - reach) * s),
+                                              Math.round((y - r.top - reach) * s),
+                                              Math.round(2 * reach * s), Math.round(2 * reach * s)).data;
+    let n = 0;
+    for (let k = 0; k < d.length; k += 4)
+        if ([0, 1, 2].every(q => Math.abs(d[k + q] - wanted[q]) <= 24)) n++;
+    return n;
+}"""
+
+
+def _greens_args(x: float, y: float, reach: int) -> list:
+    return [LIVE, x, y, reach, [int(CLASS_COLOURS[2][k:k + 2], 16) for k in (1, 3, 5)]]
+
+
 def greens(page, x: float, y: float, reach: int = 9) -> int:
     """Pixels of the live chart's canvas within ``reach`` of page point (x, y) in the colour of class 2."""
-    wanted = [int(CLASS_COLOURS[2][k:k + 2], 16) for k in (1, 3, 5)]
-    return page.evaluate("""([sel, x, y, reach, wanted]) => {
-        const c = document.querySelector(sel), r = c.getBoundingClientRect(), s = c.width / r.width;
-        const d = c.getContext('2d').getImageData(Math.round((x - r.left - reach) * s),
-                                                  Math.round((y - r.top - reach) * s),
-                                                  Math.round(2 * reach * s), Math.round(2 * reach * s)).data;
-        let n = 0;
-        for (let k = 0; k < d.length; k += 4)
-            if ([0, 1, 2].every(q => Math.abs(d[k + q] - wanted[q]) <= 24)) n++;
-        return n;
-    }""", [LIVE, x, y, reach, wanted])
+    return page.evaluate(_GREENS, _greens_args(x, y, reach))
+
+
+def greens_above(page, least: int, x: float, y: float, reach: int = 9) -> int:
+    """As :func:`greens`, once more than ``least`` (the chart draws the new point when its data arrives)."""
+    return page.wait_for_function("([args, least]) => { const n = (GREENS)(args); return n > least ? n : null; }"
+                                  .replace("GREENS", _GREENS), arg=[_greens_args(x, y, reach), least],
+                                  timeout=30_000, polling=250).json_value()
 
 
 def find(page, right: float, down: float, text: str) -> tuple[float, float]:
@@ -69,25 +83,25 @@ def test_a_click_on_the_inspected_plane_draws_a_point_and_the_link_carries_it():
         page.wait_for_url("**points=**", timeout=30_000)
         wait_for_app(page)
         rendered_charts(page)
-        page.wait_for_timeout(800)
+        laid_out(page)
         print(f"click to points= in the link: {time.perf_counter() - started:.2f} s")
         assert "dataset=csv" in page.url
         assert page.get_by_text("Drawing started from the current data set").count() == 1
         x, y = find(page, 60, 60, cell)  # the messages above moved the chart, and the new point widened its plane
-        assert greens(page, x, y) > 10  # the new point, where the click was
+        assert greens_above(page, 10, x, y) > 10  # the new point, where the click was
         assert not exceptions(page)
         screenshot(page, "playground-plane-drawn")
         link = page.url
         page.get_by_text("remove points", exact=True).click()
         wait_for_app(page)
         rendered_charts(page)
-        page.wait_for_timeout(500)
+        laid_out(page)
         x, y = find(page, 60, 60, cell)
         page.mouse.click(x, y)
         page.wait_for_function("(old) => window.location.href !== old", arg=link, timeout=30_000)
         wait_for_app(page)
         rendered_charts(page)
-        page.wait_for_timeout(800)
+        laid_out(page)
         x, y = find(page, 60, 60, cell)
         assert greens(page, x, y) == 0 and "points=" in page.url and not exceptions(page)
         screenshot(page, "playground-plane-removed")

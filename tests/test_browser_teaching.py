@@ -3,15 +3,13 @@
 Screenshots go to artifacts/ (backprop-*.png, tutorials-*.png) to be looked at.
 """
 
-import time
-
 import pytest
 
 from tests.browser_util import (
-    CHART,
     browser,
     exceptions,
     open_page,
+    rendered_charts,
     screenshot,
     streamlit_server,
     wait_for_app,
@@ -37,21 +35,6 @@ def page(server):
 def _click(page, role: str, name: str) -> None:
     page.get_by_role(role, name=name).first.click()
     wait_for_app(page)
-
-
-def rendered_charts(page, timeout_ms: float = 20_000) -> int:
-    """How many charts of the open tab have drawn; waits until all of them have.
-
-    Charts in the other tabs are hidden and never draw, so only visible ones count.
-    """
-    visible = page.locator(CHART).filter(visible=True)
-    drawn = page.locator(f"{CHART} canvas, {CHART} svg.marks").filter(visible=True)
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        total, done = visible.count(), drawn.count()
-        if (total and done >= total) or time.monotonic() > deadline:
-            return min(done, total)
-        page.wait_for_timeout(200)
 
 
 def _body(page) -> str:
