@@ -273,8 +273,8 @@ PLOT_ORIGIN = (30, 25)  # pixels from the live chart's canvas to its network plo
 
 
 def graph_xy(canvas: dict, layer: float, y: float, layout=DEFAULT_GRAPH) -> tuple[float, float]:
-    """Where the network graph draws (layer, y) on the page: the chart's own scales (live_sizes, which the chart lays out from), from the
-    canvas's corner. Approximate by the padding: hover_until finds the mark itself by its tooltip."""
+    """Where the network graph draws (layer, y) on the page: the chart's own scales (live_sizes, which the chart
+    lays out from), from the canvas's corner. Approximate by the padding: hover_until finds the mark itself by its tooltip."""
     (left, right), (low, high) = live_sizes.network_domain(layout)
     x = PLOT_ORIGIN[0] + (layer - left) / (right - left) * live_sizes.NETWORK_WIDTH
     return (canvas["x"] + x,
