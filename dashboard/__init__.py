@@ -1,7 +1,10 @@
-"""UI helpers shared by the pages: page skeleton, chart builders, sidebar and session state.
+"""The UI, organised by page: a package or module per page (``playground/``, ``backprop/``,
+``experiments/``, ``tutorials``, ``home``) and the few pieces two or more pages share (controls, palette,
+keys, chart specs, curves, diagnostics, exports, the page skeleton).
 
-Pages arrange; these modules build. ``charts`` is pure (data in, Altair chart out,
-no ``st.`` calls) so it can be tested without a server.
+Pages arrange; these modules build. Chart builders are pure (data in, Altair chart out, no ``st.`` calls),
+so they can be tested without a server. Importing this package changes nothing in the process; what the
+whole process shares is set by :func:`configure_process`, which the page skeleton calls first.
 """
 
 import threading

@@ -110,7 +110,7 @@ def tutorial(name: str) -> None:
     with curve:
         st.markdown("**The loss curve** (nnplay's run)")
         st.vega_lite_chart(tutorial_loss_spec(name), width="stretch")
-    st.markdown("**Final predictions** (probability > 0.5 → 1)")
+    st.markdown("**Final predictions** (probability ≥ 0.5 → 1)")
     st.dataframe(predictions_frame(replay), hide_index=True, width="content")
     TUTORIAL_NOTES[name]["after"](replay)
 
