@@ -7,7 +7,7 @@ import pytest
 
 from nn_core.analysis import compare as C
 from nn_core.config import RunConfig
-from nn_core.runs import make_dataset, run
+from nn_core.runs import make_dataset, run, run_key
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +155,9 @@ def test_snapshot_budget_shrinks_for_wide_networks():
 def test_run_key_depends_on_config_and_data():
     data = make_dataset(RunConfig())
     other = make_dataset(RunConfig(data_seed=1))
-    assert C.run_key(RunConfig(), data) == C.run_key(RunConfig(), make_dataset(RunConfig()))
-    assert C.run_key(RunConfig(), data) != C.run_key(RunConfig(lr=0.1), data)
-    assert C.run_key(RunConfig(), data) != C.run_key(RunConfig(), other)
+    assert run_key(RunConfig(), data) == run_key(RunConfig(), make_dataset(RunConfig()))
+    assert run_key(RunConfig(), data) != run_key(RunConfig(lr=0.1), data)
+    assert run_key(RunConfig(), data) != run_key(RunConfig(), other)
 
 
 def test_replay_frames_end_with_the_final_weights(activations):

@@ -12,6 +12,7 @@ from dashboard import keys
 from dashboard.diagnostics import FLOW_VIEWS
 from nn_core.analysis import compare
 from nn_core.config import RunConfig
+from nn_core.history import epochs_to_target
 from nn_core.runs import make_dataset
 from nn_core.teaching.scenarios import SCENARIOS
 
@@ -70,7 +71,7 @@ def test_default_comparison_trains_every_run_and_draws_all_curves():
     assert table["final train loss"].tolist() == [r.metrics["train_loss"] for r in expected]
     assert table["same start as run 1"].tolist() == [True, True, True]
     assert table["epochs to target"].tolist() == [
-        str(compare.epochs_to_target(r.history, 0.2)) if compare.epochs_to_target(r.history, 0.2) is not None
+        str(epochs_to_target(r.history, 0.2)) if epochs_to_target(r.history, 0.2) is not None
         else "never" for r in expected]
     assert table["epochs to target"].tolist()[1] == "never"  # sigmoid never reaches loss 0.2 in 300 epochs
     assert len(chart_frames(at)) >= 5  # curves, boundaries, the open gradient-flow tab, replay (3)

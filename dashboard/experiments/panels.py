@@ -23,7 +23,7 @@ from nn_core.analysis.diagnostics import diagnose
 from nn_core.config import DATASET_NAMES, PARAM_BY_NAME, RunConfig, parse
 from nn_core.datasets import DATASETS
 from nn_core.grids import network_grids
-from nn_core.runs import make_dataset
+from nn_core.runs import make_dataset, run_key
 from nn_core.teaching.scenarios import SCENARIOS
 
 from .. import charts, controls, keys
@@ -80,7 +80,7 @@ def default_keys() -> frozenset:
     """run_key of each run of the page's opening sweep (DEFAULT_SWEEP over RunConfig())."""
     base = RunConfig()
     data = make_dataset(base)
-    return frozenset(compare.run_key(c, data) for c in compare.sweep(base, DEFAULT_SWEEP[0],
+    return frozenset(run_key(c, data) for c in compare.sweep(base, DEFAULT_SWEEP[0],
                                                                        compare.parse_values(*DEFAULT_SWEEP)))
 
 
@@ -99,7 +99,7 @@ def train_runs(configs, labels, data, on_result=None) -> list:
     results, bar = [], None
     total = len(configs)
     for i, (config, label) in enumerate(zip(configs, labels)):
-        key = compare.run_key(config, data)
+        key = run_key(config, data)
         result = run_store().get(key)
         trained = result is None
         if result is None:

@@ -18,17 +18,7 @@ from nn_core import metrics
 
 from .. import pictures
 from .live_sizes import LOG_FLOOR, network_domain
-from .picture import (  # noqa: F401  (for panels.live_spec)
-    WORK_PER_FRAME,
-    NetworkParts,
-    curves_of,
-    graph_inputs,
-    layout_sizes,
-    sprite_size,
-    target_limit,
-    view_model,
-    view_picture,
-)
+from .picture import WORK_PER_FRAME, NetworkParts, curves_of, sprite_size, view_model, view_picture
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from nn_core.datasets import to_csv
 from nn_core.features import FEATURES
 
 from .. import chart_specs, charts, diagnostics, exports, keys
-from . import draw, drawer, editor, frames, graph, inside, lessons, live_charts, plane, runtime, state, warp
+from . import draw, drawer, editor, frames, graph, inside, lessons, live_charts, picture, plane, runtime, state, warp
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -247,8 +247,8 @@ def live_spec(run, view: View) -> dict:
     """The live chart's spec for this run's structure and display options: one object per session and
     structure, so every frame sends the very same spec (and the image buffers know when it changed)."""
     data = run.data
-    layout = frames.layout_sizes(run.net.layer_sizes, frames.graph_inputs(run.net, view.inputs))
-    shape = (data.domain, data.kind, data.n_classes, frames.target_limit(data), view.show_test, bool(data.n_test),
+    layout = picture.layout_sizes(run.net.layer_sizes, picture.graph_inputs(run.net, view.inputs))
+    shape = (data.domain, data.kind, data.n_classes, picture.target_limit(data), view.show_test, bool(data.n_test),
              layout, view.log_scale, (draw.CELLS, draw.LIMIT) if view.draw else None)
     memo = st.session_state.setdefault(keys.SPECS, {})
     if shape not in memo:

@@ -23,9 +23,8 @@ import numpy as np
 from .. import runs
 from ..config import PARAM_BY_NAME, PARAMS, RunConfig, clamp, coerce
 from ..datasets import Dataset
-from ..history import epochs_to_target  # noqa: F401  (compare's readers ask it here)
 from ..network import MLP
-from ..runs import Run, run_key  # noqa: F401
+from ..runs import Run
 
 MIN_RUNS, MAX_RUNS = 2, 6
 SNAPSHOTS = 40  # snapshots kept per run: memory stays flat however long the run
