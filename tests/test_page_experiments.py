@@ -181,7 +181,7 @@ def test_export_tab_offers_every_download():
     at = open_page(**{f"{keys.EXP}.run.tab": "Export"})
     labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
     for label in ["Config + weights (.json)", "Config + weights (.npz)", "Training history (.csv)",
-                  "Dataset (.csv)", "NumPy script (.py)"]:
+                  "Dataset (.csv)", "NumPy script (.py)", "Jupyter notebook (.ipynb)"]:
         assert label in labels
     assert any(label.startswith("Loss chart") for label in labels)
     assert any(label.startswith("Boundary chart") for label in labels)
