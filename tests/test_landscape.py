@@ -180,3 +180,57 @@ def test_the_note_reads_aloud():
     assert landscape.GridPlan(11, None, 90).note() == "Loss over all 90 training points on an 11 × 11 grid."
     assert landscape.GridPlan(81, None, 90).note().endswith("on an 81 × 81 grid.")
     assert landscape.GridPlan(21, None, 90).note().endswith("on a 21 × 21 grid.")
+
+
+# ----------------------------------------------------------------------------- a step goes downhill
+def _lesson(reduction="mean", activation="tanh"):
+    run = prepare(RunConfig(dataset="xor", hidden=(4,), activation=activation, epochs=0))
+    return run.net, run.data.X_train[:8], run.data.y_train[:8], reduction
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_alpha_one_is_the_trainers_next_step(reduction):
+    from nn_core.training import Trainer
+    net, X, y, _ = _lesson()
+    d1, d2 = landscape.step_directions(net, X, y, lr=0.7, reduction=reduction, seed=4)
+    stepped = net.copy()
+    Trainer(stepped, X, y, lr=0.7, reduction=reduction, diagnostics=False, snapshots=0).run(1)
+    for theta, d, after in zip(net.parameters(), d1, stepped.parameters()):
+        np.testing.assert_array_equal(theta + 1.0 * d, after)  # one SGD step, to the last bit
+    grid = loss_grid(net, X, y, d1, d2, [0.0, 1.0], [0.0], reduction=reduction)
+    assert grid[0, 0] == pytest.approx(net.loss(X, y, reduction), rel=1e-13, abs=1e-15)
+    assert grid[0, 1] == pytest.approx(stepped.loss(X, y, reduction), rel=1e-12, abs=1e-15)
+    assert grid[0, 1] < grid[0, 0]  # a small step goes downhill
+
+
+def test_step_directions_point_down_the_gradient_and_d2_is_orthogonal_and_as_long():
+    net, X, y, _ = _lesson()
+    lr = 0.3
+    d1, d2 = landscape.step_directions(net, X, y, lr=lr, seed=0)
+    _, grads = net.loss_and_gradients(X, y)
+    g = np.concatenate([a.ravel() for pair in grads for a in pair])
+    u, v = landscape._flat(d1), landscape._flat(d2)
+    np.testing.assert_allclose(u, -lr * g, rtol=0, atol=0)
+    np.testing.assert_allclose(u / np.linalg.norm(u), -g / np.linalg.norm(g), rtol=1e-14, atol=1e-16)
+    assert np.linalg.norm(u) == pytest.approx(lr * np.linalg.norm(g), rel=1e-14)
+    assert abs(u @ v) <= 1e-12 * np.linalg.norm(u) * np.linalg.norm(v)
+    assert np.linalg.norm(v) == pytest.approx(np.linalg.norm(u), rel=1e-12)
+    assert [a.shape for a in d2] == [p.shape for p in net.parameters()]
+    again = landscape.step_directions(net, X, y, lr=lr, seed=0)[1]
+    assert all(np.array_equal(a, b) for a, b in zip(d2, again))  # the same seed, the same picture
+    assert not np.array_equal(v, landscape._flat(landscape.step_directions(net, X, y, lr=lr, seed=1)[1]))
+
+
+def test_a_zero_gradient_has_no_downhill_and_says_so():
+    net = MLP([2, 1], activation="tanh", output="linear", seed=0)
+    net.set_parameters([np.zeros((2, 1)), np.zeros((1, 1))])
+    X, y = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, 0.0])
+    with pytest.raises(ValueError, match="^The gradient here is zero or not finite: a step does not move"):
+        landscape.step_directions(net, X, y, lr=0.1)
+
+
+def test_an_unknown_reduction_is_one_sentence():
+    net, X, y, _ = _lesson()
+    d1, d2 = directions(net)
+    with pytest.raises(ValueError, match="^Unknown reduction 'median'; choose one of: mean, sum.$"):
+        loss_grid(net, X, y, d1, d2, [0.0], [0.0], reduction="median")

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..heads import get_head
-from ..network import EVAL_BLOCK_BYTES, MLP
+from ..network import EVAL_BLOCK_BYTES, MLP, REDUCTIONS
 
 KINDS = ("random", "pca")
 GRID_SIZE = 41  # the default network's grid: 41 × 41 forward passes over the training points
@@ -120,6 +120,31 @@ def _principal(theta: list, snapshots) -> tuple[list, list]:
     return out[0], out[1]
 
 
+def step_directions(net: MLP, X, y, lr: float, reduction: str = "mean", seed: int = 0) -> tuple[list, list]:
+    """(d1, d2) for the slice one plain gradient step moves in, shaped as ``net.parameters()``.
+
+    d1 = −g/‖g‖ scaled to the step's length lr·‖g‖, that is −(g·lr), written as the SGD optimizer writes
+    its update, so that θ + 1·d1 is the trainer's next weights (θ − g·lr) to the last bit: α = 1 is one step.
+    g is the gradient of the loss with ``reduction`` over (X, y), with no penalty or dropout (a plain
+    full-batch step). d2 is Gaussian from ``RandomState(seed)``, with its part along d1 removed and scaled
+    to d1's length, so the picture has the same scale both ways. ValueError where the gradient is zero
+    or not finite: then a step goes nowhere and there is no downhill to show.
+    """
+    _, grads = net.loss_and_gradients(X, y, reduction)
+    g = [a for pair in grads for a in pair]
+    d1 = [-(a * float(lr)) for a in g]
+    u = _flat(d1)
+    length = float(np.linalg.norm(u))
+    if not (math.isfinite(length) and length > 0):
+        raise ValueError("The gradient here is zero or not finite: a step does not move the weights.")
+    u = u / length
+    r = np.random.RandomState(seed).standard_normal(u.size)
+    r -= (r @ u) * u
+    if u.size < 2 or not np.linalg.norm(r) > 0:
+        raise ValueError("A slice needs a network with at least two parameters.")
+    return d1, _shaped(r * (length / np.linalg.norm(r)), d1)
+
+
 def parameters_of(snapshot: tuple) -> list:
     """A trainer snapshot (epoch, weights, biases) as a parameter list [W1, b1, W2, b2, ...]."""
     _, weights, biases = snapshot
@@ -127,14 +152,17 @@ def parameters_of(snapshot: tuple) -> list:
 
 
 # ----------------------------------------------------------------------------- the slice
-def loss_grid(net: MLP, X, y, d1: list, d2: list, alphas, betas) -> np.ndarray:
+def loss_grid(net: MLP, X, y, d1: list, d2: list, alphas, betas, reduction: str = "mean") -> np.ndarray:
     """(len(betas), len(alphas)): the mean data loss at θ + α·d₁ + β·d₂; rows are betas, columns alphas.
 
+    ``reduction`` "sum" adds the sample losses instead, as a network trained with it counts its loss.
     X : (n, 2) points and y their targets, as ``net.loss`` takes them. No
     penalty, no dropout: the loss the trainer records. Grid points are evaluated together, as a stack
     of networks, in blocks that keep their activations under the engine's evaluation budget
     (``EVAL_BLOCK_BYTES``, as ``MLP.row_blocks``). A point far out may overflow: its loss is inf or NaN.
     """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
     A0 = net.inputs(X)
     Y = net.targets(y)
     if Y.shape[0] != A0.shape[0] or A0.shape[0] == 0:
@@ -150,7 +178,7 @@ def loss_grid(net: MLP, X, y, d1: list, d2: list, alphas, betas) -> np.ndarray:
     losses = np.empty(a.size)
     with np.errstate(all="ignore"):
         for block in grid_blocks(net, A0.shape[0], a.size):
-            losses[block] = layers.losses(A0, Y, a[block], b[block])
+            losses[block] = layers.losses(A0, Y, a[block], b[block], reduction)
     return losses.reshape(betas.size, alphas.size)
 
 
@@ -176,8 +204,9 @@ class _Layers:
         self.functions = [get_activation(name).forward for name in net.hidden_activations]
         self.head = get_head(net.output)
 
-    def losses(self, A0: np.ndarray, Y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """(g,): the mean loss of each grid point (a[i], b[i]). Each point's weights are θ + a·d₁ + b·d₂,
+    def losses(self, A0: np.ndarray, Y: np.ndarray, a: np.ndarray, b: np.ndarray,
+               reduction: str = "mean") -> np.ndarray:
+        """(g,): the mean (or ``reduction`` "sum": total) loss of each grid point (a[i], b[i]). Each point's weights are θ + a·d₁ + b·d₂,
         computed as a reader would by hand, so that a point moved by hand gives the same numbers."""
         a3, b3 = a[:, None, None], b[:, None, None]
         theta, d1, d2 = self.theta, self.d1, self.d2
@@ -192,7 +221,8 @@ class _Layers:
                 self.functions[l](Z, A)
         g, n, k = Z.shape
         per_sample = self.head.sample_losses(Z.reshape(g * n, k), np.broadcast_to(Y, (g, n, k)).reshape(g * n, k))
-        return per_sample.reshape(g, n).mean(axis=1)
+        per_point = per_sample.reshape(g, n)
+        return per_point.sum(axis=1) if reduction == "sum" else per_point.mean(axis=1)
 
 
 # ----------------------------------------------------------------------------- the path
