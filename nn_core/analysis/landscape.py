@@ -107,17 +107,17 @@ def _principal(theta: list, snapshots) -> tuple[list, list]:
         raise ValueError("PCA directions need at least two snapshots of the training path.")
     center = _flat(theta)
     M = np.stack([_flat(s) for s in snapshots]) - center
+    return tuple(_shaped(-v if M[0] @ v > 0 else v, theta) for v in _top_two(M))
+
+
+def _top_two(M: np.ndarray) -> np.ndarray:
+    """(2, P): the top two right singular vectors of the rows M (points minus the plane's centre)."""
     if not np.all(np.isfinite(M)):
         raise ValueError("PCA directions need finite snapshots; this path diverged.")
     _, _, Vt = np.linalg.svd(M, full_matrices=False)
     if Vt.shape[0] < 2:
         raise ValueError("PCA directions need a network with at least two parameters.")
-    out = []
-    for v in Vt[:2]:
-        if M[0] @ v > 0:
-            v = -v
-        out.append(_shaped(v, theta))
-    return out[0], out[1]
+    return Vt[:2]
 
 
 def step_directions(net: MLP, X, y, lr: float, reduction: str = "mean", seed: int = 0) -> tuple[list, list]:
@@ -335,6 +335,128 @@ def training_loss(net: MLP, X, y) -> float:
         for rows in net.row_blocks(A0.shape[0]):
             total += net.total_loss(net.forward_cache(A0[rows]), Y[rows])
     return total / A0.shape[0]
+
+
+# ----------------------------------------------------------------------------- several runs, one slice
+@dataclass(frozen=True)
+class SharedSlice:
+    """Several runs' paths on one slice centred on their shared initial weights θ₀ (every path starts at
+    (0, 0)), along the first two principal components of all the paths together.
+
+    ``paths[i]`` places run i's snapshots then its final weights on the plane; ``epochs[i]`` and
+    ``path_loss[i]`` are each point's epoch and own training loss over every training row (the trainer's
+    record), not the slice's value under it.
+    """
+
+    labels: list
+    alphas: np.ndarray
+    betas: np.ndarray
+    loss: np.ndarray  # (len(betas), len(alphas))
+    center: list
+    d1: list
+    d2: list
+    plan: GridPlan
+    epochs: list
+    paths: list  # of Projection
+    path_loss: list
+
+
+def shared_start_problem(runs) -> str | None:
+    """None when the runs can share one slice, else one sentence saying why not.
+
+    One slice is one loss surface seen from one point: the runs must have the same layer shapes and
+    bit-identical initial weights (their first snapshots), and the same loss surface, that is the same
+    data, input features, hidden activations and output. The optimizer, learning rate, batch size,
+    penalty and dropout may differ: they change the path, not the surface (the slice has no penalty and
+    no dropout).
+    """
+    if len(runs) < 2:
+        return "One slice for several runs needs at least two runs."
+    first = runs[0]
+    for run in runs[1:]:
+        if run.net.layer_sizes != first.net.layer_sizes:
+            return (f"“{run.label}” has layers {_arrow(run.net.layer_sizes)} and “{first.label}” "
+                    f"{_arrow(first.net.layer_sizes)}: runs share a slice only when their weights have the same shapes.")
+        if not (run.snapshots and first.snapshots and _same_arrays(_start(run), _start(first))):
+            return (f"“{run.label}” does not start from “{first.label}”'s initial weights (a different init or "
+                    "seed): the slice is centred on the weights every run starts from.")
+        for what, get in _SURFACE.items():
+            if get(run) != get(first):
+                return (f"“{run.label}” and “{first.label}” differ in their {what}: each has its own loss surface, "
+                        "so no one slice shows both. Compare optimizers, learning rates or batch sizes instead.")
+        if not (np.array_equal(run.data.X_train, first.data.X_train)
+                and np.array_equal(run.data.y_train, first.data.y_train)):
+            return f"“{run.label}” trained on other points than “{first.label}”: each has its own loss surface."
+    return None
+
+
+_SURFACE = {  # what, besides the data, makes a run's loss surface its own
+    "hidden activations": lambda run: tuple(run.net.hidden_activations),
+    "output and loss": lambda run: run.net.output,
+    "input features": lambda run: tuple(run.net.features or ()),
+}
+
+
+def shared_slice(runs, size: int | None = None, span: float | None = None) -> SharedSlice:
+    """The slice around the runs' shared initial weights θ₀ with every run's path on it.
+
+    ``runs``: nn_core Runs that :func:`shared_start_problem` accepts (ValueError with its sentence
+    otherwise). The directions are the top two principal components of every path point minus θ₀
+    together (signs so that the first run ends at α ≥ 0, β ≥ 0); the grid and rows are
+    :func:`grid_plan`'s, ``size`` overriding N; ``span`` S defaults to the paths' reach × 1.2. A diverged
+    run's path stops at its last finite epoch.
+    """
+    problem = shared_start_problem(runs)
+    if problem:
+        raise ValueError(problem)
+    center = _start(runs[0])
+    net = runs[0].net.copy()
+    net.set_parameters(center)
+    X, y = runs[0].data.X_train, runs[0].data.y_train
+    paths, epochs = [], []
+    for run in runs:
+        diverged = run.history.diverged_at
+        final = run.epochs_done if diverged is None else max(0, diverged - 1)
+        snapshots = [s for s in run.snapshots if s[0] < final]
+        paths.append([parameters_of(s) for s in snapshots] + [run.net.parameters()])
+        epochs.append([int(s[0]) for s in snapshots] + [int(final)])
+    c = _flat(center)
+    M = np.stack([_flat(p) for path in paths for p in path]) - c
+    ends = M[len(paths[0]) - 1]  # the first run's final weights
+    d1, d2 = (_shaped(-v if ends @ v < 0 else v, center) for v in _top_two(M))
+    placed = [project(path, center, d1, d2) for path in paths]
+    plan = grid_plan(net, len(X))
+    if size is not None:
+        plan = replace(plan, size=int(size))
+    if span is None:
+        reach = Projection(np.concatenate([p.alpha for p in placed]), np.concatenate([p.beta for p in placed]),
+                           np.empty(0))
+        span = path_span(reach)
+    rows = slice(None) if plan.rows is None else plan.rows
+    axis = np.linspace(-span, span, plan.size)
+    loss = loss_grid(net, X[rows], y[rows], d1, d2, axis, axis)
+    moved = net.copy()
+    path_loss = []
+    for path in paths:
+        own = []
+        for params in path:
+            moved.set_parameters(params)
+            own.append(training_loss(moved, X, y))
+        path_loss.append(own)
+    return SharedSlice([run.label for run in runs], axis, axis.copy(), loss, center, d1, d2, plan, epochs, placed,
+                       path_loss)
+
+
+def _start(run) -> list:
+    return parameters_of(run.snapshots[0])
+
+
+def _same_arrays(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _arrow(sizes) -> str:
+    return "-".join(map(str, sizes))
 
 
 # ----------------------------------------------------------------------------- helpers
