@@ -64,7 +64,8 @@ def landscape_chart(alphas, betas, loss, paths: pd.DataFrame, colours: dict[str,
         tooltip=[alt.Tooltip("alpha:Q", title="α", format=".3f"), alt.Tooltip("beta:Q", title="β", format=".3f"),
                  alt.Tooltip("loss:Q", format=".6g")])
     names = list(colours)
-    colour = alt.Color("path:N", title=None, scale=alt.Scale(domain=names, range=[colours[n] for n in names]),
+    by_path = alt.Scale(domain=names, range=[colours[n] for n in names])
+    colour = alt.Color("path:N", title=None, scale=by_path,
                        legend=alt.Legend(orient="bottom") if len(names) > 1 else None)
     extra = [c for c in paths.columns if c not in PATH_COLUMNS]
     tooltip = ["path:N", alt.Tooltip("alpha:Q", title="α", format=".4f"),
@@ -75,7 +76,8 @@ def landscape_chart(alphas, betas, loss, paths: pd.DataFrame, colours: dict[str,
     line = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=18, filled=True)).encode(order="order:Q")
     ends = paths.loc[paths.groupby("path", sort=False)["order"].idxmax()] if len(paths) else paths
     now = alt.Chart(ends).mark_point(size=170, filled=True, stroke=INK, strokeWidth=1.5, opacity=1).encode(
-        x=alt.X("alpha:Q", scale=x_scale), y=alt.Y("beta:Q", scale=y_scale), color=colour, tooltip=tooltip)
+        x=alt.X("alpha:Q", scale=x_scale), y=alt.Y("beta:Q", scale=y_scale),
+        color=alt.Color("path:N", scale=by_path, legend=None), tooltip=tooltip)
     return alt.layer(heat, line, now).properties(height=height, width="container")
 
 

@@ -286,7 +286,11 @@ def test_the_shared_grid_is_the_loss_at_the_initial_weights_moved_by_hand(optimi
 def test_the_default_span_holds_every_path(optimizers):
     shared = landscape.shared_slice(optimizers)
     reach = max(max(np.abs(p.alpha).max(), np.abs(p.beta).max()) for p in shared.paths)
-    assert shared.alphas[-1] == pytest.approx(1.2 * reach, rel=1e-12)
+    for axis, coordinate in [(shared.alphas, "alpha"), (shared.betas, "beta")]:
+        values = np.concatenate([getattr(p, coordinate) for p in shared.paths])
+        assert axis[0] == pytest.approx(min(0.0, values.min()) - 0.2 * reach, rel=1e-12)
+        assert axis[-1] == pytest.approx(max(0.0, values.max()) + 0.2 * reach, rel=1e-12)
+        assert len(axis) == 41
     assert shared.loss.shape == (41, 41)
 
 

@@ -403,8 +403,9 @@ def shared_slice(runs, size: int | None = None, span: float | None = None) -> Sh
     ``runs``: nn_core Runs that :func:`shared_start_problem` accepts (ValueError with its sentence
     otherwise). The directions are the top two principal components of every path point minus θ₀
     together (signs so that the first run ends at α ≥ 0, β ≥ 0); the grid and rows are
-    :func:`grid_plan`'s, ``size`` overriding N; ``span`` S defaults to the paths' reach × 1.2. A diverged
-    run's path stops at its last finite epoch.
+    :func:`grid_plan`'s, ``size`` overriding N. ``span`` S gives alphas = betas = linspace(−S, S, N); by
+    default the axes cover (0, 0) and every path point with a fifth of the paths' reach to spare on each
+    side. A diverged run's path stops at its last finite epoch.
     """
     problem = shared_start_problem(runs)
     if problem:
@@ -429,12 +430,12 @@ def shared_slice(runs, size: int | None = None, span: float | None = None) -> Sh
     if size is not None:
         plan = replace(plan, size=int(size))
     if span is None:
-        reach = Projection(np.concatenate([p.alpha for p in placed]), np.concatenate([p.beta for p in placed]),
-                           np.empty(0))
-        span = path_span(reach)
+        alphas, betas = _covering([p.alpha for p in placed], [p.beta for p in placed], plan.size)
+    else:
+        alphas = np.linspace(-span, span, plan.size)
+        betas = alphas.copy()
     rows = slice(None) if plan.rows is None else plan.rows
-    axis = np.linspace(-span, span, plan.size)
-    loss = loss_grid(net, X[rows], y[rows], d1, d2, axis, axis)
+    loss = loss_grid(net, X[rows], y[rows], d1, d2, alphas, betas)
     moved = net.copy()
     path_loss = []
     for path in paths:
@@ -443,8 +444,17 @@ def shared_slice(runs, size: int | None = None, span: float | None = None) -> Sh
             moved.set_parameters(params)
             own.append(training_loss(moved, X, y))
         path_loss.append(own)
-    return SharedSlice([run.label for run in runs], axis, axis.copy(), loss, center, d1, d2, plan, epochs, placed,
+    return SharedSlice([run.label for run in runs], alphas, betas, loss, center, d1, d2, plan, epochs, placed,
                        path_loss)
+
+
+def _covering(alphas: list, betas: list, size: int, margin: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Axes of ``size`` points each that hold (0, 0) and every path point, with ``margin`` × the paths' reach
+    to spare on every side: paths that all go one way do not leave half the slice empty."""
+    a, b = np.concatenate(alphas), np.concatenate(betas)
+    reach = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    pad = margin * reach if reach > 0 and math.isfinite(reach) else 1.0
+    return tuple(np.linspace(min(0.0, v.min()) - pad, max(0.0, v.max()) + pad, size) for v in (a, b))
 
 
 def _start(run) -> list:
