@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - exercised only where the package is mi
     vl_convert = None
 
 MAX_UPLOAD_MB = 20
+FILES_PER_ROW = 3  # download buttons side by side: their labels ("Jupyter notebook (.ipynb)") fit unclipped
 CHART_RESOLUTION = 60  # boundary cells in an exported chart: PNG in ~1 s, SVG of ~1 MB
 
 
@@ -136,8 +137,9 @@ def export_panel(run, key_prefix: str, name: str | None = None) -> None:
     """Download buttons for ``run`` (an nn_core Run): weights, history, data, script, notebook, charts."""
     base = f"nnplay-{slug(name or getattr(run, 'label', None) or key_prefix)}"
     address = app_address()
-    files = st.columns(len(ARTIFACTS))
-    for column, artifact in zip(files, ARTIFACTS.values()):
+    artifacts = list(ARTIFACTS.values())
+    files = [column for start in range(0, len(artifacts), FILES_PER_ROW) for column in st.columns(FILES_PER_ROW)]
+    for column, artifact in zip(files, artifacts):
         column.download_button(
             artifact.label, data=_deferred(artifact.make, run, address), file_name=f"{base}.{artifact.extension}",
             mime=artifact.mime, help=artifact.help, key=f"{key_prefix}.download.{artifact.key}",
