@@ -2,7 +2,7 @@
 
 ``ARTIFACTS`` is the registry of files a run can be exported as; each record
 knows its label, file extension, MIME type and how to make its bytes from a run
-(an nn_core Run, live or finished). :func:`export_panel` renders one download button per
+(an nn_core Run, live or finished) and the app's own address (a notebook links back to the run in the app). :func:`export_panel` renders one download button per
 artifact. The bytes are made only when the button is clicked (deferred
 downloads), so drawing the panel costs nothing.
 """
@@ -22,7 +22,7 @@ from nn_core import datasets, runs
 from nn_core.files import export, restore
 from nn_core.files.export import ExportError
 from nn_core.grids import network_grids
-from nn_core.programs import script
+from nn_core.programs import notebook, script
 
 from . import charts, curves
 
@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - exercised only where the package is mi
     vl_convert = None
 
 MAX_UPLOAD_MB = 20
+FILES_PER_ROW = 3  # download buttons side by side: their labels ("Jupyter notebook (.ipynb)") fit unclipped
 CHART_RESOLUTION = 60  # boundary cells in an exported chart: PNG in ~1 s, SVG of ~1 MB
 
 
@@ -53,13 +54,35 @@ def script_bytes(run) -> bytes:
     return script.export_script(run.config, data).encode("utf-8")
 
 
+def notebook_bytes(run, app_url: str = notebook.DEFAULT_APP_URL) -> bytes:
+    """The run as a Jupyter notebook whose first cell reopens it in the app at ``app_url`` (its root)."""
+    return notebook.run_notebook(run, app_url=app_url).encode("utf-8")
+
+
+def app_address() -> str:
+    """The app's root address as the visitor's browser sees it, for a notebook's link back to the run.
+
+    ``st.context.url`` is the current page's address (no query); the export panels are on the app's
+    pages (``<root>/Playground``, ``<root>/Experiments``), so the root is all but its last part. Read
+    while drawing the panel: a deferred download runs outside the script. Where the browser sent no
+    address (a test, an old client) or it is not a plain http(s) one, the local default.
+    """
+    url = st.context.url
+    if url:
+        try:
+            return notebook.check_app_url(url.rstrip("/").rsplit("/", 1)[0])
+        except ExportError:
+            pass
+    return notebook.DEFAULT_APP_URL
+
+
 @dataclass(frozen=True)
 class Artifact:
     key: str
     label: str
     extension: str
     mime: str
-    make: Callable[[object], bytes]  # run -> file contents
+    make: Callable[[object, str], bytes]  # (run, the app's root address) -> file contents
     help: str
 
 
@@ -67,17 +90,19 @@ ARTIFACTS: dict[str, Artifact] = {
     a.key: a
     for a in [
         Artifact("json", "Config + weights (.json)", "json", "application/json",
-                 lambda run: export.to_json_bytes(run.net, run.config, run.history),
+                 lambda run, _: export.to_json_bytes(run.net, run.config, run.history),
                  "Readable JSON: the run's settings and every trained weight. Upload it here to restore the run."),
         Artifact("npz", "Config + weights (.npz)", "npz", "application/octet-stream",
-                 lambda run: export.to_npz_bytes(run.net, run.config, run.history),
+                 lambda run, _: export.to_npz_bytes(run.net, run.config, run.history),
                  "NumPy archive, loads with np.load(..., allow_pickle=False)."),
-        Artifact("history", "Training history (.csv)", "csv", "text/csv", lambda run: history_csv(run.history),
+        Artifact("history", "Training history (.csv)", "csv", "text/csv", lambda run, _: history_csv(run.history),
                  "Loss, accuracy, gradient norms, update ratios and unit health per recorded epoch."),
-        Artifact("dataset", "Dataset (.csv)", "csv", "text/csv", lambda run: datasets.to_csv(run.data),
+        Artifact("dataset", "Dataset (.csv)", "csv", "text/csv", lambda run, _: datasets.to_csv(run.data),
                  "x1, x2, label (or target) and split: loads back into the Playground's CSV upload."),
-        Artifact("script", "NumPy script (.py)", "py", "text/x-python", script_bytes,
+        Artifact("script", "NumPy script (.py)", "py", "text/x-python", lambda run, _: script_bytes(run),
                  "One Python file, NumPy its only import, that trains this run and prints its loss table."),
+        Artifact("notebook", "Jupyter notebook (.ipynb)", "ipynb", "application/x-ipynb+json", notebook_bytes,
+                 "A notebook whose cells replay this run with NumPy alone and end at its final train loss."),
     ]
 }
 
@@ -109,12 +134,14 @@ def slug(text: str) -> str:
 
 
 def export_panel(run, key_prefix: str, name: str | None = None) -> None:
-    """Download buttons for ``run`` (an nn_core Run): weights, history, data, script, charts."""
+    """Download buttons for ``run`` (an nn_core Run): weights, history, data, script, notebook, charts."""
     base = f"nnplay-{slug(name or getattr(run, 'label', None) or key_prefix)}"
-    files = st.columns(len(ARTIFACTS))
-    for column, artifact in zip(files, ARTIFACTS.values()):
+    address = app_address()
+    artifacts = list(ARTIFACTS.values())
+    files = [column for start in range(0, len(artifacts), FILES_PER_ROW) for column in st.columns(FILES_PER_ROW)]
+    for column, artifact in zip(files, artifacts):
         column.download_button(
-            artifact.label, data=_deferred(artifact.make, run), file_name=f"{base}.{artifact.extension}",
+            artifact.label, data=_deferred(artifact.make, run, address), file_name=f"{base}.{artifact.extension}",
             mime=artifact.mime, help=artifact.help, key=f"{key_prefix}.download.{artifact.key}",
             on_click="ignore", width="stretch")
     formats = chart_formats()
@@ -131,8 +158,8 @@ def export_panel(run, key_prefix: str, name: str | None = None) -> None:
                    "which https://vega.github.io/editor renders.")
 
 
-def _deferred(make, run):
-    return lambda: make(run)
+def _deferred(make, run, address):
+    return lambda: make(run, address)
 
 
 def _deferred_chart(build, extension):

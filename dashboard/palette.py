@@ -24,6 +24,7 @@ GUIDE = "#888"  # reference lines (ln 2) and the hover rule on curves
 GUIDE_TEXT = "#666"  # the label of a reference line
 MUTED = "#555"  # a third curve, a tolerance line, a split with no colour of its own
 HISTOGRAM_BAR = "#4c78a8"
+LOSS_LOW, LOSS_HIGH = "#fbfcfd", "#4a5f78"  # a loss slice's heat map, from its lowest loss to its highest
 ROW_DIFFERS, ROW_AGREES = "#fde2e1", "#e3f4e1"  # a table row that differs from / agrees with its source
 
 

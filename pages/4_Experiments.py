@@ -4,9 +4,9 @@ import streamlit as st
 
 from dashboard import chart_specs, curves, diagnostics, exports, keys
 from dashboard.experiments import builders as xc
+from dashboard.experiments import one_slice, replay
 from dashboard.experiments import panels as ex
-from dashboard.experiments import replay
-from dashboard.page import setup_page
+from dashboard.page import lazy_expander, setup_page
 from dashboard.playground_link import playground_run
 
 setup_page(
@@ -34,6 +34,9 @@ def results(configs, labels, data):
     cap = None if log_scale else curves.loss_cap(runs)
     st.caption("Click a run in the legend to highlight it; hover a curve for exact values."
                + (f" Losses above {cap:.3g} are cut off: turn on the log scale to see all of them." if cap else ""))
+    with lazy_expander("All runs on one loss slice: where each path went", f"{keys.EXP}.slice") as slice_:
+        if slice_.open:  # a slice costs a grid of forward passes: only when opened
+            one_slice.panel(runs)
 
     st.subheader("3 · Summary")
     target = st.number_input("Target loss", min_value=1e-6, max_value=100.0, value=ex.DEFAULT_TARGET, step=0.05,

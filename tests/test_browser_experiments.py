@@ -36,3 +36,36 @@ def test_experiments_page_renders_and_retrains_in_chromium():
         assert rendered_charts(page) >= 6
         assert "activation relu" not in page.inner_text("body")  # the scenario replaced the default runs
         screenshot(page, "experiments-scenario")
+
+
+def test_three_optimizers_paths_show_on_one_slice():
+    from dashboard.palette import RUN_COLOURS
+    with streamlit_server() as server, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1400, "height": 950})
+        open_page(page, server.url + "/Experiments", timeout_ms=120_000)
+        page.get_by_label("Sweep one setting").click()
+        page.get_by_role("option", name="Optimizer", exact=True).click()
+        values = page.get_by_role("textbox", name="over the values")
+        values.fill("sgd, momentum, adam")
+        values.press("Enter")
+        wait_for_app(page, 120_000)
+        page.get_by_role("button", name="Sweep", exact=True).click()
+        page.get_by_text("optimizer momentum").first.wait_for(timeout=120_000)
+        wait_for_app(page, 120_000)
+        section = page.locator('[data-testid="stExpander"]').filter(has_text="All runs on one loss slice")
+        section.get_by_text("All runs on one loss slice").click()
+        lines = section.locator('[data-testid="stVegaLiteChart"] .mark-line path')
+        lines.nth(2).wait_for(timeout=120_000)
+        wait_for_app(page, 120_000)
+        assert exceptions(page) == []
+        assert lines.count() == 3  # one path per run
+        strokes = lines.evaluate_all("paths => paths.map(p => p.getAttribute('stroke'))")
+        assert strokes == list(RUN_COLOURS[:3])
+        for d in lines.evaluate_all("paths => paths.map(p => p.getAttribute('d'))"):
+            assert d.count("L") >= 3  # a path of several snapshots, not a dot
+        legend = section.locator(".role-legend-label text").evaluate_all("labels => labels.map(t => t.textContent)")
+        runs = [label for label in legend if label.startswith("optimizer")]  # besides the loss scale's ticks
+        assert runs == ["optimizer sgd", "optimizer momentum", "optimizer adam"]
+        assert "at (0, 0)" in section.inner_text()
+        section.scroll_into_view_if_needed()
+        screenshot(page, "experiments-slice")

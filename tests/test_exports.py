@@ -17,6 +17,7 @@ from nn_core import datasets
 from nn_core.analysis import compare
 from nn_core.config import RunConfig
 from nn_core.files import export, restore
+from nn_core.programs.notebook import DEFAULT_APP_URL, FINAL_LINE
 
 PAGE = "../pages/4_Experiments.py"
 
@@ -27,25 +28,25 @@ def result():
 
 
 def test_registry_lists_every_file(result):
-    assert list(exports.ARTIFACTS) == ["json", "npz", "history", "dataset", "script"]
+    assert list(exports.ARTIFACTS) == ["json", "npz", "history", "dataset", "script", "notebook"]
 
 
 @pytest.mark.parametrize("key, loader", [("json", export.from_json_bytes), ("npz", export.from_npz_bytes)])
 def test_config_and_weights_round_trip_exactly(result, key, loader):
-    net, config = loader(exports.ARTIFACTS[key].make(result))
+    net, config = loader(exports.ARTIFACTS[key].make(result, DEFAULT_APP_URL))
     assert config == result.config
     for mine, theirs in zip(result.net.parameters(), net.parameters()):
         assert np.array_equal(mine, theirs)
 
 
 def test_npz_opens_without_pickles(result):
-    with np.load(io.BytesIO(exports.ARTIFACTS["npz"].make(result)), allow_pickle=False) as npz:
+    with np.load(io.BytesIO(exports.ARTIFACTS["npz"].make(result, DEFAULT_APP_URL)), allow_pickle=False) as npz:
         assert np.array_equal(npz["W1"], result.net.weights[0])
         assert json.loads(str(npz["meta"]))["config"]["hidden"] == [5, 3]
 
 
 def test_history_csv_holds_every_record_exactly(result):
-    rows = list(csv.DictReader(io.StringIO(exports.ARTIFACTS["history"].make(result).decode())))
+    rows = list(csv.DictReader(io.StringIO(exports.ARTIFACTS["history"].make(result, DEFAULT_APP_URL).decode())))
     h = result.history
     assert [int(r["epoch"]) for r in rows] == h.epochs
     assert [float(r["loss"]) for r in rows] == h.columns["loss"]
@@ -56,13 +57,13 @@ def test_history_csv_holds_every_record_exactly(result):
 
 
 def test_dataset_csv_loads_back_with_the_same_split(result):
-    data = datasets.load_csv(exports.ARTIFACTS["dataset"].make(result))
+    data = datasets.load_csv(exports.ARTIFACTS["dataset"].make(result, DEFAULT_APP_URL))
     for part in ("X_train", "y_train", "X_test", "y_test"):
         assert np.array_equal(getattr(data, part), getattr(result.data, part))
 
 
 def test_script_runs_and_ends_at_the_engine_loss(result, tmp_path):
-    source = exports.ARTIFACTS["script"].make(result).decode()
+    source = exports.ARTIFACTS["script"].make(result, DEFAULT_APP_URL).decode()
     path = tmp_path / "run.py"
     path.write_text(source)
     out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=True).stdout
@@ -92,7 +93,7 @@ def test_vega_json_fallback_keeps_the_chart_data(result, monkeypatch):
 
 
 def test_restore_rebuilds_the_run_and_can_continue(result):
-    run = restore.load_saved(exports.ARTIFACTS["npz"].make(result))
+    run = restore.load_saved(exports.ARTIFACTS["npz"].make(result, DEFAULT_APP_URL))
     assert run.config == result.config
     assert run.trainer.evaluate() == result.metrics
     run.train(5)  # the restored trainer continues from the saved weights
@@ -100,6 +101,57 @@ def test_restore_rebuilds_the_run_and_can_continue(result):
 
 
 # ------------------------------------------------------------------------- in the page
+def _export_panel_of_a_run():
+    import streamlit as st
+
+    from dashboard import exports
+    from nn_core.analysis import compare
+    from nn_core.config import RunConfig
+
+    if "run" not in st.session_state:
+        st.session_state["run"] = compare.train_run(RunConfig(epochs=60, hidden=(5, 3), activation="relu"))
+    exports.export_panel(st.session_state["run"], "exp")
+
+
+def downloads(at, deferred) -> dict[str, bytes]:
+    """label -> the bytes each of the page's download buttons gives when clicked (its deferred callable)."""
+    return {b.proto.label: deferred[b.proto.deferred_file_id]() for b in at.get("download_button")
+            if b.proto.deferred_file_id}
+
+
+@pytest.fixture
+def deferred(monkeypatch):
+    """file id -> callable: every deferred download the page registers, as the server would run it on a click."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    registered = {}
+    add = MediaFileManager.add_deferred
+
+    def recording(self, data_callable, *args, **kwargs):
+        file_id = add(self, data_callable, *args, **kwargs)
+        registered[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
+    return registered
+
+
+@pytest.mark.parametrize("url, app", [(None, DEFAULT_APP_URL),
+                                      ("https://example.org/nnplay/Experiments", "https://example.org/nnplay")])
+def test_downloaded_notebook_ends_at_the_runs_train_loss_and_links_back(result, deferred, url, app):
+    at = AppTest.from_function(_export_panel_of_a_run, default_timeout=120)
+    if url:
+        at.context = {"url": url}
+    at.run()
+    assert not at.exception
+    files = downloads(at, deferred)
+    notebook = json.loads(files["Jupyter notebook (.ipynb)"])
+    code = "\n\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    lines = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=300,
+                           check=True).stdout.splitlines()
+    assert lines[-1] == f"{FINAL_LINE}{result.metrics['train_loss']!r}"
+    assert notebook["metadata"]["nnplay"]["playground"].startswith(f"{app}/Playground?")
+
+
 def upload(content: bytes, name: str):
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     at.file_uploader(key="exp.restore.weights").set_value((name, content, "application/octet-stream"))
@@ -108,7 +160,7 @@ def upload(content: bytes, name: str):
 
 @pytest.mark.parametrize("key", ["json", "npz"])
 def test_a_restored_upload_reproduces_the_run(result, key):
-    at = upload(exports.ARTIFACTS[key].make(result), f"run.{key}")
+    at = upload(exports.ARTIFACTS[key].make(result, DEFAULT_APP_URL), f"run.{key}")
     assert not at.exception and not at.error
     restored = [m.value for m in at.markdown if m.value.startswith("Restored a ")]
     assert restored and f"train loss **{result.metrics['train_loss']:.6g}**" in restored[0]

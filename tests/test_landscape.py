@@ -180,3 +180,139 @@ def test_the_note_reads_aloud():
     assert landscape.GridPlan(11, None, 90).note() == "Loss over all 90 training points on an 11 × 11 grid."
     assert landscape.GridPlan(81, None, 90).note().endswith("on an 81 × 81 grid.")
     assert landscape.GridPlan(21, None, 90).note().endswith("on a 21 × 21 grid.")
+
+
+# ----------------------------------------------------------------------------- a step goes downhill
+def _lesson(reduction="mean", activation="tanh"):
+    run = prepare(RunConfig(dataset="xor", hidden=(4,), activation=activation, epochs=0))
+    return run.net, run.data.X_train[:8], run.data.y_train[:8], reduction
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_alpha_one_is_the_trainers_next_step(reduction):
+    from nn_core.training import Trainer
+    net, X, y, _ = _lesson()
+    d1, d2 = landscape.step_directions(net, X, y, lr=0.7, reduction=reduction, seed=4)
+    stepped = net.copy()
+    Trainer(stepped, X, y, lr=0.7, reduction=reduction, diagnostics=False, snapshots=0).run(1)
+    for theta, d, after in zip(net.parameters(), d1, stepped.parameters()):
+        np.testing.assert_array_equal(theta + 1.0 * d, after)  # one SGD step, to the last bit
+    grid = loss_grid(net, X, y, d1, d2, [0.0, 1.0], [0.0], reduction=reduction)
+    assert grid[0, 0] == pytest.approx(net.loss(X, y, reduction), rel=1e-13, abs=1e-15)
+    assert grid[0, 1] == pytest.approx(stepped.loss(X, y, reduction), rel=1e-12, abs=1e-15)
+    assert grid[0, 1] < grid[0, 0]  # a small step goes downhill
+
+
+def test_step_directions_point_down_the_gradient_and_d2_is_orthogonal_and_as_long():
+    net, X, y, _ = _lesson()
+    lr = 0.3
+    d1, d2 = landscape.step_directions(net, X, y, lr=lr, seed=0)
+    _, grads = net.loss_and_gradients(X, y)
+    g = np.concatenate([a.ravel() for pair in grads for a in pair])
+    u, v = landscape._flat(d1), landscape._flat(d2)
+    np.testing.assert_allclose(u, -lr * g, rtol=0, atol=0)
+    np.testing.assert_allclose(u / np.linalg.norm(u), -g / np.linalg.norm(g), rtol=1e-14, atol=1e-16)
+    assert np.linalg.norm(u) == pytest.approx(lr * np.linalg.norm(g), rel=1e-14)
+    assert abs(u @ v) <= 1e-12 * np.linalg.norm(u) * np.linalg.norm(v)
+    assert np.linalg.norm(v) == pytest.approx(np.linalg.norm(u), rel=1e-12)
+    assert [a.shape for a in d2] == [p.shape for p in net.parameters()]
+    again = landscape.step_directions(net, X, y, lr=lr, seed=0)[1]
+    assert all(np.array_equal(a, b) for a, b in zip(d2, again))  # the same seed, the same picture
+    assert not np.array_equal(v, landscape._flat(landscape.step_directions(net, X, y, lr=lr, seed=1)[1]))
+
+
+def test_a_zero_gradient_has_no_downhill_and_says_so():
+    net = MLP([2, 1], activation="tanh", output="linear", seed=0)
+    net.set_parameters([np.zeros((2, 1)), np.zeros((1, 1))])
+    X, y = np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, 0.0])
+    with pytest.raises(ValueError, match="^The gradient here is zero or not finite: a step does not move"):
+        landscape.step_directions(net, X, y, lr=0.1)
+
+
+def test_an_unknown_reduction_is_one_sentence():
+    net, X, y, _ = _lesson()
+    d1, d2 = directions(net)
+    with pytest.raises(ValueError, match="^Unknown reduction 'median'; choose one of: mean, sum.$"):
+        loss_grid(net, X, y, d1, d2, [0.0], [0.0], reduction="median")
+
+
+# ----------------------------------------------------------------------------- several runs, one slice
+@pytest.fixture(scope="module")
+def optimizers():
+    from nn_core.analysis import compare
+    return compare.compare(compare.sweep(RunConfig(epochs=120), "optimizer", ["sgd", "momentum", "adam"]))
+
+
+def test_every_path_starts_at_the_shared_initial_weights(optimizers):
+    shared = landscape.shared_slice(optimizers)
+    assert shared.labels == [r.label for r in optimizers]
+    for run, placed, epochs, own in zip(optimizers, shared.paths, shared.epochs, shared.path_loss):
+        assert (placed.alpha[0], placed.beta[0], placed.off_plane[0]) == (0.0, 0.0, 0.0)
+        assert epochs[0] == 0 and epochs[-1] == run.epochs_done == 120
+        assert own[0] == pytest.approx(run.history.columns["loss"][0], rel=1e-13)  # each point's own loss
+        assert own[-1] == pytest.approx(run.metrics["train_loss"], rel=1e-13)
+        assert len(placed.alpha) == len(own) == len(epochs)
+    end = shared.paths[0]
+    assert end.alpha[-1] >= 0 and end.beta[-1] >= 0  # the first run ends in the positive quadrant
+    assert any(abs(p.alpha[-1]) + abs(p.beta[-1]) > 0.5 for p in shared.paths)  # the paths show on the slice
+
+
+def test_shared_directions_are_the_principal_plane_of_all_paths(optimizers):
+    shared = landscape.shared_slice(optimizers)
+    u, v = landscape._flat(shared.d1), landscape._flat(shared.d2)
+    assert u @ u == pytest.approx(1.0, abs=1e-12) and v @ v == pytest.approx(1.0, abs=1e-12)
+    assert abs(u @ v) < 1e-12
+    points = np.stack([landscape._flat(landscape.parameters_of(s)) for r in optimizers for s in r.snapshots])
+    M = points - landscape._flat(shared.center)
+    captured = np.sum((M @ u) ** 2) + np.sum((M @ v) ** 2)
+    for seed in range(5):  # no other plane through θ0 holds more of the paths
+        q, _ = np.linalg.qr(np.random.RandomState(seed).standard_normal((u.size, 2)))
+        assert captured >= np.sum((M @ q) ** 2) - 1e-9
+
+
+def test_the_shared_grid_is_the_loss_at_the_initial_weights_moved_by_hand(optimizers):
+    shared = landscape.shared_slice(optimizers, size=5, span=2.0)
+    run = optimizers[0]
+    start = run.net.copy()
+    start.set_parameters(shared.center)
+    X, y = run.data.X_train, run.data.y_train
+    assert shared.loss[2, 2] == pytest.approx(run.history.columns["loss"][0], rel=1e-13)
+    for i, j in [(0, 0), (1, 3), (4, 2)]:
+        by_hand = _moved(start, shared.d1, shared.d2, shared.alphas[j], shared.betas[i]).loss(X, y)
+        assert shared.loss[i, j] == pytest.approx(by_hand, rel=1e-12)
+    assert list(shared.alphas) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+
+
+def test_the_default_span_holds_every_path(optimizers):
+    shared = landscape.shared_slice(optimizers)
+    reach = max(max(np.abs(p.alpha).max(), np.abs(p.beta).max()) for p in shared.paths)
+    for axis, coordinate in [(shared.alphas, "alpha"), (shared.betas, "beta")]:
+        values = np.concatenate([getattr(p, coordinate) for p in shared.paths])
+        assert axis[0] == pytest.approx(min(0.0, values.min()) - 0.2 * reach, rel=1e-12)
+        assert axis[-1] == pytest.approx(max(0.0, values.max()) + 0.2 * reach, rel=1e-12)
+        assert len(axis) == 41
+    assert shared.loss.shape == (41, 41)
+
+
+@pytest.mark.parametrize("setting, values, sentence", [
+    ("activation", ["relu", "tanh"], "“activation tanh” and “activation relu” differ in their hidden activations: "
+                                     "each has its own loss surface, so no one slice shows both."),
+    ("hidden", [(4,), (5,)], "“hidden 5” has layers 2-5-1 and “hidden 4” 2-4-1: runs share a slice only when "
+                             "their weights have the same shapes."),
+    ("init", ["he", "xavier"], "“init xavier” does not start from “init he”'s initial weights (a different init "
+                               "or seed): the slice is centred on the weights every run starts from."),
+])
+def test_runs_that_cannot_share_a_slice_say_why(setting, values, sentence):
+    from nn_core.analysis import compare
+    runs = compare.compare(compare.sweep(RunConfig(epochs=5), setting, values))
+    problem = landscape.shared_start_problem(runs)
+    assert problem.startswith(sentence)
+    with pytest.raises(ValueError, match="^" + problem[:20]):
+        landscape.shared_slice(runs)
+
+
+def test_learning_rates_and_batch_sizes_share_a_slice():
+    from nn_core.analysis import compare
+    for setting, values in [("lr", [0.03, 0.3]), ("batch_size", [0, 16]), ("l2", [0.0, 0.01])]:
+        assert landscape.shared_start_problem(compare.compare(compare.sweep(RunConfig(epochs=5), setting,
+                                                                            values))) is None

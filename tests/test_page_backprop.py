@@ -279,3 +279,58 @@ def test_the_playgrounds_input_features_are_the_lessons_inputs():
                                                                np.sin(points[:, 0])]))
     np.testing.assert_array_equal(shown["W1"], run.net.weights[0])
     assert "Passed" in at.success[0].value  # the gradient check holds through the features too
+
+
+# ------------------------------------------------------------------ a step goes downhill
+def downhill_frames(at) -> tuple[dict, object, object]:
+    """The slice chart's spec, its cells and its path, as the browser receives them."""
+    for proto in _charts(at):
+        spec = json.loads(proto.spec)
+        frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in proto.datasets]
+        paths = [f for f in frames if "path" in f.columns]
+        cells = [f for f in frames if "alpha_lo" in f.columns]
+        if paths and cells:
+            return spec, cells[0], paths[0]
+    raise AssertionError("no slice chart on the page")
+
+
+def test_a_step_moves_the_dot_downhill_to_alpha_one():
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not [p for p in _charts(at) if "alpha_lo" in p.spec]  # closed: nothing built
+    at.session_state[keys.BACKPROP_DOWNHILL] = True  # as a click on its title sets it
+    at.run()
+    assert not at.exception
+    net, X, y = _reference()
+    _, cells, path = downhill_frames(at)
+    assert list(path["alpha"]) == [0.0] and list(path["beta"]) == [0.0]
+    assert path["loss"].iloc[-1] == pytest.approx(net.loss(X, y), abs=1e-12)
+    centre = cells[(cells["alpha"].abs() < 1e-12) & (cells["beta"].abs() < 1e-12)]
+    assert centre["loss"].iloc[0] == pytest.approx(net.loss(X, y), abs=1e-12)  # the slice is around these weights
+
+    at.button(key=keys.BACKPROP_STEP1).click().run()
+    assert not at.exception
+    stepped, X, y = _reference(steps=1)
+    _, cells_after, path = downhill_frames(at)
+    assert path["alpha"].tolist() == pytest.approx([0.0, 1.0], abs=1e-12)
+    assert path["beta"].tolist() == pytest.approx([0.0, 0.0], abs=1e-12)
+    assert path["loss"].iloc[-1] == pytest.approx(stepped.loss(X, y), abs=1e-12)  # the engine's loss after the step
+    assert path["loss"].iloc[-1] < path["loss"].iloc[0]
+    assert cells_after.equals(cells)  # the slice stays where the step started
+    assert any("from (0, 0) to (α, β) = (1.000, 0.000)" in m.value and "downhill" in m.value for m in at.markdown)
+
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("dW1").run()  # an unrelated rerun keeps the picture
+    assert downhill_frames(at)[2]["alpha"].tolist() == pytest.approx([0.0, 1.0], abs=1e-12)
+
+    at.button(key=keys.BACKPROP_STEP1).click().run()  # the next step starts from the weights it starts from
+    twice, X, y = _reference(steps=2)
+    _, cells_next, path = downhill_frames(at)
+    assert path["alpha"].tolist() == pytest.approx([0.0, 1.0], abs=1e-12)
+    assert path["loss"].iloc[0] == pytest.approx(stepped.loss(X, y), abs=1e-12)
+    assert path["loss"].iloc[-1] == pytest.approx(twice.loss(X, y), abs=1e-12)
+    assert not cells_next.equals(cells)
+
+    at.button(key=keys.BACKPROP_STEP100).click().run()  # many steps: a new slice around the weights now
+    far, X, y = _reference(steps=102)
+    path = downhill_frames(at)[2]
+    assert len(path) == 1 and path["loss"].iloc[0] == pytest.approx(far.loss(X, y), abs=1e-12)

@@ -182,7 +182,7 @@ def test_export_tab_offers_every_download():
     at = open_page(**{f"{keys.EXP}.run.tab": "Export"})
     labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
     for label in ["Config + weights (.json)", "Config + weights (.npz)", "Training history (.csv)",
-                  "Dataset (.csv)", "NumPy script (.py)"]:
+                  "Dataset (.csv)", "NumPy script (.py)", "Jupyter notebook (.ipynb)"]:
         assert label in labels
     assert any(label.startswith("Loss chart") for label in labels)
     assert any(label.startswith("Boundary chart") for label in labels)
@@ -341,3 +341,51 @@ def test_the_shared_settings_are_drawn_only_while_open_and_keep_their_values_whe
     at.run()
     assert not at.exception and not [n for n in at.number_input if n.label == "Samples"]
     assert at.session_state[f"{keys.EXP}.shared"].n_samples == 120
+
+
+# ------------------------------------------------------------------ one slice for every run
+def slice_chart(at):
+    """(cells, paths) of the slice chart, as the browser receives them, and its caption."""
+    for element in walk(at.main):
+        if getattr(element, "type", None) == "vega_lite_chart":
+            spec = json.loads(element.proto.spec)
+            frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in element.proto.datasets]
+            cells = [f for f in frames if "alpha_lo" in f.columns]
+            if cells:
+                return cells[0], next(f for f in frames if "off_plane" in f.columns), spec["usermeta"]["caption"]
+    return None
+
+
+def test_three_optimizers_share_one_slice_with_nn_cores_numbers():
+    from nn_core.analysis import landscape
+    at = open_page()
+    assert slice_chart(at) is None  # closed: nothing computed
+    at.selectbox(key=f"{keys.EXP}.sweep.setting").set_value("optimizer")
+    at.text_input(key=f"{keys.EXP}.sweep.values").set_value("sgd, momentum, adam")
+    at.button(key=f"{keys.EXP}.sweep.go").click().run()
+    at.session_state[f"{keys.EXP}.slice"] = True  # as a click on its title sets it
+    at.run()
+    assert not at.exception
+    cells, paths, caption = slice_chart(at)
+    from dashboard.experiments.panels import rows_to_configs
+    configs = rows_to_configs(at.session_state[f"{keys.EXP}.rows"], at.session_state[f"{keys.EXP}.shared"])[0]
+    assert [c.optimizer for c in configs] == ["sgd", "momentum", "adam"]
+    shared = landscape.shared_slice(compare.compare(configs))
+    assert cells["loss"].to_numpy().reshape(shared.loss.shape).tolist() == shared.loss.tolist()
+    assert sorted(set(cells["alpha"])) == shared.alphas.tolist()
+    assert list(dict.fromkeys(paths["path"])) == shared.labels == ["optimizer sgd", "optimizer momentum",
+                                                                   "optimizer adam"]
+    for label, placed, own, epochs in zip(shared.labels, shared.paths, shared.path_loss, shared.epochs):
+        path = paths[paths["path"] == label]
+        assert path["alpha"].tolist() == placed.alpha.tolist() and path["beta"].tolist() == placed.beta.tolist()
+        assert path["loss"].tolist() == own and path["epoch"].tolist() == epochs
+        assert (path["alpha"].iloc[0], path["beta"].iloc[0]) == (0.0, 0.0)  # every path starts at θ0
+    assert caption.startswith("The loss around the weights all 3 runs start from, at (0, 0)")
+    assert shared.plan.note() in caption
+
+
+def test_runs_with_their_own_surfaces_get_one_sentence_instead_of_a_slice():
+    at = open_page(**{f"{keys.EXP}.slice": True})  # the opening sweep: ReLU vs sigmoid vs tanh
+    assert not at.exception and slice_chart(at) is None
+    assert any(i.value.startswith("“activation sigmoid” and “activation relu” differ in their hidden activations")
+               for i in at.info)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..heads import get_head
-from ..network import EVAL_BLOCK_BYTES, MLP
+from ..network import EVAL_BLOCK_BYTES, MLP, REDUCTIONS
 
 KINDS = ("random", "pca")
 GRID_SIZE = 41  # the default network's grid: 41 × 41 forward passes over the training points
@@ -107,17 +107,42 @@ def _principal(theta: list, snapshots) -> tuple[list, list]:
         raise ValueError("PCA directions need at least two snapshots of the training path.")
     center = _flat(theta)
     M = np.stack([_flat(s) for s in snapshots]) - center
+    return tuple(_shaped(-v if M[0] @ v > 0 else v, theta) for v in _top_two(M))
+
+
+def _top_two(M: np.ndarray) -> np.ndarray:
+    """(2, P): the top two right singular vectors of the rows M (points minus the plane's centre)."""
     if not np.all(np.isfinite(M)):
         raise ValueError("PCA directions need finite snapshots; this path diverged.")
     _, _, Vt = np.linalg.svd(M, full_matrices=False)
     if Vt.shape[0] < 2:
         raise ValueError("PCA directions need a network with at least two parameters.")
-    out = []
-    for v in Vt[:2]:
-        if M[0] @ v > 0:
-            v = -v
-        out.append(_shaped(v, theta))
-    return out[0], out[1]
+    return Vt[:2]
+
+
+def step_directions(net: MLP, X, y, lr: float, reduction: str = "mean", seed: int = 0) -> tuple[list, list]:
+    """(d1, d2) for the slice one plain gradient step moves in, shaped as ``net.parameters()``.
+
+    d1 = −g/‖g‖ scaled to the step's length lr·‖g‖, that is −(g·lr), written as the SGD optimizer writes
+    its update, so that θ + 1·d1 is the trainer's next weights (θ − g·lr) to the last bit: α = 1 is one step.
+    g is the gradient of the loss with ``reduction`` over (X, y), with no penalty or dropout (a plain
+    full-batch step). d2 is Gaussian from ``RandomState(seed)``, with its part along d1 removed and scaled
+    to d1's length, so the picture has the same scale both ways. ValueError where the gradient is zero
+    or not finite: then a step goes nowhere and there is no downhill to show.
+    """
+    _, grads = net.loss_and_gradients(X, y, reduction)
+    g = [a for pair in grads for a in pair]
+    d1 = [-(a * float(lr)) for a in g]
+    u = _flat(d1)
+    length = float(np.linalg.norm(u))
+    if not (math.isfinite(length) and length > 0):
+        raise ValueError("The gradient here is zero or not finite: a step does not move the weights.")
+    u = u / length
+    r = np.random.RandomState(seed).standard_normal(u.size)
+    r -= (r @ u) * u
+    if u.size < 2 or not np.linalg.norm(r) > 0:
+        raise ValueError("A slice needs a network with at least two parameters.")
+    return d1, _shaped(r * (length / np.linalg.norm(r)), d1)
 
 
 def parameters_of(snapshot: tuple) -> list:
@@ -127,14 +152,17 @@ def parameters_of(snapshot: tuple) -> list:
 
 
 # ----------------------------------------------------------------------------- the slice
-def loss_grid(net: MLP, X, y, d1: list, d2: list, alphas, betas) -> np.ndarray:
+def loss_grid(net: MLP, X, y, d1: list, d2: list, alphas, betas, reduction: str = "mean") -> np.ndarray:
     """(len(betas), len(alphas)): the mean data loss at θ + α·d₁ + β·d₂; rows are betas, columns alphas.
 
+    ``reduction`` "sum" adds the sample losses instead, as a network trained with it counts its loss.
     X : (n, 2) points and y their targets, as ``net.loss`` takes them. No
     penalty, no dropout: the loss the trainer records. Grid points are evaluated together, as a stack
     of networks, in blocks that keep their activations under the engine's evaluation budget
     (``EVAL_BLOCK_BYTES``, as ``MLP.row_blocks``). A point far out may overflow: its loss is inf or NaN.
     """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"Unknown reduction {reduction!r}; choose one of: {', '.join(REDUCTIONS)}.")
     A0 = net.inputs(X)
     Y = net.targets(y)
     if Y.shape[0] != A0.shape[0] or A0.shape[0] == 0:
@@ -150,7 +178,7 @@ def loss_grid(net: MLP, X, y, d1: list, d2: list, alphas, betas) -> np.ndarray:
     losses = np.empty(a.size)
     with np.errstate(all="ignore"):
         for block in grid_blocks(net, A0.shape[0], a.size):
-            losses[block] = layers.losses(A0, Y, a[block], b[block])
+            losses[block] = layers.losses(A0, Y, a[block], b[block], reduction)
     return losses.reshape(betas.size, alphas.size)
 
 
@@ -176,8 +204,9 @@ class _Layers:
         self.functions = [get_activation(name).forward for name in net.hidden_activations]
         self.head = get_head(net.output)
 
-    def losses(self, A0: np.ndarray, Y: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """(g,): the mean loss of each grid point (a[i], b[i]). Each point's weights are θ + a·d₁ + b·d₂,
+    def losses(self, A0: np.ndarray, Y: np.ndarray, a: np.ndarray, b: np.ndarray,
+               reduction: str = "mean") -> np.ndarray:
+        """(g,): the mean (or ``reduction`` "sum": total) loss of each grid point (a[i], b[i]). Each point's weights are θ + a·d₁ + b·d₂,
         computed as a reader would by hand, so that a point moved by hand gives the same numbers."""
         a3, b3 = a[:, None, None], b[:, None, None]
         theta, d1, d2 = self.theta, self.d1, self.d2
@@ -192,7 +221,8 @@ class _Layers:
                 self.functions[l](Z, A)
         g, n, k = Z.shape
         per_sample = self.head.sample_losses(Z.reshape(g * n, k), np.broadcast_to(Y, (g, n, k)).reshape(g * n, k))
-        return per_sample.reshape(g, n).mean(axis=1)
+        per_point = per_sample.reshape(g, n)
+        return per_point.sum(axis=1) if reduction == "sum" else per_point.mean(axis=1)
 
 
 # ----------------------------------------------------------------------------- the path
@@ -305,6 +335,138 @@ def training_loss(net: MLP, X, y) -> float:
         for rows in net.row_blocks(A0.shape[0]):
             total += net.total_loss(net.forward_cache(A0[rows]), Y[rows])
     return total / A0.shape[0]
+
+
+# ----------------------------------------------------------------------------- several runs, one slice
+@dataclass(frozen=True)
+class SharedSlice:
+    """Several runs' paths on one slice centred on their shared initial weights θ₀ (every path starts at
+    (0, 0)), along the first two principal components of all the paths together.
+
+    ``paths[i]`` places run i's snapshots then its final weights on the plane; ``epochs[i]`` and
+    ``path_loss[i]`` are each point's epoch and own training loss over every training row (the trainer's
+    record), not the slice's value under it.
+    """
+
+    labels: list
+    alphas: np.ndarray
+    betas: np.ndarray
+    loss: np.ndarray  # (len(betas), len(alphas))
+    center: list
+    d1: list
+    d2: list
+    plan: GridPlan
+    epochs: list
+    paths: list  # of Projection
+    path_loss: list
+
+
+def shared_start_problem(runs) -> str | None:
+    """None when the runs can share one slice, else one sentence saying why not.
+
+    One slice is one loss surface seen from one point: the runs must have the same layer shapes and
+    bit-identical initial weights (their first snapshots), and the same loss surface, that is the same
+    data, input features, hidden activations and output. The optimizer, learning rate, batch size,
+    penalty and dropout may differ: they change the path, not the surface (the slice has no penalty and
+    no dropout).
+    """
+    if len(runs) < 2:
+        return "One slice for several runs needs at least two runs."
+    first = runs[0]
+    for run in runs[1:]:
+        if run.net.layer_sizes != first.net.layer_sizes:
+            return (f"“{run.label}” has layers {_arrow(run.net.layer_sizes)} and “{first.label}” "
+                    f"{_arrow(first.net.layer_sizes)}: runs share a slice only when their weights have the same shapes.")
+        if not (run.snapshots and first.snapshots and _same_arrays(_start(run), _start(first))):
+            return (f"“{run.label}” does not start from “{first.label}”'s initial weights (a different init or "
+                    "seed): the slice is centred on the weights every run starts from.")
+        for what, get in _SURFACE.items():
+            if get(run) != get(first):
+                return (f"“{run.label}” and “{first.label}” differ in their {what}: each has its own loss surface, "
+                        "so no one slice shows both. Compare optimizers, learning rates or batch sizes instead.")
+        if not (np.array_equal(run.data.X_train, first.data.X_train)
+                and np.array_equal(run.data.y_train, first.data.y_train)):
+            return f"“{run.label}” trained on other points than “{first.label}”: each has its own loss surface."
+    return None
+
+
+_SURFACE = {  # what, besides the data, makes a run's loss surface its own
+    "hidden activations": lambda run: tuple(run.net.hidden_activations),
+    "output and loss": lambda run: run.net.output,
+    "input features": lambda run: tuple(run.net.features or ()),
+}
+
+
+def shared_slice(runs, size: int | None = None, span: float | None = None) -> SharedSlice:
+    """The slice around the runs' shared initial weights θ₀ with every run's path on it.
+
+    ``runs``: nn_core Runs that :func:`shared_start_problem` accepts (ValueError with its sentence
+    otherwise). The directions are the top two principal components of every path point minus θ₀
+    together (signs so that the first run ends at α ≥ 0, β ≥ 0); the grid and rows are
+    :func:`grid_plan`'s, ``size`` overriding N. ``span`` S gives alphas = betas = linspace(−S, S, N); by
+    default the axes cover (0, 0) and every path point with a fifth of the paths' reach to spare on each
+    side. A diverged run's path stops at its last finite epoch.
+    """
+    problem = shared_start_problem(runs)
+    if problem:
+        raise ValueError(problem)
+    center = _start(runs[0])
+    net = runs[0].net.copy()
+    net.set_parameters(center)
+    X, y = runs[0].data.X_train, runs[0].data.y_train
+    paths, epochs = [], []
+    for run in runs:
+        diverged = run.history.diverged_at
+        final = run.epochs_done if diverged is None else max(0, diverged - 1)
+        snapshots = [s for s in run.snapshots if s[0] < final]
+        paths.append([parameters_of(s) for s in snapshots] + [run.net.parameters()])
+        epochs.append([int(s[0]) for s in snapshots] + [int(final)])
+    c = _flat(center)
+    M = np.stack([_flat(p) for path in paths for p in path]) - c
+    ends = M[len(paths[0]) - 1]  # the first run's final weights
+    d1, d2 = (_shaped(-v if ends @ v < 0 else v, center) for v in _top_two(M))
+    placed = [project(path, center, d1, d2) for path in paths]
+    plan = grid_plan(net, len(X))
+    if size is not None:
+        plan = replace(plan, size=int(size))
+    if span is None:
+        alphas, betas = _covering([p.alpha for p in placed], [p.beta for p in placed], plan.size)
+    else:
+        alphas = np.linspace(-span, span, plan.size)
+        betas = alphas.copy()
+    rows = slice(None) if plan.rows is None else plan.rows
+    loss = loss_grid(net, X[rows], y[rows], d1, d2, alphas, betas)
+    moved = net.copy()
+    path_loss = []
+    for path in paths:
+        own = []
+        for params in path:
+            moved.set_parameters(params)
+            own.append(training_loss(moved, X, y))
+        path_loss.append(own)
+    return SharedSlice([run.label for run in runs], alphas, betas, loss, center, d1, d2, plan, epochs, placed,
+                       path_loss)
+
+
+def _covering(alphas: list, betas: list, size: int, margin: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Axes of ``size`` points each that hold (0, 0) and every path point, with ``margin`` × the paths' reach
+    to spare on every side: paths that all go one way do not leave half the slice empty."""
+    a, b = np.concatenate(alphas), np.concatenate(betas)
+    reach = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    pad = margin * reach if reach > 0 and math.isfinite(reach) else 1.0
+    return tuple(np.linspace(min(0.0, v.min()) - pad, max(0.0, v.max()) + pad, size) for v in (a, b))
+
+
+def _start(run) -> list:
+    return parameters_of(run.snapshots[0])
+
+
+def _same_arrays(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _arrow(sizes) -> str:
+    return "-".join(map(str, sizes))
 
 
 # ----------------------------------------------------------------------------- helpers
