@@ -12,16 +12,20 @@ from nn_core.analysis.contours import level_segments, levels
 
 from ..palette import CONTOUR, EDGE_ZERO, LOSS_RAMP, NEUTRAL, NOW, PATH
 
-SIDE = 420  # px: a square, so that α and β keep the same scale
+SIDE = 340  # px: a square, so that α and β keep the same scale
+OVERLAP = 0.15  # of a cell: how far each cell is drawn under its neighbour (see heat_frame)
 
 
 def heat_frame(alphas: np.ndarray, betas: np.ndarray, loss: np.ndarray) -> pd.DataFrame:
     """One row per finite grid point: its (α, β), its cell's edges (half-way to its neighbours) and its loss.
-    A point whose loss overflowed is left out (drawn blank)."""
+    A point whose loss overflowed is left out (drawn blank). The far edges a1, b1 reach OVERLAP of a cell
+    past the next cell's near edge: cells that only touched would leave hairline seams once anti-aliased."""
     a_edges, b_edges = _edges(alphas), _edges(betas)
+    a_over, b_over = OVERLAP * np.diff(a_edges).max(), OVERLAP * np.diff(b_edges).max()
     i, j = np.nonzero(np.isfinite(loss))
-    return pd.DataFrame({"alpha": alphas[j], "beta": betas[i], "a0": a_edges[j], "a1": a_edges[j + 1],
-                         "b0": b_edges[i], "b1": b_edges[i + 1], "loss": loss[i, j]})
+    return pd.DataFrame({"alpha": alphas[j], "beta": betas[i], "a0": a_edges[j],
+                         "a1": np.minimum(a_edges[j + 1] + a_over, a_edges[-1]), "b0": b_edges[i],
+                         "b1": np.minimum(b_edges[i + 1] + b_over, b_edges[-1]), "loss": loss[i, j]})
 
 
 def contour_frame(alphas: np.ndarray, betas: np.ndarray, loss: np.ndarray, log: bool) -> pd.DataFrame:
@@ -52,8 +56,8 @@ def landscape_chart(alphas: np.ndarray, betas: np.ndarray, loss: np.ndarray, pat
     y_scale = alt.Scale(domain=[float(_edges(betas)[0]), float(_edges(betas)[-1])], nice=False, zero=False)
     x = alt.X("a0:Q", title="α (along direction d₁)", scale=x_scale)
     y = alt.Y("b0:Q", title="β (along direction d₂)", scale=y_scale)
-    colour = alt.Color("loss:Q", title="loss" + (" (log scale)" if log else ""),
-                       scale=alt.Scale(type="log" if log else "linear", range=list(LOSS_RAMP)),
+    loss_scale = alt.Scale(type="log" if log else "linear", range=list(LOSS_RAMP))
+    colour = alt.Color("loss:Q", title="loss" + (" (log scale)" if log else ""), scale=loss_scale,
                        legend=alt.Legend(orient="right", gradientLength=SIDE - 60))
     heat = alt.Chart(heat_frame(alphas, betas, loss)).mark_rect().encode(
         x=x, x2="a1:Q", y=y, y2="b1:Q", color=colour,

@@ -87,7 +87,7 @@ def panel(run):
                   "normalised, Li et al. 2018), so slices of different networks compare. The path's: the two "
                   "directions along which the training path moved most (its principal components).")
     held = current(run, kind)
-    left, right = st.columns([1.3, 1], gap="medium")
+    left, right = st.columns([1.4, 1], gap="medium")
     slot, words = left.empty(), right.empty()
     draw = functools.partial(_draw, run, held, slot, words)
     draw()
@@ -164,7 +164,9 @@ def sentence(held: Held, epoch: int, alpha: float, beta: float, off: np.ndarray,
              f"{held.epoch:,} (α = β = 0), along {along}. Other directions would show another slice.",
              f"**The path is projected onto the slice, and is not on it.** Its points are up to "
              f"{float(np.max(off)):.3g} away from the slice's plane (the weights' own length is {length:.3g}), "
-             f"so the colour under a point is not that point's loss; now it is {float(off[-1]):.3g} away."]
+             "so the colour under a point is not that point's loss; "
+             + ("the blue dot, now, is the centre itself." if off[-1] == 0 else
+                f"the blue dot, now, is {float(off[-1]):.3g} away.")]
     if found.kind == "random":
         parts.append("A training path moves in a few directions of its own, which random directions nearly "
                      "miss: choose **the path's directions** to see it.")
