@@ -12,7 +12,7 @@ from nn_core.analysis.contours import level_segments, levels
 
 from ..palette import CONTOUR, EDGE_ZERO, LOSS_RAMP, NEUTRAL, NOW, PATH
 
-SIDE = 340  # px: a square, so that α and β keep the same scale
+SIDE = 330  # px: a square, so that α and β keep the same scale
 OVERLAP = 0.15  # of a cell: how far each cell is drawn under its neighbour (see heat_frame)
 
 
@@ -75,7 +75,10 @@ def landscape_chart(alphas: np.ndarray, betas: np.ndarray, loss: np.ndarray, pat
         color=PATH, size=18, clip=True)).encode(x=px, y=py, order="epoch:Q", tooltip=tips)
     now = base.transform_filter(alt.datum.now).mark_circle(
         color=NOW, size=170, opacity=1, stroke=NEUTRAL, strokeWidth=2, clip=True).encode(x=px, y=py, tooltip=tips)
-    chart = alt.layer(heat, lines, line, now).properties(width=SIDE, height=SIDE, title=title)
+    # "pad": the plot is SIDE square and the axes and legend come around it (Streamlit's "fit" would squeeze
+    # all of them into SIDE, and the plot out of square)
+    chart = alt.layer(heat, lines, line, now).properties(width=SIDE, height=SIDE, title=title,
+                                                         autosize=alt.AutoSizeParams(type="pad"))
     return chart.properties(description="loss landscape: the slice and the training path").configure_view(
         stroke=EDGE_ZERO)
 

@@ -87,7 +87,7 @@ def panel(run):
                   "normalised, Li et al. 2018), so slices of different networks compare. The path's: the two "
                   "directions along which the training path moved most (its principal components).")
     held = current(run, kind)
-    left, right = st.columns([1.4, 1], gap="medium")
+    left, right = st.columns([1.6, 1], gap="medium")
     slot, words = left.empty(), right.empty()
     draw = functools.partial(_draw, run, held, slot, words)
     draw()
