@@ -165,3 +165,18 @@ def test_playing_keeps_the_last_pauses_slice_and_projects_the_new_points(monkeyp
     assert final is not paused and final.epoch == 200  # paused at its budget: recomputed there
     path = chart(at)["path"]
     assert path.epoch.iloc[-1] == 200 and abs(path.alpha.iloc[-1]) < 1e-12
+
+
+def test_a_diverged_run_shows_the_slice_around_its_last_finite_weights():
+    at = open_tab(run_page({"dataset": "plane", "output": "linear", "lr": "10"}))
+    run = the_run(at)
+    diverged = run.history.diverged_at
+    assert diverged is not None
+    held = at.session_state[keys.LANDSCAPE_SLICE]
+    path = chart(at)["path"]
+    assert path.epoch.iloc[-1] == held.found.epochs[-1] == diverged - 1
+    assert np.isfinite(path[["alpha", "beta", "off_plane"]].to_numpy()).all()
+    heat = chart(at)["heat"]
+    assert len(heat) > 0 and np.isfinite(heat.loss).all()  # overflowed points are left out, not drawn
+    words = next(m.value for m in at.markdown if m.value.startswith("**A slice, not the whole surface.**"))
+    assert f"centred on the weights at epoch {diverged - 1:,} " in words

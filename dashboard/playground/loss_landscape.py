@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,7 @@ from .follow import FOLLOW_SECONDS, every
 
 DIRECTIONS = {"pca": "The path's directions (PCA)", "random": "Random directions"}  # a name of landscape.KINDS each
 DEFAULT_DIRECTIONS = "pca"  # a newcomer should see the path; random directions barely show it
+SHORT_PATH = "The path's directions need a path of at least two snapshots: press **Play** or **Step**."
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,14 @@ class Held:
     ``placed``: epoch -> (α, β, distance off the plane) of every path point projected so far.
     """
 
-    run: object
-    requested: str  # the directions asked for; ``found.kind`` differs when a path is too short for PCA
+    run: weakref.ref  # the run it belongs to, not kept alive by it (a new run replaces the old one)
+    requested: str  # the directions asked for; ``found.kind`` differs when the path could not give them
     epoch: int
     digest: str
     found: landscape.RunSlice
     spec: dict
     path_name: str
+    fallback: str | None = None  # why the path's directions could not be used, when they could not
     placed: dict = field(default_factory=dict)
 
 
@@ -98,7 +101,7 @@ def current(run, kind: str) -> Held:
     """The slice to show: the one held, if it is this run's with these directions and (paused) of this moment;
     otherwise a new one, computed now (a page run, never a frame)."""
     held = st.session_state.get(keys.LANDSCAPE_SLICE)
-    if held is not None and held.run is run and held.requested == kind:
+    if held is not None and held.run() is run and held.requested == kind:
         if state.playing():
             return held
         with runtime.session_lock():
@@ -106,10 +109,16 @@ def current(run, kind: str) -> Held:
         if held.epoch == epoch and held.digest == now:
             return held
     still = Still.of(run)
-    usable = [s for s in still.snapshots if s[0] < still.epochs_done]
-    kind_now = kind if kind == "random" or len(usable) >= 2 else "random"
+    found, fallback = None, None
     with st.spinner("Computing the slice…"):
-        found = landscape.run_slice(still, kind_now)
+        if kind == "pca":
+            try:
+                found = landscape.run_slice(still, kind)
+            except ValueError as why:  # too short a path (untrained), or one that diverged
+                fallback = (SHORT_PATH if sum(s[0] < still.epochs_done for s in still.snapshots) < 2
+                            else str(why))
+        if found is None:
+            found = landscape.run_slice(still, "random")
     path = landscape_chart.path_frame(found.path.alpha, found.path.beta, found.epochs, found.path.off_plane)
     log = landscape.wide_range(found.loss)
     title = f"loss around the weights at epoch {found.epochs[-1]:,}"
@@ -117,7 +126,8 @@ def current(run, kind: str) -> Held:
     path_name = next(name for name, frame in spec["datasets"].items() if frame is path)
     placed = {e: (a, b, o) for e, a, b, o in zip(found.epochs, found.path.alpha, found.path.beta,
                                                   found.path.off_plane)}
-    held = Held(run, kind, still.epochs_done, digest(still.net.parameters()), found, spec, path_name, placed)
+    held = Held(weakref.ref(run), kind, still.epochs_done, digest(still.net.parameters()), found, spec, path_name,
+                fallback, placed)
     st.session_state[keys.LANDSCAPE_SLICE] = held
     return held
 
@@ -159,9 +169,9 @@ def sentence(held: Held, epoch: int, alpha: float, beta: float, off: np.ndarray,
     along = ("two random directions, each unit's incoming weights scaled to that unit's (filter-normalised)"
              if found.kind == "random" else "the two directions in which the training path moved most (its "
              "principal components)")
-    parts = [f"**A slice, not the whole surface.** The loss surface has {n_weights:,} dimensions, one per weight; "
-             f"this is the loss on one flat 2-D slice of it, centred on the weights at epoch "
-             f"{held.epoch:,} (α = β = 0), along {along}. Other directions would show another slice.",
+    parts = [f"**A slice, not the whole surface.** The loss surface has {n_weights:,} dimensions, one per weight "
+             f"and bias; this is the loss on one flat 2-D slice of it, centred on the weights at epoch "
+             f"{found.epochs[-1]:,} (α = β = 0), along {along}. Other directions would show another slice.",
              f"**The path is projected onto the slice, and is not on it.** Its points are up to "
              f"{float(np.max(off)):.3g} away from the slice's plane (the weights' own length is {length:.3g}), "
              "so the colour under a point is not that point's loss; "
@@ -170,11 +180,10 @@ def sentence(held: Held, epoch: int, alpha: float, beta: float, off: np.ndarray,
     if found.kind == "random":
         parts.append("A training path moves in a few directions of its own, which random directions nearly "
                      "miss: choose **the path's directions** to see it.")
-    if found.kind != held.requested:
-        parts.append("The path's directions need a path of at least two snapshots: press **Play** or **Step**. "
-                     "Until then the slice uses random directions.")
+    if held.fallback:
+        parts.append(f"{held.fallback} The slice uses random directions instead.")
     if playing:
-        parts.append(f"While the run plays, the slice stays the one of the last pause (epoch {held.epoch:,}) and "
+        parts.append(f"While the run plays, the slice stays the one of the last pause (epoch {found.epochs[-1]:,}) and "
                      "the new points of the path are projected onto it, about once a second; **Pause** "
                      "recomputes the slice around the weights of that moment.")
         edges = (found.alphas[0], found.alphas[-1], found.betas[0], found.betas[-1])
