@@ -124,7 +124,9 @@ def current(run, kind: str) -> Held:
     title = f"loss around the weights at epoch {found.epochs[-1]:,}"
     spec = charts.to_spec(landscape_chart.landscape_chart(found.alphas, found.betas, found.loss, path, log, title))
     path_name = next(name for name, frame in spec["datasets"].items() if frame is path)
-    placed = {e: (a, b, o) for e, a, b, o in zip(found.epochs, found.path.alpha, found.path.beta,
+    # the snapshots' points, not the last one: those are the weights of the pause, which may fall within an
+    # epoch, while the snapshot that training takes at that epoch's start may come before them
+    placed = {e: (a, b, o) for e, a, b, o in zip(found.epochs[:-1], found.path.alpha, found.path.beta,
                                                   found.path.off_plane)}
     held = Held(weakref.ref(run), kind, still.epochs_done, digest(still.net.parameters()), found, spec, path_name,
                 fallback, placed)
