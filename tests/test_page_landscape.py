@@ -11,8 +11,10 @@ import pytest
 from test_page_playground import button, run_page, the_run, vega_charts
 
 from dashboard import keys
-from dashboard.playground import loss_landscape, state
+from dashboard.playground import landscape_chart, loss_landscape, state
 from nn_core.analysis import landscape
+from nn_core.config import RunConfig
+from nn_core.runs import prepare
 
 TAB = "Loss landscape"
 
@@ -180,3 +182,17 @@ def test_a_diverged_run_shows_the_slice_around_its_last_finite_weights():
     assert len(heat) > 0 and np.isfinite(heat.loss).all()  # overflowed points are left out, not drawn
     words = next(m.value for m in at.markdown if m.value.startswith("**A slice, not the whole surface.**"))
     assert f"centred on the weights at epoch {diverged - 1:,} " in words
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_the_chart_builder_makes_a_valid_vega_lite_spec(log):
+    run = prepare(RunConfig(epochs=30))
+    run.train()
+    found = landscape.run_slice(run, "pca", size=9)
+    found.loss[0, 0] = np.inf  # an overflowed point is left out of the heat map
+    path = landscape_chart.path_frame(found.path.alpha, found.path.beta, found.epochs, found.path.off_plane)
+    spec = landscape_chart.landscape_chart(found.alphas, found.betas, found.loss, path, log).to_dict()  # validates
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["type"] == ("log" if log else "linear")
+    heat = landscape_chart.heat_frame(found.alphas, found.betas, found.loss)
+    assert len(heat) == 9 * 9 - 1 and heat.a0.min() < found.alphas[0] < found.alphas[-1] < heat.a1.max()
