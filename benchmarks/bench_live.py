@@ -1,6 +1,7 @@
 """What a learner sees of live training, in headless Chromium: frames per second, and time to the first frame.
 
     python benchmarks/bench_live.py [--seconds 6]
+    python benchmarks/bench_live.py --detail "Loss landscape" [--seconds 6]
     python benchmarks/bench_live.py --beside-limits [--seconds 10]
 
 For each scenario the Playground opens at a link (paused, untrained), and Play
@@ -10,6 +11,9 @@ those are the redraws a learner sees. Streamlit's own floor is measured in the
 same run: a one-chart page (``floor_page.py``) that updates one 50 × 50 PNG every
 50 ms. Page-open times (navigation → first chart drawn, median of 3, warm
 server) are measured for every page beside the floor page's.
+
+``--detail NAME``: each scenario opens that detail below the live view (a tab of "More about this run",
+e.g. "Loss landscape" or "Warped plane", which follow the network while it plays) before Play is pressed.
 
 ``--beside-limits``: three visitors open the Playground at its limits (8 × 256 units, 5,000 points, batch 1)
 and press Play; then a fourth presses Play on the default Playground. It prints the fourth's first frame
@@ -113,6 +117,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds of Play counted per scenario")
     parser.add_argument("--repeats", type=int, default=3, help="page opens per page (median)")
     parser.add_argument("--pages-only", action="store_true", help="only the page-open times")
+    parser.add_argument("--detail", metavar="NAME", help="open this detail tab (e.g. \"Loss landscape\") before Play")
     parser.add_argument("--beside-limits", action="store_true",
                         help="a default visitor's frames beside three visitors playing at the limits")
     args = parser.parse_args()
@@ -126,13 +131,23 @@ def main() -> None:
     with streamlit_server() as app, streamlit_server("benchmarks/floor_page.py") as floor, browser() as chromium:
         page = chromium.new_page(viewport={"width": 1400, "height": 950})
         if not args.pages_only:
-            frames_while_training(page, app, floor, args.seconds)
+            frames_while_training(page, app, floor, args.seconds, args.detail)
         open_times(page, app, floor, args.repeats)
 
 
-def frames_while_training(page, app, floor, seconds: float) -> None:
+def open_detail(page, name: str) -> None:
+    """Open the detail tab ``name`` below the live view and wait until its chart (if any) has drawn."""
+    page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').get_by_text(name, exact=True).click()
+    wait_for_app(page)
+    page.wait_for_function("""() => { const all = [...document.querySelectorAll(
+        '[data-testid="stMain"] [data-testid="stVegaLiteChart"]')];
+        return all.length && all[all.length - 1].querySelector('canvas, svg.marks'); }""", timeout=60_000)
+
+
+def frames_while_training(page, app, floor, seconds: float, detail: str | None = None) -> None:
     if True:
-        print("Frames while training (headless Chromium, 1400 x 950):")
+        print("Frames while training (headless Chromium, 1400 x 950)"
+              + (f", with the {detail!r} detail open:" if detail else ":"))
         page.goto(floor.url)
         wait_for_app(page)
         first, fps = measure_play(page, seconds, region=0.0)
@@ -141,6 +156,8 @@ def frames_while_training(page, app, floor, seconds: float) -> None:
             page.goto(app.url + "/Playground" + query)  # it opens paused, untrained
             wait_for_app(page)
             page.locator('[data-testid="stImage"] img').wait_for()
+            if detail:
+                open_detail(page, detail)
             page.wait_for_timeout(1000)  # the browser finishes drawing the page: Play is pressed on a page a learner sees
             first, fps = measure_play(page, seconds, region=0.67)
             print(f"  {name:48s} first frame {first:5.2f} s   {fps:5.1f} fps")

@@ -87,6 +87,8 @@ LOOK_INSIDE = f"{PREFIX}.view.inside"  # "boundary", or "layer.unit" of the hidd
 LOOK_INSIDE_KEPT = f"{PREFIX}.view.inside.kept"  # the same choice in a plain key, for when the widget's state is dropped
 EDIT = f"{PREFIX}.edit."  # prefix of the weight editor's widgets (dashboard.weight_editor)
 WARP = f"{PREFIX}.warp."  # prefix of the warped plane's choices: layer, unit_a, unit_b
+LANDSCAPE_DIRECTIONS = f"{PREFIX}.landscape.directions"  # the loss landscape's directions: "pca" or "random"
+LANDSCAPE_SLICE = f"{PREFIX}.landscape.slice"  # the last slice computed (playground.loss_landscape.Held)
 DIAGNOSTICS = f"{PREFIX}.diagnostics"  # prefix of the "Gradient flow" detail's widgets (dashboard.diagnostics)
 EXPORT = f"{PREFIX}.export"  # prefix of the "Export" detail's download buttons (dashboard.exports)
 

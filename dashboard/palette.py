@@ -43,3 +43,9 @@ GRID_LINE = "#9a9a9a"  # the warped plane's grid lines (lines of the input plane
 LEGEND_SYMBOL = "#b8c2cc"  # the inspected boundary's legend symbols (a point of any class)
 BIAS_ZERO = "#999999"  # a unit's frame when its bias is zero (orange below, blue above)
 NODE_OUTLINE = "#8a8a8a"  # the outline of a unit's clickable square in the inspected graph
+
+# ------------------------------------------------------------------ the Playground's loss landscape
+LOSS_RAMP = ("#fff8ec", "#fdd8a4", NEGATIVE, "#b3541e", "#5a2506")  # a slice's loss, low (pale) to high (dark)
+CONTOUR = "#5a2506"  # its level lines, drawn faint
+PATH = INK  # the training path projected onto it
+NOW = POSITIVE  # the path's last point: the network now

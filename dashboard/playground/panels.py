@@ -21,7 +21,22 @@ from nn_core.datasets import to_csv
 from nn_core.features import FEATURES
 
 from .. import chart_specs, charts, diagnostics, exports, keys
-from . import draw, drawer, editor, frames, graph, inside, lessons, live_charts, picture, plane, runtime, state, warp
+from . import (
+    draw,
+    drawer,
+    editor,
+    frames,
+    graph,
+    inside,
+    lessons,
+    live_charts,
+    loss_landscape,
+    picture,
+    plane,
+    runtime,
+    state,
+    warp,
+)
 
 CAPTIONS = {
     "binary": "Background: the network's answer at every point, **blue** for class 1, **orange** for class 0, "
@@ -83,7 +98,7 @@ def no_data(problem: str | None) -> None:
 
 
 # ------------------------------------------------------------------ controls
-FOLLOWING = {"Warped plane"}  # details below the live view that follow the network while it plays
+FOLLOWING = {"Warped plane", "Loss landscape"}  # details below the live view that follow the network while it plays
 _PAGE_RUN = contextvars.ContextVar("nnplay_page_run", default=False)  # the live view runs as part of the page
 
 
@@ -342,6 +357,7 @@ EXTRAS = {
     "Export": lambda run: exports.export_panel(run, keys.EXPORT, name="playground"),
     "Edit a weight": editor.panel,
     "Warped plane": warp.panel,
+    "Loss landscape": loss_landscape.panel,
     "Lessons": lessons.lessons_panel,
 }
 
@@ -363,7 +379,8 @@ def details(run):
             help="Gradient flow: per-layer gradient norms, update sizes, dead or saturated units, and findings. "
                  "Export: the weights (JSON, .npz), the history and data (CSV), a NumPy script, the charts. "
                  "Edit a weight: set one weight or bias; training continues from it. Warped plane: the data "
-                 "as two units of a hidden layer see it. Lessons: exercises with a check, and a link builder.")
+                 "as two units of a hidden layer see it. Loss landscape: the loss on a slice through the "
+                 "weights, with the training path on it. Lessons: exercises with a check, and a link builder.")
         if choice is None:
             st.caption("Choose **Gradient flow** to see how the error signal reaches each layer, or **Export** "
                        "to download this run. To restore a saved run, use the Experiments page.")

@@ -4,7 +4,6 @@ one hidden layer (nn_core.analysis.warp), following the network as it trains (ab
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 import streamlit as st
@@ -13,8 +12,7 @@ from nn_core.analysis.warp import warped_plane
 
 from .. import keys
 from . import runtime, warp_chart
-
-FOLLOW_SECONDS = 1.0  # while playing, the warped plane is redrawn at most this often (it costs a chart)
+from .follow import FOLLOW_SECONDS, every
 
 
 def _choice(label: str, options: list, key: str, box, start: int = 0, **more):
@@ -50,7 +48,7 @@ def panel(run):
                "the run plays, the picture follows the network about once a second.")
     draw = functools.partial(_draw, run, slot, layer, (a, b))
     draw()
-    return _every(FOLLOW_SECONDS, draw)
+    return every(FOLLOW_SECONDS, draw)
 
 
 def _draw(run, slot, layer: int, units: tuple[int, int]) -> None:
@@ -65,13 +63,3 @@ def _draw(run, slot, layer: int, units: tuple[int, int]) -> None:
                                     f"layer {layer}, unit {b + 1}", title=f"epoch {epoch:,}")
     slot.altair_chart(chart, width="content")
 
-
-def _every(seconds: float, draw):
-    """``draw``, for the live loop to call each frame, redrawing at most once every ``seconds``."""
-    last = [time.perf_counter()]
-
-    def follow() -> None:
-        if time.perf_counter() - last[0] >= seconds:
-            draw()
-            last[0] = time.perf_counter()
-    return follow

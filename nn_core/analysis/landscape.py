@@ -31,6 +31,7 @@ MAX_POINTS = 500  # a bigger network's slice reads a fixed subset of at most thi
 MIN_POINTS = 100  # ... and never fewer than this (or all of them)
 SLICE_BUDGET = 2e10  # what a slice may cost (see grid_plan): 1 to 2 s of one core (benchmarks/bench_landscape.py)
 ACTIVATION_COST = 40  # a unit's activation costs about as much as this many multiply-adds (measured, tanh)
+LOG_RATIO = 10  # a slice whose finite losses span more than this factor is coloured on a log scale
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,14 @@ class _Layers:
         per_sample = self.head.sample_losses(Z.reshape(g * n, k), np.broadcast_to(Y, (g, n, k)).reshape(g * n, k))
         per_point = per_sample.reshape(g, n)
         return per_point.sum(axis=1) if reduction == "sum" else per_point.mean(axis=1)
+
+
+def wide_range(loss: np.ndarray) -> bool:
+    """Whether a slice's losses span more than LOG_RATIO (all positive): then a log scale shows its floor,
+    where the path runs, as well as its walls. The CLI's text map and the Playground's panel both ask."""
+    finite = np.asarray(loss, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return bool(finite.size) and finite.min() > 0 and finite.max() > LOG_RATIO * finite.min()
 
 
 # ----------------------------------------------------------------------------- the path

@@ -394,12 +394,12 @@ def slice_record(found: landscape.RunSlice) -> dict:
 
 def slice_map(found: dict, kind: str) -> list[str]:
     """The slice as text: one character pair per grid point (RAMP, low to high; log scale when the losses
-    span more than a factor 10), β up and α across, the path's points (o) and the trained weights (X)."""
+    span more than a factor landscape.LOG_RATIO), β up and α across, the path's points (o) and the trained weights (X)."""
     loss = np.array([[math.nan if v is None else v for v in row] for row in found["loss"]])
     alphas, betas = np.array(found["alphas"]), np.array(found["betas"])
     finite = loss[np.isfinite(loss)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (math.nan, math.nan)
-    log = bool(finite.size) and low > 0 and high > 10 * low
+    log = landscape.wide_range(loss)
     scaled = np.log(loss / low) / np.log(high / low) if log else (loss - low) / ((high - low) or 1.0)
     cells = [[OVERFLOW_MARK if not math.isfinite(v) else RAMP[min(len(RAMP) - 1, int(v * len(RAMP)))]
               for v in row] for row in scaled]
