@@ -24,7 +24,6 @@ GUIDE = "#888"  # reference lines (ln 2) and the hover rule on curves
 GUIDE_TEXT = "#666"  # the label of a reference line
 MUTED = "#555"  # a third curve, a tolerance line, a split with no colour of its own
 HISTOGRAM_BAR = "#4c78a8"
-LOSS_LOW, LOSS_HIGH = "#fbfcfd", "#4a5f78"  # a loss slice's heat map, from its lowest loss to its highest
 ROW_DIFFERS, ROW_AGREES = "#fde2e1", "#e3f4e1"  # a table row that differs from / agrees with its source
 
 
@@ -44,8 +43,8 @@ LEGEND_SYMBOL = "#b8c2cc"  # the inspected boundary's legend symbols (a point of
 BIAS_ZERO = "#999999"  # a unit's frame when its bias is zero (orange below, blue above)
 NODE_OUTLINE = "#8a8a8a"  # the outline of a unit's clickable square in the inspected graph
 
-# ------------------------------------------------------------------ the Playground's loss landscape
+# ------------------------------------------------------------------ a loss landscape's slice (every page's)
 LOSS_RAMP = ("#fff8ec", "#fdd8a4", NEGATIVE, "#b3541e", "#5a2506")  # a slice's loss, low (pale) to high (dark)
 CONTOUR = "#5a2506"  # its level lines, drawn faint
-PATH = INK  # the training path projected onto it
-NOW = POSITIVE  # the path's last point: the network now
+PATH = INK  # a single path projected onto it (several take RUN_COLOURS)
+NOW = POSITIVE  # a single path's last point: the network now

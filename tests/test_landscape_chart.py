@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from dashboard.landscape_chart import landscape_chart, log_colours, slice_frame
+from dashboard.landscape_chart import landscape_chart, slice_frame
 from dashboard.palette import RUN_COLOURS
 
 
@@ -12,15 +12,18 @@ def test_cells_hold_the_grid_and_tile_the_plane():
     loss = np.arange(8.0).reshape(2, 4)
     loss[1, 3] = np.inf
     cells = slice_frame(alphas, betas, loss)
-    assert len(cells) == 8
+    assert len(cells) == 7
     row = cells[(cells.alpha == 1.0) & (cells.beta == -0.5)].iloc[0]
     assert row.loss == loss[0, 2] and (row.alpha_lo, row.alpha_hi, row.beta_lo, row.beta_hi) == (0.5, 1.5, -1.0, 0.0)
-    assert np.isnan(cells[(cells.alpha == 2.0) & (cells.beta == 0.5)].loss.iloc[0])  # overflowed: not drawn
+    assert cells[(cells.alpha == 2.0) & (cells.beta == 0.5)].empty  # overflowed: not drawn
     assert cells.alpha_lo.min() == -1.5 and cells.alpha_hi.max() == 2.5
 
 
 def test_a_wide_range_gets_a_log_scale():
-    assert log_colours([[0.01, 5.0]]) and not log_colours([[0.5, 0.7]]) and not log_colours([[0.0, 5.0]])
+    paths = pd.DataFrame({"path": ["p"], "order": [0], "alpha": [0.0], "beta": [0.0]})
+    scale = [landscape_chart([0.0, 1.0], [0.0], np.array([loss]), paths).to_dict()["layer"][0]["encoding"]["color"]
+             ["scale"]["type"] for loss in ([0.01, 5.0], [0.5, 0.7], [0.0, 5.0])]
+    assert scale == ["log", "linear", "linear"]
 
 
 def test_the_chart_validates_and_holds_the_paths():
@@ -31,7 +34,10 @@ def test_the_chart_validates_and_holds_the_paths():
     chart = landscape_chart(axis, axis, loss, paths, {"sgd": RUN_COLOURS[0], "adam": RUN_COLOURS[1]})
     spec = chart.to_dict()  # validates against the Vega-Lite schema
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
-    heat, line, ends = chart.layer
+    heat, contours, line, ends = chart.layer
     assert heat.data["loss"].tolist() == loss.ravel().tolist()
-    assert line.data is paths
-    assert sorted(ends.data["alpha"].tolist()) == [0.0, 0.5]  # each path's last point
+    assert len(contours.data) > 0
+    assert line.data is paths and ends.data is paths  # the dots come from the paths' own data (swappable)
+    assert [t.to_dict() for t in ends.transform] == [  # each path's last point
+        {"joinaggregate": [{"op": "max", "field": "order", "as": "last"}], "groupby": ["path"]},
+        {"filter": "datum.order == datum.last"}]

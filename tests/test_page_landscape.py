@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from test_page_playground import button, run_page, the_run, vega_charts
 
-from dashboard import keys
-from dashboard.playground import landscape_chart, loss_landscape, state
+from dashboard import keys, landscape_chart
+from dashboard.playground import loss_landscape, state
 from nn_core.analysis import landscape
 from nn_core.config import RunConfig
 from nn_core.runs import prepare
@@ -30,9 +30,9 @@ def chart(at) -> dict:
     spec, frames = vega_charts(at)["loss landscape"]
     out = {}
     for frame in frames.values():
-        if "a0" in frame:
+        if "alpha_lo" in frame:
             out["heat"] = frame
-        elif "now" in frame:
+        elif "off_plane" in frame:
             out["path"] = frame
     out["spec"] = spec
     return out
@@ -69,7 +69,7 @@ def test_the_chart_holds_the_engines_slice_and_path(trained):
     np.testing.assert_allclose(path.alpha, found.path.alpha, rtol=0, atol=1e-12)
     np.testing.assert_allclose(path.off_plane, found.path.off_plane, rtol=0, atol=1e-12)
     last = path.iloc[-1]
-    assert bool(last.now) and path.now.sum() == 1
+    assert path.order.tolist() == found.epochs and path.order.is_monotonic_increasing  # the last point is now
     assert abs(last.alpha) < 1e-12 and abs(last.beta) < 1e-12 and abs(last.off_plane) < 1e-12  # now is (0, 0)
     assert path.alpha.iloc[0] < 0  # PCA directions: the path starts at negative α and walks in
     assert shown["spec"]["layer"][0]["encoding"]["color"]["scale"]["type"] == (
@@ -190,9 +190,16 @@ def test_the_chart_builder_makes_a_valid_vega_lite_spec(log):
     run.train()
     found = landscape.run_slice(run, "pca", size=9)
     found.loss[0, 0] = np.inf  # an overflowed point is left out of the heat map
-    path = landscape_chart.path_frame(found.path.alpha, found.path.beta, found.epochs, found.path.off_plane)
-    spec = landscape_chart.landscape_chart(found.alphas, found.betas, found.loss, path, log).to_dict()  # validates
-    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    finite = found.loss[np.isfinite(found.loss)]
+    loss = found.loss.copy()
+    if log:  # a range as wide as the engine's rule asks for a log scale
+        loss[1, 1] = 2 * landscape.LOG_RATIO * finite.max()
+    else:  # squeezed into [1, 2]: narrow
+        loss = 1 + (loss - finite.min()) / (finite.max() - finite.min())
+    assert landscape.wide_range(loss) == log
+    path = loss_landscape.path_frame(found.path.alpha, found.path.beta, found.epochs, found.path.off_plane)
+    spec = landscape_chart.landscape_chart(found.alphas, found.betas, loss, path, side=loss_landscape.SIDE).to_dict()
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # validated
     assert spec["layer"][0]["encoding"]["color"]["scale"]["type"] == ("log" if log else "linear")
-    heat = landscape_chart.heat_frame(found.alphas, found.betas, found.loss)
-    assert len(heat) == 9 * 9 - 1 and heat.a0.min() < found.alphas[0] < found.alphas[-1] < heat.a1.max()
+    heat = landscape_chart.slice_frame(found.alphas, found.betas, loss)
+    assert len(heat) == 9 * 9 - 1 and heat.alpha_lo.min() < found.alphas[0] < found.alphas[-1] < heat.alpha_hi.max()

@@ -23,7 +23,6 @@ from nn_core.teaching.backprop_lesson import BackpropLesson
 
 from .. import chart_specs, keys
 from ..landscape_chart import landscape_chart
-from ..palette import MARK
 
 ALPHAS = np.linspace(-1.0, 2.0, 37)  # one step is α = 1: the slice shows a step back and two ahead
 BETAS = np.linspace(-1.5, 1.5, 37)  # as far to either side, on the same spacing (d₂ is as long as d₁)
@@ -120,7 +119,7 @@ def _at(lesson: BackpropLesson, weights: list):
 def _chart(lesson: BackpropLesson, plane: Plane, path: pd.DataFrame):
     loss = landscape.loss_grid(_at(lesson, plane.center), lesson.X, lesson.y, plane.d1, plane.d2, ALPHAS, BETAS,
                                reduction=lesson.reduction)
-    return landscape_chart(ALPHAS, BETAS, loss, path, {PATH: MARK}, x_title="α (one step = 1, along −gradient)",
+    return landscape_chart(ALPHAS, BETAS, loss, path, x_title="α (one step = 1, along −gradient)",
                            y_title="β (a random direction)", height=340)
 
 

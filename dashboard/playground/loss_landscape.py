@@ -15,16 +15,20 @@ import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from nn_core.analysis import landscape
 
 from .. import chart_specs, keys
-from . import landscape_chart, runtime, state
+from ..landscape_chart import landscape_chart
+from . import runtime, state
 from .follow import FOLLOW_SECONDS, every
 
 DIRECTIONS = {"pca": "The path's directions (PCA)", "random": "Random directions"}  # a name of landscape.KINDS each
 DEFAULT_DIRECTIONS = "pca"  # a newcomer should see the path; random directions barely show it
+SIDE = 330  # px: the chart is a square, so that α and β keep the same scale
+PATH = "the training path"
 SHORT_PATH = "The path's directions need a path of at least two snapshots: press **Play** or **Step**."
 
 
@@ -70,6 +74,14 @@ def digest(params: list) -> str:
     for p in params:
         h.update(np.ascontiguousarray(p).tobytes())
     return h.hexdigest()
+
+
+def path_frame(alpha, beta, epochs, off_plane) -> pd.DataFrame:
+    """The path's points in order of epoch (the last one is now), as the chart's one path."""
+    epochs = np.asarray(epochs, dtype=np.int64)
+    return pd.DataFrame({"path": PATH, "order": epochs, "epoch": epochs, "alpha": np.asarray(alpha, dtype=np.float64),
+                         "beta": np.asarray(beta, dtype=np.float64),
+                         "off_plane": np.asarray(off_plane, dtype=np.float64)})
 
 
 def chosen() -> str:
@@ -119,10 +131,9 @@ def current(run, kind: str) -> Held:
                             else str(why))
         if found is None:
             found = landscape.run_slice(still, "random")
-    path = landscape_chart.path_frame(found.path.alpha, found.path.beta, found.epochs, found.path.off_plane)
-    log = landscape.wide_range(found.loss)
+    path = path_frame(found.path.alpha, found.path.beta, found.epochs, found.path.off_plane)
     title = f"loss around the weights at epoch {found.epochs[-1]:,}"
-    spec = chart_specs.to_spec(landscape_chart.landscape_chart(found.alphas, found.betas, found.loss, path, log, title))
+    spec = chart_specs.to_spec(landscape_chart(found.alphas, found.betas, found.loss, path, title=title, side=SIDE))
     path_name = next(name for name, frame in spec["datasets"].items() if frame is path)
     # the snapshots' points, not the last one: those are the weights of the pause, which may fall within an
     # epoch, while the snapshot that training takes at that epoch's start may come before them
@@ -157,7 +168,7 @@ def path_now(run, held: Held):
 
 def _draw(run, held: Held, slot, words) -> None:
     epochs, alpha, beta, off = path_now(run, held)
-    path = landscape_chart.path_frame(alpha, beta, epochs, off)
+    path = path_frame(alpha, beta, epochs, off)
     slot.vega_lite_chart(spec={**held.spec, "datasets": {**held.spec["datasets"], held.path_name: path}},
                          width="content")
     words.markdown(sentence(held, epochs[-1], alpha[-1], beta[-1], off, state.playing()))
