@@ -49,7 +49,8 @@ def contour_frame(alphas, betas, loss, log: bool) -> pd.DataFrame:
 
 def landscape_chart(alphas, betas, loss, paths: pd.DataFrame, colours: dict[str, str] | None = None, *,
                     x_title: str = "α (along direction d₁)", y_title: str = "β (along direction d₂)",
-                    title: str = "", height: int = HEIGHT, side: int | None = None) -> alt.LayerChart:
+                    title: str = "", height: int = HEIGHT, side: int | None = None,
+                    renderer: str = "svg") -> alt.LayerChart:
     """The slice (rows of ``loss`` are betas) as a heat map, on a log scale when its range is wide
     (:func:`landscape.wide_range`), with its level lines; each path of ``paths`` on it as a line, and a dot
     at its end. The axes hold the grid: a path that has left it is cut at its edge.
@@ -57,7 +58,9 @@ def landscape_chart(alphas, betas, loss, paths: pd.DataFrame, colours: dict[str,
     ``paths``: columns ``PATH_COLUMNS`` (path name, the point's order along it, its α and β) and any of
     ``TIPS`` for the tooltip. ``colours``: path name -> colour, in the legend's order, for several paths; without
     it the one path is drawn in PATH with its end in NOW. ``side``: a square plot of that many pixels
-    (else as wide as its container, ``height`` high).
+    (else as wide as its container, ``height`` high). ``renderer``: said outright, since Streamlit would pick
+    a canvas for this many cells and level lines; a chart redrawn while a run plays wants one, the others draw
+    SVG, whose marks a browser test can find.
     """
     log = landscape.wide_range(loss)
     a_edges, b_edges = _edges(np.asarray(alphas, float)), _edges(np.asarray(betas, float))
@@ -68,7 +71,7 @@ def landscape_chart(alphas, betas, loss, paths: pd.DataFrame, colours: dict[str,
         x=alt.X("alpha_lo:Q", title=x_title, scale=x_scale), x2="alpha_hi",
         y=alt.Y("beta_lo:Q", title=y_title, scale=y_scale), y2="beta_hi",
         color=alt.Color("loss:Q", title="loss" + (" (log scale)" if log else ""), scale=shades,
-                        legend=alt.Legend(orient="right", gradientLength=(side or height) - 60)),
+                        legend=alt.Legend(type="gradient", orient="right", gradientLength=(side or height) - 60)),
         stroke=alt.Stroke("loss:Q", scale=shades, legend=None),
         tooltip=[alt.Tooltip("alpha:Q", title="α", format=".3f"), alt.Tooltip("beta:Q", title="β", format=".3f"),
                  alt.Tooltip("loss:Q", title="loss on the slice", format=".4g")])
@@ -98,7 +101,8 @@ def landscape_chart(alphas, betas, loss, paths: pd.DataFrame, colours: dict[str,
     # a square: "pad", so the axes and legend come around it (Streamlit's "fit" would squeeze them into it)
     chart = (chart.properties(width=side, height=side, autosize=alt.AutoSizeParams(type="pad")) if side
              else chart.properties(height=height, width="container"))
-    return chart.properties(description="loss landscape: the slice and the paths on it").configure_view(
+    return chart.properties(description="loss landscape: the slice and the paths on it",
+                            usermeta={"embedOptions": {"renderer": renderer}}).configure_view(
         stroke=EDGE_ZERO)
 
 

@@ -47,7 +47,7 @@ def build(runs) -> dict:
                             x_title="α (first principal direction of the paths)",
                             y_title="β (second principal direction)")
     spec = chart_specs.to_spec(chart)
-    spec["usermeta"] = {"caption": caption(shared, runs[0].net.n_parameters())}
+    spec["usermeta"]["caption"] = caption(shared, runs[0].net.n_parameters())
     return spec
 
 

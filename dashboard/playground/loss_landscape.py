@@ -133,7 +133,8 @@ def current(run, kind: str) -> Held:
             found = landscape.run_slice(still, "random")
     path = path_frame(found.path.alpha, found.path.beta, found.epochs, found.path.off_plane)
     title = f"loss around the weights at epoch {found.epochs[-1]:,}"
-    spec = chart_specs.to_spec(landscape_chart(found.alphas, found.betas, found.loss, path, title=title, side=SIDE))
+    spec = chart_specs.to_spec(landscape_chart(found.alphas, found.betas, found.loss, path, title=title, side=SIDE,
+                                               renderer="canvas"))  # redrawn while playing
     path_name = next(name for name, frame in spec["datasets"].items() if frame is path)
     # the snapshots' points, not the last one: those are the weights of the pause, which may fall within an
     # epoch, while the snapshot that training takes at that epoch's start may come before them
