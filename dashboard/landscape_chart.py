@@ -20,6 +20,7 @@ from nn_core.analysis.contours import level_segments, levels
 from .palette import CONTOUR, EDGE_ZERO, LOSS_RAMP, NEUTRAL, NOW, PATH
 
 HEIGHT = 380
+OVERLAP = 0.15  # of a cell: how far each cell is drawn under its neighbour (see slice_frame)
 PATH_COLUMNS = ["path", "order", "alpha", "beta"]  # every path frame's; any more columns go into its tooltip
 TIPS = {"loss": ("loss", ".6g"), "epoch": ("epoch", ","), "iteration": ("iteration", ","),
         "off_plane": ("distance off the plane", ".3g")}  # a path column's tooltip title and format
@@ -28,13 +29,16 @@ TIPS = {"loss": ("loss", ".6g"), "epoch": ("epoch", ","), "iteration": ("iterati
 def slice_frame(alphas, betas, loss) -> pd.DataFrame:
     """One row per finite grid point: its centre (alpha, beta), its cell's edges (halfway to its neighbours)
     and its loss. ``loss`` is (len(betas), len(alphas)), rows betas; a loss that is not finite (the network
-    overflowed out there) is left out, so its cell is drawn blank."""
+    overflowed out there) is left out, so its cell is drawn blank. The far edges reach OVERLAP of a cell past
+    the next cell's near edge: cells that only touched would leave hairline seams once anti-aliased."""
     alphas, betas = np.asarray(alphas, float), np.asarray(betas, float)
     loss = np.asarray(loss, float)
     a_edges, b_edges = _edges(alphas), _edges(betas)
+    a_over, b_over = OVERLAP * np.diff(a_edges).max(), OVERLAP * np.diff(b_edges).max()
     i, j = np.nonzero(np.isfinite(loss))
-    return pd.DataFrame({"alpha": alphas[j], "beta": betas[i], "alpha_lo": a_edges[j], "alpha_hi": a_edges[j + 1],
-                         "beta_lo": b_edges[i], "beta_hi": b_edges[i + 1], "loss": loss[i, j]})
+    return pd.DataFrame({"alpha": alphas[j], "beta": betas[i], "alpha_lo": a_edges[j],
+                         "alpha_hi": np.minimum(a_edges[j + 1] + a_over, a_edges[-1]), "beta_lo": b_edges[i],
+                         "beta_hi": np.minimum(b_edges[i + 1] + b_over, b_edges[-1]), "loss": loss[i, j]})
 
 
 def contour_frame(alphas, betas, loss, log: bool) -> pd.DataFrame:
@@ -67,12 +71,11 @@ def landscape_chart(alphas, betas, loss, paths: pd.DataFrame, colours: dict[str,
     x_scale = alt.Scale(domain=[float(a_edges[0]), float(a_edges[-1])], nice=False, zero=False)
     y_scale = alt.Scale(domain=[float(b_edges[0]), float(b_edges[-1])], nice=False, zero=False)
     shades = alt.Scale(type="log" if log else "linear", zero=False, range=list(LOSS_RAMP))
-    heat = alt.Chart(slice_frame(alphas, betas, loss)).mark_rect(strokeWidth=0.6).encode(  # own-colour stroke: no seams
+    heat = alt.Chart(slice_frame(alphas, betas, loss)).mark_rect().encode(
         x=alt.X("alpha_lo:Q", title=x_title, scale=x_scale), x2="alpha_hi",
         y=alt.Y("beta_lo:Q", title=y_title, scale=y_scale), y2="beta_hi",
         color=alt.Color("loss:Q", title="loss" + (" (log scale)" if log else ""), scale=shades,
-                        legend=alt.Legend(type="gradient", orient="right", gradientLength=(side or height) - 60)),
-        stroke=alt.Stroke("loss:Q", scale=shades, legend=None),
+                        legend=alt.Legend(orient="right", gradientLength=(side or height) - 60)),
         tooltip=[alt.Tooltip("alpha:Q", title="α", format=".3f"), alt.Tooltip("beta:Q", title="β", format=".3f"),
                  alt.Tooltip("loss:Q", title="loss on the slice", format=".4g")])
     lines = alt.Chart(contour_frame(alphas, betas, loss, log)).mark_rule(

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from dashboard.landscape_chart import landscape_chart, slice_frame
+from dashboard.landscape_chart import OVERLAP, landscape_chart, slice_frame
 from dashboard.palette import RUN_COLOURS
 
 
@@ -14,7 +15,8 @@ def test_cells_hold_the_grid_and_tile_the_plane():
     cells = slice_frame(alphas, betas, loss)
     assert len(cells) == 7
     row = cells[(cells.alpha == 1.0) & (cells.beta == -0.5)].iloc[0]
-    assert row.loss == loss[0, 2] and (row.alpha_lo, row.alpha_hi, row.beta_lo, row.beta_hi) == (0.5, 1.5, -1.0, 0.0)
+    assert row.loss == loss[0, 2] and (row.alpha_lo, row.beta_lo) == (0.5, -1.0)
+    assert (row.alpha_hi, row.beta_hi) == pytest.approx((1.5 + OVERLAP, 0.0 + OVERLAP))  # under the next cell
     assert cells[(cells.alpha == 2.0) & (cells.beta == 0.5)].empty  # overflowed: not drawn
     assert cells.alpha_lo.min() == -1.5 and cells.alpha_hi.max() == 2.5
 
