@@ -140,6 +140,8 @@ def deferred(monkeypatch):
 def test_downloaded_notebook_ends_at_the_runs_train_loss_and_links_back(result, deferred, url, app):
     at = AppTest.from_function(_export_panel_of_a_run, default_timeout=120)
     if url:
+        if not hasattr(at, "context"):  # the floor's AppTest cannot seed st.context (the page reads it there too)
+            pytest.skip("this Streamlit's AppTest cannot seed the page's address (st.context.url)")
         at.context = {"url": url}
     at.run()
     assert not at.exception

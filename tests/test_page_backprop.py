@@ -294,6 +294,12 @@ def downhill_frames(at) -> tuple[dict, object, object]:
     raise AssertionError("no slice chart on the page")
 
 
+def keep_open(at) -> None:
+    """The browser sends an open expander's state with every rerun; the floor's AppTest (Streamlit 1.65) drops
+    it after an interaction, so the test sends it again, as the browser would."""
+    at.session_state[keys.BACKPROP_DOWNHILL] = True
+
+
 def test_a_step_moves_the_dot_downhill_to_alpha_one():
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
@@ -308,6 +314,7 @@ def test_a_step_moves_the_dot_downhill_to_alpha_one():
     centre = cells[(cells["alpha"].abs() < 1e-12) & (cells["beta"].abs() < 1e-12)]
     assert centre["loss"].iloc[0] == pytest.approx(net.loss(X, y), abs=1e-12)  # the slice is around these weights
 
+    keep_open(at)
     at.button(key=keys.BACKPROP_STEP1).click().run()
     assert not at.exception
     stepped, X, y = _reference(steps=1)
@@ -319,9 +326,11 @@ def test_a_step_moves_the_dot_downhill_to_alpha_one():
     assert cells_after.equals(cells)  # the slice stays where the step started
     assert any("from (0, 0) to (α, β) = (1.000, 0.000)" in m.value and "downhill" in m.value for m in at.markdown)
 
+    keep_open(at)
     at.select_slider(key=keys.BACKPROP_STAGE).set_value("dW1").run()  # an unrelated rerun keeps the picture
     assert downhill_frames(at)[2]["alpha"].tolist() == pytest.approx([0.0, 1.0], abs=1e-12)
 
+    keep_open(at)
     at.button(key=keys.BACKPROP_STEP1).click().run()  # the next step starts from the weights it starts from
     twice, X, y = _reference(steps=2)
     _, cells_next, path = downhill_frames(at)
@@ -330,6 +339,7 @@ def test_a_step_moves_the_dot_downhill_to_alpha_one():
     assert path["loss"].iloc[-1] == pytest.approx(twice.loss(X, y), abs=1e-12)
     assert not cells_next.equals(cells)
 
+    keep_open(at)
     at.button(key=keys.BACKPROP_STEP100).click().run()  # many steps: a new slice around the weights now
     far, X, y = _reference(steps=102)
     path = downhill_frames(at)[2]
