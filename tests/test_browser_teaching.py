@@ -48,9 +48,9 @@ def test_backprop_page_in_chromium(server, page):
     assert "stage 1 of 13" in _body(page) and "Layer 1: weighted sums" in _body(page)
     screenshot(page, "backprop-forward")
 
-    for _ in range(9):
+    for stage in range(2, 11):  # each click is one stage on; the next click waits until it shows
         _click(page, "button", "Next ▶")
-    page.get_by_text("stage 10 of 13").wait_for()
+        page.get_by_text(f"stage {stage} of 13", exact=False).wait_for()
     assert "Through the activation of layer 1" in _body(page)
     _click(page, "button", "+100 steps")
     page.get_by_text("The loss sits at ln 2").wait_for()
