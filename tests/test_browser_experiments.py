@@ -45,6 +45,7 @@ def test_three_optimizers_paths_show_on_one_slice():
         open_page(page, server.url + "/Experiments", timeout_ms=120_000)
         page.get_by_label("Sweep one setting").click()
         page.get_by_role("option", name="Optimizer", exact=True).click()
+        wait_for_app(page, 120_000)  # the choice reruns the page: the values box is filled once it is redrawn
         values = page.get_by_role("textbox", name="over the values")
         values.fill("sgd, momentum, adam")
         values.press("Enter")
