@@ -20,6 +20,7 @@ from nn_core.analysis import compare, diagnostics
 from . import chart_specs
 from .charts import CANVAS, FACET_COLUMNS
 from .curves import LOG_FLOOR
+from .page import lazy_section
 from .palette import HISTOGRAM_BAR
 
 SMALL = 200  # width of one small-multiple panel, px
@@ -157,7 +158,7 @@ def flow_tabs(results, key_prefix: str, lazy: bool = False) -> None:
     ``lazy``: draw only the selected tab's chart (a tab switch reruns): a hidden tab's chart still costs the
     browser its whole drawing when the page opens.
     """
-    tabs = (st.tabs([view.title for view in FLOW_VIEWS.values()], key=f"{key_prefix}.flow.tab", on_change="rerun")
+    tabs = (lazy_section([view.title for view in FLOW_VIEWS.values()], f"{key_prefix}.flow.tab", kind="tabs")
             if lazy else st.tabs([view.title for view in FLOW_VIEWS.values()]))
     for tab, (column, view) in zip(tabs, FLOW_VIEWS.items()):
         if lazy and not tab.open:

@@ -10,12 +10,21 @@ from streamlit.errors import StreamlitAPIException
 
 from . import configure_process
 
+SECTIONS = ("expander", "popover", "tabs")  # the containers Streamlit can leave unbuilt while closed
 
-def lazy_expander(label: str, key: str):
-    """An expander whose content the page draws only while it is open (``.open``): a closed expander's
-    elements still reach the browser and cost it their drawing on every page open (highlighting a long
-    code listing: 0.5-1.5 s)."""
-    return st.expander(label, key=key, on_change="rerun")
+
+def lazy_section(label, key: str, *, kind: str = "expander", box=None, **options):
+    """A section (an expander, a popover, or tabs for a list of labels) whose content the page draws
+    only while it is open: ``if section.open: with section: ...``.
+
+    Every element and widget of a closed section still reaches the browser, and building it costs the
+    page's main thread (about 5 ms an input, 8 ms a slider, 0.5-1.5 s for a highlighted listing) on every
+    page open. Opening or closing one reruns the script, which then draws the opened content. Widgets
+    inside take ``persist_state="session"`` so that their values outlive a closed section.
+    """
+    if kind not in SECTIONS:
+        raise ValueError(f"a lazy section is one of {', '.join(SECTIONS)}, not {kind!r}")
+    return getattr(box or st, kind)(label, key=key, on_change="rerun", **options)
 
 
 def setup_page(title: str, icon: str, intro: str, layout: str = "wide") -> None:

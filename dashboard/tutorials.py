@@ -17,7 +17,7 @@ from nn_core.teaching import replays
 from nn_core.teaching.presets import PRESETS
 
 from . import chart_specs, controls, curves, keys
-from .page import lazy_expander
+from .page import lazy_section
 from .palette import ROW_AGREES, ROW_DIFFERS
 from .playground_link import playground_link
 
@@ -99,7 +99,7 @@ def tutorial(name: str) -> None:
         playground_link(preset.config)
     with right:
         script_download(name)
-    with lazy_expander("The tutorial's code (runs as is: `python file.py`)", keys.tutorial_code(name)) as code:
+    with lazy_section("The tutorial's code (runs as is: `python file.py`)", keys.tutorial_code(name)) as code:
         if code.open:
             st.code(listing(name), language="python", line_numbers=True)
     TUTORIAL_NOTES[name]["before"](replay)

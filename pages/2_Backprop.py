@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import curves, keys
 from dashboard.backprop import downhill, panels
-from dashboard.page import lazy_expander, setup_page
+from dashboard.page import lazy_section, setup_page
 from nn_core import reference
 
 setup_page(
@@ -29,10 +29,10 @@ with step_tab:
     if len(lesson.trainer.history):
         with st.expander("Loss over the steps taken so far"):
             st.altair_chart(curves.loss_chart(lesson.trainer.history), width="stretch")
-    with lazy_expander("A step goes downhill: the loss around the weights", keys.BACKPROP_DOWNHILL) as slice_:
+    with lazy_section("A step goes downhill: the loss around the weights", keys.BACKPROP_DOWNHILL) as slice_:
         if slice_.open:  # a slice costs a grid of forward passes: only when opened
             downhill.panel(lesson)
-    with lazy_expander("The code", keys.BACKPROP_CODE) as code:
+    with lazy_section("The code", keys.BACKPROP_CODE) as code:
         if code.open:  # highlighting a long listing costs the browser ~0.5 s: only when opened
             st.markdown("The whole algorithm in plain NumPy: forward, loss, backward, update. The engine computes "
                         "exactly this, faster (a test checks it bit for bit); this is `nn_core/reference.py` itself.")

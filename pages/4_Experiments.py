@@ -6,7 +6,7 @@ from dashboard import chart_specs, curves, diagnostics, exports, keys
 from dashboard.experiments import builders as xc
 from dashboard.experiments import one_slice, replay
 from dashboard.experiments import panels as ex
-from dashboard.page import lazy_expander, setup_page
+from dashboard.page import lazy_section, setup_page
 from dashboard.playground_link import playground_run
 
 setup_page(
@@ -34,7 +34,7 @@ def results(configs, labels, data):
     cap = None if log_scale else curves.loss_cap(runs)
     st.caption("Click a run in the legend to highlight it; hover a curve for exact values."
                + (f" Losses above {cap:.3g} are cut off: turn on the log scale to see all of them." if cap else ""))
-    with lazy_expander("All runs on one loss slice: where each path went", f"{keys.EXP}.slice") as slice_:
+    with lazy_section("All runs on one loss slice: where each path went", f"{keys.EXP}.slice") as slice_:
         if slice_.open:  # a slice costs a grid of forward passes: only when opened
             one_slice.panel(runs)
 
@@ -58,8 +58,8 @@ def results(configs, labels, data):
     chosen = st.selectbox("Run", labels, key=f"{keys.EXP}.inside")
     run = runs[labels.index(chosen)]
     # Only the selected tab is drawn (a hidden tab's charts cost the browser as much as visible ones).
-    replay_tab, hist_tab, export_tab = st.tabs(["Replay training", "Activation histograms", "Export"],
-                                               key=f"{keys.EXP}.run.tab", on_change="rerun")
+    replay_tab, hist_tab, export_tab = lazy_section(["Replay training", "Activation histograms", "Export"],
+                                                    f"{keys.EXP}.run.tab", kind="tabs")
     if replay_tab.open:
         with replay_tab:
             replay.replay_panel(run, f"{keys.EXP}.run")

@@ -28,7 +28,7 @@ from nn_core.teaching.scenarios import SCENARIOS
 
 from .. import charts, controls, keys
 from ..diagnostics import SEVERITY_ICON, show_findings
-from ..page import lazy_expander
+from ..page import lazy_section
 from .builders import boundary_multiples
 
 
@@ -252,7 +252,7 @@ def define_runs(playground_run=None):
     message = ss[f"{keys.EXP}.message"]
     if message:
         getattr(st, message[0])(message[1])
-    shared_box = lazy_expander("Shared by every run: the data and the weight seed", f"{keys.EXP}.shared.open")
+    shared_box = lazy_section("Shared by every run: the data and the weight seed", f"{keys.EXP}.shared.open")
     if shared_box.open:
         with shared_box:
             _shared_widgets(ss[f"{keys.EXP}.data"] is not None)

@@ -15,6 +15,7 @@ import streamlit as st
 from nn_core import datasets
 
 from .. import chart_specs, keys
+from ..page import lazy_section
 from ..palette import CLASS_COLOURS, INK
 
 CELLS = 30  # per side: a click lands on the centre of one of CELLS × CELLS cells
@@ -177,7 +178,7 @@ def regression() -> bool:
 def panel(data) -> None:
     """The "Draw your own data" expander: the plane to click, and its controls, drawn only while it is open
     (closed, it would still cost the browser a 900-cell chart and eight controls on every page run)."""
-    box = st.expander("Draw your own data", icon=":material/draw:", key=keys.DRAW_OPEN, on_change="rerun")
+    box = lazy_section("Draw your own data", keys.DRAW_OPEN, icon=":material/draw:")
     if box.open:
         with box:
             _plane(data)
