@@ -9,6 +9,13 @@ test or a callback can reach any control by the name the URL and CLI use.
 from __future__ import annotations
 
 PREFIX = "playground"
+HOW_TO_READ = "page.how_to_read"  # every page's "How to read this" popover is open (dashboard.page.setup_page)
+
+
+def section(group: str) -> str:
+    """The sidebar section holding the settings of ``group`` ("data", ...) that are not on the first screen
+    is open."""
+    return f"{PREFIX}.section.{group}"
 
 
 def widget(name: str) -> str:
@@ -51,9 +58,8 @@ DRAW_HANDED = f"{PREFIX}.draw.handed"  # set when the points became the run's da
 NUMBERS = f"{PREFIX}.numbers"  # (run, when, values, seconds taken): a big playing run's numbers, refreshed each second
 SPECS = f"{PREFIX}.specs"  # (chart, structure) -> Vega-Lite spec, built once per run structure
 BUFFERS = f"{PREFIX}.buffers"  # chart -> (its spec, live_charts.ImageBuffers): what the browser holds
-DIAGNOSTICS = f"{PREFIX}.diagnostics"  # the Gradient flow tab's widgets, under this prefix
-EXPORT = f"{PREFIX}.export"  # the Export tab's widgets, under this prefix
 LIVE_VIEW = f"{PREFIX}.live"  # the live view's fragment: Play, Step and the view's settings rerun only it
+LIVE_PICTURE = f"{PREFIX}.live.picture"  # the live picture's container, which dashboard.page sizes to the window
 PLAY_BUTTON = f"{PREFIX}.play"
 PAUSE_BUTTON = f"{PREFIX}.pause"
 VIEW_LOG = f"{PREFIX}.view.log"

@@ -3,12 +3,13 @@ file exists)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import configure_process
+from . import configure_process, keys
 
 SECTIONS = ("expander", "popover", "tabs")  # the containers Streamlit can leave unbuilt while closed
 
@@ -27,18 +28,42 @@ def lazy_section(label, key: str, *, kind: str = "expander", box=None, **options
     return getattr(box or st, kind)(label, key=key, on_change="rerun", **options)
 
 
-def setup_page(title: str, icon: str, intro: str, layout: str = "wide") -> None:
-    """Call first on every page: ``set_page_config`` → title → one-paragraph intro.
+# The layout's own rules, not looks: the main area starts closer to the top than Streamlit's 6rem (its
+# toolbar sits at the right, above the header's end), so that a laptop screen holds the Playground's live
+# view; and the live picture never grows taller than the window below the header, its controls and numbers.
+LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; }
+.%(picture)s img { max-height: calc(100dvh - %(above)dpx); width: auto !important; max-width: 100%%; }
+</style>"""
+ABOVE_PICTURE = 290  # pixels from the window's top to the live picture's, on a laptop screen
 
-    ``icon`` is an emoji or a Material icon such as ":material/science:".
-    ``intro`` is Markdown; keep it to two or three sentences a newcomer can read in ten seconds.
+
+def css_class(key: str) -> str:
+    """The class the browser gives the element drawn with ``key``, as Streamlit's frontend spells it."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def setup_page(title: str, icon: str, lead: str, more: str = "", layout: str = "wide") -> None:
+    """Call first on every page: ``set_page_config`` → one header line: the title, a one-line lead, and
+    the rest of the explanation behind "How to read this" (a popover, built only when opened).
+
+    ``icon`` is an emoji or a Material icon such as ":material/science:". ``lead`` and ``more`` are
+    Markdown; an empty ``lead`` (a link's hide=text) leaves the title alone.
     """
     configure_process()
     st.set_page_config(page_title=f"{title} · nnplay", page_icon=icon, layout=layout)
+    st.html(LAYOUT_CSS % {"picture": css_class(keys.LIVE_PICTURE), "above": ABOVE_PICTURE})
     navigation()
-    st.title(f"{icon} {title}")
-    if intro:
-        st.markdown(intro)
+    with st.container(horizontal=True, vertical_alignment="center", gap="large"):
+        st.title(f"{icon} {title}", width="content")
+        if lead:
+            with st.container(gap="small"):
+                st.markdown(lead)
+                if more:
+                    with lazy_section("How to read this", keys.HOW_TO_READ, kind="popover", type="tertiary",
+                                      icon=":material/help:") as how:
+                        if how.open:
+                            st.markdown(more)
 
 
 @dataclass(frozen=True)

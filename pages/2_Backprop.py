@@ -11,9 +11,10 @@ from nn_core import reference
 
 setup_page(
     "Backprop, step by step", ":material/account_tree:",
-    "Follow **one training step** of a real network: the forward pass computes predictions, the loss scores "
-    "them, the backward pass sends the error back layer by layer (the chain rule), and the update nudges every "
-    "weight downhill. Every matrix below is the engine's own number; blue is positive, orange negative.")
+    "Follow **one training step** of a real network, stage by stage, with its real matrices.",
+    "The forward pass computes predictions, the loss scores them, the backward pass sends the error back layer "
+    "by layer (the chain rule), and the update nudges every weight downhill. Every matrix below is the engine's "
+    "own number; blue is positive, orange negative.")
 
 lesson = panels.lesson_controls()
 step_tab, check_tab, wrong_tab = st.tabs(["① One training step", "② Gradient check", "③ What goes wrong"])

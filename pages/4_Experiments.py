@@ -11,9 +11,10 @@ from dashboard.playground_link import playground_run
 
 setup_page(
     "Experiments", ":material/experiment:",
-    "Train 2 to 6 networks that differ in one setting — on the **same data**, from the **same initial weights** — "
-    "and see which one learns, and why. The table starts with **ReLU vs sigmoid vs tanh**; sweep another "
-    "setting, load a failure and its fix, or copy your Playground network.")
+    "Train 2 to 6 networks that differ in one setting, and see which one learns, and why.",
+    "Every run uses the **same data** and the **same initial weights**, so the one setting is the only "
+    "difference. The table starts with **ReLU vs sigmoid vs tanh**; sweep another setting, load a failure and "
+    "its fix, or copy your Playground network.")
 
 
 @st.fragment

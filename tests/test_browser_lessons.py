@@ -74,7 +74,7 @@ def test_a_hide_link_hides_exactly_its_controls_and_the_text():
         assert {"Learning rate", "Optimizer", "L2", "Epochs"} <= everything
         open_page(page, server.url + "/Playground?hide=optimizer,lr,l2,text&epochs=20")
         assert sidebar_labels(page) == everything - {"Learning rate", "Optimizer", "L2"}
-        assert page.get_by_text("Press Play and watch the network learn").count() == 0
+        assert page.get_by_text("Press Play and watch a real network learn").count() == 0
         assert page.locator('[data-testid="stAlert"]').count() == 0  # no warning about the link
         assert not exceptions(page)
 

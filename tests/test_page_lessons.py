@@ -13,7 +13,7 @@ from nn_core.config import PARAMS
 from nn_core.teaching.lessons import LESSONS, solved_config, start_config
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Playground.py")
-INTRO_WORDS = "Press **Play** and watch the network learn"
+INTRO_WORDS = "Press **Play** and watch a real network learn"
 
 
 def open_page(query: dict) -> AppTest:

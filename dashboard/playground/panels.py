@@ -185,7 +185,9 @@ def _live_view(page_run) -> tuple[Slots, View]:
     Rerun alone (after Play or Step, see :func:`rerun_live`) it also trains: the live loop runs here.
     """
     run = st.session_state.get(keys.RUN, page_run)  # a rerun alone keeps the page run's arguments
-    slots, view = Slots(st.empty(), st.empty()), view_of(run)
+    numbers = st.empty()
+    with st.container(key=keys.LIVE_PICTURE):  # dashboard.page keeps it within the window's height
+        slots, view = Slots(numbers, st.empty()), view_of(run)
     left, right = st.columns([0.75, 3.45], vertical_alignment="center")
     left.toggle("Inspect", key=keys.VIEW_INSPECT, on_change=state.said, disabled=state.playing(),
                 help="While paused, hover over a weight, a unit, a point or a curve for its exact value, and "
