@@ -9,8 +9,14 @@ is clicked. A script in the page watches the decision boundary's
 picture on every animation frame and counts the frames in which it changed:
 those are the redraws a learner sees. Streamlit's own floor is measured in the
 same run: a one-chart page (``floor_page.py``) that updates one 50 × 50 PNG every
-50 ms. Page-open times (navigation → first chart drawn, median of 3, warm
-server) are measured for every page beside the floor page's.
+50 ms.
+
+Page open (``--pages-only``, or after the frames): on a warm server, each open starts once the previous
+page has finished its script run (Streamlit's status idle) and shown no new chart for 1.5 s. It is timed
+from ``page.goto`` (the document's navigation start) to the first drawn chart: a Vega-Lite svg or canvas,
+or an image in the main area of at least 200 × 200 px, loaded. A script installed from the document's
+start checks on every animation frame, by the page's own clock. Median of 3 opens per page; the floor is
+the one-chart page ``floor_page.py``, opened the same way in the same run.
 
 ``--detail NAME``: each scenario opens that detail below the live view (a tab of "More about this run",
 e.g. "Loss landscape" or "Warped plane", which follow the network while it plays) before Play is pressed.
@@ -35,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser_util import browser, page_paths, streamlit_server, wait_for_app  # noqa: E402
+from browser_util import RUN_WATCH, browser, page_paths, streamlit_server, wait_for_app  # noqa: E402
 
 SCENARIOS = {
     "default XOR (2-4-4-1, full batch)": "",
@@ -100,16 +106,37 @@ def measure_play(page, seconds: float, region: float) -> tuple[float, float]:
     return first, (len(redraws) - 1) / span if span > 0 else 0.0
 
 
+# Installed in every document the page opens (add_init_script), so it watches from the document's start.
+# On every animation frame it counts the charts drawn; it keeps when the first appeared and when the count
+# last changed, by performance.now(): milliseconds since this document's navigation started.
+CHART_WATCH = """(() => {
+  const drawn = () => document.querySelectorAll(
+      '[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas').length
+    + [...document.querySelectorAll('[data-testid="stMain"] img')].filter(img => {
+        const box = img.getBoundingClientRect();
+        return img.complete && img.naturalWidth > 0 && box.width >= 200 && box.height >= 200;
+      }).length;
+  const charts = window.__charts = {first: null, count: 0, changed: performance.now()};
+  const look = () => {
+    const count = drawn();
+    if (count !== charts.count) { charts.count = count; charts.changed = performance.now(); }
+    if (count && charts.first === null) charts.first = charts.changed;
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})()"""
+QUIET_MS = 1500  # no new chart for this long: the page has finished drawing
+
+
 def open_to_first_chart(page, url: str) -> float:
-    """Seconds from navigation to the first drawn chart: svg or canvas inside a Vega-Lite element, or the
-    Playground's live picture (an image, loaded)."""
-    started = time.perf_counter()
+    """Seconds from navigation to the first drawn chart (see CHART_WATCH); then waits until the page has
+    finished its script run and drawn no new chart for QUIET_MS, so the next open starts from a still page."""
     page.goto(url)
-    page.wait_for_function("""() => document.querySelector(
-        '[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas')
-        || [...document.querySelectorAll('[data-testid="stImage"] img')].some(i => i.complete && i.naturalWidth)""",
-                           timeout=60_000)
-    return time.perf_counter() - started
+    first = page.wait_for_function("() => window.__charts.first", timeout=60_000, polling=100).json_value()
+    wait_for_app(page)
+    page.wait_for_function("(quiet) => performance.now() - window.__charts.changed >= quiet", arg=QUIET_MS,
+                           timeout=60_000, polling=100)
+    return first / 1000
 
 
 def main() -> None:
@@ -232,20 +259,22 @@ def beside_limits(chromium, app, floor, seconds: float, trace: Path) -> None:
         page.get_by_role("button", name="Pause", exact=True).click()
 
 
+def median_open(page, url: str, repeats: int) -> float:
+    """Median seconds to the first chart over ``repeats`` opens of ``url``, after one open that warms it
+    (caches and the server's first import)."""
+    open_to_first_chart(page, url)
+    return statistics.median(open_to_first_chart(page, url) for _ in range(repeats))
+
+
 def open_times(page, app, floor, repeats: int) -> None:
-    if True:
-        print(f"Page open to first chart (warm server, median of {repeats}):")
-        open_to_first_chart(page, floor.url)  # warm, as every page below is
-        floor_times = []
-        for _ in range(repeats):
-            floor_times.append(open_to_first_chart(page, floor.url))
-        base = statistics.median(floor_times)
-        print(f"  {'floor: one-chart page':48s} {base:5.2f} s   1.00x")
-        for name, path in page_paths().items():
-            open_to_first_chart(page, app.url + path)  # warm: caches and the server's first import
-            times = [open_to_first_chart(page, app.url + path) for _ in range(repeats)]
-            median = statistics.median(times)
-            print(f"  {name:48s} {median:5.2f} s   {median / base:4.2f}x")
+    page.add_init_script(RUN_WATCH)  # wait_for_app then also waits for the run the opening page asked for
+    page.add_init_script(CHART_WATCH)
+    print(f"Page open to first chart (warm server, median of {repeats}):")
+    base = median_open(page, floor.url, repeats)
+    print(f"  {'floor: one-chart page':48s} {base:5.2f} s   1.00x", flush=True)
+    for name, path in page_paths().items():
+        median = median_open(page, app.url + path, repeats)
+        print(f"  {name:48s} {median:5.2f} s   {median / base:4.2f}x", flush=True)
 
 
 if __name__ == "__main__":
