@@ -117,9 +117,9 @@ def test_play_and_the_live_view_fit_a_laptop_screen(server, chromium, window, li
                  "picture": page.locator(PICTURE).bounding_box()}
         print(f"\n{window['width']}x{window['height']} {link}: "
               + "; ".join(f"{name} {span(box)}" for name, box in boxes.items()))
-        name = f"first-screen-{window['width']}x{window['height']}-{'wide' if '8,8' in link else 'default'}"
-        window_shot(page, name)
-        screenshot(page, name)
+        shot = f"first-screen-{window['width']}x{window['height']}-{'wide' if '8,8' in link else 'default'}"
+        window_shot(page, shot)
+        screenshot(page, shot)
         outside = {name: span(box) for name, box in boxes.items() if not inside(box, window)}
         assert not outside, f"outside the {window['width']} × {window['height']} window: {outside}"
         numbers, picture = boxes["numbers"], boxes["picture"]
