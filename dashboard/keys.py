@@ -36,6 +36,7 @@ RUNNER = f"{PREFIX}.runner"  # token of the script run that owns the live loop
 PACE = f"{PREFIX}.pace"  # measured seconds per optimizer step of this run, for sizing a frame's slice
 DRAW_PACE = f"{PREFIX}.draw_pace"  # seconds to draw and send one frame (an EMA): what training leaves
 URL_WARNINGS = f"{PREFIX}.url_warnings"
+LINK_CHANGES = f"{PREFIX}.link_changes"  # the sentence naming the settings the opened link changed, until the learner acts
 FRESH = f"{PREFIX}.fresh"  # set on a session's first run, whose widgets the browser enables only once it ends
 NOTES = f"{PREFIX}.notes"  # sentences from the last automatic adjustment, shown once
 NOTICE = f"{PREFIX}.notice"  # what the last change did to the run, shown until the next change

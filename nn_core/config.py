@@ -42,7 +42,6 @@ class Param:
     per_layer: bool = False  # one value for every hidden layer, or a list with one per layer
     widget: str = ""  # the app's control, when not the kind's own (e.g. "zero_log": 0, then a log scale)
     step: float | None = None  # a slider's step, when not a hundredth of the range
-    advanced: bool = False  # the sidebar keeps it in the collapsed "Advanced settings"
     applies: Callable[[RunConfig], bool] | None = None  # when it matters; the sidebar greys it out otherwise
     labels: Callable[[object], str] = str  # how a choice is shown
 
@@ -122,14 +121,13 @@ class RunConfig:
              "e.g. relu,tanh.")
     output: str = setting("sigmoid", "Output / loss", "network", choices=tuple(HEADS), labels=_label_of(HEADS),
                           help="The output unit and the loss it is trained with; chosen to fit the data.")
-    init: str = setting("xavier", "Init", "network", choices=tuple(INITIALIZERS), labels=_label_of(INITIALIZERS),
-                        advanced=True)
-    init_scale: float = setting(1.0, "Init scale", "network", 1e-3, 10.0, log=True, advanced=True)
-    bias_init: float = setting(0.0, "Hidden bias init", "network", -10.0, 10.0, step=0.1, advanced=True)
+    init: str = setting("xavier", "Init", "network", choices=tuple(INITIALIZERS), labels=_label_of(INITIALIZERS))
+    init_scale: float = setting(1.0, "Init scale", "network", 1e-3, 10.0, log=True)
+    bias_init: float = setting(0.0, "Hidden bias init", "network", -10.0, 10.0, step=0.1)
     seed: int = setting(0, "Weight seed", "network", 0, MAX_SEED,
                         help="Seed of the initial weights: same seed, same starting network, same run.")
     dropout: float | tuple = setting(
-        0.0, "Dropout", "network", 0.0, MAX_DROPOUT, per_layer=True, widget="rates", step=0.05, advanced=True,
+        0.0, "Dropout", "network", 0.0, MAX_DROPOUT, per_layer=True, widget="rates", step=0.05,
         help="Share of each hidden layer's units switched off at every training step (inverted dropout), "
              "one rate for every layer or one per layer, e.g. 0.5,0. Evaluation and pictures never drop.")
     lr: float = setting(0.3, "Learning rate", "training", 1e-4, 10.0, log=True,
@@ -141,14 +139,14 @@ class RunConfig:
     batch_size: int = setting(0, "Batch size", "training", 0, 5000,
                               help="Points per update; 0 means all of them (full batch).")
     optimizer: str = setting("sgd", "Optimizer", "training", choices=tuple(OPTIMIZERS), labels=_label_of(OPTIMIZERS))
-    momentum: float = setting(0.9, "Momentum", "training", 0.0, 0.999, step=0.01, advanced=True,
+    momentum: float = setting(0.9, "Momentum", "training", 0.0, 0.999, step=0.01,
                               applies=_uses_momentum)
     l2: float = setting(0.0, "L2", "training", 0.0, 1.0, widget="zero_log",
                         help="Penalty on large weights (weight decay); 0 switches it off.")
-    l1: float = setting(0.0, "L1", "training", 0.0, 1.0, widget="zero_log", advanced=True)
-    lr_decay: float = setting(0.0, "LR decay", "training", 0.0, 1.0, widget="zero_log", advanced=True,
+    l1: float = setting(0.0, "L1", "training", 0.0, 1.0, widget="zero_log")
+    lr_decay: float = setting(0.0, "LR decay", "training", 0.0, 1.0, widget="zero_log",
                               help="lr / (1 + decay · epoch).")
-    reduction: str = setting("mean", "Gradient reduction", "training", choices=("mean", "sum"), advanced=True,
+    reduction: str = setting("mean", "Gradient reduction", "training", choices=("mean", "sum"),
                              labels={"mean": "mean over the batch", "sum": "sum over the batch"}.get)
 
     def replace(self, **changes) -> RunConfig:

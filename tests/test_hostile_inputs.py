@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_page_playground import setting
 
 from dashboard import keys
 from dashboard.playground import state
@@ -115,7 +116,7 @@ class Move:
 
     id: str
     widget: str  # AppTest accessor: number_input, slider, select_slider
-    key: str
+    name: str  # the setting's name in the config table ("hidden.0": the first layer's width)
     value: object
     phrase: str | None  # in the info box saying what changed
     check: object  # run -> bool
@@ -126,40 +127,40 @@ class Move:
 # (the run stays at its epoch); either way each is also the "still usable" check of the move before it.
 SIDEBAR = {
     "learning rate": [
-        Move("1e-4 (the minimum)", "select_slider", "playground.cfg.lr", 1e-4, "learning rate",
+        Move("1e-4 (the minimum)", "select_slider", "lr", 1e-4, "learning rate",
              lambda run: run.config.lr == 1e-4 and run.trainer.epoch == 20),
-        Move("10 (the maximum)", "select_slider", "playground.cfg.lr", 10.0, "learning rate",
+        Move("10 (the maximum)", "select_slider", "lr", 10.0, "learning rate",
              lambda run: run.config.lr == 10.0 and (run.trainer.epoch == 20 or run.trainer.done)),
     ],
     "epochs": [  # only where Play pauses by itself: the run stays as it is
-        Move("1", "number_input", "playground.cfg.epochs", 1, None,
+        Move("1", "number_input", "epochs", 1, None,
              lambda run: run.config.epochs == 1 and run.trainer.epoch == 20),
-        Move("100,001 (refused by the widget)", "number_input", "playground.cfg.epochs", MAX_EPOCHS + 1, None,
+        Move("100,001 (refused by the widget)", "number_input", "epochs", MAX_EPOCHS + 1, None,
              lambda run: run.config.epochs <= MAX_EPOCHS and run.trainer.epoch == 20),
     ],
     "network": [
-        Move("width 1", "number_input", "playground.cfg.hidden.0", 1, "hidden layers",
+        Move("width 1", "number_input", "hidden.0", 1, "hidden layers",
              lambda run: run.net.layer_sizes == [2, 1, 4, 1]),
-        Move("width 256", "number_input", "playground.cfg.hidden.0", 256, "hidden layers",
+        Move("width 256", "number_input", "hidden.0", 256, "hidden layers",
              lambda run: run.net.layer_sizes == [2, 256, 4, 1]),
-        Move("width 0 (refused by the widget)", "number_input", "playground.cfg.hidden.0", 0, None,
+        Move("width 0 (refused by the widget)", "number_input", "hidden.0", 0, None,
              lambda run: run.net.layer_sizes[1] in (1, 256)),
-        Move("8 hidden layers", "number_input", "playground.cfg.hidden.n", 8, "hidden layers",
+        Move("8 hidden layers", "number_input", "hidden.n", 8, "hidden layers",
              lambda run: len(run.net.layer_sizes) == 10),
-        Move("9 hidden layers (refused by the widget)", "number_input", "playground.cfg.hidden.n", 9, None,
+        Move("9 hidden layers (refused by the widget)", "number_input", "hidden.n", 9, None,
              lambda run: len(run.net.layer_sizes) <= 10),
     ],
     "data and batch": [
-        Move("samples 4", "number_input", "playground.cfg.n_samples", 4, "samples",
+        Move("samples 4", "number_input", "n_samples", 4, "samples",
              lambda run: run.data.n_train + run.data.n_test == 4),
-        Move("batch size 5000, larger than the data", "number_input", "playground.cfg.batch_size", 5000, "batch size",
+        Move("batch size 5000, larger than the data", "number_input", "batch_size", 5000, "batch size",
              lambda run: run.trainer.batch_size == run.data.n_train == 3),
-        Move("test ratio 0.9 on 4 samples", "slider", "playground.cfg.test_ratio", 0.9, "test ratio",
+        Move("test ratio 0.9 on 4 samples", "slider", "test_ratio", 0.9, "test ratio",
              lambda run: run.data.n_train == 1 and run.data.n_test == 3),
-        Move("noise 1", "slider", "playground.cfg.noise", 1.0, "noise", lambda run: run.config.noise == 1.0),
-        Move("samples 5000", "number_input", "playground.cfg.n_samples", 5000, "samples",
+        Move("noise 1", "slider", "noise", 1.0, "noise", lambda run: run.config.noise == 1.0),
+        Move("samples 5000", "number_input", "n_samples", 5000, "samples",
              lambda run: run.data.n_train + run.data.n_test == 5000),
-        Move("largest weight seed", "number_input", "playground.cfg.seed", 2**31 - 1, "weight seed",
+        Move("largest weight seed", "number_input", "seed", 2**31 - 1, "weight seed",
              lambda run: run.config.seed == 2**31 - 1),
     ],
 }
@@ -170,7 +171,7 @@ SIDEBAR = {
 def test_sidebar_controls_at_their_limits(moves):
     page = Page.open(query=CHEAP)
     for move in moves:
-        getattr(page.at, move.widget)(key=move.key).set_value(move.value)
+        setting(page.at, move.widget, move.name).set_value(move.value)
         page.run()
         assert_clean(page)
         if move.phrase:
@@ -198,7 +199,7 @@ def test_100000_epochs_from_the_url_are_the_limit_and_step_still_works():
     page = Page.open(query={"epochs": "1e9", "dataset": "toy", "hidden": ""}, session=session, play=False)
     assert_clean(page)
     assert_one_message(page, "warning", "Epochs: “1e9” is outside 1…100000. Using “100000” instead.")
-    assert page.at.number_input(key="playground.cfg.epochs").value == MAX_EPOCHS
+    assert setting(page.at, "number_input", "epochs").value == MAX_EPOCHS
     play = next(b for b in page.at.button if b.label == "Play")
     assert "100,000" in play.help
     page.click("Step")
@@ -330,7 +331,7 @@ def test_a_tampered_lesson_or_hide_is_one_sentence_and_the_page_works(case):
     shown = {w.key for w in page.at.sidebar if getattr(w, "key", None)}
     for name in hidden or ():
         assert keys.widget(name) not in shown
-    assert keys.widget("dataset") in shown and keys.widget("epochs") in shown  # no lesson took over
+    assert keys.widget("dataset") in shown and keys.widget("features") in shown  # no lesson took over
     assert page.run_state.config == RunConfig(epochs=20)
     assert "lesson" not in dict(page.at.query_params)
     assert_trains_again(page)

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from test_page_playground import button, run_page, the_run, vega_charts
+from test_page_playground import button, run_page, setting, the_run, vega_charts
 
 from dashboard import keys, landscape_chart
 from dashboard.playground import loss_landscape, state
@@ -144,7 +144,7 @@ def test_playing_keeps_the_last_pauses_slice_and_projects_the_new_points(monkeyp
     paused = at.session_state[keys.LANDSCAPE_SLICE]
     assert paused.epoch == 60 and sliced == [(60, False)]
     drawn.clear()
-    at.number_input(key=keys.widget("epochs")).set_value(200).run()  # a new budget: Play trains to it
+    setting(at, "number_input", "epochs").set_value(200).run()  # a new budget: Play trains to it
     button(at, "Play").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert the_run(at).trainer.epoch == 200

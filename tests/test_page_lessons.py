@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import keys
+from dashboard.playground import sidebar
 from nn_core.config import PARAMS
 from nn_core.teaching.lessons import LESSONS, solved_config, start_config
 
@@ -32,11 +34,15 @@ def click(at: AppTest, label: str) -> AppTest:
 
 
 def shown_settings(at: AppTest) -> set[str]:
-    """The settings that have a control in the sidebar, by their config-table name."""
+    """The settings that have a control in the sidebar, by their config-table name, with each group's
+    section opened (as a click on its title does)."""
+    for group in sidebar.GROUPS:
+        at.session_state[keys.section(group)] = True
+    at.run()
     prefix = "playground.cfg."
-    keys = {w.key for w in at.sidebar if getattr(w, "key", None) and w.key.startswith(prefix)}
+    drawn = {w.key for w in at.sidebar if getattr(w, "key", None) and w.key.startswith(prefix)}
     return {name for name in (p.name for p in PARAMS)
-            if prefix + name in keys or any(k.startswith(f"{prefix}{name}.") for k in keys)}
+            if prefix + name in drawn or any(k.startswith(f"{prefix}{name}.") for k in drawn)}
 
 
 def test_hide_hides_exactly_those_controls_with_no_warning():

@@ -16,13 +16,26 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import keys
+from dashboard.playground import sidebar
 from nn_core import runs
-from nn_core.config import RunConfig, to_query
+from nn_core.config import PARAM_BY_NAME, RunConfig, to_query
 from nn_core.datasets import make, to_csv
 from nn_core.grids import network_grids
 from nn_core.metrics import scores
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Playground.py")
+
+
+def setting(at: AppTest, kind: str, name: str):
+    """The sidebar control of setting ``name`` (e.g. "optimizer", "hidden.0"), as a learner reaches it: a
+    setting off the first screen sits in its group's section, which is opened first (as a click on its
+    title does; the floor's AppTest forgets an open section after an interaction, so it is opened again)."""
+    base = name.split(".")[0]
+    if base not in sidebar.FIRST_SCREEN or name.startswith("activation."):  # per-layer choices: "More network"
+        at.session_state[keys.section(PARAM_BY_NAME[base].group)] = True
+        at.run()
+    return getattr(at, kind)(key=keys.widget(name))
 
 
 def run_page(query: dict | None = None, session: dict | None = None, play: bool = True,
@@ -201,7 +214,7 @@ def test_a_learning_rate_change_keeps_the_trained_weights():
     run = the_run(at)
     weights = [p.copy() for p in run.net.parameters()]
     loss = metric(at, "Train loss")
-    at.select_slider(key="playground.cfg.lr").set_value(1.0).run()
+    setting(at, "select_slider", "lr").set_value(1.0).run()
     assert not at.exception
     assert the_run(at) is run and run.trainer.epoch == 300 and run.trainer.lr == 1.0
     assert all(np.array_equal(a, b) for a, b in zip(weights, run.net.parameters()))
@@ -217,8 +230,8 @@ def test_a_learning_rate_change_keeps_the_trained_weights():
 def test_optimizer_and_batch_size_apply_to_the_running_network():
     at = run_page()
     run = the_run(at)
-    at.selectbox(key="playground.cfg.optimizer").set_value("adam").run()
-    at.number_input(key="playground.cfg.batch_size").set_value(16).run()
+    setting(at, "selectbox", "optimizer").set_value("adam").run()
+    setting(at, "number_input", "batch_size").set_value(16).run()
     assert the_run(at) is run and run.trainer.optimizer_name == "adam" and run.trainer.batch_size == 16
     assert [m for _, m in run.history.marks] == ["optimizer sgd → adam", "batch size 160 → 16"]
 
@@ -226,7 +239,7 @@ def test_optimizer_and_batch_size_apply_to_the_running_network():
 def test_a_network_change_restarts_and_says_so():
     at = run_page()
     first = the_run(at)
-    at.number_input(key="playground.cfg.hidden.0").set_value(6).run()
+    setting(at, "number_input", "hidden.0").set_value(6).run()
     run = the_run(at)
     assert run is not first and run.net.layer_sizes == [2, 6, 4, 1] and run.trainer.epoch == 0  # paused: untrained
     assert any("hidden layers" in i.value and "restarted" in i.value and "press Play" in i.value for i in at.info)
@@ -235,7 +248,7 @@ def test_a_network_change_restarts_and_says_so():
 def test_data_controls_reset_the_run_and_change_the_points():
     at = run_page()
     first = the_run(at)
-    at.slider(key="playground.cfg.noise").set_value(0.3).run()
+    setting(at, "slider", "noise").set_value(0.3).run()
     run = the_run(at)
     assert run is not first and run.data.n_train == first.data.n_train
     assert not np.array_equal(run.data.X_train, first.data.X_train)
@@ -316,7 +329,7 @@ def test_query_params_round_trip():
     at = run_page(to_query(wanted))
     run = the_run(at)
     assert run.config == wanted and run.trainer.epoch == 120
-    assert at.number_input(key="playground.cfg.hidden.1").value == 3 and at.selectbox(key="playground.cfg.activation").value == "relu"
+    assert setting(at, "number_input", "hidden.1").value == 3 and setting(at, "selectbox", "activation").value == "relu"
     assert dict(at.query_params) == to_query(wanted)
     assert not at.warning
 
@@ -358,8 +371,8 @@ def test_a_bad_csv_shows_the_loaders_sentence_and_the_page_keeps_working():
     at = run_page({"dataset": "csv"}, {"playground.csv": ("points.csv", b"x1,x2\n1,2\n3,4\n")})
     assert len(at.error) == 1
     assert at.error[0].value.startswith("points.csv: The CSV is missing column label (or target)")
-    assert at.selectbox(key="playground.cfg.dataset").value == "csv"  # the sidebar is still there
-    at.selectbox(key="playground.cfg.dataset").set_value("moons").run()
+    assert setting(at, "selectbox", "dataset").value == "csv"  # the sidebar is still there
+    setting(at, "selectbox", "dataset").set_value("moons").run()
     assert not at.exception and not at.error and the_run(at).data.name == "moons"
 
 
@@ -406,7 +419,7 @@ def test_features_from_a_link_shape_the_network_and_each_input_has_its_picture()
     run = the_run(at)
     assert run.config == wanted and run.net.layer_sizes == [2, 1]
     assert run.trainer.evaluate()["test_accuracy"] >= 0.9  # the lesson: no hidden layer needed
-    pills = at.button_group(key="playground.cfg.features")
+    pills = setting(at, "button_group", "features")
     assert pills.label == "Input features" and list(pills.value) == ["x1_sq", "x2_sq"]
     nodes = live(at)["nodes"]
     assert nodes["name"].tolist()[:2] == ["input x₁²", "input x₂²"]
@@ -415,7 +428,7 @@ def test_features_from_a_link_shape_the_network_and_each_input_has_its_picture()
 
 def test_choosing_features_in_the_sidebar_restarts_with_one_input_each():
     at = run_page(play=False)
-    pills = at.button_group(key="playground.cfg.features")
+    pills = setting(at, "button_group", "features")
     pills.select("x1_x2").select("sin_x1").run()
     assert not at.exception
     run = the_run(at)
@@ -426,10 +439,10 @@ def test_choosing_features_in_the_sidebar_restarts_with_one_input_each():
 
 def test_the_last_feature_cannot_be_switched_off():
     at = run_page({"features": "x2"}, play=False)
-    at.button_group(key="playground.cfg.features").unselect("x2").run()
+    setting(at, "button_group", "features").unselect("x2").run()
     assert not at.exception
     assert the_run(at).net.features == ("x2",)
-    assert list(at.button_group(key="playground.cfg.features").value) == ["x2"]
+    assert list(setting(at, "button_group", "features").value) == ["x2"]
     assert any("at least one stays on" in i.value for i in at.info)
 
 

@@ -1,8 +1,9 @@
-"""The Playground's Advanced settings for per-layer choices: one activation per hidden layer (and their URL)."""
+"""The Playground's per-layer choices, in its "More network settings" section: one activation per hidden layer (and their URL)."""
 
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from test_page_playground import setting
 
 from dashboard import keys
 from nn_core.config import to_query
@@ -25,19 +26,19 @@ def test_a_link_with_one_activation_per_layer_builds_that_network_and_shows_each
     at = _open({"hidden": "8,8", "activation": "relu,tanh"})
     assert not at.exception
     assert _run(at).net.hidden_activations == ("relu", "tanh")
-    assert at.selectbox(key=keys.widget("activation") + ".0").value == "relu"
-    assert at.selectbox(key=keys.widget("activation") + ".1").value == "tanh"
+    assert setting(at, "selectbox", "activation.0").value == "relu"
+    assert setting(at, "selectbox", "activation.1").value == "tanh"
     assert to_query(_run(at).config)["activation"] == "relu,tanh"
 
 
 def test_changing_one_layer_then_all_layers():
     at = _open({"hidden": "4,4"})
-    at.selectbox(key=keys.widget("activation") + ".1").set_value("sine").run()
+    setting(at, "selectbox", "activation.1").set_value("sine").run()
     assert not at.exception
     assert _run(at).net.hidden_activations == ("tanh", "sine")
-    at.selectbox(key=keys.widget("activation")).set_value("gelu").run()
+    setting(at, "selectbox", "activation").set_value("gelu").run()
     assert _run(at).net.hidden_activations == ("gelu", "gelu")
-    assert at.selectbox(key=keys.widget("activation") + ".1").value == "gelu"
+    assert setting(at, "selectbox", "activation.1").value == "gelu"
     assert _run(at).config.activation == "gelu"
 
 
@@ -52,8 +53,9 @@ def test_dropout_slider_and_a_per_layer_link():
     at = _open({"hidden": "6,6", "dropout": "0.5,0"})
     assert not at.exception
     assert _run(at).net.dropout == (0.5, 0.0)
+    setting(at, "slider", "dropout")  # opens the section the slider and its note are in
     assert any("Dropout per layer: 0.5, 0" in c.value for c in at.caption)
-    at.slider(key=keys.widget("dropout")).set_value(0.2).run()
+    setting(at, "slider", "dropout").set_value(0.2).run()
     assert not at.exception
     assert _run(at).net.dropout == (0.2, 0.2) and _run(at).config.dropout == 0.2
     assert to_query(_run(at).config)["dropout"] == "0.2"
@@ -61,6 +63,6 @@ def test_dropout_slider_and_a_per_layer_link():
 
 def test_adding_a_layer_keeps_per_layer_choices_working():
     at = _open({"hidden": "4,4", "activation": "relu,tanh"})
-    at.number_input(key=keys.widget("hidden.n")).set_value(3).run()
+    setting(at, "number_input", "hidden.n").set_value(3).run()
     assert not at.exception
     assert len(_run(at).net.hidden_activations) == 3

@@ -1,10 +1,10 @@
 """The Playground's sidebar, generated from the config table (nn_core.config.PARAMS).
 
 Each setting's row names its control (dashboard.controls draws the plain ones), its
-group, whether it is advanced and when it applies; this module adds only the
-controls that span several widgets (hidden widths, per-layer activations and
-dropout rates). A widget's value lives under ``keys.widget(name)`` in
-st.session_state; pages never read widgets directly.
+group and when it applies; this module adds only the controls that span several
+widgets (hidden widths, per-layer activations and dropout rates), and decides what
+the first screen shows (FIRST_SCREEN). A widget's value lives under
+``keys.widget(name)`` in st.session_state; pages never read widgets directly.
 """
 
 from __future__ import annotations
@@ -20,9 +20,14 @@ from nn_core.datasets import DATASETS, MAX_CSV_BYTES
 from nn_core.network import MAX_HIDDEN_LAYERS
 
 from .. import controls, keys
+from ..page import lazy_section
 from . import data_picker
 
 GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
+FIRST_SCREEN = frozenset({"dataset", "features", "hidden", "activation", "lr"})  # what a learner needs to start,
+# as in TF Playground: every other setting waits in its group's section, whose widgets exist only while open
+KEEP = {"persist_state": "session"}  # a section's widgets keep their values while it is closed (and not drawn)
+SECTIONS = {"data": "More data settings", "network": "More network settings", "training": "More training settings"}
 GROUP_NOTES = {"data": "Changing these starts a new run.", "network": "Changing these starts a new run.",
                "training": "These apply to the running network, as it trains."}
 
@@ -34,7 +39,7 @@ def key(name: str) -> str:
 # ------------------------------------------------------------------ one record per widget kind
 @dataclass(frozen=True)
 class Widget:
-    draw: Callable[[Param, object, bool], object]  # (param, container, disabled) -> value
+    draw: Callable[[Param, object, bool, dict], object]  # (param, container, disabled, keep) -> value
     write: Callable[[Param, object], None]  # put a config value into session state
 
 
@@ -42,17 +47,18 @@ def _set(param: Param, value) -> None:
     st.session_state[key(param.name)] = value
 
 
-def _draw_plain(param, box, disabled):
-    return controls.draw(param, box, key=key(param.name), disabled=disabled, on_change=on_change)
+def _draw_plain(param, box, disabled, keep):
+    return controls.draw(param, box, key=key(param.name), disabled=disabled, on_change=on_change, **keep)
 
 
 def _layer_key(i: int) -> str:
     return f"{key('hidden')}.{i}"
 
 
-def _draw_widths(param, box, disabled):
+def _draw_widths(param, box, disabled, keep):
     n = int(box.number_input(param.label, min_value=0, max_value=MAX_HIDDEN_LAYERS, step=1,
-                             key=key("hidden.n"), help=param.help or None, on_change=on_change, disabled=disabled))
+                             key=key("hidden.n"), help=param.help or None, on_change=on_change, disabled=disabled,
+                             **keep))
     widths = []
     columns = box.columns(4) if n else []
     for i in range(n):
@@ -60,7 +66,7 @@ def _draw_widths(param, box, disabled):
         st.session_state.setdefault(_layer_key(i), previous)  # a new layer starts as wide as the one before
         widths.append(int(columns[i % 4].number_input(
             f"Layer {i + 1}", min_value=int(param.low), max_value=int(param.high), step=1, key=_layer_key(i),
-            on_change=on_change, disabled=disabled)))
+            on_change=on_change, disabled=disabled, **keep)))
     return tuple(widths)
 
 
@@ -74,10 +80,10 @@ def _activation_key(i: int) -> str:
     return f"{key('activation')}.{i}"
 
 
-def _draw_activation(param, box, disabled):
+def _draw_activation(param, box, disabled, keep):
     """The main choice: one activation for every hidden layer (it resets the per-layer choices)."""
     return controls.draw(param, box, key=key(param.name), widget="choice", disabled=disabled,
-                         on_change=_on_all_layers)
+                         on_change=_on_all_layers, **keep)
 
 
 def _write_activation(param, value):
@@ -111,7 +117,8 @@ def _layer_activations(main: str, n: int, box, disabled: bool):
         if st.session_state.get(_activation_key(i)) not in ACTIVATIONS:
             st.session_state[_activation_key(i)] = main
         names.append(box.selectbox(f"Layer {i + 1} activation", options=list(ACTIVATIONS), key=_activation_key(i),
-                                   format_func=PARAM_BY_NAME["activation"].labels, on_change=_on_one_layer, disabled=disabled))
+                                   format_func=PARAM_BY_NAME["activation"].labels, on_change=_on_one_layer,
+                                   disabled=disabled, **KEEP))
     return names[0] if n and len(set(names)) == 1 else tuple(names) if n else main
 
 
@@ -126,9 +133,10 @@ def _rates_key() -> str:
     return f"{key('dropout')}.layers"
 
 
-def _draw_rates(param, box, disabled):
+def _draw_rates(param, box, disabled, keep):
     """One slider for every hidden layer; a per-layer list from a link is kept until the slider moves."""
-    rate = controls.draw(param, box, key=key(param.name), widget="float", disabled=disabled, on_change=_on_rate)
+    rate = controls.draw(param, box, key=key(param.name), widget="float", disabled=disabled, on_change=_on_rate,
+                         **keep)
     rates = st.session_state.get(_rates_key())
     n = int(st.session_state.get(key("hidden.n"), 0))
     if rates is not None and len(rates) == n:
@@ -154,11 +162,11 @@ def _names_key(param: Param) -> str:
     return f"{key(param.name)}.last"  # the last non-empty choice, restored if the last one is switched off
 
 
-def _draw_names(param, box, disabled):
+def _draw_names(param, box, disabled, keep):
     """Toggle buttons, one per choice; at least one stays on (:func:`_keep_one`)."""
     chosen = box.pills(param.label, options=list(param.choices), selection_mode="multi", format_func=param.labels,
                        key=key(param.name), help=param.help or None, disabled=disabled, on_change=_keep_one,
-                       args=(param,))
+                       args=(param,), **keep)
     return _canonical(param, chosen)
 
 
@@ -239,6 +247,7 @@ def from_state(base: RunConfig | None = None) -> RunConfig:
 def on_change() -> None:
     """Keep the output head fitting the data (e.g. softmax for 3 classes) before the rerun draws it."""
     st.session_state.pop(keys.URL_WARNINGS, None)  # the learner has moved on from the link
+    st.session_state.pop(keys.LINK_CHANGES, None)
     config = from_state()
     if config.dataset == "csv":
         return  # the kind is known only once the file is read; runs.prepare adjusts and says so
@@ -249,35 +258,50 @@ def on_change() -> None:
 
 
 def draw(hidden: frozenset[str] = frozenset(), explain: bool = True) -> RunConfig:
-    """Draw every control in the sidebar, grouped, and return the config they hold.
+    """Draw the first screen's controls in the sidebar, each group's other settings in a section of its
+    own built only while open, and return the config they hold.
 
-    A setting in ``hidden`` (a lesson's link) has no control but keeps its value, from the link or the
-    last config; a group with nothing to show has no heading. ``explain`` False drops the notes.
+    A setting that is not drawn (in a closed section, or hidden by a lesson's link) keeps its value: from
+    its widget's persisted state, the link, or the last config. A group with nothing to show has no
+    heading. ``explain`` False drops the notes.
     """
     current = from_state(st.session_state.get(keys.CONFIG))
+    if st.session_state.get(keys.LINK_CHANGES):
+        st.sidebar.info(st.session_state[keys.LINK_CHANGES], icon=":material/link:")
+    values = {param.name: getattr(current, param.name) for param in PARAMS}
     shown = [param for param in PARAMS if param.name not in hidden]
-    values = {param.name: getattr(current, param.name) for param in PARAMS if param.name in hidden}
-    groups = {param.group for param in shown if not param.advanced}
-    boxes = {name: st.sidebar.container() for name in GROUPS if name in groups}
-    for name, box in boxes.items():
-        box.subheader(GROUPS[name])
-        if name in GROUP_NOTES and explain:
-            box.caption(GROUP_NOTES[name])
-    advanced = (st.sidebar.popover("Advanced settings", icon=":material/tune:", width="stretch",
-                                   help="Initialisation, dropout, momentum, L1, LR decay and one activation per "
-                                        "layer.")
-                if any(p.advanced for p in shown) else None)  # a popover: drawn by the browser only when opened
-    for param in shown:
-        box = advanced if param.advanced else boxes[param.group]
-        disabled = not param.applies_to(current)
-        values[param.name] = widget(param).draw(param, box, disabled)
-        if param.name == "activation":
-            n = len(values["hidden"])
-            values["activation"] = (_layer_activations(values["activation"], n, advanced, disabled) if advanced is not None
-                                    else _activation_from(st.session_state.to_dict(), n, values["activation"]))
-        if param.name == "dataset":
-            _dataset_extras(values["dataset"], boxes["data"], current, explain)
+    for group, title in GROUPS.items():
+        params = [param for param in shown if param.group == group]
+        if not params:
+            continue
+        st.sidebar.subheader(title)
+        if group in GROUP_NOTES and explain:
+            st.sidebar.caption(GROUP_NOTES[group])
+        for param in params:
+            if param.name in FIRST_SCREEN:
+                _draw_one(param, st.sidebar, current, values, explain, {})
+        rest = [param for param in params if param.name not in FIRST_SCREEN]
+        if rest:
+            section = lazy_section(SECTIONS[group], keys.section(group), box=st.sidebar,
+                                   icon=":material/tune:")
+            if section.open:
+                with section:
+                    for param in rest:
+                        _draw_one(param, section, current, values, explain, KEEP)
+                    if group == "network" and "activation" not in hidden:
+                        values["activation"] = _layer_activations(st.session_state[key("activation")],
+                                                                  len(values["hidden"]), section,
+                                                                  not PARAM_BY_NAME["activation"].applies_to(current))
     return RunConfig(**values)
+
+
+def _draw_one(param: Param, box, current: RunConfig, values: dict, explain: bool, keep: dict) -> None:
+    values[param.name] = widget(param).draw(param, box, not param.applies_to(current), keep)
+    if param.name == "activation":
+        values["activation"] = _activation_from(st.session_state.to_dict(), len(values["hidden"]),
+                                                values["activation"])
+    if param.name == "dataset":
+        _dataset_extras(values["dataset"], box, current, explain)
 
 
 def _dataset_extras(name: str, box, current: RunConfig, explain: bool) -> None:

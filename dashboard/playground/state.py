@@ -43,6 +43,7 @@ def start() -> list[str]:
             config, setting_warnings = parse(settings, base=link.base)
             warnings += setting_warnings + _open_points(drawn, config)
             st.session_state[keys.LINK] = link
+            st.session_state[keys.LINK_CHANGES] = link_sentence(config, link.base)
         else:
             config, warnings = st.session_state.get(keys.CONFIG, RunConfig()), []
         sidebar.write(config)
@@ -63,6 +64,23 @@ def _open_points(value: str | None, config: RunConfig) -> list[str]:
         return [f"{error} The drawing plane starts empty."]
     draw.open_link(rows, regression, train=config.dataset == "csv")
     return []
+
+
+def link_sentence(config: RunConfig, base: RunConfig | None = None) -> str | None:
+    """One sentence naming every setting the link changed from its default (or from its lesson's start,
+    which the lesson itself describes), with its value: many of them sit in sections the first screen
+    keeps closed, so the learner would not see them otherwise."""
+    changed = [f"{PARAM_BY_NAME[name].label} to {_value_of(name, getattr(config, name))}"
+               for name in to_query(config, base)]
+    return f"This link set {_and(changed)}; every other setting is at its default." if changed else None
+
+
+def _value_of(name: str, value) -> str:
+    """A setting's value as its control shows it: a choice by its label, numbers as written."""
+    param = PARAM_BY_NAME[name]
+    if isinstance(value, tuple):
+        return ", ".join(_value_of(name, v) for v in value) or "none"
+    return str(param.labels(value)) if param.choices else _show(value)
 
 
 def drawn_query(config: RunConfig) -> dict[str, str]:
@@ -90,6 +108,7 @@ def said() -> None:
     its first run, or when it pauses), and each of those runs must still say them.
     """
     st.session_state.pop(keys.URL_WARNINGS, None)
+    st.session_state.pop(keys.LINK_CHANGES, None)
 
 
 def publish(config: RunConfig) -> None:
