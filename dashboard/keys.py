@@ -66,6 +66,7 @@ PAUSE_BUTTON = f"{PREFIX}.pause"
 VIEW_LOG = f"{PREFIX}.view.log"
 VIEW_DISCRETIZE = f"{PREFIX}.view.discretize"
 VIEW_TEST = f"{PREFIX}.view.test"
+VIEW_OPEN = f"{PREFIX}.view.open"  # the "Inspect and display" popover is open
 VIEW_INSPECT = f"{PREFIX}.view.inspect"  # paused: the interactive chart rather than the picture
 GRAPH_CHART = f"{PREFIX}.graph.chart"  # the inspected live chart (its clicks), + "." + the click count
 GRAPH_CLICKS = f"{PREFIX}.graph.clicks"

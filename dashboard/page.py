@@ -12,6 +12,7 @@ from streamlit.errors import StreamlitAPIException
 from . import configure_process, keys
 
 SECTIONS = ("expander", "popover", "tabs")  # the containers Streamlit can leave unbuilt while closed
+KEEP = {"persist_state": "session"}  # for a lazy section's widgets: their values outlive the closed section
 
 
 def lazy_section(label, key: str, *, kind: str = "expander", box=None, **options):

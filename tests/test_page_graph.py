@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 from test_page_inside import boundary_pixels
-from test_page_playground import live, run_page, the_run
+from test_page_playground import display, live, run_page, the_run
 
 from dashboard import keys
 from dashboard.playground import graph
@@ -48,27 +48,27 @@ def test_the_inspected_chart_takes_clicks_on_its_graph_and_says_so():
     assert sorted(json.loads(chart.proto.spec)["params"][i]["name"] for i in range(4)) == sorted(GRAPH)
     assert set(chart.proto.selection_mode) == set(GRAPH)
     assert any("Click the network" in c.value for c in at.caption)
-    assert "click the network" in next(t for t in at.toggle if t.label == "Inspect").help
+    assert "click the network" in display(at, "toggle", "Inspect").help
 
 
 def test_a_click_on_a_hidden_unit_fills_the_boundary_panel_and_a_second_click_goes_back():
     at = run_page({"epochs": "30"})
     run, boundary = the_run(at), boundary_pixels(at)
     click_graph(at, "unit:1:2")
-    assert at.selectbox(key=keys.LOOK_INSIDE).value == "1.2"  # the Look inside choice follows
+    assert display(at, "selectbox", "Look inside").value == "1.2"  # the Look inside choice follows
     assert not np.array_equal(boundary_pixels(at), boundary) and the_run(at) is run and run.trainer.epoch == 30
     inside = boundary_pixels(at)
-    at.selectbox(key=keys.LOOK_INSIDE).set_value("boundary").run()
+    display(at, "selectbox", "Look inside").set_value("boundary").run()
     at.run()
-    at.selectbox(key=keys.LOOK_INSIDE).set_value("1.2").run()
+    display(at, "selectbox", "Look inside").set_value("1.2").run()
     assert np.array_equal(boundary_pixels(at), inside)  # the very picture the Look inside choice shows
     at.run()
     click_graph(at, "unit:1:2")
-    assert at.selectbox(key=keys.LOOK_INSIDE).value == "boundary"
+    assert display(at, "selectbox", "Look inside").value == "boundary"
     assert np.array_equal(boundary_pixels(at), boundary)
     click_graph(at, "unit:2:3")
     click_graph(at, "output:1")  # the output unit is the boundary itself
-    assert at.selectbox(key=keys.LOOK_INSIDE).value == "boundary"
+    assert display(at, "selectbox", "Look inside").value == "boundary"
 
 
 def test_a_click_on_an_input_switches_its_feature_as_the_sidebar_does():
@@ -142,7 +142,7 @@ def test_a_tampered_click_changes_nothing(pick, name):
     before = [p.copy() for p in run.net.parameters()]
     click_graph(at, pick, selection=name or "graph_units")
     assert the_run(at) is run and all(np.array_equal(a, b) for a, b in zip(before, run.net.parameters()))
-    assert at.session_state[keys.LOOK_INSIDE] == "boundary" and keys.GRAPH_EDIT not in at.session_state
+    assert keys.GRAPH_EDIT not in at.session_state and display(at, "selectbox", "Look inside").value == "boundary"
     assert dict(at.query_params) == {} and not at.warning and not at.error
 
 

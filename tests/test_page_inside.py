@@ -5,7 +5,7 @@ bit as nn_core would)."""
 from __future__ import annotations
 
 import numpy as np
-from test_page_playground import live, png_pixels, run_page, the_run
+from test_page_playground import display, live, png_pixels, run_page, the_run
 
 from dashboard import pictures
 from nn_core import runs
@@ -23,7 +23,7 @@ def test_look_inside_shows_the_units_output_over_the_plane_and_goes_back():
     at = run_page({"epochs": "30"})
     run = the_run(at)
     boundary = boundary_pixels(at)
-    choice = at.selectbox(key="playground.view.inside")
+    choice = display(at, "selectbox", "Look inside")
     assert choice.value == "boundary" and "Layer 2, unit 3" in choice.options
     choice.set_value("1.2").run()
     assert not at.exception
@@ -34,7 +34,7 @@ def test_look_inside_shows_the_units_output_over_the_plane_and_goes_back():
     assert shown[..., :3].shape == expected.shape and np.array_equal(shown[..., :3], expected)
     assert not np.array_equal(shown, boundary)
     at.run()  # the choice reran only the live view; AppTest then holds only it, a page run holds all
-    at.selectbox(key="playground.view.inside").set_value("boundary").run()
+    display(at, "selectbox", "Look inside").set_value("boundary").run()
     assert np.array_equal(boundary_pixels(at), boundary)
 
 
@@ -42,7 +42,7 @@ def test_a_unit_the_network_no_longer_has_falls_back_to_the_boundary():
     at = run_page({"epochs": "5", "hidden": "4,4"}, session={"playground.view.inside": "2.4"})
     at.session_state["playground.cfg.hidden.n"] = 1  # one layer: there is no layer 2 to look inside
     at.run()
-    assert not at.exception and at.session_state["playground.view.inside"] == "boundary"
+    assert not at.exception and display(at, "selectbox", "Look inside").value == "boundary"
     assert not at.warning and not at.error
 
 

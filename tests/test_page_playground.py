@@ -88,9 +88,12 @@ def playing(at: AppTest) -> bool:
     return bool(at.session_state["playground.playing"]) if "playground.playing" in at.session_state else False
 
 
-def inspect_toggle(at: AppTest):
-    """Paused, the Inspect toggle works; while playing it is disabled (playing always shows the picture)."""
-    return next(t for t in at.toggle if t.label == "Inspect")
+def display(at: AppTest, kind: str, label: str):
+    """A control of the "Inspect and display" popover, found by its label once the popover is opened (as a
+    click on it does)."""
+    at.session_state[keys.VIEW_OPEN] = True
+    at.run()
+    return next(w for w in getattr(at, kind) if w.label == label)
 
 
 def button(at: AppTest, label: str):
@@ -130,7 +133,7 @@ def test_the_page_opens_paused_on_the_untrained_network():
     at = run_page(play=False)
     run = the_run(at)
     assert run.trainer.epoch == 0 and metric(at, "Epoch") == "0"
-    assert not playing(at) and not inspect_toggle(at).disabled
+    assert not playing(at)
     untrained = runs.prepare(RunConfig())
     assert metric(at, "Train loss") == f"{untrained.trainer.evaluate()['train_loss']:.4f}"
     assert set(live(at)) >= {"picture_a", "units_a", "edges", "points"}
@@ -144,7 +147,7 @@ def test_play_trains_the_default_run_to_its_budget_and_pauses(default_page):
     reference = runs.run(RunConfig())  # same seed, same bits, trained in whole epochs
     assert [p.tobytes() for p in run.net.parameters()] == [p.tobytes() for p in reference.net.parameters()]
     assert metric(at, "Train loss") == f"{reference.trainer.evaluate()['train_loss']:.4f}"
-    assert not playing(at) and not inspect_toggle(at).disabled  # it paused by itself
+    assert not playing(at)  # it paused by itself
     assert set(vega_charts(at)) == {"live view", "confusion matrix", "data sets"}  # "Draw your own data" is shut
     assert dict(at.query_params) == {}  # the defaults need no URL parameters
     assert not at.warning and not at.error
@@ -260,8 +263,9 @@ def test_display_toggles_never_retrain():
     run = the_run(at)
     weights = [W.copy() for W in run.net.weights]
     epoch, serial = run.trainer.epoch, at.session_state["playground.serial"]
-    for name, value in (("log", True), ("discretize", True), ("test", False)):
-        at.toggle(key=f"playground.view.{name}").set_value(value)
+    for label, value in (("Log scale", True), ("Discretize", True), ("Test points", False)):
+        display(at, "toggle", label)
+        at.toggle(key=next(t.key for t in at.toggle if t.label == label)).set_value(value)
     at.run()
     # only the live view reran: AppTest then holds its elements alone (the confusion matrix is not redrawn)
     assert set(vega_charts(at)) == {"live view"} and not at.exception

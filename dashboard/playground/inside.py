@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import keys
+from ..page import KEEP
 from . import state
 from .live_sizes import NODE_UNITS
 
@@ -58,7 +59,7 @@ def control(run, on_change=state.said) -> None:
         _keep()
         on_change()
 
-    st.selectbox("Look inside", options, key=keys.LOOK_INSIDE, format_func=label, on_change=changed,
+    st.selectbox("Look inside", options, key=keys.LOOK_INSIDE, format_func=label, on_change=changed, **KEEP,
                   help="Show one hidden unit's output over the whole plane in place of the decision boundary "
                        "(blue positive, orange negative). Choose Decision boundary to go back.")
     _keep()

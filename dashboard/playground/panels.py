@@ -21,6 +21,7 @@ from nn_core.datasets import to_csv
 from nn_core.features import FEATURES
 
 from .. import chart_specs, charts, diagnostics, exports, keys
+from ..page import KEEP, lazy_section
 from . import (
     draw,
     drawer,
@@ -179,8 +180,8 @@ def live_view(run) -> tuple[Slots, View]:
 
 @st.fragment(key=keys.LIVE_VIEW)
 def _live_view(page_run) -> tuple[Slots, View]:
-    """The numbers, then one picture (or chart) of the network, curves and boundary; paused, the Inspect
-    toggle and the replay slider under it.
+    """The numbers, then one picture (or chart) of the network, curves and boundary; paused, the replay
+    slider under it.
 
     Rerun alone (after Play or Step, see :func:`rerun_live`) it also trains: the live loop runs here.
     """
@@ -188,16 +189,8 @@ def _live_view(page_run) -> tuple[Slots, View]:
     numbers = st.empty()
     with st.container(key=keys.LIVE_PICTURE):  # dashboard.page keeps it within the window's height
         slots, view = Slots(numbers, st.empty()), view_of(run)
-    left, right = st.columns([0.75, 3.45], vertical_alignment="center")
-    left.toggle("Inspect", key=keys.VIEW_INSPECT, on_change=state.said, disabled=state.playing(),
-                help="While paused, hover over a weight, a unit, a point or a curve for its exact value, and "
-                     "click the network: an input switches its feature on or off, a hidden unit fills the "
-                     "boundary panel, a weight or a bias opens a box to type its value. The view becomes an "
-                     "interactive chart, which a browser takes a second or two longer to draw; playing always "
-                     "shows the picture.")
     if not state.playing():
-        with right:
-            replay_slider(run)
+        replay_slider(run)
     draw_now(run, slots, view)
     if view.inspect and not state.playing():
         plane.control(run)
@@ -210,15 +203,27 @@ def _live_view(page_run) -> tuple[Slots, View]:
 
 
 def view_controls(run) -> None:
-    """Display-only settings under the live view: they redraw it, never retrain, and work while it plays."""
-    cols = st.columns([0.75, 0.75, 0.75, 2.3], vertical_alignment="bottom")
-    cols[0].toggle("Log scale", key=keys.VIEW_LOG, on_change=_on_view,
-                   help="Shows small losses late in training clearly.")
-    cols[1].toggle("Discretize", key=keys.VIEW_DISCRETIZE, on_change=_on_view,
-                   help="Show only the decision (which side of the boundary), not the confidence.")
-    cols[2].toggle("Test points", value=True, key=keys.VIEW_TEST, on_change=_on_view)
-    with cols[3]:
-        inside.control(run, on_change=_on_view)
+    """Display-only settings under the live view, in a popover built only when opened: they redraw the
+    view, never retrain, and work while it plays (they sit outside the live view's fragment, so a click
+    interrupts the live loop, which then goes on with the new view)."""
+    box = lazy_section("Inspect and display", keys.VIEW_OPEN, kind="popover", icon=":material/visibility:",
+                       help="Inspect the paused view (exact values, clicks on the network), a log scale for "
+                            "the loss, the decision alone, the test points, or one hidden unit in place of "
+                            "the boundary.")
+    if box.open:
+        with box:
+            st.toggle("Inspect", key=keys.VIEW_INSPECT, on_change=_on_view, **KEEP,
+                      help="While paused, hover over a weight, a unit, a point or a curve for its exact value, "
+                           "and click the network: an input switches its feature on or off, a hidden unit fills "
+                           "the boundary panel, a weight or a bias opens a box to type its value. The view "
+                           "becomes an interactive chart, which a browser takes a second or two longer to draw; "
+                           "playing always shows the picture.")
+            st.toggle("Log scale", key=keys.VIEW_LOG, on_change=_on_view, **KEEP,
+                      help="Shows small losses late in training clearly.")
+            st.toggle("Discretize", key=keys.VIEW_DISCRETIZE, on_change=_on_view, **KEEP,
+                      help="Show only the decision (which side of the boundary), not the confidence.")
+            st.toggle("Test points", value=True, key=keys.VIEW_TEST, on_change=_on_view, **KEEP)
+            inside.control(run, on_change=_on_view)
     if state.explains():
         left, right = st.columns([1.45, 1])
         left.caption(NETWORK_CAPTION)

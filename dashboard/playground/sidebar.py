@@ -20,13 +20,12 @@ from nn_core.datasets import DATASETS, MAX_CSV_BYTES
 from nn_core.network import MAX_HIDDEN_LAYERS
 
 from .. import controls, keys
-from ..page import lazy_section
+from ..page import KEEP, lazy_section
 from . import data_picker
 
 GROUPS = {"data": "Data", "network": "Network", "training": "Training"}
 FIRST_SCREEN = frozenset({"dataset", "features", "hidden", "activation", "lr"})  # what a learner needs to start,
 # as in TF Playground: every other setting waits in its group's section, whose widgets exist only while open
-KEEP = {"persist_state": "session"}  # a section's widgets keep their values while it is closed (and not drawn)
 SECTIONS = {"data": "More data settings", "network": "More network settings", "training": "More training settings"}
 GROUP_NOTES = {"data": "Changing these starts a new run.", "network": "Changing these starts a new run.",
                "training": "These apply to the running network, as it trains."}
