@@ -116,6 +116,7 @@ BACKPROP_NEXT = f"{BACKPROP}.next"
 BACKPROP_BREAKAGE = f"{BACKPROP}.breakage"  # the gradient check's broken backward pass, or none
 BACKPROP_RUN_CHECK = f"{BACKPROP}.run_check"  # the button that runs the check on a large network
 BACKPROP_SCENARIO = f"{BACKPROP}.scenario"  # the failure scenario shown
+BACKPROP_TAB = f"{BACKPROP}.tab"  # the open tab: one training step, the gradient check, what goes wrong
 BACKPROP_CODE = f"{BACKPROP}.code"  # the "The code" expander is open
 BACKPROP_DOWNHILL = f"{BACKPROP}.downhill"  # the "A step goes downhill" expander is open
 BACKPROP_PLANES = f"{BACKPROP}.downhill.planes"  # dashboard.backprop.downhill.Planes: the slice shown, and the next
