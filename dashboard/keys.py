@@ -125,6 +125,7 @@ BACKPROP_PLANES = f"{BACKPROP}.downhill.planes"  # dashboard.backprop.downhill.P
 TUTORIALS = "tutorials"
 TUTORIALS_INIT_SCALE = f"{TUTORIALS}.init_scale"  # seed 002's plateau: the variant's init scale
 TUTORIALS_SEED = f"{TUTORIALS}.seed"  # and its seed
+TUTORIALS_TAB = f"{TUTORIALS}.tab"  # the open tab: one seed tutorial
 
 
 def tutorial_code(name: str) -> str:
