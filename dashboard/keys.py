@@ -140,3 +140,5 @@ def tutorial_download(name: str) -> str:
 
 # ---------------------------------------------------------------- the Experiments page
 EXP = "exp"  # prefix of every key of the Experiments page: exp.rows, exp.shared.<setting>, exp.run.<...>
+EXP_TABLE = f"{EXP}.table"  # the run table's section is open
+EXP_EDITED = f"{EXP}.edited"  # the run table's rows after the editor's edits, kept while the table is closed
