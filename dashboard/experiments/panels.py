@@ -296,7 +296,7 @@ def _table() -> list[dict]:
     reopens on them with no edits of its own to apply twice.
     """
     ss = _state()
-    box = lazy_section("The runs, one row per run: edit any setting", keys.EXP_TABLE, icon=":material/table:")
+    box = lazy_section("The runs, one row per run: edit any setting", keys.EXP_TABLE)
     if not box.open:
         if keys.EXP_EDITED in ss:
             ss[f"{keys.EXP}.rows"] = ss.pop(keys.EXP_EDITED)
