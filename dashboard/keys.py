@@ -118,6 +118,7 @@ BACKPROP_NEXT = f"{BACKPROP}.next"
 BACKPROP_BREAKAGE = f"{BACKPROP}.breakage"  # the gradient check's broken backward pass, or none
 BACKPROP_RUN_CHECK = f"{BACKPROP}.run_check"  # the button that runs the check on a large network
 BACKPROP_SCENARIO = f"{BACKPROP}.scenario"  # the failure scenario shown
+BACKPROP_TAB = f"{BACKPROP}.tab"  # the open tab: one training step, the gradient check, what goes wrong
 BACKPROP_CODE = f"{BACKPROP}.code"  # the "The code" expander is open
 BACKPROP_DOWNHILL = f"{BACKPROP}.downhill"  # the "A step goes downhill" expander is open
 BACKPROP_PLANES = f"{BACKPROP}.downhill.planes"  # dashboard.backprop.downhill.Planes: the slice shown, and the next
@@ -126,6 +127,7 @@ BACKPROP_PLANES = f"{BACKPROP}.downhill.planes"  # dashboard.backprop.downhill.P
 TUTORIALS = "tutorials"
 TUTORIALS_INIT_SCALE = f"{TUTORIALS}.init_scale"  # seed 002's plateau: the variant's init scale
 TUTORIALS_SEED = f"{TUTORIALS}.seed"  # and its seed
+TUTORIALS_TAB = f"{TUTORIALS}.tab"  # the open tab: one seed tutorial
 
 
 def tutorial_code(name: str) -> str:
@@ -140,3 +142,5 @@ def tutorial_download(name: str) -> str:
 
 # ---------------------------------------------------------------- the Experiments page
 EXP = "exp"  # prefix of every key of the Experiments page: exp.rows, exp.shared.<setting>, exp.run.<...>
+EXP_TABLE = f"{EXP}.table"  # the run table's section is open
+EXP_EDITED = f"{EXP}.edited"  # the run table's rows after the editor's edits, kept while the table is closed

@@ -90,10 +90,22 @@ def setup_text(replay: replays.Replay) -> str:
 
 
 def tutorial(name: str) -> None:
-    """One seed tutorial: setup, code, both loss tables, the curve, the predictions, and its own lesson."""
+    """One seed tutorial: setup, both loss tables and the curve, the links and code, the predictions, and its
+    own lesson.
+
+    The curve (right) is drawn before the tables (left), and the links and code come after them: the browser
+    draws the page's first chart before it builds a table grid or a control."""
     preset, replay = PRESETS[name], tutorial_replay(name)
     st.subheader(preset.title)
     st.markdown(setup_text(replay))
+    TUTORIAL_NOTES[name]["before"](replay)
+    tables, curve = st.columns([1, 1])
+    with curve:
+        st.markdown("**The loss curve** (nnplay's run)")
+        st.vega_lite_chart(tutorial_loss_spec(name), width="stretch")
+    with tables:
+        st.markdown("**The loss table:** what nnplay prints beside what the tutorial shows")
+        show_tables(replay)
     left, right = st.columns(2)
     with left:
         playground_link(preset.config)
@@ -102,14 +114,6 @@ def tutorial(name: str) -> None:
     with lazy_section("The tutorial's code (runs as is: `python file.py`)", keys.tutorial_code(name)) as code:
         if code.open:
             st.code(listing(name), language="python", line_numbers=True)
-    TUTORIAL_NOTES[name]["before"](replay)
-    tables, curve = st.columns([1, 1])
-    with tables:
-        st.markdown("**The loss table:** what nnplay prints beside what the tutorial shows")
-        show_tables(replay)
-    with curve:
-        st.markdown("**The loss curve** (nnplay's run)")
-        st.vega_lite_chart(tutorial_loss_spec(name), width="stretch")
     st.markdown("**Final predictions** (probability ≥ 0.5 → 1)")
     st.dataframe(predictions_frame(replay), hide_index=True, width="content")
     TUTORIAL_NOTES[name]["after"](replay)
@@ -187,8 +191,11 @@ def _plateau(replay: replays.Replay) -> None:
         "within a few hundred epochs.")
     st.markdown("**Try it:** start from larger weights or another seed, and watch the plateau shorten or vanish.")
     c1, c2, c3 = st.columns([2, 1, 2])
-    scale = c1.select_slider("Init scale (randn × …)", INIT_SCALES, value=0.1, key=keys.TUTORIALS_INIT_SCALE)
-    seed = controls.draw(PARAM_BY_NAME["seed"], c2, key=keys.TUTORIALS_SEED, label="Seed", value=42)
+    # persist_state: the tab holding them is drawn only while open (pages/3_Tutorials.py)
+    scale = c1.select_slider("Init scale (randn × …)", INIT_SCALES, value=0.1, key=keys.TUTORIALS_INIT_SCALE,
+                             persist_state="session")
+    seed = controls.draw(PARAM_BY_NAME["seed"], c2, key=keys.TUTORIALS_SEED, label="Seed", value=42,
+                         persist_state="session")
     variant = tutorial_replay("seed-002", float(scale), int(seed))
     plateau = variant.plateau
     c3.metric(f"Epochs on the plateau (loss ≥ {replays.PLATEAU_LOSS})",

@@ -20,16 +20,20 @@ LIMIT = 50.0  # what the number box accepts: a weight far beyond this only satur
 
 
 def draw(net, *, prefix: str, apply: Callable[[int, object, int, float], None], version: object = 0,
-         box=None, row_label: str = "Row (input unit)", col_label: str = "Column (unit)") -> None:
-    """Layer, row (or bias) and column choices, then the chosen value in a number box that applies on change."""
+         box=None, row_label: str = "Row (input unit)", col_label: str = "Column (unit)",
+         persist_state=None) -> None:
+    """Layer, row (or bias) and column choices, then the chosen value in a number box that applies on change.
+
+    ``persist_state="session"`` keeps the three choices while the editor is not drawn (a closed section)."""
     box = box or st
     c1, c2, c3, c4 = box.columns(4)
     layer = c1.selectbox("Layer", range(1, net.n_layers + 1), format_func=lambda l: f"W{l}, b{l}",
-                         key=f"{prefix}layer")
+                         key=f"{prefix}layer", persist_state=persist_state)
     W, b = net.weights[layer - 1], net.biases[layer - 1]
-    row = c2.selectbox(row_label, [*range(W.shape[0]), BIAS], key=f"{prefix}row_{layer}",
+    row = c2.selectbox(row_label, [*range(W.shape[0]), BIAS], key=f"{prefix}row_{layer}", persist_state=persist_state,
                        format_func=lambda r: "bias" if r == BIAS else str(r))
-    col = c3.selectbox(col_label, range(W.shape[1]), key=f"{prefix}col_{layer}")
+    col = c3.selectbox(col_label, range(W.shape[1]), key=f"{prefix}col_{layer}",
+                       persist_state=persist_state)
     current = float(b[0, col] if row == BIAS else W[row, col])
     key = value_key(prefix, layer, row, col, version)
     c4.number_input(name(layer, row, col), min_value=-LIMIT, max_value=LIMIT, step=0.5, format="%.4f",

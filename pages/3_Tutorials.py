@@ -1,9 +1,7 @@
 """Tutorials, replayed exactly: the two seed tutorials run by nnplay's engine, beside what they claim."""
 
-import streamlit as st
-
-from dashboard import tutorials
-from dashboard.page import setup_page
+from dashboard import keys, tutorials
+from dashboard.page import lazy_section, setup_page
 from nn_core.teaching.presets import PRESETS
 
 setup_page(
@@ -13,6 +11,8 @@ setup_page(
     "the one it prints, and where they differ you see why.")
 
 TABS = {"seed-000": "Seed 000 · ReLU and sigmoid on two samples", "seed-002": "Seed 002 · XOR with a 2-4-1 network"}
-for tab, name in zip(st.tabs([TABS[name] for name in PRESETS]), PRESETS):
-    with tab:
-        tutorials.tutorial(name)
+# Only the open tab is drawn: the other's tables, charts and controls would cost the browser as much hidden.
+for tab, name in zip(lazy_section([TABS[name] for name in PRESETS], keys.TUTORIALS_TAB, kind="tabs"), PRESETS):
+    if tab.open:
+        with tab:
+            tutorials.tutorial(name)

@@ -73,9 +73,12 @@ def results(configs, labels, data):
 
 
 st.subheader("1 · Define the runs")
-defined = ex.define_runs(playground_run(trained=True))
+choices = st.container()  # the sweep, scenario and copy controls: filled after the results' first chart
+defined = ex.define_runs()
 if defined is not None:
     results(*defined)
+with choices:
+    ex.run_choices(playground_run(trained=True))
 
 st.divider()
 st.subheader("Restore a saved run")

@@ -37,6 +37,13 @@ def test_experiments_page_renders_and_retrains_in_chromium():
         assert "activation relu" not in page.inner_text("body")  # the scenario replaced the default runs
         screenshot(page, "experiments-scenario")
 
+        table = page.locator('[data-testid="stExpander"]').filter(has_text="The runs, one row per run")
+        assert table.locator('[data-testid="stDataFrame"]').count() == 0  # closed: the editor is not built
+        table.get_by_text("The runs, one row per run").click()
+        table.locator('[data-testid="stDataFrame"]').wait_for(timeout=60_000)  # opened: the editor, as a user edits it
+        wait_for_app(page, 120_000)
+        assert exceptions(page) == []
+
 
 def test_three_optimizers_paths_show_on_one_slice():
     from dashboard.palette import RUN_COLOURS

@@ -17,12 +17,27 @@ from nn_core.teaching.scenarios import SCENARIOS, layer_numbers, run_scenario
 from nn_core.teaching.stages import stage_keys, training_step
 
 PAGE = "../pages/2_Backprop.py"
+STEP, CHECK, WRONG = "① One training step", "② Gradient check", "③ What goes wrong"  # the page's tabs
 
 
-def _page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+def _page(tab: str = STEP) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[keys.BACKPROP_TAB] = tab  # as a click on the tab sets it
+    at.run()
     assert not at.exception, at.exception
     return at
+
+
+def in_tab(at, tab: str) -> AppTest:
+    """The browser sends the open tab with every rerun; the floor's AppTest (Streamlit 1.65) drops it after an
+    interaction, so the test sends it again before each one, as the browser would."""
+    at.session_state[keys.BACKPROP_TAB] = tab
+    return at
+
+
+def open_tab(at, tab: str) -> AppTest:
+    """A click on the tab: the page reruns and draws it (and no other)."""
+    return in_tab(at, tab).run()
 
 
 def _charts(at):
@@ -151,8 +166,36 @@ def test_editing_a_weight_moves_the_loss():
     assert shown_matrices(at)["W2"][0, 0] == 4.0
 
 
-def test_gradient_check_passes_then_fails_when_broken():
+def test_only_the_open_tab_is_drawn():
     at = _page()
+    assert len(_charts(at)) == 1 and "vconcat" in _charts(at)[0].spec  # the stage's matrices, nothing else
+    assert not at.success and [r.key for r in at.radio] == [keys.BACKPROP_SOURCE]  # no check, no scenarios
+    open_tab(at, CHECK)
+    assert "Passed" in at.success[0].value and not [p for p in _charts(at) if "vconcat" in p.spec]
+
+
+def test_controls_in_a_closed_tab_keep_their_values_and_still_apply():
+    """A tab the learner left is not drawn; the stage, the weight chosen and the breakage it held come back with
+    it, and the breakage still breaks the check."""
+    at = _page()
+    at.select_slider(key=keys.BACKPROP_STAGE).set_value("dW1").run()
+    in_tab(at, STEP).selectbox(key=keys.BACKPROP_EDITOR + "layer").set_value(2).run()
+    open_tab(at, CHECK)
+    breakage = list(BREAKAGES)[0]
+    in_tab(at, CHECK).selectbox(key=keys.BACKPROP_BREAKAGE).set_value(breakage).run()
+    assert "Failed" in at.error[0].value
+    open_tab(at, STEP)
+    assert not at.get("selectbox") or keys.BACKPROP_BREAKAGE not in [s.key for s in at.selectbox]
+    assert at.session_state[keys.BACKPROP_STAGE] == "dW1" and "dW1" in shown_matrices(at)
+    assert at.selectbox(key=keys.BACKPROP_EDITOR + "layer").value == 2
+    open_tab(at, CHECK)
+    assert at.selectbox(key=keys.BACKPROP_BREAKAGE).value == breakage
+    assert "Failed" in at.error[0].value
+    assert any(BREAKAGES[breakage].explanation in el.value for el in at.markdown)
+
+
+def test_gradient_check_passes_then_fails_when_broken():
+    at = _page(CHECK)
     assert "Passed" in at.success[0].value
     net, X, y = _reference()
     check = check_gradients(net, X, y)
@@ -160,7 +203,7 @@ def test_gradient_check_passes_then_fails_when_broken():
     assert list(table["parameter"]) == ["W1", "b1", "W2", "b2"]
     np.testing.assert_allclose(table["error"], [p.error for p in check.params], rtol=1e-9)
     for name in BREAKAGES:
-        at.selectbox(key=keys.BACKPROP_BREAKAGE).set_value(name).run()
+        in_tab(at, CHECK).selectbox(key=keys.BACKPROP_BREAKAGE).set_value(name).run()
         assert not at.exception
         assert "Failed" in at.error[0].value
         assert any(BREAKAGES[name].explanation in el.value for el in at.markdown)
@@ -168,16 +211,16 @@ def test_gradient_check_passes_then_fails_when_broken():
 
 
 def test_relu_kink_is_explained():
-    at = _page()
-    at.selectbox(key=keys.BACKPROP_ACTIVATION).set_value("relu").run()
+    at = _page(CHECK)
+    in_tab(at, CHECK).selectbox(key=keys.BACKPROP_ACTIVATION).set_value("relu").run()
     assert "Failed" in at.error[0].value
     assert any("corner at z = 0" in el.value for el in at.markdown)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_each_scenario_shows_its_numbers(name):
-    at = _page()
-    at.radio(key=keys.BACKPROP_SCENARIO).set_value(name).run()
+    at = _page(WRONG)
+    in_tab(at, WRONG).radio(key=keys.BACKPROP_SCENARIO).set_value(name).run()
     assert not at.exception
     result = run_scenario(name)
     text = "\n".join(el.value for el in at.markdown)
@@ -192,7 +235,7 @@ def test_each_scenario_shows_its_numbers(name):
         assert rows["dead units at epoch 0"][0] == 1.0 and rows["‖dW‖ at epoch 0"][0] == 0.0
     if name == "vanishing":
         assert rows["‖dW‖ at epoch 0"].iloc[0] / rows["‖dW‖ at epoch 0"].iloc[-1] < 1e-3
-    assert len(_charts(at)) >= 4  # stage, gradient check, gradient bars, loss
+    assert len(_charts(at)) == 2  # gradient bars and loss (the other tabs are not drawn)
 
 
 def test_numbers_are_finite_after_many_steps_at_a_large_rate():
@@ -239,12 +282,12 @@ def test_a_large_playground_network_checks_gradients_on_request():
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state[keys.RUN] = run
     at.session_state[keys.BACKPROP_SOURCE] = "The Playground's network"
-    at.run()
+    open_tab(at, CHECK)
     assert not at.exception
     assert run.net.n_parameters() > 2000 and not at.success and not at.error
-    at.button(key=keys.BACKPROP_RUN_CHECK).click().run()
+    in_tab(at, CHECK).button(key=keys.BACKPROP_RUN_CHECK).click().run()
     assert "Passed" in at.success[0].value
-    assert shown_matrices(at)["Z1"].shape == (8, 48)
+    assert shown_matrices(open_tab(at, STEP))["Z1"].shape == (8, 48)
 
 
 def test_the_lesson_follows_the_playground_when_it_trains_more():
@@ -278,7 +321,7 @@ def test_the_playgrounds_input_features_are_the_lessons_inputs():
     np.testing.assert_array_equal(shown["X"], np.column_stack([points[:, 0] ** 2, points[:, 1] ** 2,
                                                                np.sin(points[:, 0])]))
     np.testing.assert_array_equal(shown["W1"], run.net.weights[0])
-    assert "Passed" in at.success[0].value  # the gradient check holds through the features too
+    assert "Passed" in open_tab(at, CHECK).success[0].value  # the gradient check holds through the features too
 
 
 # ------------------------------------------------------------------ a step goes downhill

@@ -341,6 +341,39 @@ def test_the_shared_settings_are_drawn_only_while_open_and_keep_their_values_whe
     at.run()
     assert not at.exception and not [n for n in at.number_input if n.label == "Samples"]
     assert at.session_state[f"{keys.EXP}.shared"].n_samples == 120
+    expected = compare.compare(compare.sweep(RunConfig(n_samples=120), "activation", ["relu", "sigmoid", "tanh"]))
+    assert at.dataframe[-1].value["final train loss"].tolist() == [r.metrics["train_loss"] for r in expected]
+    at.session_state[f"{keys.EXP}.shared.open"] = True  # reopened: the box shows the value it kept
+    at.run()
+    assert next(n for n in at.number_input if n.label == "Samples").value == 120
+
+
+def test_the_run_table_is_drawn_only_while_open_and_its_edits_outlive_it():
+    """Closed (as the page opens), the table's grid costs the browser nothing and the runs come from its rows.
+    Open, the editor shows them; the rows it leaves after edits are the runs' rows once it closes, and it
+    reopens on them under a new key (no edit of its own is applied twice)."""
+    at = open_page()
+    assert len(at.dataframe) == 1  # the summary only: no editor
+    at.session_state[keys.EXP_TABLE] = True  # as a click on its title sets it
+    at.run()
+    assert not at.exception and len(at.dataframe) == 2
+    editor = at.dataframe[0].value
+    assert editor["activation"].tolist() == ["relu", "sigmoid", "tanh"]
+    assert at.session_state[keys.EXP_EDITED] == at.session_state[f"{keys.EXP}.rows"]
+    version = at.session_state[f"{keys.EXP}.version"]
+    edited = [dict(row) for row in at.session_state[keys.EXP_EDITED]]
+    edited[1]["lr"] = 0.1  # the rows as an edit of run 2's learning rate leaves them
+    at.session_state[keys.EXP_EDITED] = edited
+    at.session_state[keys.EXP_TABLE] = False
+    at.run()
+    assert not at.exception and len(at.dataframe) == 1
+    assert at.session_state[f"{keys.EXP}.rows"] == edited and at.session_state[f"{keys.EXP}.version"] == version + 1
+    expected = compare.compare([RunConfig(activation="relu"), RunConfig(activation="sigmoid", lr=0.1),
+                                RunConfig(activation="tanh")])
+    assert at.dataframe[-1].value["final train loss"].tolist() == [r.metrics["train_loss"] for r in expected]
+    at.session_state[keys.EXP_TABLE] = True
+    at.run()
+    assert at.dataframe[0].value["lr"].tolist() == [r.config.lr for r in expected]
 
 
 # ------------------------------------------------------------------ one slice for every run

@@ -34,6 +34,7 @@ DEFAULT_SOURCE = "Seed 002's XOR network (2-4-1)"
 PLAYGROUND_SOURCE = "The Playground's network"
 PHASE_LABELS = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass", "update": "Update"}
 ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu")
+DEFAULT_LR = 1.0
 
 
 # ---------------------------------------------------------------- the lesson
@@ -76,35 +77,52 @@ def _activation_choices() -> tuple:
     return (*ACTIVATION_CHOICES, *extra)
 
 
-def lesson_controls() -> BackpropLesson:
-    """Sidebar: which network, its activation, output and learning rate; returns the lesson.
+def lesson() -> BackpropLesson:
+    """The lesson the sidebar's settings describe, read from their session state (defaults before they are
+    drawn), so the page can draw its first stage before those controls (:func:`lesson_controls`).
 
     Changing a setting rebuilds the network from the same seed (same starting weights).
+    """
+    ss = st.session_state
+    source = ss.get(keys.BACKPROP_SOURCE, DEFAULT_SOURCE)
+    run = playground_run() if source == PLAYGROUND_SOURCE else None
+    outputs = _outputs(run)
+    if ss.get(keys.BACKPROP_OUTPUT) not in outputs:
+        ss[keys.BACKPROP_OUTPUT] = outputs[0]
+    # The Playground's run and epoch are part of the settings: train it more, come back, and the lesson follows.
+    marker = None if run is None else (ss.get(keys.SERIAL), run.trainer.epoch)
+    settings = (source, ss.get(keys.BACKPROP_ACTIVATION, _activation_choices()[0]), ss[keys.BACKPROP_OUTPUT],
+                ss.get(keys.BACKPROP_LR, DEFAULT_LR), marker)
+    if ss.get(keys.BACKPROP_SETTINGS) != settings or keys.BACKPROP_LESSON not in ss:
+        ss[keys.BACKPROP_LESSON] = _build_lesson(*settings[:4])
+        ss[keys.BACKPROP_SETTINGS] = settings
+        ss.pop(keys.BACKPROP_LAST_EDIT, None)
+    return ss[keys.BACKPROP_LESSON]
+
+
+def _outputs(run) -> tuple:
+    """The output layers (and losses) that fit the lesson's data: the Playground's kind, else binary XOR."""
+    return HEADS_FOR_KIND[run.data.kind if run is not None else "binary"]
+
+
+def lesson_controls(lesson: BackpropLesson) -> None:
+    """Sidebar: which network, its activation, output and learning rate, and what the lesson is built from.
+
+    Drawn after the first stage's chart (the sidebar keeps its place on screen): a setting changed here
+    reruns the page, whose :func:`lesson` reads the new value first.
     """
     sb = st.sidebar
     sb.header("The network")
     source = sb.radio("Network", lesson_sources(), key=keys.BACKPROP_SOURCE, on_change=_adopt_source)
-    activation = sb.selectbox("Hidden activation f", _activation_choices(), key=keys.BACKPROP_ACTIVATION,
-                              format_func=lambda n: get_activation(n).label)
+    sb.selectbox("Hidden activation f", _activation_choices(), key=keys.BACKPROP_ACTIVATION,
+                 format_func=lambda n: get_activation(n).label)
     run = playground_run() if source == PLAYGROUND_SOURCE else None
-    outputs = HEADS_FOR_KIND[run.data.kind if run is not None else "binary"]
-    if st.session_state.get(keys.BACKPROP_OUTPUT) not in outputs:
-        st.session_state[keys.BACKPROP_OUTPUT] = outputs[0]
-    output = sb.selectbox("Output / loss", outputs, key=keys.BACKPROP_OUTPUT, format_func=lambda n: HEADS[n].label)
-    lr = controls.draw(PARAM_BY_NAME["lr"], sb, key=keys.BACKPROP_LR, label="Learning rate η", value=1.0)
-    # The Playground's run and epoch are part of the settings: train it more, come back, and the lesson follows.
-    marker = None if run is None else (st.session_state.get(keys.SERIAL), run.trainer.epoch)
-    settings = (source, activation, output, lr, marker)
-    if st.session_state.get(keys.BACKPROP_SETTINGS) != settings or keys.BACKPROP_LESSON not in st.session_state:
-        st.session_state[keys.BACKPROP_LESSON] = _build_lesson(*settings[:4])
-        st.session_state[keys.BACKPROP_SETTINGS] = settings
-        st.session_state.pop(keys.BACKPROP_LAST_EDIT, None)
-    lesson = st.session_state[keys.BACKPROP_LESSON]
+    sb.selectbox("Output / loss", _outputs(run), key=keys.BACKPROP_OUTPUT, format_func=lambda n: HEADS[n].label)
+    controls.draw(PARAM_BY_NAME["lr"], sb, key=keys.BACKPROP_LR, label="Learning rate η", value=DEFAULT_LR)
     origin = ("the Playground's current weights and its first " if source == PLAYGROUND_SOURCE
               else "seed 42's initial weights and ")
     sb.caption(f"{lesson.net!r}: {origin}{len(lesson.X)} training samples, plain gradient descent on the whole "
                f"batch each step. A new setting restarts from the same weights.")
-    return lesson
 
 
 def training_controls(lesson: BackpropLesson) -> None:
@@ -135,7 +153,8 @@ def stage_navigator(stages: list[Stage]) -> Stage:
     back, slider, nxt = st.columns([1, 8, 1], vertical_alignment="bottom")
     back.button("◀ Back", on_click=_move, args=(names, -1), key=keys.BACKPROP_BACK, width="stretch")
     nxt.button("Next ▶", on_click=_move, args=(names, 1), key=keys.BACKPROP_NEXT, width="stretch")
-    slider.select_slider("Stage", names, key=keys.BACKPROP_STAGE, label_visibility="collapsed")
+    slider.select_slider("Stage", names, key=keys.BACKPROP_STAGE, label_visibility="collapsed",
+                         persist_state="session")  # in a tab the page draws only while it is open
     return stages[names.index(st.session_state[keys.BACKPROP_STAGE])]
 
 
@@ -176,6 +195,7 @@ def _role(stage: Stage, name: str, first: bool) -> str:
 def weight_editor(lesson: BackpropLesson) -> None:
     """Pick one weight or bias, type a value, and see the loss move (the Playground's editor is the same control)."""
     weight_editor_control.draw(lesson.net, prefix=keys.BACKPROP_EDITOR, version=lesson.iteration,
+                               persist_state="session",
                                apply=lambda layer, row, col, value: _apply_edit(lesson, layer, row, col, value))
     edit = st.session_state.get(keys.BACKPROP_LAST_EDIT)
     if edit:
@@ -206,6 +226,7 @@ AUTO_CHECK_PARAMETERS = 2_000  # above this, the check (2 forward passes per par
 def gradient_check(lesson: BackpropLesson) -> None:
     """Analytic vs central-difference gradients for every parameter, optionally with backprop broken."""
     choice = st.selectbox("Break the backward pass", [NO_BREAKAGE, *BREAKAGES], key=keys.BACKPROP_BREAKAGE,
+                          persist_state="session",
                           format_func=lambda n: "No: check the engine's backward pass" if n == NO_BREAKAGE
                           else BREAKAGES[n].label)
     breakage = None if choice == NO_BREAKAGE else choice
@@ -258,7 +279,7 @@ def what_goes_wrong() -> None:
     from nn_core.teaching.scenarios import SCENARIOS, layer_numbers
 
     name = st.radio("Scenario", list(SCENARIOS), key=keys.BACKPROP_SCENARIO, horizontal=True,
-                    format_func=lambda n: SCENARIOS[n].label, index=None)
+                    format_func=lambda n: SCENARIOS[n].label, index=None, persist_state="session")
     if name is None:
         st.caption("Pick a scenario: each trains a small network that goes wrong, and the same network with "
                    "one fix.")

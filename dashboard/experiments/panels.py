@@ -169,6 +169,7 @@ def _load(configs, data=None, message=None) -> None:
     ss[f"{keys.EXP}.shared"] = configs[0]
     ss[f"{keys.EXP}.rows"] = [config_row(c) for c in configs]
     ss[f"{keys.EXP}.version"] += 1
+    ss.pop(keys.EXP_EDITED, None)
     ss[f"{keys.EXP}.data"] = data
     ss[f"{keys.EXP}.message"] = message
     for name in compare.SHARED:  # the shared-settings widgets show the new values
@@ -179,7 +180,7 @@ def _on_sweep() -> None:
     ss = _state()
     setting, text = ss[f"{keys.EXP}.sweep.setting"], ss[f"{keys.EXP}.sweep.values"]
     try:
-        base = rows_to_configs(ss[f"{keys.EXP}.rows"][:1], _shared_config())[0][0]
+        base = rows_to_configs(_rows()[:1], _shared_config())[0][0]
         values = compare.parse_values(setting, text)
         _load(compare.sweep(base, setting, values), ss[f"{keys.EXP}.data"])
     except ValueError as error:
@@ -218,17 +219,19 @@ def _shared_widgets(has_csv: bool) -> None:
         ss[f"{keys.EXP}.shared.dataset"] = names[0]
     cols = st.columns(6)
     controls.draw(PARAM_BY_NAME["dataset"], cols[0], key=f"{keys.EXP}.shared.dataset", options=names, help="",
-                  labels=lambda n: DATASETS[n].label if n in DATASETS else "Playground CSV")
+                  labels=lambda n: DATASETS[n].label if n in DATASETS else "Playground CSV", persist_state="session")
     for col, name in zip(cols[1:], ("n_samples", "noise", "classes", "data_seed", "seed")):
-        controls.draw(PARAM_BY_NAME[name], col, key=f"{keys.EXP}.shared.{name}", widget="number")
+        controls.draw(PARAM_BY_NAME[name], col, key=f"{keys.EXP}.shared.{name}", widget="number",
+                      persist_state="session")
 
 
-def define_runs(playground_run=None):
-    """Section 1 of the Experiments page. Returns (configs, labels, data) or None when the table is invalid.
+def run_choices(playground_run=None) -> None:
+    """The quick ways to fill the table: sweep one setting, load a failure and its fix, or copy the Playground.
 
-    ``playground_run`` is the Playground's nn_core Run, if any (for "Copy from Playground").
+    They act through their callbacks (the next run reads the table from session state), so the page draws
+    them after its first chart, in a place kept for them above. ``playground_run`` is the Playground's
+    nn_core Run, if any (for "Copy from Playground").
     """
-    ss = _state()
     sweep_col, scenario_col, copy_col = st.columns([2.2, 2, 1.1], vertical_alignment="bottom")
     with sweep_col:
         left, right = st.columns([1, 1.4], vertical_alignment="bottom")
@@ -249,6 +252,13 @@ def define_runs(playground_run=None):
                   on_click=_on_copy, args=(playground_run,),
                   help="Start from the network you built on the Playground page." if playground_run is not None
                   else "Open the Playground and train a network first.")
+
+
+def define_runs():
+    """Section 1 of the Experiments page, but for :func:`run_choices`: the last choice's message, the shared
+    settings and the table, each behind a section drawn only while open. Returns (configs, labels, data) or
+    None when the table is invalid."""
+    ss = _state()
     message = ss[f"{keys.EXP}.message"]
     if message:
         getattr(st, message[0])(message[1])
@@ -256,14 +266,7 @@ def define_runs(playground_run=None):
     if shared_box.open:
         with shared_box:
             _shared_widgets(ss[f"{keys.EXP}.data"] is not None)
-    st.caption("One row per run (2 to 6). Edit any cell, add or delete rows; blank cells take the shared value.")
-    rows = ss[f"{keys.EXP}.rows"]
-    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS), index=pd.RangeIndex(1, len(rows) + 1, name="run"))
-    table["hidden"] = table["hidden"].astype("string")
-    edited = st.data_editor(table,
-                            key=f"{keys.EXP}.editor.{ss[f'{keys.EXP}.version']}", num_rows="dynamic", hide_index=False,
-                            column_config=_column_config(), width="stretch")
-    rows = edited.to_dict("records")
+    rows = _table()
     shared = ss[f"{keys.EXP}.shared"] = _shared_config()  # kept while the widgets are closed (and not drawn)
     data = ss[f"{keys.EXP}.data"] if shared.dataset == "csv" else None
     try:
@@ -276,6 +279,39 @@ def define_runs(playground_run=None):
     for text in warnings + notes:
         st.warning(text)
     return configs, compare.labels(configs), data if data is not None else make_dataset(configs[0])
+
+
+def _rows() -> list[dict]:
+    """The runs' rows as the table shows them: with the editor's edits, kept while the table is closed."""
+    ss = _state()
+    return ss[keys.EXP_EDITED] if keys.EXP_EDITED in ss else ss[f"{keys.EXP}.rows"]
+
+
+def _table() -> list[dict]:
+    """The run table, an editor drawn only while its section is open (a data grid costs the browser more than
+    any control); returns the rows.
+
+    st.data_editor keeps no value while it is not drawn: the page keeps its rows after the edits itself
+    (``EXP_EDITED``). A closed table takes them as its rows, under a new editor key, so that the editor
+    reopens on them with no edits of its own to apply twice.
+    """
+    ss = _state()
+    box = lazy_section("The runs, one row per run: edit any setting", keys.EXP_TABLE)
+    if not box.open:
+        if keys.EXP_EDITED in ss:
+            ss[f"{keys.EXP}.rows"] = ss.pop(keys.EXP_EDITED)
+            ss[f"{keys.EXP}.version"] += 1
+        return ss[f"{keys.EXP}.rows"]
+    with box:
+        st.caption("One row per run (2 to 6). Edit any cell, add or delete rows; blank cells take the shared "
+                   "value.")
+        rows = ss[f"{keys.EXP}.rows"]
+        table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS), index=pd.RangeIndex(1, len(rows) + 1, name="run"))
+        table["hidden"] = table["hidden"].astype("string")
+        edited = st.data_editor(table, key=f"{keys.EXP}.editor.{ss[f'{keys.EXP}.version']}", num_rows="dynamic",
+                                hide_index=False, column_config=_column_config(), width="stretch")
+    ss[keys.EXP_EDITED] = edited.to_dict("records")
+    return ss[keys.EXP_EDITED]
 
 
 def _column_config() -> dict:
