@@ -263,9 +263,9 @@ def test_display_toggles_never_retrain():
     run = the_run(at)
     weights = [W.copy() for W in run.net.weights]
     epoch, serial = run.trainer.epoch, at.session_state["playground.serial"]
+    display(at, "toggle", "Log scale")  # opens the popover that holds the three
     for label, value in (("Log scale", True), ("Discretize", True), ("Test points", False)):
-        display(at, "toggle", label)
-        at.toggle(key=next(t.key for t in at.toggle if t.label == label)).set_value(value)
+        next(t for t in at.toggle if t.label == label).set_value(value)
     at.run()
     # only the live view reran: AppTest then holds its elements alone (the confusion matrix is not redrawn)
     assert set(vega_charts(at)) == {"live view"} and not at.exception
@@ -346,7 +346,7 @@ def test_bad_query_params_fall_back_with_one_warning():
     run = the_run(at)
     assert run.config == RunConfig(epochs=50)  # the valid value is kept, the rest are defaults
     assert dict(at.query_params) == {"epochs": "50"}  # the URL is rewritten clean
-    at.toggle(key="playground.view.log").set_value(True).run()
+    display(at, "toggle", "Log scale").set_value(True).run()
     assert not at.warning  # said once, not on every rerun
 
 
