@@ -1,5 +1,5 @@
-"""The skeleton every page shares: page config, title and a short intro; and the list of pages (every page's
-file exists)."""
+"""The skeleton every page shares: page config, a one-line header, the layout's rules, the sections that are
+built only when opened; and the list of pages (every page's file exists)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ LAYOUT_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; }
 .%(picture)s img { max-height: calc(100dvh - %(above)dpx); width: auto !important; max-width: 100%%; }
 </style>"""
-ABOVE_PICTURE = 290  # pixels from the window's top to the live picture's, on a laptop screen
+ABOVE_PICTURE = 300  # pixels from the window's top to the live picture's (287 at 1280 × 720), and a margin
 
 
 def css_class(key: str) -> str:
