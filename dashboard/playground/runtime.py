@@ -212,11 +212,14 @@ def train_slice(run, speed: Speed, budget: float | None = None) -> int:
 
 def first_frame(run, view) -> frames.Frame:
     """The frame a click on Play shows at once, before the page's details are built: a slice of training,
-    drawn by the worker (where it passes the big frames waiting, see ``drawer``) or here."""
-    with session_lock(), cpu_turn(heavy=heavy(run)):
-        if not state.reached(run):
-            train_slice(run, chosen_speed())
-        started = _start_frame(run, view)
+    drawn by the worker (where it passes the big frames waiting, see ``drawer``) or here. A big run's
+    numbers are refreshed first if stale (trained by steps while paused, say), as each frame's are."""
+    with session_lock():
+        refresh_numbers(run)
+        with cpu_turn(heavy=heavy(run)):
+            if not state.reached(run):
+                train_slice(run, chosen_speed())
+            started = _start_frame(run, view)
     return started.ready()
 
 
