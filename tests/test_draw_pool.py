@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -123,7 +124,7 @@ def test_the_loop_shows_a_worker_drawn_frame_after_training_the_next_slice(monke
     monkeypatch.setattr(runtime, "chosen_speed", lambda: runtime.SPEEDS[runtime.DEFAULT_SPEED])
     monkeypatch.setattr(runtime, "FRAME_SECONDS", 0.0)
     monkeypatch.setattr(runtime, "_ema", lambda key, value: None)
-    monkeypatch.setattr(runtime, "_numbers_due", lambda run: 0.0)
+    monkeypatch.setattr(runtime, "refresh_numbers", lambda run: None)
     monkeypatch.setattr(runtime, "heavy", lambda run: False)
     monkeypatch.setattr(runtime, "train_budget", lambda speed, drawn: runtime.TRAIN_SECONDS)
     monkeypatch.setattr(runtime.state, "playing", lambda: False)
@@ -165,6 +166,29 @@ def test_a_small_frame_is_drawn_before_the_big_frames_waiting_before_it():
     taken = [the.next_job() for _ in range(4)]
     assert taken[0] is queued[3]
     assert taken[1:] == queued[:3]
+
+
+def test_a_light_picture_never_waits_for_a_heavy_one_being_drawn():
+    """While every worker draws a heavy run's picture, a light run's is drawn in-process (submit gives
+    None) rather than wait up to 50 ms for it; a heavy one still queues, and once a worker is free, or
+    draws a light picture, light ones queue too."""
+    the = drawer.Pool(0)  # no worker process: only its queue, and one stand-in for a worker
+    the.workers = [SimpleNamespace(hello=True, drawing=None)]
+    big, small = _trained(CASES["the limits"][0], 2), _trained(RunConfig(), 2)
+    view = View(False, False, True)
+    big_job = drawer.job_of(big, big.net, view, drawer.data_token(big.data))
+    small_job = drawer.job_of(small, small.net, view, drawer.data_token(small.data))
+    the.measured(big_job, 0.050)
+    the.measured(small_job, 0.004)
+    first = the.submit(big_job, big.data, heavy=True)
+    assert the.next_job(the.workers[0]) is first and the.workers[0].drawing is first
+    assert the.submit(small_job, small.data) is None
+    assert the.submit(big_job, big.data, heavy=True) is not None
+    the.measured(big_job, 0.050, the.workers[0])
+    assert the.workers[0].drawing is None
+    light = the.submit(small_job, small.data)
+    assert light is not None and the.next_job(the.workers[0]) is light
+    assert the.submit(small_job, small.data) is not None  # behind a light picture: a few ms
 
 
 def test_a_cancelled_job_is_skipped():

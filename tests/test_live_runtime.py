@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from types import SimpleNamespace
+
+import pytest
 
 from dashboard import keys
 from dashboard.playground import runtime
@@ -69,13 +73,11 @@ def test_a_short_burst_passes_long_ones_that_arrived_just_before_it_and_none_bar
     assert order == ["short", "long 1", "long 2", "long 3", "holder again"]
 
 
-def test_heavy_runs_leave_a_turn_to_a_light_run_that_plays():
-    """Two turns: while a light run asks for turns, heavy bursts share one; alone, they take both."""
+def test_heavy_runs_always_leave_a_turn_to_light_runs():
+    """Two turns: heavy bursts share one, however long no light run has asked, so a light run that has
+    just pressed Play finds the other free; a light burst takes either."""
     turns = runtime.Turns(2)
     with turns.turn(0.2, heavy=True):  # one heavy burst holds a turn
-        assert turns._next() is None  # (nobody waits)
-        with turns.turn(0.02):  # a light run asks: it gets the second turn
-            pass
         taken = threading.Event()
 
         def second_heavy() -> None:
@@ -84,9 +86,15 @@ def test_heavy_runs_leave_a_turn_to_a_light_run_that_plays():
 
         waiting = threading.Thread(target=second_heavy)
         waiting.start()
-        assert not taken.wait(0.1)  # the light run asked just now: the last turn stays free for it
-        assert taken.wait(2 * runtime.Turns.LIGHT_SECONDS + 1)  # once it has not asked for a while, it is taken
-        waiting.join()
+        assert not taken.wait(0.5)  # no light run has ever asked: the last turn stays free all the same
+        arrived = time.monotonic()
+        with turns.turn(0.02):  # a light run arrives: it gets the second turn at once
+            assert time.monotonic() - arrived < 0.1
+        assert not taken.is_set()
+    assert taken.wait(2)  # the first heavy burst's turn, given back, goes to the heavy one waiting
+    waiting.join()
+    with turns.turn(0.02), turns.turn(0.02):  # light bursts may hold both turns
+        pass
 
 
 def test_with_one_turn_a_heavy_run_is_not_kept_waiting_by_a_light_one():
@@ -101,3 +109,57 @@ def test_with_one_turn_a_heavy_run_is_not_kept_waiting_by_a_light_one():
 
     threading.Thread(target=heavy).start()
     assert done.wait(0.1)
+
+
+class Clock:
+    """time.monotonic() for the numbers' refreshes: it moves only when told (a refresh takes ``cost``)."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_a_big_run_refreshes_its_numbers_in_a_turn_of_its_own_and_only_so_often(monkeypatch):
+    """Once NUMBERS_SECONDS old, and never more often than once in NUMBERS_SHARE⁻¹ times a refresh's own
+    length; each refresh in a heavy turn sized by the last one, apart from the frame's slice."""
+    clock, turns, passes = Clock(), [], []
+    session = {}
+    monkeypatch.setattr(runtime, "time", clock)
+    monkeypatch.setattr(runtime, "st", SimpleNamespace(session_state=session))
+    monkeypatch.setattr(runtime, "cpu_turn", lambda seconds, heavy: turns.append((seconds, heavy))
+                        or contextlib.nullcontext())
+    cost = 0.05
+
+    def now_metrics(run, net, at):
+        passes.append(clock.now)
+        clock.now += cost
+        return {"train_loss": clock.now}
+
+    monkeypatch.setattr(runtime.frames, "now_metrics", now_metrics)
+    big, small = SimpleNamespace(net=None), SimpleNamespace(net=None)
+    monkeypatch.setattr(runtime.frames, "costly_numbers", lambda run: run is big)
+    runtime.refresh_numbers(small)
+    assert not passes and not turns  # a light run's numbers are cheap: taken with each frame
+    runtime.refresh_numbers(big)
+    assert turns == [(runtime.NUMBERS_SECONDS / 4, True)]  # not measured yet: a guess
+    shown = runtime._playing_numbers(big, None, False)
+    assert shown == {"train_loss": 100.05} and len(passes) == 1  # the frame shows what the refresh held
+    clock.now += runtime.NUMBERS_SECONDS - cost - 0.01
+    runtime.refresh_numbers(big)
+    assert len(passes) == 1  # not a second old yet
+    clock.now += 0.02
+    runtime.refresh_numbers(big)
+    assert len(passes) == 2 and turns[-1] == (pytest.approx(cost), True)
+    cost = 0.4  # a busy server: a refresh takes longer, and comes less often
+    clock.now += runtime.NUMBERS_SECONDS + 0.01
+    runtime.refresh_numbers(big)
+    assert len(passes) == 3
+    clock.now += 0.4 / runtime.NUMBERS_SHARE - 0.4 - 0.01
+    runtime.refresh_numbers(big)
+    assert len(passes) == 3
+    clock.now += 0.02
+    runtime.refresh_numbers(big)
+    assert len(passes) == 4 and turns[-1] == (pytest.approx(0.4), True)
+    assert runtime._playing_numbers(big, None, True) is None  # the paused picture computes them afresh

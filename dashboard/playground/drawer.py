@@ -9,6 +9,10 @@ Jobs are scheduled by cost, not in order of arrival: each waiting job is due at 
 in plus the time its picture is expected to take (measured per network shape), and the worker takes
 the job due first. A small run's frame (a few milliseconds) thus never waits behind the queued frames of
 limit-size runs (about 50 ms each), while a big frame is never passed over for long: it falls due.
+Nor does it wait for the one being drawn: a light run's picture (see ``runtime.heavy``) handed in while
+every worker draws a heavy one is drawn in the server instead, in the light run's own CPU turn, where it
+takes those few milliseconds (as the light run's CPU turns never wait for a heavy run's, see
+``runtime.Turns``).
 
 The workers start on the first call to :func:`pool` (the paused page calls :func:`warm_up`), without
 waiting: frames are drawn in-process until a worker has said hello. If a worker cannot start, dies or
@@ -73,8 +77,8 @@ def data_token(data) -> int:
 class Pending:
     """A picture handed to the workers: :meth:`picture` waits for it."""
 
-    def __init__(self, pool: Pool, job: program.Job, data, cost: float):
-        self.pool, self.job, self.data, self.cost = pool, job, data, cost
+    def __init__(self, pool: Pool, job: program.Job, data, cost: float, heavy: bool = False):
+        self.pool, self.job, self.data, self.cost, self.heavy = pool, job, data, cost, heavy
         self.message = program.WIRE.encode(job)  # encoded by the session's thread, in its CPU turn
         self.future: Future = Future()
 
@@ -100,6 +104,7 @@ class Worker:
         self.process = subprocess.Popen([sys.executable, "-m", "dashboard.playground.worker"], cwd=ROOT,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.hello: program.Hello | None = None
+        self.drawing: Pending | None = None  # the job it draws now (set by the pool, under its lock)
         self.held: collections.OrderedDict = collections.OrderedDict()  # data tokens it holds
         threading.Thread(target=self._serve, name="nnplay-drawing", daemon=True).start()
 
@@ -110,9 +115,9 @@ class Worker:
             if self.hello.heavy:
                 log.warning("nnplay: a drawing worker imported %s; it draws, but takes more memory.",
                             ", ".join(self.hello.heavy))
-            while (pending := self.pool.next_job()) is not None:
+            while (pending := self.pool.next_job(self)) is not None:
                 drawn = self._draw(pending)
-                self.pool.measured(pending.job, drawn.seconds)
+                self.pool.measured(pending.job, drawn.seconds, self)
                 pending.future.set_result(drawn)
                 pending = None
         except Exception as error:  # noqa: BLE001  (whatever stopped a worker, the page draws in-process)
@@ -157,21 +162,25 @@ class Pool:
         """Whether every worker has said hello (frames are drawn in-process until then)."""
         return not self.failed and all(w.hello is not None for w in self.workers)
 
-    def submit(self, job: program.Job, data) -> Pending | None:
-        """Queue ``job`` (``data``: its data set, sent along when a worker lacks it); None to draw in-process."""
+    def submit(self, job: program.Job, data, heavy: bool = False) -> Pending | None:
+        """Queue ``job`` (``data``: its data set, sent along when a worker lacks it; ``heavy``: a heavy run's
+        picture); None to draw in-process: no worker, or a light run's picture while every worker draws a
+        heavy one."""
         if not self.ready():
             return None
         key = _shape(job)
         with self.changed:
+            if not heavy and self.workers and all(w.drawing is not None and w.drawing.heavy for w in self.workers):
+                return None
             cost = self.costs.get(key, FIRST_COST)
-        pending = Pending(self, job, data, cost)
+        pending = Pending(self, job, data, cost, heavy)
         with self.changed:
             heapq.heappush(self.waiting, (time.monotonic() + cost, next(self.order), pending))
             self.changed.notify()
         return pending
 
-    def next_job(self) -> Pending | None:
-        """The job due first, once there is one (a worker's thread waits here); None once stopped."""
+    def next_job(self, worker: Worker | None = None) -> Pending | None:
+        """The job due first, once there is one (``worker``'s thread waits here); None once stopped."""
         with self.changed:
             while True:
                 while not self.waiting and not self.failed:
@@ -180,13 +189,18 @@ class Pool:
                     return None
                 pending = heapq.heappop(self.waiting)[2]
                 if pending.future.set_running_or_notify_cancel():
+                    if worker is not None:
+                        worker.drawing = pending
                     return pending
 
-    def measured(self, job: program.Job, seconds: float) -> None:
+    def measured(self, job: program.Job, seconds: float, worker: Worker | None = None) -> None:
+        """``job`` took ``seconds`` to draw (by ``worker``, now free for the next)."""
         key = _shape(job)
         with self.changed:
             previous = self.costs.get(key)
             self.costs[key] = seconds if previous is None else 0.7 * previous + 0.3 * seconds
+            if worker is not None:
+                worker.drawing = None
 
     def fail(self, error: BaseException) -> None:
         """Stop every worker; every waiting job, and every later one, is drawn in-process."""
@@ -250,11 +264,12 @@ def warm_up() -> None:
     pool()
 
 
-def submit(run, net, view) -> Pending | None:
-    """Hand ``net``'s playing picture of ``run`` to a worker (call under the run's lock): what waits for
-    it, or None to draw it in-process (no pool, or not started yet)."""
+def submit(run, net, view, heavy: bool = False) -> Pending | None:
+    """Hand ``net``'s playing picture of ``run`` (``heavy``: a heavy run, see ``runtime.heavy``) to a
+    worker (call under the run's lock): what waits for it, or None to draw it in-process (no pool, not
+    started yet, or every worker busy with a heavy picture when this one is light)."""
     the = pool()
     if the is None:
         return None
-    return the.submit(job_of(run, net, view, data_token(run.data)), run.data)
+    return the.submit(job_of(run, net, view, data_token(run.data)), run.data, heavy)
 

@@ -45,6 +45,7 @@ TRAIN_SECONDS = 0.025  # a frame's slice of training, at most (the rest is drawi
 MIN_TRAIN_SECONDS = 0.006  # and at least, however long a frame takes to draw
 MAX_STEPS = 100_000
 NUMBERS_SECONDS = 1.0  # while playing, how old the line of numbers may be when computing it costs more than a frame
+NUMBERS_SHARE = 0.1  # and the share of a big run's time its numbers may take, at most
 TRACE = os.environ.get("NNPLAY_TRACE")  # a file to append each frame's timings to (benchmarks set it)
 
 
@@ -96,7 +97,7 @@ def owns(token: object) -> bool:
 # ------------------------------------------------------------------ 3. CPU turns
 class Turns:
     """The process's CPU turns: at most one burst of NumPy work per core at a time, the next turn going
-    to the waiting burst that falls due first, and one turn kept for light runs while any plays.
+    to the waiting burst that falls due first, and one turn always kept for light runs.
 
     Process-wide, and deliberately so: it holds no data, only turns. Each session's training and drawing
     is Python-heavy NumPy work that holds the GIL; twenty sessions doing it at once would starve the
@@ -104,14 +105,12 @@ class Turns:
 
     Fair by cost: a burst is due at its arrival plus its expected length, so a short one passes long ones
     that arrived just before it, and a long one still falls due in turn; a thread giving a turn back cannot
-    take it again ahead of those already waiting. A *heavy* run's burst (a limit-size network: its turns
-    last hundreds of milliseconds, see :func:`heavy`) may take the last free turn only when no light
-    run has asked for one within LIGHT_SECONDS, so a default visitor's frame never waits for a limit
-    run's burst to end; limit runs then share the other turns, and show fewer frames, being slow anyway.
-    (With a single turn, nothing is kept: a heavy run then waits only for the bursts due before it.)
+    take it again ahead of those already waiting. A *heavy* run's burst (a limit-size network: see
+    :func:`heavy`) never takes the last free turn, so a default visitor's frame, and the first frame of
+    one who has just pressed Play, never waits for a limit run's burst to end; limit runs share the other
+    turns, and show fewer frames, being slow anyway. (With a single turn, nothing is kept: a heavy run
+    then waits only for the bursts due before it.)
     """
-
-    LIGHT_SECONDS = 0.25
 
     def __init__(self, n: int):
         self.free = n
@@ -119,20 +118,16 @@ class Turns:
         self.changed = threading.Condition()
         self.waiting: list = []  # sorted (due, order, heavy)
         self.order = itertools.count()
-        self.light_asked = -math.inf  # time.monotonic() of a light run's last request or return of a turn
 
     @contextlib.contextmanager
     def turn(self, seconds: float, heavy: bool = False):
         """Hold a turn for one bounded burst expected to take ``seconds``."""
-        now = time.monotonic()
-        me = (now + seconds, next(self.order), heavy)
+        me = (time.monotonic() + seconds, next(self.order), heavy)
         with self.changed:
-            if not heavy:
-                self.light_asked = now
             bisect.insort(self.waiting, me)
             try:
                 while self._next() != me:
-                    self.changed.wait(self.LIGHT_SECONDS)
+                    self.changed.wait()
             except BaseException:
                 self.waiting.remove(me)
                 self.changed.notify_all()
@@ -145,18 +140,15 @@ class Turns:
         finally:
             with self.changed:
                 self.free += 1
-                if not heavy:  # a light run that has just had a turn will soon ask for the next
-                    self.light_asked = time.monotonic()
                 self.changed.notify_all()
 
     def _next(self):
         """The waiter that may take a turn now: the first due, but a heavy one only if a turn is left for
-        light runs, or none has asked lately."""
+        light runs."""
         if not self.free:
             return None
-        light_lately = time.monotonic() - self.light_asked < self.LIGHT_SECONDS
         for waiter in self.waiting:
-            if not waiter[2] or self.free > self.kept or not light_lately:
+            if not waiter[2] or self.free > self.kept:
                 return waiter
         return None
 
@@ -220,11 +212,14 @@ def train_slice(run, speed: Speed, budget: float | None = None) -> int:
 
 def first_frame(run, view) -> frames.Frame:
     """The frame a click on Play shows at once, before the page's details are built: a slice of training,
-    drawn by the worker (where it passes the big frames waiting, see ``drawer``) or here."""
-    with session_lock(), cpu_turn(heavy=heavy(run)):
-        if not state.reached(run):
-            train_slice(run, chosen_speed())
-        started = _start_frame(run, view)
+    drawn by the worker (where it passes the big frames waiting, see ``drawer``) or here. A big run's
+    numbers are refreshed first if stale (trained by steps while paused, say), as each frame's are."""
+    with session_lock():
+        refresh_numbers(run)
+        with cpu_turn(heavy=heavy(run)):
+            if not state.reached(run):
+                train_slice(run, chosen_speed())
+            started = _start_frame(run, view)
     return started.ready()
 
 
@@ -232,31 +227,44 @@ def first_frame(run, view) -> frames.Frame:
 def frame_now(run, view, at: int | None = None, final: bool = False) -> frames.Frame:
     """The frame of this moment (or of the snapshot at epoch ``at``), drawn in this thread."""
     net = run.net if at is None else snapshot_net(run.net, run.trainer.snapshots[snapshot_index(run.trainer.snapshots, at)])
-    with session_lock(), cpu_turn(_numbers_due(run, at, final) + _draw_seconds(), heavy(run)):
+    with session_lock(), cpu_turn(_draw_seconds(), heavy(run)):
         return frames.frame(run, net, view, at=at, final=final, numbers=_playing_numbers(run, at, final))
 
 
 def _playing_numbers(run, at, final: bool) -> dict | None:
-    """While a big run plays, its numbers at most NUMBERS_SECONDS old, so that the frames keep coming
-    (a pass over every point would take most of a frame at the limits); None computes them afresh."""
+    """While a big run plays, the numbers :func:`refresh_numbers` last computed (a pass over every point
+    would take most of a frame at the limits), computed now if it has none; None computes them afresh."""
     if final or at is not None or not frames.costly_numbers(run):
         return None
-    held, now = st.session_state.get(keys.NUMBERS), time.monotonic()
-    if held is None or held[0] is not run or now - held[1] > NUMBERS_SECONDS:
-        values = frames.now_metrics(run, run.net, None)
-        held = st.session_state[keys.NUMBERS] = (run, now, values, time.monotonic() - now)
+    held = st.session_state.get(keys.NUMBERS)
+    if held is None or held[0] is not run:
+        held = _numbers_of(run)
     return held[2]
 
 
-def _numbers_due(run, at=None, final: bool = False) -> float:
-    """Seconds this frame's line of numbers is expected to take: a big playing run's refresh once a
-    NUMBERS_SECONDS (as long as the last one took), otherwise next to nothing."""
-    if final or at is not None or not frames.costly_numbers(run):
-        return 0.0
+def refresh_numbers(run) -> None:
+    """Recompute a big playing run's line of numbers once they are NUMBERS_SECONDS old, in a turn of its own
+    (call under the session's lock): a refresh takes as long as several of its frames, and inside the
+    frame's turn it would hold back every burst due after it.
+
+    Never more often than once in NUMBERS_SHARE⁻¹ times its own length, so that on a busy server, where a
+    refresh takes longer and frames come later, the numbers do not take every frame's time."""
+    if not frames.costly_numbers(run):
+        return
     held = st.session_state.get(keys.NUMBERS)
-    if held is None or held[0] is not run:
-        return NUMBERS_SECONDS / 4  # not measured yet: a guess that lets small runs pass first
-    return held[3] if time.monotonic() - held[1] > NUMBERS_SECONDS else 0.0
+    if held is not None and held[0] is run and time.monotonic() - held[1] < max(NUMBERS_SECONDS,
+                                                                               held[3] / NUMBERS_SHARE):
+        return
+    with cpu_turn(held[3] if held is not None and held[0] is run else NUMBERS_SECONDS / 4, heavy(run)):
+        _numbers_of(run)
+
+
+def _numbers_of(run) -> tuple:
+    """Compute ``run``'s line of numbers now, and hold them: (run, when, values, seconds it took)."""
+    now = time.monotonic()
+    values = frames.now_metrics(run, run.net, None)
+    held = st.session_state[keys.NUMBERS] = (run, now, values, time.monotonic() - now)
+    return held
 
 
 def _draw_seconds() -> float:
@@ -297,7 +305,7 @@ def _start_frame(run, view):
     """This moment's playing frame (call under the session's lock and a CPU turn): handed to the drawing
     worker, with its numbers taken now (the network and curves are copied in microseconds), or drawn here
     when there is no worker."""
-    pending = drawer.submit(run, run.net, view)
+    pending = drawer.submit(run, run.net, view, heavy(run))
     if pending is None:
         return _Drawn(frames.frame(run, run.net, view, numbers=_playing_numbers(run, None, False)))
     numbers = _playing_numbers(run, None, False) or frames.now_metrics(run, run.net, None)
@@ -337,7 +345,8 @@ class Player:
                     # Drawn here, a frame's picture takes from its training (train_budget); drawn by the worker
                     # meanwhile, it does not, and a slow picture (a limit-size run's) costs no training.
                     budget = TRAIN_SECONDS if handed else train_budget(pace, st.session_state.get(keys.DRAW_PACE))
-                    with cpu_turn(budget + _numbers_due(run), heavy(run)):  # one turn a frame: slice, then state
+                    refresh_numbers(run)  # a big run's numbers, once a second, in a turn of their own
+                    with cpu_turn(budget, heavy(run)):  # one turn a frame: slice, then state
                         steps = train_slice(run, pace, budget)
                         trained = time.perf_counter()
                         started = _start_frame(run, self.view)
