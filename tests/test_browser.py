@@ -16,11 +16,15 @@ from browser_util import (
     ROOT,
     browser,
     chromium_path,
+    close_popover,
+    count_pictures,
     exceptions,
     inspect_on,
     laid_out,
+    new_pictures,
     next_frames,
     open_page,
+    open_section,
     page_paths,
     rendered_charts,
     screenshot,
@@ -76,27 +80,12 @@ def boundary_fingerprint(page, like: int | None = None, unlike: int | None = Non
     return page.wait_for_function(_WANTED, arg=[like, unlike], timeout=30_000, polling=250).json_value()
 
 
-# Counts the live picture's new sources from now on (a paused view must get none).
-_COUNT_PICTURES = """() => {
-    const count = window.__pictures = {seen: null, changes: 0};
-    const look = () => {
-        const img = document.querySelector('[data-testid="stImage"] img');
-        const src = img && img.getAttribute('src');
-        if (src && count.seen !== null && src !== count.seen) count.changes++;
-        if (src) count.seen = src;
-    };
-    look();
-    new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true,
-                                                       attributeFilter: ['src']});
-}"""
-
-
 def pictures_while(page, frames: int) -> int:
     """How many new live pictures arrive while the browser draws ``frames`` animation frames (at 60 a
     second; a playing run sends about 17 pictures a second, so 90 frames would bring about 25)."""
-    page.evaluate(_COUNT_PICTURES)
+    count_pictures(page)
     next_frames(page, frames)
-    return page.evaluate("() => window.__pictures.changes")
+    return new_pictures(page)
 
 
 def pictures_shown(page) -> int:
@@ -149,7 +138,8 @@ def test_every_page_renders_and_the_playground_retrains():
         assert boundary_fingerprint(page, like=paused) == paused
         assert not exceptions(page)
         charts = rendered_charts(page)
-        page.get_by_text("Inspect", exact=True).click()  # the interactive chart takes the picture's place
+        view = open_section(page, "Inspect and display")
+        view.get_by_text("Inspect", exact=True).click()  # the interactive chart takes the picture's place
         wait_for_app(page)
         assert rendered_charts(page) == charts + 1 and page.locator('[data-testid="stImage"] img').count() == 0
         assert not exceptions(page)
@@ -255,14 +245,14 @@ def test_a_click_on_a_hidden_unit_in_the_inspected_graph_fills_the_boundary_pane
         for wanted, panel_changes in (("Layer 1, unit 2", True), ("Decision boundary", False)):
             started = time.perf_counter()
             page.mouse.click(x, y)
-            page.wait_for_function("""(wanted) => [...document.querySelectorAll('[data-testid="stSelectbox"] input')]
-                .some(i => i.getAttribute('aria-label') === 'Look inside' && i.value === wanted)""",
-                                   arg=wanted, timeout=30_000)
-            wait_for_app(page)
-            rendered_charts(page)
             shown = boundary_fingerprint(page, unlike=boundary) if panel_changes else boundary_fingerprint(page, like=boundary)
             print(f"click to {wanted}: {time.perf_counter() - started:.2f} s")
+            wait_for_app(page)
             assert (shown != boundary) is panel_changes
+            view = open_section(page, "Inspect and display")  # the Look inside choice follows the click
+            assert view.get_by_role("combobox", name="Look inside").input_value() == wanted
+            close_popover(page)
+            rendered_charts(page)
             assert not exceptions(page)
             if panel_changes:
                 screenshot(page, "playground-inspect-unit")
