@@ -363,10 +363,13 @@ def close_popover(page, timeout_ms: float = 60_000) -> None:
 
 def inspect_on(page) -> dict:
     """Inspect on (in "Inspect and display"; the live view becomes the clickable chart), the popover closed
-    again; the chart's canvas box once it has drawn."""
+    again; the chart's canvas box once it has drawn, in the window."""
     open_section(page, "Inspect and display").get_by_text("Inspect", exact=True).click()
     page.get_by_text("Click the network:").wait_for(timeout=30_000)
     wait_for_app(page)
     close_popover(page)
     rendered_charts(page)
-    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+    canvas = page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first
+    canvas.scroll_into_view_if_needed()  # the popover under the live view scrolled the page down
+    laid_out(page)
+    return canvas.bounding_box()

@@ -189,11 +189,11 @@ def test_drawing_points_by_clicking_the_plane_and_training_on_them():
     with browser() as chromium, streamlit_server() as server:
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground")
-        expander = page.locator('[data-testid="stExpander"]').filter(has_text="Draw your own data")
-        expander.get_by_text("Draw your own data").click()
+        expander = open_section(page, "Draw your own data")  # below the live view
         plane = expander.locator('[data-testid="stVegaLiteChart"] .mark-rect').first
         plane.wait_for()
-        laid_out(page)  # the expander has opened: the plane stays where it is
+        plane.scroll_into_view_if_needed()  # a click lands only inside the window
+        laid_out(page)  # the expander has opened and the page scrolled: the plane stays where it is
         box = plane.bounding_box()
         times = []
         for k, (fx, fy) in enumerate([(0.3, 0.3), (0.7, 0.7), (0.3, 0.7), (0.7, 0.3), (0.6, 0.6)]):
@@ -242,9 +242,11 @@ def test_a_click_on_a_hidden_unit_in_the_inspected_graph_fills_the_boundary_pane
         # hidden 1, unit 2 of the default 2-4-4-1 graph (7 input slots: every feature, on or off)
         x, y = hover_until(page, canvas["x"] + 198, canvas["y"] + 164, "layer 1, unit 2")
         assert "show it in the boundary panel" in page.locator("#vg-tooltip-element").inner_text()
+        at = (x - canvas["x"], y - canvas["y"])
         for wanted, panel_changes in (("Layer 1, unit 2", True), ("Decision boundary", False)):
+            canvas = live_canvas(page)  # back in the window after the popover's scroll
             started = time.perf_counter()
-            page.mouse.click(x, y)
+            page.mouse.click(canvas["x"] + at[0], canvas["y"] + at[1])
             shown = boundary_fingerprint(page, unlike=boundary) if panel_changes else boundary_fingerprint(page, like=boundary)
             print(f"click to {wanted}: {time.perf_counter() - started:.2f} s")
             wait_for_app(page)
@@ -272,9 +274,13 @@ def graph_xy(canvas: dict, layer: float, y: float, layout=DEFAULT_GRAPH) -> tupl
 
 
 def live_canvas(page) -> dict:
-    """The live chart's canvas box, once drawn (it moves as the notice and the value box come and go)."""
+    """The live chart's canvas box, once drawn and in the window (it moves as the notice and the value box
+    come and go, and the page scrolls as a popover under it opens)."""
     rendered_charts(page)
-    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+    canvas = page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first
+    canvas.scroll_into_view_if_needed()
+    laid_out(page)
+    return canvas.bounding_box()
 
 
 def weight_tooltip(page) -> tuple[str, float]:
