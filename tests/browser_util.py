@@ -209,21 +209,44 @@ def open_page(page, url: str, timeout_ms: float = 60_000) -> None:
     wait_for_app(page, timeout_ms)
 
 
-_INSPECT_DISABLED = """(wanted) => {
-  const box = [...document.querySelectorAll('[data-testid="stCheckbox"]')].find(e => e.innerText.trim() === 'Inspect');
-  const input = box && box.querySelector('input');
-  return !!input && input.disabled === wanted;
+# The live picture (the live view while playing, and paused unless inspected): one <img> whose source changes
+# with each frame. Counts its new sources from now on; a page run draws one, a playing run one a frame.
+_COUNT_PICTURES = """() => {
+  if (window.__pictureWatch) window.__pictureWatch.disconnect();
+  const count = window.__pictures = {seen: null, changes: 0};
+  const look = () => {
+    const img = document.querySelector('[data-testid="stImage"] img');
+    const src = img && img.getAttribute('src');
+    if (src && count.seen !== null && src !== count.seen) count.changes++;
+    if (src) count.seen = src;
+  };
+  look();
+  window.__pictureWatch = new MutationObserver(look);
+  window.__pictureWatch.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                attributeFilter: ['src']});
 }"""
 
 
+def count_pictures(page) -> None:
+    """Start counting the live picture's new sources (read them with :func:`new_pictures`)."""
+    page.evaluate(_COUNT_PICTURES)
+
+
+def new_pictures(page) -> int:
+    """How many new live pictures have arrived since :func:`count_pictures`."""
+    return page.evaluate("() => window.__pictures.changes")
+
+
 def wait_playing(page, timeout_ms: float = 30_000) -> None:
-    """Until the Playground plays: its Inspect toggle, which works only while paused, is disabled."""
-    page.wait_for_function(_INSPECT_DISABLED, arg=True, timeout=timeout_ms)
+    """Until the Playground plays: new live pictures keep arriving (two since the call, where a paused page
+    draws one per script run)."""
+    count_pictures(page)
+    page.wait_for_function("() => window.__pictures.changes >= 2", timeout=timeout_ms)
 
 
 def wait_paused(page, timeout_ms: float = 60_000) -> None:
-    """Until the Playground is paused (by Pause, or by itself at its epoch budget) and the page is drawn."""
-    page.wait_for_function(_INSPECT_DISABLED, arg=False, timeout=timeout_ms)
+    """Until the Playground is paused (by Pause, or by itself at its epoch budget) and the page is drawn: the
+    live loop runs inside a script run, so no run may be left under way (:func:`wait_for_app`)."""
     wait_for_app(page, timeout_ms)
 
 
@@ -308,10 +331,45 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+# The title of a lazy section (dashboard.page.lazy_section): an expander's summary, or a popover's button.
+_SECTION_TITLE = '[data-testid="stExpander"] summary:visible, [data-testid="stPopoverButton"]:visible'
+_IS_OPEN = "e => e.tagName === 'SUMMARY' ? e.parentElement.open : e.getAttribute('aria-expanded') === 'true'"
+_POPOVER = '[data-testid="stPopoverBody"]:visible'
+
+
+def open_section(page, title: str, timeout_ms: float = 60_000):
+    """Open the section titled ``title`` (an expander or a popover) as a user does, by a click on its title
+    unless it is open already, and return its content once built: the page builds a lazy section's content
+    only in the rerun its opening asks for, so the wait is for that rerun and the content's first element."""
+    heading = page.locator(_SECTION_TITLE).filter(has=page.get_by_text(title, exact=True)).first
+    heading.wait_for(timeout=timeout_ms)
+    popover = heading.evaluate("e => e.tagName !== 'SUMMARY'")
+    if not heading.evaluate(_IS_OPEN):
+        heading.click()
+    content = (page.locator(_POPOVER) if popover
+               else heading.locator("xpath=..").locator('[data-testid="stExpanderDetails"]'))
+    content.locator('[data-testid="stElementContainer"]').first.wait_for(timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
+    return content
+
+
+def close_popover(page, timeout_ms: float = 60_000) -> None:
+    """Close the open popover as a user does (Escape), once its closing rerun has finished: a popover's
+    content lies over the page, and a click outside it would close it on its way to what it clicks."""
+    page.keyboard.press("Escape")
+    page.locator(_POPOVER).wait_for(state="detached", timeout=timeout_ms)
+    wait_for_app(page, timeout_ms)
+
+
 def inspect_on(page) -> dict:
-    """Inspect on (the live view becomes the clickable chart); the chart's canvas box once it has drawn."""
-    page.get_by_text("Inspect", exact=True).click()
-    wait_for_app(page)
-    rendered_charts(page)
+    """Inspect on (in "Inspect and display"; the live view becomes the clickable chart), the popover closed
+    again; the chart's canvas box once it has drawn, in the window."""
+    open_section(page, "Inspect and display").get_by_text("Inspect", exact=True).click()
     page.get_by_text("Click the network:").wait_for(timeout=30_000)
-    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+    wait_for_app(page)
+    close_popover(page)
+    rendered_charts(page)
+    canvas = page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first
+    canvas.scroll_into_view_if_needed()  # the popover under the live view scrolled the page down
+    laid_out(page)
+    return canvas.bounding_box()

@@ -16,11 +16,15 @@ from browser_util import (
     ROOT,
     browser,
     chromium_path,
+    close_popover,
+    count_pictures,
     exceptions,
     inspect_on,
     laid_out,
+    new_pictures,
     next_frames,
     open_page,
+    open_section,
     page_paths,
     rendered_charts,
     screenshot,
@@ -76,27 +80,12 @@ def boundary_fingerprint(page, like: int | None = None, unlike: int | None = Non
     return page.wait_for_function(_WANTED, arg=[like, unlike], timeout=30_000, polling=250).json_value()
 
 
-# Counts the live picture's new sources from now on (a paused view must get none).
-_COUNT_PICTURES = """() => {
-    const count = window.__pictures = {seen: null, changes: 0};
-    const look = () => {
-        const img = document.querySelector('[data-testid="stImage"] img');
-        const src = img && img.getAttribute('src');
-        if (src && count.seen !== null && src !== count.seen) count.changes++;
-        if (src) count.seen = src;
-    };
-    look();
-    new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true,
-                                                       attributeFilter: ['src']});
-}"""
-
-
 def pictures_while(page, frames: int) -> int:
     """How many new live pictures arrive while the browser draws ``frames`` animation frames (at 60 a
     second; a playing run sends about 17 pictures a second, so 90 frames would bring about 25)."""
-    page.evaluate(_COUNT_PICTURES)
+    count_pictures(page)
     next_frames(page, frames)
-    return page.evaluate("() => window.__pictures.changes")
+    return new_pictures(page)
 
 
 def pictures_shown(page) -> int:
@@ -149,7 +138,8 @@ def test_every_page_renders_and_the_playground_retrains():
         assert boundary_fingerprint(page, like=paused) == paused
         assert not exceptions(page)
         charts = rendered_charts(page)
-        page.get_by_text("Inspect", exact=True).click()  # the interactive chart takes the picture's place
+        view = open_section(page, "Inspect and display")
+        view.get_by_text("Inspect", exact=True).click()  # the interactive chart takes the picture's place
         wait_for_app(page)
         assert rendered_charts(page) == charts + 1 and page.locator('[data-testid="stImage"] img').count() == 0
         assert not exceptions(page)
@@ -199,11 +189,11 @@ def test_drawing_points_by_clicking_the_plane_and_training_on_them():
     with browser() as chromium, streamlit_server() as server:
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground")
-        expander = page.locator('[data-testid="stExpander"]').filter(has_text="Draw your own data")
-        expander.get_by_text("Draw your own data").click()
+        expander = open_section(page, "Draw your own data")  # below the live view
         plane = expander.locator('[data-testid="stVegaLiteChart"] .mark-rect').first
         plane.wait_for()
-        laid_out(page)  # the expander has opened: the plane stays where it is
+        plane.scroll_into_view_if_needed()  # a click lands only inside the window
+        laid_out(page)  # the expander has opened and the page scrolled: the plane stays where it is
         box = plane.bounding_box()
         times = []
         for k, (fx, fy) in enumerate([(0.3, 0.3), (0.7, 0.7), (0.3, 0.7), (0.7, 0.3), (0.6, 0.6)]):
@@ -252,17 +242,19 @@ def test_a_click_on_a_hidden_unit_in_the_inspected_graph_fills_the_boundary_pane
         # hidden 1, unit 2 of the default 2-4-4-1 graph (7 input slots: every feature, on or off)
         x, y = hover_until(page, canvas["x"] + 198, canvas["y"] + 164, "layer 1, unit 2")
         assert "show it in the boundary panel" in page.locator("#vg-tooltip-element").inner_text()
+        at = (x - canvas["x"], y - canvas["y"])
         for wanted, panel_changes in (("Layer 1, unit 2", True), ("Decision boundary", False)):
+            canvas = live_canvas(page)  # back in the window after the popover's scroll
             started = time.perf_counter()
-            page.mouse.click(x, y)
-            page.wait_for_function("""(wanted) => [...document.querySelectorAll('[data-testid="stSelectbox"] input')]
-                .some(i => i.getAttribute('aria-label') === 'Look inside' && i.value === wanted)""",
-                                   arg=wanted, timeout=30_000)
-            wait_for_app(page)
-            rendered_charts(page)
+            page.mouse.click(canvas["x"] + at[0], canvas["y"] + at[1])
             shown = boundary_fingerprint(page, unlike=boundary) if panel_changes else boundary_fingerprint(page, like=boundary)
             print(f"click to {wanted}: {time.perf_counter() - started:.2f} s")
+            wait_for_app(page)
             assert (shown != boundary) is panel_changes
+            view = open_section(page, "Inspect and display")  # the Look inside choice follows the click
+            assert view.get_by_role("combobox", name="Look inside").input_value() == wanted
+            close_popover(page)
+            rendered_charts(page)
             assert not exceptions(page)
             if panel_changes:
                 screenshot(page, "playground-inspect-unit")
@@ -282,9 +274,13 @@ def graph_xy(canvas: dict, layer: float, y: float, layout=DEFAULT_GRAPH) -> tupl
 
 
 def live_canvas(page) -> dict:
-    """The live chart's canvas box, once drawn (it moves as the notice and the value box come and go)."""
+    """The live chart's canvas box, once drawn and in the window (it moves as the notice and the value box
+    come and go, and the page scrolls as a popover under it opens)."""
     rendered_charts(page)
-    return page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+    canvas = page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"] canvas').first
+    canvas.scroll_into_view_if_needed()
+    laid_out(page)
+    return canvas.bounding_box()
 
 
 def weight_tooltip(page) -> tuple[str, float]:

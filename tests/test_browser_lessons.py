@@ -10,8 +10,10 @@ import pytest
 from browser_util import (
     browser,
     chromium_path,
+    close_popover,
     exceptions,
     open_page,
+    open_section,
     screenshot,
     streamlit_server,
     wait_for_app,
@@ -19,14 +21,21 @@ from browser_util import (
     wait_playing,
 )
 
+from dashboard.playground.sidebar import SECTIONS
+
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 1000}
+LINK_SENTENCE = "This link set Epochs to 20; every other setting is at its default."
 
 
 def sidebar_labels(page) -> set[str]:
-    """The labels of the sidebar's controls, as the learner reads them (once its Epochs control has drawn)."""
-    page.locator('[data-testid="stSidebar"] label').filter(has_text="Epochs").first.wait_for(timeout=30_000)
-    return set(page.locator('[data-testid="stSidebar"] label').all_inner_texts()) - {""}
+    """The labels of every control the sidebar holds, as the learner reads them once every "More … settings"
+    section there is opened (a closed section's controls are not built)."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for title in SECTIONS.values():
+        if sidebar.get_by_text(title, exact=True).count():
+            open_section(page, title)
+    return set(sidebar.locator("label").all_inner_texts()) - {""}
 
 
 def play_to_the_budget(page, epochs: int) -> None:
@@ -42,7 +51,7 @@ def test_a_learner_follows_a_lesson_until_its_check_says_it_is_met():
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground?lesson=circle")
         page.get_by_text("Lesson: Fit the circle with no hidden layer.").wait_for()
-        assert set(page.locator('[data-testid="stSidebar"] label').all_inner_texts()) - {""} == {"Input features"}
+        assert sidebar_labels(page) == {"Input features"}
         page.get_by_text("Lesson: Fit the circle with no hidden layer.").wait_for()
         page.get_by_text("Goal: 95 % test accuracy. Press Play to train.").wait_for()
 
@@ -71,18 +80,21 @@ def test_a_hide_link_hides_exactly_its_controls_and_the_text():
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Playground?epochs=20")
         everything = sidebar_labels(page)
-        assert {"Learning rate", "Optimizer", "L2", "Epochs"} <= everything
+        assert {"Learning rate", "Optimizer", "L2", "Epochs", "Weight seed", "Data seed"} <= everything
         open_page(page, server.url + "/Playground?hide=optimizer,lr,l2,text&epochs=20")
         assert sidebar_labels(page) == everything - {"Learning rate", "Optimizer", "L2"}
         assert page.get_by_text("Press Play and watch a real network learn").count() == 0
-        assert page.locator('[data-testid="stAlert"]').count() == 0  # no warning about the link
+        alerts = page.locator('[data-testid="stAlert"] [data-testid="stMarkdownContainer"]').all_inner_texts()
+        assert alerts == [LINK_SENTENCE]  # no warning about the link: only what it set
         assert not exceptions(page)
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``label``, as a learner does, and wait for the rerun."""
+def choose(page, label: str, option: str, within=None) -> None:
+    """Pick ``option`` in the select box labelled ``label`` (in the main area, or ``within`` a section), as a
+    learner does, and wait for the rerun."""
     label_of = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^{re.escape(label)}$"))
-    box = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has=label_of).first
+    within = within or page.locator('[data-testid="stMain"]')
+    box = within.locator('[data-testid="stSelectbox"]').filter(has=label_of).first
     box.click()
     if not page.get_by_role("option").count():  # a click can leave the list shut; the arrow key opens it
         box.locator("input").press("ArrowDown")
@@ -103,11 +115,13 @@ def test_a_learner_looks_inside_a_unit_and_edits_a_weight_that_training_continue
         play_to_the_budget(page, 30)
         boundary = test_browser.boundary_fingerprint(page)
 
-        choose(page, "Look inside", "Layer 1, unit 2")
+        view = open_section(page, "Inspect and display")
+        choose(page, "Look inside", "Layer 1, unit 2", within=view)
         unit = test_browser.boundary_fingerprint(page, unlike=boundary)
         assert unit != boundary  # the unit's picture fills the boundary panel
-        choose(page, "Look inside", "Decision boundary")
+        choose(page, "Look inside", "Decision boundary", within=view)
         assert test_browser.boundary_fingerprint(page, like=boundary) == boundary  # and back
+        close_popover(page)
         screenshot(page, "look-inside")
 
         page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').get_by_text("Edit a weight", exact=True).click()
