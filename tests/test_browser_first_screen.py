@@ -158,3 +158,27 @@ def test_a_phone_shows_the_picture_at_its_width_and_a_tap_plays(server, chromium
         screenshot(page, "first-screen-phone-paused")
     finally:
         context.close()
+
+
+def test_opening_a_section_while_playing_keeps_the_run_playing(server, chromium):
+    """A section's opening reruns the page, which hands the live loop over: the run neither pauses nor
+    restarts (its epoch goes on from where it was), and the section's controls are built."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 950})
+    try:
+        page = context.new_page()
+        open_first_screen(page, server.url + "/Playground?epochs=100000")
+        page.get_by_role("button", name="Play", exact=True).click()
+        wait_playing(page)
+        page.wait_for_function(_EPOCH_ABOVE, arg=30, timeout=30_000)
+        before, link = shown_epoch(page), page.url
+        page.get_by_text("More training settings", exact=True).click()
+        page.get_by_text("Optimizer", exact=True).wait_for(timeout=30_000)  # the section's controls are built
+        assert shown_epoch(page) >= before  # a restarted run would show an epoch near 0 here
+        wait_playing(page)  # still playing after the page's rerun
+        page.wait_for_function(_EPOCH_ABOVE, arg=before, timeout=30_000)  # on from where it was, not from 0
+        assert shown_epoch(page) > before and page.url == link and not exceptions(page)
+        page.get_by_role("button", name="Pause", exact=True).click()
+        wait_paused(page)
+        assert shown_epoch(page) > before
+    finally:
+        context.close()

@@ -88,7 +88,9 @@ def test_a_click_on_the_inspected_plane_draws_a_point_and_the_link_carries_it():
         assert "dataset=csv" in page.url
         assert page.get_by_text("Drawing started from the current data set").count() == 1
         x, y = find(page, 60, 60, cell)  # the messages above moved the chart, and the new point widened its plane
-        assert greens_above(page, 10, x, y) > 10  # the new point, where the click was
+        # the new point, where the click was and no class-2 colour was before: a training point (a circle)
+        # shows about 12 pixels of it, a test point (a diamond with a dark outline) about 8
+        assert greens_above(page, 5, x, y) > 5
         assert not exceptions(page)
         screenshot(page, "playground-plane-drawn")
         link = page.url

@@ -25,7 +25,7 @@ WIDGET = ".widget"  # the controls' widget keys: their value is kept under the p
 CAPTION = ("**Draw on the plane:** a click on the boundary panel adds a point of the chosen class (or target) at "
            "the clicked cell, or removes the points there. The first click starts the drawn set from the current "
            "data set; each click then restarts the network on the drawn points, as *Train on these points* does, "
-           "and the link carries them. *Clear all* is in *Draw your own data* above.")
+           "and the link carries them. *Clear all* is in *Draw your own data* below.")
 
 
 def options(run) -> list[str]:
