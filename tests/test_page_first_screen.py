@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from streamlit.testing.v1 import AppTest
+from test_page_playground import PAGE, button, setting, the_run
 
 from dashboard import keys
-from test_page_playground import PAGE, button, setting, the_run
 
 WIDGETS = ("button", "selectbox", "number_input", "slider", "select_slider", "toggle", "checkbox", "button_group",
            "radio", "text_input", "text_area", "multiselect", "segmented_control", "color_picker", "date_input")
