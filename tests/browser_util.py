@@ -373,3 +373,21 @@ def inspect_on(page) -> dict:
     canvas.scroll_into_view_if_needed()  # the popover under the live view scrolled the page down
     laid_out(page)
     return canvas.bounding_box()
+
+
+# A hash of the main area's last Vega-Lite chart as drawn: its SVG, or its canvas's pixels; null before it has drawn.
+LAST_CHART = """() => {
+    const all = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')];
+    const chart = all[all.length - 1];
+    const canvas = chart && chart.querySelector('canvas'), svg = chart && chart.querySelector('svg.marks');
+    let hash = 0;
+    if (svg) {
+        const text = svg.innerHTML;
+        for (let k = 0; k < text.length; k += 3) hash = (hash * 31 + text.charCodeAt(k)) % 2147483647;
+        return hash;
+    }
+    if (!canvas || !canvas.width) return null;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
+    return hash;
+}"""

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from browser_util import (
+    LAST_CHART,
     browser,
     chromium_path,
     exceptions,
@@ -22,21 +23,7 @@ from browser_util import (
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1400, "height": 950}
 TAB = "Loss landscape"
-LAST_CHART = """() => {
-    const all = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')];
-    const chart = all[all.length - 1];
-    const canvas = chart && chart.querySelector('canvas'), svg = chart && chart.querySelector('svg.marks');
-    let hash = 0;
-    if (svg) {
-        const text = svg.innerHTML;
-        for (let k = 0; k < text.length; k += 3) hash = (hash * 31 + text.charCodeAt(k)) % 2147483647;
-        return hash;
-    }
-    if (!canvas || !canvas.width) return null;
-    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
-    return hash;
-}"""
+
 
 
 def fingerprint(page) -> int:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from browser_util import (
+    LAST_CHART,
     browser,
     chromium_path,
     close_popover,
@@ -173,23 +174,9 @@ def chart_fingerprint(page, unlike: int | None = None) -> int:
     moment), so the wait is the check."""
     page.evaluate("() => { window.__lastHash = null; }")
     return page.wait_for_function("""(unlike) => {
-        const hash = (() => {
-            const all = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')];
-            const chart = all[all.length - 1];
-            const canvas = chart && chart.querySelector('canvas'), svg = chart && chart.querySelector('svg.marks');
-            let hash = 0;
-            if (svg) {
-                const text = svg.innerHTML;
-                for (let k = 0; k < text.length; k += 3) hash = (hash * 31 + text.charCodeAt(k)) % 2147483647;
-                return hash;
-            }
-            if (!canvas || !canvas.width) return null;
-            const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-            for (let k = 0; k < pixels.length; k += 7) hash = (hash * 31 + pixels[k]) % 2147483647;
-            return hash;
-        })();
+        const hash = (LAST_CHART)();
         const last = window.__lastHash;
         window.__lastHash = hash;
         if (hash === null || unlike === null) return hash;
         return hash !== unlike && hash === last ? hash : null;
-    }""", arg=unlike, timeout=30_000, polling=250).json_value()
+    }""".replace("LAST_CHART", LAST_CHART), arg=unlike, timeout=30_000, polling=250).json_value()
