@@ -152,16 +152,23 @@ def test_the_loop_shows_a_worker_drawn_frame_after_training_the_next_slice(monke
     assert events == ["train 1", "train 2", "show frame 1", "train 3", "show frame 2", "show frame 3", "show final"]
 
 
-def test_a_small_frame_is_drawn_before_the_big_frames_waiting_before_it():
-    """Jobs fall due at their arrival plus their expected drawing time: a default run's picture (a few ms)
-    passes the limit-size pictures queued before it (about 50 ms each), which still fall due in turn."""
-    the = drawer.Pool(0)  # no worker: only its queue
+def _big_and_small(the: drawer.Pool):
+    """A limit-size run and a default one, their pictures' jobs, and the pool told what each costs (50 ms,
+    4 ms)."""
     big, small = _trained(CASES["the limits"][0], 2), _trained(RunConfig(), 2)
     view = View(False, False, True)
     big_job = drawer.job_of(big, big.net, view, drawer.data_token(big.data))
     small_job = drawer.job_of(small, small.net, view, drawer.data_token(small.data))
     the.measured(big_job, 0.050)
     the.measured(small_job, 0.004)
+    return big, small, big_job, small_job
+
+
+def test_a_small_frame_is_drawn_before_the_big_frames_waiting_before_it():
+    """Jobs fall due at their arrival plus their expected drawing time: a default run's picture (a few ms)
+    passes the limit-size pictures queued before it (about 50 ms each), which still fall due in turn."""
+    the = drawer.Pool(0)  # no worker: only its queue
+    big, small, big_job, small_job = _big_and_small(the)
     queued = [the.submit(big_job, big.data) for _ in range(3)] + [the.submit(small_job, small.data)]
     taken = [the.next_job() for _ in range(4)]
     assert taken[0] is queued[3]
@@ -174,12 +181,7 @@ def test_a_light_picture_never_waits_for_a_heavy_one_being_drawn():
     draws a light picture, light ones queue too."""
     the = drawer.Pool(0)  # no worker process: only its queue, and one stand-in for a worker
     the.workers = [SimpleNamespace(hello=True, drawing=None)]
-    big, small = _trained(CASES["the limits"][0], 2), _trained(RunConfig(), 2)
-    view = View(False, False, True)
-    big_job = drawer.job_of(big, big.net, view, drawer.data_token(big.data))
-    small_job = drawer.job_of(small, small.net, view, drawer.data_token(small.data))
-    the.measured(big_job, 0.050)
-    the.measured(small_job, 0.004)
+    big, small, big_job, small_job = _big_and_small(the)
     first = the.submit(big_job, big.data, heavy=True)
     assert the.next_job(the.workers[0]) is first and the.workers[0].drawing is first
     assert the.submit(small_job, small.data) is None
