@@ -144,3 +144,4 @@ def tutorial_download(name: str) -> str:
 EXP = "exp"  # prefix of every key of the Experiments page: exp.rows, exp.shared.<setting>, exp.run.<...>
 EXP_TABLE = f"{EXP}.table"  # the run table's section is open
 EXP_EDITED = f"{EXP}.edited"  # the run table's rows after the editor's edits, kept while the table is closed
+EXP_RESULTS = f"{EXP}.results"  # the open tab of the results under the loss chart (Summary, Gradient flow, …)

@@ -6,7 +6,7 @@ from dashboard import chart_specs, curves, diagnostics, exports, keys
 from dashboard.experiments import builders as xc
 from dashboard.experiments import one_slice, replay
 from dashboard.experiments import panels as ex
-from dashboard.page import lazy_section, setup_page
+from dashboard.page import KEEP, lazy_section, setup_page
 from dashboard.playground_link import playground_run
 
 setup_page(
@@ -39,26 +39,36 @@ def results(configs, labels, data):
         if slice_.open:  # a slice costs a grid of forward passes: only when opened
             one_slice.panel(runs)
 
-    st.subheader("3 · Summary")
-    target = st.number_input("Target loss", min_value=1e-6, max_value=100.0, value=ex.DEFAULT_TARGET, step=0.05,
-                             format="%g", key=f"{keys.EXP}.target",
-                             help="“epochs to target” counts the updates a run needed to bring its train loss "
-                                  "this low (empty: never).")
-    st.dataframe(xc.summary_frame(runs, target), hide_index=True, width="stretch",
-                 column_config=ex.SUMMARY_COLUMNS)
+    st.subheader("3 · Compare the runs")
+    # Only the open tab is drawn: each tab holds charts a browser takes 0.1-0.3 s to build, which would all
+    # come before the loss chart above is on screen.
+    summary, boundaries, flow, inside = lazy_section(
+        ["Summary", "Decision boundaries", "Gradient flow", "Inside one run"], keys.EXP_RESULTS, kind="tabs")
+    if summary.open:
+        with summary:
+            target = st.number_input("Target loss", min_value=1e-6, max_value=100.0, value=ex.DEFAULT_TARGET,
+                                     step=0.05, format="%g", key=f"{keys.EXP}.target", **KEEP,
+                                     help="“epochs to target” counts the updates a run needed to bring its "
+                                          "train loss this low (empty: never).")
+            st.dataframe(xc.summary_frame(runs, target), hide_index=True, width="stretch",
+                         column_config=ex.SUMMARY_COLUMNS)
+    if boundaries.open:
+        with boundaries:
+            chart_specs.show(lambda: ex.boundary_panels(runs), f"{keys.EXP}.boundaries", ident, width="content")
+            st.caption(ex.boundary_caption(data))
+    if flow.open:
+        with flow:
+            ex.findings_list(runs)
+            diagnostics.flow_tabs(runs, keys.EXP, lazy=True)
+    if inside.open:
+        with inside:
+            inside_one_run(runs, labels)
 
-    st.subheader("4 · Decision boundaries")
-    chart_specs.show(lambda: ex.boundary_panels(runs), f"{keys.EXP}.boundaries", ident, width="content")
-    st.caption(ex.boundary_caption(data))
 
-    st.subheader("5 · Gradient flow")
-    ex.findings_list(runs)
-    diagnostics.flow_tabs(runs, keys.EXP, lazy=True)
-
-    st.subheader("6 · Inside one run")
-    chosen = st.selectbox("Run", labels, key=f"{keys.EXP}.inside")
+def inside_one_run(runs, labels) -> None:
+    """One chosen run: its training replayed, its activations, its export; only the selected tab is drawn."""
+    chosen = st.selectbox("Run", labels, key=f"{keys.EXP}.inside", **KEEP)
     run = runs[labels.index(chosen)]
-    # Only the selected tab is drawn (a hidden tab's charts cost the browser as much as visible ones).
     replay_tab, hist_tab, export_tab = lazy_section(["Replay training", "Activation histograms", "Export"],
                                                     f"{keys.EXP}.run.tab", kind="tabs")
     if replay_tab.open:
@@ -70,7 +80,6 @@ def results(configs, labels, data):
     if export_tab.open:
         with export_tab:
             exports.export_panel(run, f"{keys.EXP}.run", name=chosen)
-
 
 st.subheader("1 · Define the runs")
 choices = st.container()  # the sweep, scenario and copy controls: filled after the results' first chart

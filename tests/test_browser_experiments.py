@@ -22,18 +22,25 @@ def test_experiments_page_renders_and_retrains_in_chromium():
         page = chromium.new_page(viewport=VIEWPORT)
         open_page(page, server.url + "/Experiments", timeout_ms=120_000)
         assert exceptions(page) == []
-        drawn = rendered_charts(page)
-        assert drawn >= 6, f"only {drawn} charts drew"
-        body = page.inner_text("body")
-        for label in ("activation relu", "activation sigmoid", "activation tanh"):
-            assert label in body
+        assert rendered_charts(page) == 1  # the loss curves: the results' tabs under them are built when opened
         screenshot(page, "experiments")
+        for tab, charts in (("Decision boundaries", 1), ("Gradient flow", 1), ("Inside one run", 3)):
+            page.get_by_role("tab", name=tab, exact=True).click()
+            wait_for_app(page, 120_000)
+            drawn = rendered_charts(page)
+            assert drawn == 1 + charts, f"{tab}: {drawn} charts drew"
+            assert exceptions(page) == []
+            if tab == "Gradient flow":  # a finding per run
+                body = page.inner_text("body")
+                for label in ("activation relu", "activation sigmoid", "activation tanh"):
+                    assert label in body
 
         page.get_by_role("button", name="Load scenario").click()
         page.get_by_text("× layer 7's at the start of training").wait_for(timeout=120_000)
         wait_for_app(page, 120_000)
         assert exceptions(page) == []
-        assert rendered_charts(page) >= 6
+        assert page.get_by_role("tab", name="Gradient flow", exact=True).get_attribute("aria-selected") == "true"
+        assert rendered_charts(page) == 2  # the loss curves and the gradient flow: the scenario's diagnosis
         assert "activation relu" not in page.inner_text("body")  # the scenario replaced the default runs
         screenshot(page, "experiments-scenario")
 

@@ -74,7 +74,7 @@ def test_default_comparison_trains_every_run_and_draws_all_curves():
         str(epochs_to_target(r.history, 0.2)) if epochs_to_target(r.history, 0.2) is not None
         else "never" for r in expected]
     assert table["epochs to target"].tolist()[1] == "never"  # sigmoid never reaches loss 0.2 in 300 epochs
-    assert len(chart_frames(at)) >= 5  # curves, boundaries, the open gradient-flow tab, replay (3)
+    assert len(chart_frames(at)) == 1  # the loss curves: the other results' tabs are drawn when opened
 
 
 def test_the_same_seed_gives_the_same_first_epoch_weights_across_runs():
@@ -119,8 +119,10 @@ def test_scenarios_are_diagnosed_on_the_page(scenario, phrase):
     assert len(problems) == 1, texts(at.error)
     assert ":small[" in problems[0]  # the numbers behind the sentence are shown under it
     assert any("no problems found" in e.label for e in at.expander)  # ... and its fix is clean
+    assert at.session_state[keys.EXP_RESULTS] == "Gradient flow"  # a scenario opens on its diagnosis
     broken = compare.train_run(SCENARIOS[scenario].config)
-    assert [r for r in at.dataframe[-1].value["final train loss"]][0] == broken.metrics["train_loss"]
+    at.session_state[keys.EXP_RESULTS] = "Summary"
+    assert [r for r in at.run().dataframe[-1].value["final train loss"]][0] == broken.metrics["train_loss"]
 
 
 def test_bad_sweep_values_give_one_sentence_and_keep_the_runs():
@@ -147,7 +149,7 @@ def test_display_controls_do_not_retrain_and_log_scale_floors_losses():
 
 
 def test_replay_slider_shows_the_snapshot_weights():
-    at = open_page()
+    at = open_page(**{keys.EXP_RESULTS: "Inside one run"})
     slider = at.select_slider(key=f"{keys.EXP}.run.replay.epoch")
     epochs = list(slider.options)
     assert epochs[0] == "0" and epochs[-1] == "300"
@@ -158,7 +160,7 @@ def test_replay_slider_shows_the_snapshot_weights():
 
 
 def test_histograms_have_one_panel_per_hidden_layer_and_count_every_output():
-    at = open_page(**{f"{keys.EXP}.run.tab": "Activation histograms"})
+    at = open_page(**{keys.EXP_RESULTS: "Inside one run", f"{keys.EXP}.run.tab": "Activation histograms"})
     assert at.select_slider(key=f"{keys.EXP}.run.hist.epoch").value == 300  # starts on the final weights
     at.select_slider(key=f"{keys.EXP}.run.hist.epoch").set_value(0).run()
     frames = [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
@@ -171,15 +173,18 @@ def test_histograms_have_one_panel_per_hidden_layer_and_count_every_output():
 
 def test_only_the_open_tabs_are_drawn():
     at = open_page()
+    assert [t.label for t in at.tabs][:4] == ["Summary", "Decision boundaries", "Gradient flow", "Inside one run"]
+    assert not [s for s, _ in chart_frames(at) if s.get("title") in [v.title for v in FLOW_VIEWS.values()]]
+    at = open_page(**{keys.EXP_RESULTS: "Gradient flow"})
     assert not [f for _, fs in chart_frames(at) for f in fs if {"layer", "left", "right", "count"} <= set(f.columns)]
     flows = [s["title"] for s, _ in chart_frames(at) if s.get("title") in [v.title for v in FLOW_VIEWS.values()]]
     assert flows == ["Gradient norm per layer"]
-    at = open_page(**{f"{keys.EXP}.flow.tab": "Update size per layer"})
+    at = open_page(**{keys.EXP_RESULTS: "Gradient flow", f"{keys.EXP}.flow.tab": "Update size per layer"})
     assert [s["title"] for s, _ in chart_frames(at) if "facet" in s] == ["Update size per layer"]
 
 
 def test_export_tab_offers_every_download():
-    at = open_page(**{f"{keys.EXP}.run.tab": "Export"})
+    at = open_page(**{keys.EXP_RESULTS: "Inside one run", f"{keys.EXP}.run.tab": "Export"})
     labels = [b.label for b in walk(at.main) if getattr(b, "type", None) == "download_button"]
     for label in ["Config + weights (.json)", "Config + weights (.npz)", "Training history (.csv)",
                   "Dataset (.csv)", "NumPy script (.py)", "Jupyter notebook (.ipynb)"]:
@@ -316,7 +321,7 @@ def test_boundaries_and_replayed_units_are_pictures_of_the_trained_networks():
     from dashboard import charts, pictures
     from dashboard.experiments import panels as ex
     from nn_core.grids import network_grids
-    at = open_page()
+    at = open_page(**{keys.EXP_RESULTS: "Decision boundaries"})
     expected = compare.compare(compare.sweep(RunConfig(), "activation", ["relu", "sigmoid", "tanh"]))
     spec, frames = next((s, f) for s, f in chart_frames(at) if "concat" in s)
     assert [panel["layer"][0]["mark"]["type"] for panel in spec["concat"]] == ["image"] * 3
@@ -324,6 +329,7 @@ def test_boundaries_and_replayed_units_are_pictures_of_the_trained_networks():
     for url, r in zip(urls, expected, strict=True):
         grids = network_grids(r.net, r.data.domain, ex.BOUNDARY_RESOLUTION)
         assert url == pictures.data_url(charts.background_picture(grids, r.data))
+    at = open_page(**{keys.EXP_RESULTS: "Inside one run"})
     units = next(f for _, fs in chart_frames(at) for f in fs if {"unit", "url"} <= set(f.columns))
     assert units["unit"].tolist() == [1, 2, 3, 4]  # layer 1 of the replayed relu run (4, 4): one picture each
 

@@ -192,6 +192,7 @@ def _on_scenario() -> None:
     broken = scenario.config
     _load([broken, broken.replace(**scenario.fix)],
           message=("info", f"**{scenario.label}** vs **{scenario.fix_label}**. {scenario.explanation}"))
+    st.session_state[keys.EXP_RESULTS] = "Gradient flow"  # what a scenario is there to show
 
 
 def _on_copy(run) -> None:
