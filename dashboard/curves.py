@@ -91,15 +91,26 @@ def accuracy_chart(history) -> alt.LayerChart:
 
 
 # --------------------------------------------------------------- runs side by side
-def loss_frame(results, show_test: bool = True, floor: float | None = None) -> pd.DataFrame:
-    """Long form: run, epoch, split (train/test), loss; finite values only (floored for a log axis)."""
+CURVE_POINTS = 150  # at most this many points a curve on the overlaid loss chart (see loss_frame)
+
+
+def loss_frame(results, show_test: bool = True, floor: float | None = None, most: int | None = None) -> pd.DataFrame:
+    """Long form: run, epoch, split (train/test), loss; finite values only (floored for a log axis).
+
+    ``most``: keep every k-th recorded epoch and each run's last, with the same k for every run (so their
+    epochs line up for one hover), at most ``most`` a curve. A browser spends about 0.25 s on every 1,000
+    points of a page's first chart; 150 points across a chart's width are 5 pixels apart."""
     parts = []
+    longest = max((len(r.history) for r in results), default=0)
+    step = max(1, math.ceil((longest - 1) / (most - 1))) if most and longest > most else 1
     for r in results:
+        shown = np.arange(len(r.history)) % step == 0
+        shown[-1:] = True
         for split, column in (("train", "loss"), ("test", "test_loss")):
             if split == "test" and not show_test:
                 continue
             values = np.asarray(r.history.columns[column], dtype=np.float64)
-            keep = np.isfinite(values)
+            keep = np.isfinite(values) & shown
             if floor is not None:
                 values = np.maximum(values, floor)
             parts.append(pd.DataFrame({"run": r.label, "epoch": np.asarray(r.history.epochs, dtype=np.int64)[keep],
@@ -120,10 +131,10 @@ def loss_cap(results) -> float | None:
 
 def overlaid_loss_chart(results, log_scale: bool = False, show_test: bool = True) -> alt.LayerChart:
     """Every run's loss curve on one chart: colour = run (click the legend to highlight one),
-    dashes = train/test, hover = exact values at the nearest epoch. On a linear axis, curves above
-    :func:`loss_cap` are cut off so a diverging run does not flatten the others."""
+    dashes = train/test, hover = exact values at the nearest epoch shown (at most CURVE_POINTS a curve). On
+    a linear axis, curves above :func:`loss_cap` are cut off so a diverging run does not flatten the others."""
     labels = [r.label for r in results]
-    frame = loss_frame(results, show_test, LOG_FLOOR if log_scale else None)
+    frame = loss_frame(results, show_test, LOG_FLOOR if log_scale else None, most=CURVE_POINTS)
     cap = None if log_scale else loss_cap(results)
     scale = (alt.Scale(type="log") if log_scale else
              alt.Scale(zero=True) if cap is None else alt.Scale(domain=[0, cap], clamp=False))

@@ -49,6 +49,26 @@ def test_loss_chart_log_scale_floors_zero_and_drops_non_finite_values():
     assert layers(chart.to_dict())[0]["encoding"]["y"]["scale"]["type"] == "log"
 
 
+def test_overlaid_losses_keep_the_same_epochs_of_every_run_and_each_last_one():
+    from types import SimpleNamespace
+
+    def result(label, epochs):
+        history = History(n_layers=1)
+        for epoch in range(epochs):
+            history.append(epoch, loss=1 / (epoch + 1), test_loss=2 / (epoch + 1))
+        return SimpleNamespace(label=label, history=history)
+
+    long, short = result("long", 1000), result("short", 420)
+    frame = curves.loss_frame([long, short], most=curves.CURVE_POINTS)
+    epochs = {run: part[part["split"] == "train"]["epoch"].tolist() for run, part in frame.groupby("run")}
+    assert len(epochs["long"]) <= curves.CURVE_POINTS and epochs["long"][-1] == 999
+    assert epochs["long"][:3] == [0, 7, 14] and epochs["short"][:3] == [0, 7, 14]  # one step for both: one hover
+    assert epochs["short"][-1] == 419  # each run's last epoch, off the step
+    row = frame[(frame["run"] == "long") & (frame["epoch"] == 14) & (frame["split"] == "test")]
+    assert row["loss"].tolist() == [2 / 15]  # the recorded value, not a mean of its neighbours
+    assert len(curves.loss_frame([short])) == 2 * 420  # without ``most``: every epoch
+
+
 def test_accuracy_chart_is_a_fraction_between_0_and_1(trained):
     chart = curves.accuracy_chart(trained.history)
     assert chart.data["train"].tolist() == trained.history.columns["accuracy"]
