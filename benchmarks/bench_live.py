@@ -21,6 +21,10 @@ the one-chart page ``floor_page.py``, opened the same way in the same run.
 ``--detail NAME``: each scenario opens that detail below the live view (a tab of "More about this run",
 e.g. "Loss landscape" or "Warped plane", which follow the network while it plays) before Play is pressed.
 
+``--burst``: the floor page alone, with 30 input widgets after its chart, and with the same widgets sent
+0.3 s after the chart (median of 5 opens each, interleaved): what the rest of a page's first script run
+costs its first chart.
+
 ``--beside-limits``: three visitors open the Playground at its limits (8 × 256 units, 5,000 points, batch 1)
 and press Play; then a fourth presses Play on the default Playground. It prints the fourth's first frame
 and frames a second, and each limit run's frames a second and optimizer steps a second before and after
@@ -145,6 +149,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="page opens per page (median)")
     parser.add_argument("--pages-only", action="store_true", help="only the page-open times")
     parser.add_argument("--detail", metavar="NAME", help="open this detail tab (e.g. \"Loss landscape\") before Play")
+    parser.add_argument("--burst", action="store_true", help="the floor's first chart with 30 widgets after it")
     parser.add_argument("--beside-limits", action="store_true",
                         help="a default visitor's frames beside three visitors playing at the limits")
     args = parser.parse_args()
@@ -154,6 +159,10 @@ def main() -> None:
         with streamlit_server() as app, streamlit_server("benchmarks/floor_page.py") as floor, \
                 browser() as chromium:
             beside_limits(chromium, app, floor, args.seconds, trace)
+        return
+    if args.burst:
+        with streamlit_server("benchmarks/floor_page.py") as floor, browser() as chromium:
+            burst(chromium.new_page(viewport={"width": 1400, "height": 950}), floor)
         return
     with streamlit_server() as app, streamlit_server("benchmarks/floor_page.py") as floor, browser() as chromium:
         page = chromium.new_page(viewport={"width": 1400, "height": 950})
@@ -172,25 +181,23 @@ def open_detail(page, name: str) -> None:
 
 
 def frames_while_training(page, app, floor, seconds: float, detail: str | None = None) -> None:
-    if True:
-        print("Frames while training (headless Chromium, 1400 x 950)"
-              + (f", with the {detail!r} detail open:" if detail else ":"))
-        page.goto(floor.url)
+    print("Frames while training (headless Chromium, 1400 x 950)"
+          + (f", with the {detail!r} detail open:" if detail else ":"))
+    page.goto(floor.url)
+    wait_for_app(page)
+    first, fps = measure_play(page, seconds, region=0.0)
+    print(f"  {'floor: one-chart page, 50x50 PNG every 50 ms':48s} first frame {first:5.2f} s   {fps:5.1f} fps")
+    for name, query in SCENARIOS.items():
+        page.goto(app.url + "/Playground" + query)  # it opens paused, untrained
         wait_for_app(page)
-        first, fps = measure_play(page, seconds, region=0.0)
-        print(f"  {'floor: one-chart page, 50x50 PNG every 50 ms':48s} first frame {first:5.2f} s   {fps:5.1f} fps")
-        for name, query in SCENARIOS.items():
-            page.goto(app.url + "/Playground" + query)  # it opens paused, untrained
-            wait_for_app(page)
-            page.locator('[data-testid="stImage"] img').wait_for()
-            if detail:
-                open_detail(page, detail)
-            page.wait_for_timeout(1000)  # the browser finishes drawing the page: Play is pressed on a page a learner sees
-            first, fps = measure_play(page, seconds, region=0.67)
-            print(f"  {name:48s} first frame {first:5.2f} s   {fps:5.1f} fps")
-            page.get_by_role("button", name="Pause", exact=True).click()  # the default run may have paused already
-            wait_for_app(page)
-
+        page.locator('[data-testid="stImage"] img').wait_for()
+        if detail:
+            open_detail(page, detail)
+        page.wait_for_timeout(1000)  # the browser finishes drawing the page: Play is pressed on a page a learner sees
+        first, fps = measure_play(page, seconds, region=0.67)
+        print(f"  {name:48s} first frame {first:5.2f} s   {fps:5.1f} fps")
+        page.get_by_role("button", name="Pause", exact=True).click()  # the default run may have paused already
+        wait_for_app(page)
 
 
 def opened(chromium, url: str):
@@ -274,6 +281,24 @@ def open_times(page, app, floor, repeats: int) -> None:
     print(f"  {'floor: one-chart page':48s} {base:5.2f} s   1.00x", flush=True)
     for name, path in page_paths().items():
         median = median_open(page, app.url + path, repeats)
+        print(f"  {name:48s} {median:5.2f} s   {median / base:4.2f}x", flush=True)
+
+
+BURST = {"floor: one-chart page": "", "the chart, then 30 widgets": "?widgets=30",
+         "the chart, then 30 widgets 0.3 s later": "?widgets=30&gap=0.3"}
+
+
+def burst(page, floor, rounds: int = 5) -> None:
+    page.add_init_script(RUN_WATCH)
+    page.add_init_script(CHART_WATCH)
+    times = {name: [] for name in BURST}
+    for _ in range(rounds + 1):  # the first round warms up, and is not counted
+        for name, query in BURST.items():
+            times[name].append(open_to_first_chart(page, floor.url + query))
+    base = statistics.median(times["floor: one-chart page"][1:])
+    print(f"Page open to first chart (warm server, median of {rounds}, interleaved):")
+    for name, values in times.items():
+        median = statistics.median(values[1:])
         print(f"  {name:48s} {median:5.2f} s   {median / base:4.2f}x", flush=True)
 
 

@@ -5,6 +5,10 @@ run, because ratios hold on a noisy machine where absolute times don't. The
 chart is what nnplay's boundary is: one PNG ``image`` mark whose data changes.
 It opens at once (that is the page-open floor) and animates after a click on
 "Play" (the frame-rate floor).
+
+``?widgets=N`` adds N input widgets after the chart, and ``&gap=S`` first waits S seconds: with them,
+``bench_live.py --burst`` measures how the elements a script run sends after a page's first chart delay
+that chart (the browser draws it once it has built everything that came with it).
 """
 
 import sys
@@ -35,6 +39,9 @@ def draw(t: float) -> None:
 
 
 draw(0.0)
+time.sleep(min(float(st.query_params.get("gap", 0)), 1.0))
+for i in range(min(int(st.query_params.get("widgets", 0)), 60)):
+    [st.slider, st.number_input, st.selectbox][i % 3](f"input {i}", *([0, 10], [], [["a", "b"]])[i % 3])
 if st.button("Play"):
     for frame in range(1, 400):
         begun = time.perf_counter()
