@@ -278,7 +278,21 @@ def grid_plan(net: MLP, n_train: int) -> GridPlan:
 
 # ----------------------------------------------------------------------------- a trained run's slice
 @dataclass(frozen=True)
-class RunSlice:
+class Slice:
+    """The loss over the plane θ + α·d₁ + β·d₂ through ``center`` θ, on ``plan``'s grid and rows: what
+    :class:`RunSlice` and :class:`SharedSlice` have in common."""
+
+    alphas: np.ndarray
+    betas: np.ndarray
+    loss: np.ndarray  # (len(betas), len(alphas))
+    center: list
+    d1: list
+    d2: list
+    plan: GridPlan
+
+
+@dataclass(frozen=True)
+class RunSlice(Slice):
     """A trained run's slice with its path on it: what ``python -m nn_core landscape`` prints.
 
     The path is the run's snapshots, then the trained weights (at α = β = 0); ``path_loss`` holds each
@@ -287,14 +301,7 @@ class RunSlice:
     """
 
     kind: str
-    alphas: np.ndarray
-    betas: np.ndarray
-    loss: np.ndarray  # (len(betas), len(alphas))
-    center: list
-    d1: list
-    d2: list
     center_loss: float  # the slice at α = β = 0, on the plan's rows
-    plan: GridPlan
     epochs: list
     path: Projection
     path_loss: list
@@ -331,8 +338,9 @@ def run_slice(run, kind: str = "random", size: int | None = None, span: float | 
     for params in path + [center]:
         moved.set_parameters(params)
         path_loss.append(training_loss(moved, X, y))
-    return RunSlice(kind, axis, axis.copy(), loss, center, d1, d2, center_loss, plan,
-                    [int(s[0]) for s in snapshots] + [int(final)], placed, path_loss)
+    return RunSlice(alphas=axis, betas=axis.copy(), loss=loss, center=center, d1=d1, d2=d2, plan=plan, kind=kind,
+                    center_loss=center_loss, epochs=[int(s[0]) for s in snapshots] + [int(final)], path=placed,
+                    path_loss=path_loss)
 
 
 def training_loss(net: MLP, X, y) -> float:
@@ -348,7 +356,7 @@ def training_loss(net: MLP, X, y) -> float:
 
 # ----------------------------------------------------------------------------- several runs, one slice
 @dataclass(frozen=True)
-class SharedSlice:
+class SharedSlice(Slice):
     """Several runs' paths on one slice centred on their shared initial weights θ₀ (every path starts at
     (0, 0)), along the first two principal components of all the paths together.
 
@@ -358,13 +366,6 @@ class SharedSlice:
     """
 
     labels: list
-    alphas: np.ndarray
-    betas: np.ndarray
-    loss: np.ndarray  # (len(betas), len(alphas))
-    center: list
-    d1: list
-    d2: list
-    plan: GridPlan
     epochs: list
     paths: list  # of Projection
     path_loss: list
@@ -453,8 +454,8 @@ def shared_slice(runs, size: int | None = None, span: float | None = None) -> Sh
             moved.set_parameters(params)
             own.append(training_loss(moved, X, y))
         path_loss.append(own)
-    return SharedSlice([run.label for run in runs], alphas, betas, loss, center, d1, d2, plan, epochs, placed,
-                       path_loss)
+    return SharedSlice(alphas=alphas, betas=betas, loss=loss, center=center, d1=d1, d2=d2, plan=plan,
+                       labels=[run.label for run in runs], epochs=epochs, paths=placed, path_loss=path_loss)
 
 
 def _covering(alphas: list, betas: list, size: int, margin: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
