@@ -139,6 +139,8 @@ def test_a_phone_shows_the_picture_at_its_width_and_a_tap_plays(server, chromium
         picture = page.locator(PICTURE).bounding_box()
         print(f"\nphone {PHONE['width']}x{PHONE['height']}: window {widths[1]} px, picture {span(picture)}")
         assert 0.8 * widths[1] <= picture["width"] <= widths[1], f"picture {picture['width']:.0f} px wide"
+        # the buttons wrap into two short rows (stacked one a row, they pushed the picture 170 px lower)
+        assert picture["y"] + picture["height"] <= PHONE["height"], f"the picture ends below the window: {span(picture)}"
         window_shot(page, "first-screen-phone")
         screenshot(page, "first-screen-phone")
 

@@ -133,6 +133,9 @@ def _on_view() -> None:
     rerun_live()
 
 
+SPEED_WIDTH = 240  # pixels: the speed slider beside the buttons on a laptop, under them on a phone
+
+
 def controls(run) -> None:
     """Play, Pause, Step, Reset, New seed and the speed, in one row as in TF Playground.
 
@@ -140,23 +143,23 @@ def controls(run) -> None:
     live view, so a button outside it could not change, and a button inside it could not interrupt
     the training (Streamlit lets a click outside a fragment interrupt a run, not one inside it).
     """
-    cols = st.columns([0.95, 0.95, 0.85, 0.85, 1.05, 2.3], vertical_alignment="bottom")
-    cols[0].button("Play", icon=":material/play_arrow:", on_click=_on_play, type="primary", width="stretch",
-                   key=keys.PLAY_BUTTON,
-                   help="Train until paused; a new run pauses by itself at its epoch budget "
-                        f"({run.config.epochs:,}, the Epochs setting).")
-    cols[1].button("Pause", icon=":material/pause:", on_click=state.stop_playing, width="stretch",
-                   key=keys.PAUSE_BUTTON, help="Stop training here; Play continues from this moment.")
-    cols[2].button("Step", icon=":material/skip_next:", on_click=_on_step, width="stretch",
-                   help="One epoch: one pass over the training data.")
-    cols[3].button("Reset", icon=":material/restart_alt:", on_click=state.reset, width="stretch",
-                   help="Back to the same initial weights (same seed), untrained.")
-    cols[4].button("New seed", icon=":material/casino:", on_click=state.new_seed, width="stretch",
-                   help="Start from different random initial weights.")
-    st.session_state.setdefault(keys.SPEED, runtime.DEFAULT_SPEED)
-    cols[5].select_slider("Speed", options=list(runtime.SPEEDS), key=keys.SPEED, on_change=rerun_live,
-                          help="Epochs trained between two frames (about 20 frames a second). The fastest "
-                               "setting trains as much as fits a frame.")
+    # A row that wraps: on a phone the five buttons take two short rows (columns would stack them one a row).
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        st.button("Play", icon=":material/play_arrow:", on_click=_on_play, type="primary", key=keys.PLAY_BUTTON,
+                  help="Train until paused; a new run pauses by itself at its epoch budget "
+                       f"({run.config.epochs:,}, the Epochs setting).")
+        st.button("Pause", icon=":material/pause:", on_click=state.stop_playing, key=keys.PAUSE_BUTTON,
+                  help="Stop training here; Play continues from this moment.")
+        st.button("Step", icon=":material/skip_next:", on_click=_on_step,
+                  help="One epoch: one pass over the training data.")
+        st.button("Reset", icon=":material/restart_alt:", on_click=state.reset,
+                  help="Back to the same initial weights (same seed), untrained.")
+        st.button("New seed", icon=":material/casino:", on_click=state.new_seed,
+                  help="Start from different random initial weights.")
+        st.session_state.setdefault(keys.SPEED, runtime.DEFAULT_SPEED)
+        st.select_slider("Speed", options=list(runtime.SPEEDS), key=keys.SPEED, on_change=rerun_live, width=SPEED_WIDTH,
+                         help="Epochs trained between two frames (about 20 frames a second). The fastest "
+                              "setting trains as much as fits a frame.")
 
 
 def view_of(run) -> View:
