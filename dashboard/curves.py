@@ -102,7 +102,7 @@ def loss_frame(results, show_test: bool = True, floor: float | None = None, most
     points of a page's first chart; 150 points across a chart's width are 5 pixels apart."""
     parts = []
     longest = max((len(r.history) for r in results), default=0)
-    step = max(1, math.ceil((longest - 1) / (most - 1))) if most and longest > most else 1
+    step = max(1, math.ceil((longest - 1) / max(most - 1, 1))) if most and longest > most else 1
     for r in results:
         shown = np.arange(len(r.history)) % step == 0
         shown[-1:] = True
