@@ -42,8 +42,7 @@ def results(configs, labels, data):
     st.subheader("3 · Compare the runs")
     # Only the open tab is drawn: each tab holds charts a browser takes 0.1-0.3 s to build, which would all
     # come before the loss chart above is on screen.
-    summary, boundaries, flow, inside = lazy_section(
-        ["Summary", "Decision boundaries", "Gradient flow", "Inside one run"], keys.EXP_RESULTS, kind="tabs")
+    summary, boundaries, flow, inside = lazy_section(list(ex.RESULT_TABS), keys.EXP_RESULTS, kind="tabs")
     if summary.open:
         with summary:
             target = st.number_input("Target loss", min_value=1e-6, max_value=100.0, value=ex.DEFAULT_TARGET,
@@ -80,6 +79,7 @@ def inside_one_run(runs, labels) -> None:
     if export_tab.open:
         with export_tab:
             exports.export_panel(run, f"{keys.EXP}.run", name=chosen)
+
 
 st.subheader("1 · Define the runs")
 choices = st.container()  # the sweep, scenario and copy controls: filled after the results' first chart

@@ -187,12 +187,16 @@ def _on_sweep() -> None:
         ss[f"{keys.EXP}.message"] = ("error", str(error))
 
 
+RESULT_TABS = ("Summary", "Decision boundaries", "Gradient flow", "Inside one run")  # under the loss chart
+FLOW_TAB = RESULT_TABS[2]
+
+
 def _on_scenario() -> None:
     scenario = SCENARIOS[st.session_state[f"{keys.EXP}.scenario"]]
     broken = scenario.config
     _load([broken, broken.replace(**scenario.fix)],
           message=("info", f"**{scenario.label}** vs **{scenario.fix_label}**. {scenario.explanation}"))
-    st.session_state[keys.EXP_RESULTS] = "Gradient flow"  # what a scenario is there to show
+    st.session_state[keys.EXP_RESULTS] = FLOW_TAB  # what a scenario is there to show
 
 
 def _on_copy(run) -> None:
