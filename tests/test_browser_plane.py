@@ -72,6 +72,8 @@ def test_a_click_on_the_inspected_plane_draws_a_point_and_the_link_carries_it():
         inspect_on(page)
         page.get_by_text("class 2", exact=True).click()  # the "Draw on the plane" choice under the chart
         wait_for_app(page)
+        # the choice reruns the live view, whose caption then names it (the rerun may start after the wait)
+        page.get_by_text("Draw on the plane:").wait_for(timeout=30_000)
         rendered_charts(page)
         assert page.get_by_text("Draw on the plane:").count() == 1 and "points=" not in page.url
         # the boundary panel is the chart's right-hand 300 pixels; a cell's tooltip names its centre
